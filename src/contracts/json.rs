@@ -1,0 +1,168 @@
+//! Strict JSON parsing for documents.
+//!
+//! serde_json keeps the last of duplicate keys silently; a document whose meaning depends on
+//! which duplicate a reader keeps is refused here instead. The visitor builds the same
+//! `serde_json::Value` that `serde_json::from_slice` would, so the validator sees no difference.
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Why a body is not a JSON document at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonError {
+    /// The body starts with a UTF-8 byte order mark (SPEC §2: no BOM).
+    ByteOrderMark,
+    /// The body is not UTF-8.
+    InvalidUtf8 { line: usize, column: usize },
+    /// Nesting deeper than the parser accepts.
+    TooDeep { line: usize, column: usize },
+    /// An object has the same key twice.
+    DuplicateKey { line: usize, column: usize },
+    /// Any other syntax error or an empty body.
+    Syntax { line: usize, column: usize },
+}
+
+const DUPLICATE_MARKER: &str = "kyoten:duplicate-key";
+
+struct StrictValue;
+
+impl<'de> DeserializeSeed<'de> for StrictValue {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(v) = seq.next_element_seed(StrictValue)? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(StrictValue)?;
+            if out.insert(key, value).is_some() {
+                return Err(de::Error::custom(DUPLICATE_MARKER));
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Parses one JSON document, refusing a BOM and duplicate keys.
+pub fn parse_document(bytes: &[u8]) -> Result<Value, JsonError> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return Err(JsonError::ByteOrderMark);
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = StrictValue
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|_| v));
+    value.map_err(|e| classify(&e, bytes))
+}
+
+fn classify(e: &serde_json::Error, bytes: &[u8]) -> JsonError {
+    let (line, column) = (e.line(), e.column());
+    let text = e.to_string();
+    if text.starts_with(DUPLICATE_MARKER) {
+        JsonError::DuplicateKey { line, column }
+    } else if text.starts_with("recursion limit exceeded") {
+        JsonError::TooDeep { line, column }
+    } else if std::str::from_utf8(bytes).is_err() {
+        JsonError::InvalidUtf8 { line, column }
+    } else {
+        JsonError::Syntax { line, column }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_document_parses_like_serde_json() {
+        let raw = br#"{"a":[1,2.5,"x",null,true],"b":{"c":"d"}}"#;
+        assert_eq!(
+            parse_document(raw).unwrap(),
+            serde_json::from_slice::<Value>(raw).unwrap()
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_at_any_depth() {
+        assert!(matches!(
+            parse_document(br#"{"a":1,"a":2}"#),
+            Err(JsonError::DuplicateKey { .. })
+        ));
+        assert!(matches!(
+            parse_document(br#"{"a":{"b":1,"b":1}}"#),
+            Err(JsonError::DuplicateKey { .. })
+        ));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_refused() {
+        assert_eq!(
+            parse_document(b"\xEF\xBB\xBF{}"),
+            Err(JsonError::ByteOrderMark)
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflowing_the_stack() {
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        assert!(matches!(
+            parse_document(deep.as_bytes()),
+            Err(JsonError::TooDeep { .. })
+        ));
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_as_such() {
+        assert!(matches!(
+            parse_document(b"{\"a\":\"\xff\"}"),
+            Err(JsonError::InvalidUtf8 { .. })
+        ));
+    }
+
+    #[test]
+    fn trailing_garbage_is_a_syntax_error() {
+        assert!(matches!(
+            parse_document(b"{} x"),
+            Err(JsonError::Syntax { .. })
+        ));
+        assert!(matches!(parse_document(b""), Err(JsonError::Syntax { .. })));
+    }
+}

@@ -1,0 +1,172 @@
+//! The published contracts: JSON Schemas, code lists, policies and the message catalogue,
+//! embedded from `schemas/` and served unchanged.
+pub mod document_type;
+pub mod embedded;
+pub mod json;
+pub mod shape;
+
+pub use document_type::DocumentType;
+
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// Base of every schema `$id`: `https://w3id.org/kyoten/schemas/{name}/{version}`.
+pub const SCHEMA_ID_BASE: &str = "https://w3id.org/kyoten/schemas/";
+
+/// One embedded file, as published: the exact bytes, the parsed value and a strong ETag.
+#[derive(Debug)]
+pub struct Published {
+    pub raw: &'static str,
+    pub value: Value,
+    pub etag: String,
+}
+
+impl Published {
+    fn new(raw: &'static str, path: &str) -> Result<Self, ContractError> {
+        let value = serde_json::from_str(raw).map_err(|e| ContractError(format!("{path}: {e}")))?;
+        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(raw.as_bytes()))[..32]);
+        Ok(Self { raw, value, etag })
+    }
+}
+
+/// A JSON Schema file `schemas/{name}/{version}.json`.
+#[derive(Debug)]
+pub struct SchemaFile {
+    pub name: String,
+    pub version: String,
+    pub id: String,
+    pub file: Published,
+}
+
+/// One message of the catalogue (`schemas/catalogue/messages.json`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct MessageDef {
+    pub id: String,
+    pub severity: String,
+    pub applies_to: Vec<String>,
+    pub spec: String,
+    pub ja: String,
+    pub en: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Catalogue {
+    messages: Vec<MessageDef>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("contracts are inconsistent: {0}")]
+pub struct ContractError(pub String);
+
+/// Everything under `schemas/`, loaded once.
+#[derive(Debug)]
+pub struct Contracts {
+    pub schemas: Vec<SchemaFile>,
+    pub codelists: BTreeMap<String, Published>,
+    pub policies: BTreeMap<String, Published>,
+    pub catalogue: Published,
+    pub messages: BTreeMap<String, MessageDef>,
+}
+
+impl Contracts {
+    /// The contracts embedded in this binary. Panics at start-up if they are inconsistent,
+    /// which `Contracts::load` tests prevent from ever shipping.
+    pub fn get() -> &'static Contracts {
+        static CONTRACTS: OnceLock<Contracts> = OnceLock::new();
+        CONTRACTS.get_or_init(|| Contracts::load().expect("embedded contracts load"))
+    }
+
+    pub fn load() -> Result<Self, ContractError> {
+        let mut schemas = Vec::new();
+        let mut codelists = BTreeMap::new();
+        let mut policies = BTreeMap::new();
+        let mut catalogue = None;
+        for (path, raw) in embedded::FILES {
+            let (dir, file) = path
+                .rsplit_once('/')
+                .ok_or_else(|| ContractError(format!("{path}: not in a folder")))?;
+            let stem = file.trim_end_matches(".json").to_owned();
+            let published = Published::new(raw, path)?;
+            match dir {
+                "codelists" => {
+                    codelists.insert(stem, published);
+                }
+                "policies" => {
+                    policies.insert(stem, published);
+                }
+                "catalogue" => catalogue = Some(published),
+                name => {
+                    let id = format!("{SCHEMA_ID_BASE}{name}/{stem}");
+                    let declared = published.value.get("$id").and_then(Value::as_str);
+                    if declared != Some(id.as_str()) {
+                        return Err(ContractError(format!("{path}: $id must be {id}")));
+                    }
+                    schemas.push(SchemaFile {
+                        name: name.to_owned(),
+                        version: stem,
+                        id,
+                        file: published,
+                    });
+                }
+            }
+        }
+        let catalogue =
+            catalogue.ok_or_else(|| ContractError("catalogue/messages.json missing".into()))?;
+        let parsed: Catalogue = serde_json::from_value(catalogue.value.clone())
+            .map_err(|e| ContractError(format!("catalogue/messages.json: {e}")))?;
+        let messages = parsed
+            .messages
+            .into_iter()
+            .map(|m| (m.id.clone(), m))
+            .collect();
+        schemas.sort_by(|a, b| {
+            (&a.name, version_key(&a.version)).cmp(&(&b.name, version_key(&b.version)))
+        });
+        Ok(Self {
+            schemas,
+            codelists,
+            policies,
+            catalogue,
+            messages,
+        })
+    }
+
+    pub fn schema(&self, name: &str, version: &str) -> Option<&SchemaFile> {
+        self.schemas
+            .iter()
+            .find(|s| s.name == name && s.version == version)
+    }
+
+    /// Published versions of a document type's schema, oldest first.
+    pub fn versions(&self, doc: DocumentType) -> impl Iterator<Item = &str> {
+        self.schemas
+            .iter()
+            .filter(move |s| s.name == doc.as_str())
+            .map(|s| s.version.as_str())
+    }
+
+    pub fn codelist(&self, name: &str) -> Option<&Published> {
+        self.codelists.get(name)
+    }
+
+    /// The codes of a code list, in published order.
+    pub fn codes(&self, name: &str) -> Vec<&Value> {
+        self.codelist(name)
+            .and_then(|c| c.value.get("codes"))
+            .and_then(Value::as_array)
+            .map(|codes| codes.iter().filter_map(|c| c.get("code")).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn message(&self, id: &str) -> Option<&MessageDef> {
+        self.messages.get(id)
+    }
+}
+
+/// Orders "1.10.0" after "1.9.0".
+fn version_key(v: &str) -> Vec<u64> {
+    v.split('.').map(|p| p.parse().unwrap_or(0)).collect()
+}

@@ -1,0 +1,89 @@
+//! The minimization policy (`schemas/policies/minimization.json`) and the data categories with
+//! the registration fields each covers (`schemas/codelists/data_categories.json`).
+use crate::contracts::{ContractError, Contracts};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+#[derive(Debug, Deserialize)]
+struct NeedSet {
+    recipient_role: String,
+    purpose: String,
+    categories: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PolicyFile {
+    need_sets: Vec<NeedSet>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CategoryCode {
+    code: String,
+    fields: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CategoryList {
+    codes: Vec<CategoryCode>,
+}
+
+#[derive(Debug, Default)]
+pub struct Policy {
+    need: HashMap<(String, String), BTreeSet<String>>,
+    /// Category → JSON Pointers (into a registration, and equally into a handoff `subject`).
+    pub category_fields: BTreeMap<String, Vec<String>>,
+}
+
+impl Policy {
+    pub fn load(contracts: &Contracts) -> Result<Self, ContractError> {
+        let file = contracts
+            .policies
+            .get("minimization")
+            .ok_or_else(|| ContractError("policies/minimization.json missing".into()))?;
+        let parsed: PolicyFile = serde_json::from_value(file.value.clone())
+            .map_err(|e| ContractError(format!("policies/minimization.json: {e}")))?;
+        let need = parsed
+            .need_sets
+            .into_iter()
+            .map(|n| {
+                (
+                    (n.recipient_role, n.purpose),
+                    n.categories.into_iter().collect(),
+                )
+            })
+            .collect();
+        let categories = contracts
+            .codelist("data_categories")
+            .ok_or_else(|| ContractError("codelists/data_categories.json missing".into()))?;
+        let list: CategoryList = serde_json::from_value(categories.value.clone())
+            .map_err(|e| ContractError(format!("codelists/data_categories.json: {e}")))?;
+        let category_fields = list.codes.into_iter().map(|c| (c.code, c.fields)).collect();
+        Ok(Self {
+            need,
+            category_fields,
+        })
+    }
+
+    /// The categories a recipient role needs for a purpose; empty (default deny) if unlisted.
+    pub fn need_set(&self, recipient_role: &str, purpose: &str) -> Option<&BTreeSet<String>> {
+        self.need
+            .get(&(recipient_role.to_owned(), purpose.to_owned()))
+    }
+
+    /// The categories with at least one field present in a registration-shaped value, each with
+    /// the first pointer found.
+    pub fn categories_present<'p>(
+        &'p self,
+        subject: &serde_json::Value,
+    ) -> Vec<(&'p str, &'p str)> {
+        self.category_fields
+            .iter()
+            .filter_map(|(cat, fields)| {
+                fields
+                    .iter()
+                    .find(|f| subject.pointer(f).is_some())
+                    .map(|f| (cat.as_str(), f.as_str()))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,88 @@
+//! Rules of the facility capability record (SPEC §3.2).
+use super::Context;
+use crate::domain::facility::EmergencyAnswers;
+use crate::validation::Finding;
+use chrono::TimeDelta;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// A vacancy figure older than this is stale.
+const STALE_AFTER: TimeDelta = TimeDelta::days(7);
+
+pub fn check(ctx: &mut Context<'_>) {
+    let services = ctx.array("/services");
+    let mut findings = Vec::new();
+    let mut any_medical_short_stay = false;
+    for (i, s) in services.iter().enumerate() {
+        let int = |k: &str| s.get(k).and_then(Value::as_u64);
+        if let (Some(cap), Some(vac)) = (int("capacity"), int("vacancies")) {
+            if vac > cap {
+                findings.push(Finding::new(
+                    "KY-FAC-VACANCIES-CAPACITY",
+                    format!("/services/{i}/vacancies"),
+                ));
+            }
+        }
+        if let Some(as_of) = s
+            .get("vacancy_as_of")
+            .and_then(Value::as_str)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        {
+            let age = ctx.days_since(as_of);
+            if age < TimeDelta::zero() {
+                findings.push(Finding::new(
+                    "KY-FAC-VACANCY-FUTURE",
+                    format!("/services/{i}/vacancy_as_of"),
+                ));
+            } else if age > STALE_AFTER {
+                findings.push(Finding::new(
+                    "KY-FAC-VACANCY-STALE",
+                    format!("/services/{i}/vacancy_as_of"),
+                ));
+            }
+        }
+        let service_type = s.get("service_type").and_then(Value::as_str);
+        if let Some(variant) = s.get("variant").and_then(Value::as_str) {
+            if service_type.is_some_and(|t| t != "short_stay") {
+                findings.push(Finding::new(
+                    "KY-FAC-VARIANT-SHORTSTAY",
+                    format!("/services/{i}/variant"),
+                ));
+            } else if variant == "medical" {
+                any_medical_short_stay = true;
+            }
+        }
+    }
+    for f in findings {
+        ctx.report(f);
+    }
+    if any_medical_short_stay
+        && ctx.bool("/emergency_acceptance/willing_new_without_prior_info") == Some(true)
+    {
+        ctx.report(Finding::new(
+            "KY-FAC-MEDICAL-UNANNOUNCED",
+            "/emergency_acceptance/willing_new_without_prior_info",
+        ));
+    }
+    if ctx.bool("/hub_registration/registered") == Some(true)
+        && ctx.array("/hub_registration/functions").is_empty()
+    {
+        ctx.report(Finding::new(
+            "KY-FAC-HUB-FUNCTIONS",
+            "/hub_registration/functions",
+        ));
+    }
+    if let (Some(declared), Some(answers)) = (
+        ctx.str("/survey_group"),
+        ctx.doc.get("emergency_acceptance"),
+    ) {
+        if let Ok(answers) = EmergencyAnswers::deserialize(answers) {
+            let derived = answers.survey_group().as_str();
+            if declared != derived {
+                ctx.report(
+                    Finding::new("KY-FAC-SURVEY-GROUP", "/survey_group").arg("expected", derived),
+                );
+            }
+        }
+    }
+}
