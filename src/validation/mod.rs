@@ -1,6 +1,7 @@
 //! The validator: JSON Schema 2020-12 plus the domain rules of SPEC §3, producing the report
 //! of SPEC §5. Schemas are compiled once per (document type, version).
 pub mod formats;
+pub mod input;
 pub mod locale;
 pub mod report;
 pub mod rules;

@@ -1,1 +1,139 @@
+//! The XML form of kyoten documents (docs/xml-mapping.md): a hardened reader on quick-xml and
+//! the schema-guided mapping to the JSON form the validator checks.
+//!
+//! No crate maps XML to JSON by a JSON Schema's types, so the mapping is written here; the
+//! reader refuses DOCTYPE (no external entities, no entity expansion) and processing
+//! instructions before any content is interpreted.
+mod reader;
 
+pub use reader::{parse, Element, XmlError};
+
+use crate::contracts::shape::{Kind, Shape};
+use crate::contracts::DocumentType;
+use crate::validation::{Engine, Finding, XmlLocations};
+use serde_json::{Map, Number, Value};
+
+/// A document read from XML, ready for validation.
+#[derive(Debug)]
+pub struct Mapped {
+    pub value: Value,
+    pub locations: XmlLocations,
+    /// Findings of the mapping itself (KY-XML-*).
+    pub findings: Vec<Finding>,
+}
+
+/// Reads an XML document and maps it to its JSON form.
+pub fn to_json(bytes: &[u8], engine: &Engine) -> Result<Mapped, XmlError> {
+    let root = parse(bytes)?;
+    Ok(map_document(&root, engine))
+}
+
+fn map_document(root: &Element, engine: &Engine) -> Mapped {
+    let doc_type = DocumentType::parse(&root.name);
+    let version = root.children.iter().find(|c| c.name == "schema_version").map(|c| c.text.trim().to_owned());
+    let shape = doc_type.and_then(|d| {
+        version.as_deref().and_then(|v| engine.shape(d, v)).or_else(|| engine.latest_shape(d))
+    });
+    let namespace = doc_type.map(DocumentType::xml_namespace);
+    let mut mapper = Mapper { namespace, out: Mapped { value: Value::Null, locations: Default::default(), findings: Vec::new() } };
+    mapper.check_namespace(root, "");
+    let path = format!("/{}", root.name);
+    let value = mapper.object(root, shape, "", &path);
+    mapper.out.value = value;
+    mapper.out
+}
+
+struct Mapper {
+    namespace: Option<&'static str>,
+    out: Mapped,
+}
+
+impl Mapper {
+    fn check_namespace(&mut self, el: &Element, pointer: &str) {
+        if let Some(expected) = self.namespace {
+            if el.namespace.as_deref() != Some(expected) {
+                self.out.findings.push(
+                    Finding::new("KY-XML-NAMESPACE", pointer).arg("property", el.name.clone()).arg("expected", expected),
+                );
+            }
+        }
+    }
+
+    fn object(&mut self, el: &Element, shape: Option<&Shape>, pointer: &str, path: &str) -> Value {
+        self.out.locations.insert(pointer.to_owned(), (path.to_owned(), el.line));
+        for attr in &el.attributes {
+            self.out.findings.push(Finding::new("KY-XML-ATTRIBUTE", pointer).arg("property", attr.clone()));
+        }
+        if !el.children.is_empty() && !el.text.trim().is_empty() {
+            self.out.findings.push(Finding::new("KY-XML-MIXED-CONTENT", pointer));
+        }
+        let mut map = Map::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for child in &el.children {
+            if seen.contains(&child.name.as_str()) {
+                continue;
+            }
+            seen.push(&child.name);
+            let same: Vec<&Element> = el.children.iter().filter(|c| c.name == child.name).collect();
+            let child_shape = shape.and_then(|s| s.property(&child.name));
+            let child_pointer = format!("{pointer}/{}", child.name);
+            let value = if child_shape.is_some_and(|s| s.kind == Kind::Array) {
+                let items = child_shape.and_then(|s| s.items.as_deref());
+                let values = same
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let p = format!("{child_pointer}/{i}");
+                        self.check_namespace(c, &p);
+                        self.value(c, items, &p, &format!("{path}/{}[{}]", c.name, i + 1))
+                    })
+                    .collect();
+                self.out.locations.insert(child_pointer.clone(), (format!("{path}/{}[1]", child.name), child.line));
+                Value::Array(values)
+            } else {
+                if same.len() > 1 {
+                    self.out.findings.push(Finding::new("KY-XML-REPEATED-ELEMENT", child_pointer.clone()));
+                }
+                self.check_namespace(child, &child_pointer);
+                self.value(child, child_shape, &child_pointer, &format!("{path}/{}", child.name))
+            };
+            map.insert(child.name.clone(), value);
+        }
+        if let Some(shape) = shape {
+            for required in &shape.required {
+                let is_list = shape.property(required).is_some_and(|p| p.kind == Kind::Array);
+                if is_list && !map.contains_key(required) {
+                    map.insert(required.clone(), Value::Array(Vec::new()));
+                }
+            }
+        }
+        Value::Object(map)
+    }
+
+    fn value(&mut self, el: &Element, shape: Option<&Shape>, pointer: &str, path: &str) -> Value {
+        let kind = shape.map_or(Kind::Any, |s| s.kind);
+        if kind == Kind::Object || !el.children.is_empty() {
+            return self.object(el, shape, pointer, path);
+        }
+        self.out.locations.insert(pointer.to_owned(), (path.to_owned(), el.line));
+        for attr in &el.attributes {
+            self.out.findings.push(Finding::new("KY-XML-ATTRIBUTE", pointer).arg("property", attr.clone()));
+        }
+        let text = el.text.as_str();
+        match kind {
+            Kind::Boolean => match text.trim() {
+                "true" | "1" => Value::Bool(true),
+                "false" | "0" => Value::Bool(false),
+                _ => Value::String(text.to_owned()),
+            },
+            Kind::Integer => text.trim().parse::<i64>().map_or_else(|_| Value::String(text.to_owned()), Value::from),
+            Kind::Number => text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(Number::from_f64)
+                .map_or_else(|| Value::String(text.to_owned()), Value::Number),
+            _ => Value::String(text.to_owned()),
+        }
+    }
+}

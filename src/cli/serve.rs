@@ -1,0 +1,54 @@
+use crate::http::{serve, Settings};
+use clap::Args as ClapArgs;
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+#[derive(ClapArgs)]
+pub struct Args {
+    /// Address to bind.
+    #[arg(long, env = "KYOTEN_BIND", default_value = "127.0.0.1")]
+    bind: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "KYOTEN_PORT", default_value_t = 8080)]
+    port: u16,
+    /// Worker threads (default: one per core).
+    #[arg(long, env = "KYOTEN_WORKERS")]
+    workers: Option<usize>,
+    /// Largest single document accepted, in bytes.
+    #[arg(long, env = "KYOTEN_MAX_DOCUMENT_BYTES", default_value_t = 1024 * 1024)]
+    max_document_bytes: usize,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    init_tracing();
+    let listener = match TcpListener::bind((args.bind.as_str(), args.port)) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("kyoten: cannot bind {}:{}: {e}", args.bind, args.port);
+            return ExitCode::from(2);
+        }
+    };
+    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let settings = Settings { max_document_bytes: args.max_document_bytes, workers: args.workers };
+    let result = actix_web::rt::System::new().block_on(async move {
+        let server = serve(listener, settings)?;
+        tracing::info!(%addr, "kyoten listening");
+        eprintln!("kyoten listening on http://{addr}  (docs: http://{addr}/docs/)");
+        server.await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kyoten: server failed: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Logs go to stderr; `RUST_LOG` sets the level (default `info`). Nothing personal is logged:
+/// requests are logged by route pattern and status only.
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

@@ -1,0 +1,343 @@
+use crate::contracts::DocumentType;
+use crate::http::problem::{ApiError, Problem};
+use crate::validation::input::{Format, Input};
+use crate::validation::{Engine, Lang, Report};
+use clap::{Args as ClapArgs, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// NDJSON lines are validated in parallel batches of this many; memory stays bounded by it.
+const BATCH_LINES: usize = 4096;
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum OutputFormat {
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(ClapArgs)]
+pub struct Args {
+    /// Files or folders (searched for .json, .xml, .ndjson, .jsonl).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Validate as this document type (default: each document's own `document_type`).
+    #[arg(long = "type", value_parser = parse_type)]
+    doc_type: Option<DocumentType>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    /// Message language.
+    #[arg(long, default_value = "ja", value_parser = ["ja", "en"])]
+    lang: String,
+    /// Show warnings of valid documents too (text format).
+    #[arg(long)]
+    verbose: bool,
+}
+
+fn parse_type(s: &str) -> Result<DocumentType, String> {
+    DocumentType::parse(s).ok_or_else(|| "one of registration, facility, handoff, handoff_response".into())
+}
+
+/// The result for one document.
+struct Checked {
+    line: Option<u64>,
+    result: Result<Report, Problem>,
+}
+
+impl Checked {
+    fn valid(&self) -> bool {
+        matches!(&self.result, Ok(r) if r.valid)
+    }
+}
+
+#[derive(Default)]
+struct Totals {
+    documents: u64,
+    invalid: u64,
+    warnings: u64,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let lang = Lang::parse(&args.lang).unwrap_or_default();
+    let mut files = Vec::new();
+    for p in &args.paths {
+        if let Err(e) = collect(p, &mut files) {
+            eprintln!("kyoten: {}: {e}", p.display());
+            return ExitCode::from(2);
+        }
+    }
+    let engine = Engine::get();
+    let stdout = std::io::stdout();
+    let interactive = stdout.is_terminal();
+    let mut out = Output::new(BufWriter::new(stdout.lock()), args.format, args.verbose);
+    let mut totals = Totals::default();
+    let progress = interactive.then(|| {
+        let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} {msg}").expect("valid template"),
+        );
+        bar
+    });
+    let mut io_error = false;
+    for file in &files {
+        let results = match check_file(engine, file, args.doc_type, lang, progress.as_ref(), &mut |batch| {
+            out.file_results(file, batch, &mut totals)
+        }) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("kyoten: {}: {e}", file.display());
+                io_error = true;
+                continue;
+            }
+        };
+        out.file_results(file, &results, &mut totals);
+        out.end_file(file);
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    out.finish(&totals);
+    if io_error {
+        ExitCode::from(2)
+    } else if totals.invalid > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_file() {
+        out.push(path.to_owned());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            collect(&entry, out)?;
+        } else if matches!(extension(&entry).as_str(), "json" | "xml" | "ndjson" | "jsonl") {
+            out.push(entry);
+        }
+    }
+    Ok(())
+}
+
+fn extension(p: &Path) -> String {
+    p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
+}
+
+fn check_one(engine: &Engine, format: Format, bytes: &[u8], expected: Option<DocumentType>, lang: Lang) -> Result<Report, Problem> {
+    let input = Input::read(format, bytes, engine).map_err(|e| ApiError::from(e).to_problem(lang))?;
+    let outcome = input.validate(engine, expected);
+    Ok(input.render(engine, &outcome, lang))
+}
+
+/// Checks one file. NDJSON files are handed to `emit` batch by batch (so memory stays
+/// bounded); other files return their single result.
+fn check_file(
+    engine: &Engine,
+    path: &Path,
+    expected: Option<DocumentType>,
+    lang: Lang,
+    progress: Option<&ProgressBar>,
+    emit: &mut dyn FnMut(&[Checked]),
+) -> std::io::Result<Vec<Checked>> {
+    let ext = extension(path);
+    if ext == "ndjson" || ext == "jsonl" {
+        let mut reader = BufReader::with_capacity(1 << 20, File::open(path)?);
+        let mut line_no = 0u64;
+        let mut lines: Vec<(u64, Vec<u8>)> = Vec::with_capacity(BATCH_LINES);
+        loop {
+            let mut buf = Vec::new();
+            let n = reader.read_until(b'\n', &mut buf)?;
+            if n > 0 {
+                line_no += 1;
+                if let Some(bar) = progress {
+                    bar.inc(n as u64);
+                }
+                if !crate::http::ndjson::is_blank(&buf) {
+                    lines.push((line_no, buf));
+                }
+            }
+            if lines.len() == BATCH_LINES || (n == 0 && !lines.is_empty()) {
+                let batch: Vec<Checked> = lines
+                    .par_iter()
+                    .map(|(no, bytes)| Checked { line: Some(*no), result: check_one(engine, Format::Json, bytes, expected, lang) })
+                    .collect();
+                emit(&batch);
+                lines.clear();
+            }
+            if n == 0 {
+                return Ok(Vec::new());
+            }
+        }
+    }
+    let bytes = std::fs::read(path)?;
+    if let Some(bar) = progress {
+        bar.inc(bytes.len() as u64);
+    }
+    let format = if ext == "xml" { Format::Xml } else { Format::Json };
+    Ok(vec![Checked { line: None, result: check_one(engine, format, &bytes, expected, lang) }])
+}
+
+/// Writes results as text, NDJSON reports or JUnit XML.
+struct Output<W: Write> {
+    w: W,
+    format: OutputFormat,
+    verbose: bool,
+    /// JUnit: the test cases of the current file (a suite needs its counts first).
+    suite: String,
+    suite_tests: u64,
+    suite_failures: u64,
+    started: bool,
+}
+
+impl<W: Write> Output<W> {
+    fn new(w: W, format: OutputFormat, verbose: bool) -> Self {
+        Self { w, format, verbose, suite: String::new(), suite_tests: 0, suite_failures: 0, started: false }
+    }
+
+    fn file_results(&mut self, file: &Path, results: &[Checked], totals: &mut Totals) {
+        if !self.started && self.format == OutputFormat::Junit {
+            let _ = writeln!(self.w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kyoten validate\">");
+        }
+        self.started = true;
+        for c in results {
+            totals.documents += 1;
+            if !c.valid() {
+                totals.invalid += 1;
+            }
+            if let Ok(r) = &c.result {
+                totals.warnings += r.warnings.len() as u64;
+            }
+            let name = match c.line {
+                Some(l) => format!("{}:{l}", file.display()),
+                None => file.display().to_string(),
+            };
+            let _ = match self.format {
+                OutputFormat::Text => self.text(&name, c),
+                OutputFormat::Json => self.json(file, c),
+                OutputFormat::Junit => {
+                    self.junit(&name, c);
+                    Ok(())
+                }
+            };
+        }
+    }
+
+    fn text(&mut self, name: &str, c: &Checked) -> std::io::Result<()> {
+        match &c.result {
+            Err(p) => writeln!(self.w, "{name}: NOT A DOCUMENT — {} ({})", p.detail, p.type_),
+            Ok(r) => {
+                let show = !r.valid || (self.verbose && !r.warnings.is_empty()) || (c.line.is_none() && !r.warnings.is_empty());
+                if r.valid && !show {
+                    if c.line.is_none() {
+                        writeln!(self.w, "{name}: valid")?;
+                    }
+                    return Ok(());
+                }
+                let verdict = if r.valid { "valid" } else { "INVALID" };
+                let kind = r.document_type.as_deref().unwrap_or("?");
+                let version = r.schema_version.as_deref().unwrap_or("?");
+                writeln!(self.w, "{name}: {verdict} ({kind} {version})")?;
+                for (label, list) in [("error", &r.errors), ("warning", &r.warnings)] {
+                    for m in list {
+                        let at = m.xml_location.as_deref().unwrap_or(&m.instance_location);
+                        let line = m.xml_line.map(|l| format!(" (line {l})")).unwrap_or_default();
+                        writeln!(self.w, "  {label} {} at {at}{line}: {}", m.id, m.message)?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn json(&mut self, file: &Path, c: &Checked) -> std::io::Result<()> {
+        let mut v = match &c.result {
+            Ok(r) => serde_json::to_value(r)?,
+            Err(p) => serde_json::json!({"valid": false, "problem": p}),
+        };
+        v["file"] = file.display().to_string().into();
+        if let Some(l) = c.line {
+            v["line"] = l.into();
+        }
+        serde_json::to_writer(&mut self.w, &v)?;
+        writeln!(self.w)
+    }
+
+    fn junit(&mut self, name: &str, c: &Checked) {
+        use std::fmt::Write as _;
+        self.suite_tests += 1;
+        let _ = write!(self.suite, "    <testcase classname=\"kyoten.validate\" name=\"{}\"", escape(name));
+        let failure = match &c.result {
+            Err(p) => Some(format!("{}: {}", p.type_, p.detail)),
+            Ok(r) if !r.valid => Some(
+                r.errors.iter().map(|m| format!("{} at {}: {}", m.id, m.instance_location, m.message)).collect::<Vec<_>>().join("\n"),
+            ),
+            Ok(_) => None,
+        };
+        match failure {
+            Some(text) => {
+                self.suite_failures += 1;
+                let first = text.lines().next().unwrap_or_default().to_owned();
+                let _ = write!(
+                    self.suite,
+                    ">\n      <failure message=\"{}\" type=\"invalid\">{}</failure>\n    </testcase>\n",
+                    escape(&first),
+                    escape(&text)
+                );
+            }
+            None => self.suite.push_str("/>\n"),
+        }
+    }
+
+    fn end_file(&mut self, file: &Path) {
+        if self.format == OutputFormat::Junit {
+            let _ = write!(
+                self.w,
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n{}  </testsuite>\n",
+                escape(&file.display().to_string()),
+                self.suite_tests,
+                self.suite_failures,
+                self.suite
+            );
+            self.suite.clear();
+            self.suite_tests = 0;
+            self.suite_failures = 0;
+        }
+    }
+
+    fn finish(&mut self, totals: &Totals) {
+        match self.format {
+            OutputFormat::Junit => {
+                if !self.started {
+                    let _ = writeln!(self.w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kyoten validate\">");
+                }
+                let _ = writeln!(self.w, "</testsuites>");
+            }
+            OutputFormat::Text => {
+                let _ = writeln!(
+                    self.w,
+                    "{} documents: {} valid, {} invalid, {} warnings",
+                    totals.documents,
+                    totals.documents - totals.invalid,
+                    totals.invalid,
+                    totals.warnings
+                );
+            }
+            OutputFormat::Json => {}
+        }
+        let _ = self.w.flush();
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -1,0 +1,25 @@
+use crate::contracts::Contracts;
+use crate::http::problem::{ApiError, Problem};
+use crate::http::published;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+
+/// One code list with `ja` and `en` labels; `messages` is the catalogue of validation
+/// message ids.
+#[utoipa::path(
+    tag = "contracts",
+    params(("name" = String, Path, example = "service_types")),
+    responses(
+        (status = 200, description = "The code list", content_type = "application/json"),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/codelists/{name}")]
+pub async fn codelist_get(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let contracts = Contracts::get();
+    let file = match name.as_str() {
+        "messages" => &contracts.catalogue,
+        other => contracts.codelist(other).ok_or(ApiError::NotFound)?,
+    };
+    Ok(published::respond(&req, file, "application/json"))
+}

@@ -1,0 +1,34 @@
+use crate::contracts::Contracts;
+use actix_web::{get, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct SchemaEntry {
+    #[schema(example = "registration")]
+    pub name: String,
+    #[schema(example = "1.0.0")]
+    pub version: String,
+    #[serde(rename = "$id")]
+    #[schema(example = "https://w3id.org/kyoten/schemas/registration/1.0.0")]
+    pub id: String,
+    #[schema(example = "/schemas/registration/1.0.0")]
+    pub url: String,
+}
+
+/// Every published JSON Schema with its canonical `$id`.
+#[utoipa::path(tag = "contracts", responses((status = 200, body = Vec<SchemaEntry>)))]
+#[get("/schemas")]
+pub async fn schemas_index() -> HttpResponse {
+    let list: Vec<SchemaEntry> = Contracts::get()
+        .schemas
+        .iter()
+        .map(|s| SchemaEntry {
+            name: s.name.clone(),
+            version: s.version.clone(),
+            id: s.id.clone(),
+            url: format!("/schemas/{}/{}", s.name, s.version),
+        })
+        .collect();
+    HttpResponse::Ok().json(list)
+}

@@ -1,0 +1,134 @@
+//! The OpenAPI 3.1 document: generated from the route table, with the hand-written JSON
+//! Schemas spliced into `components.schemas` so the document and the validator share one
+//! source. Committed as `openapi/openapi.json`; a test fails when they differ.
+use super::handlers::{codelists_index, health, root, schemas_index};
+use super::ndjson::BatchLine;
+use super::problem::Problem;
+use crate::contracts::{Contracts, DocumentType, SCHEMA_ID_BASE};
+use crate::validation::{Message, Report};
+use actix_web::App;
+use serde_json::{json, Value};
+use std::sync::OnceLock;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "kyoten",
+        description = "地域生活支援拠点等の緊急時支援データ交換API。登録届・事業所情報・緊急時の受入調整（ハンドオフ）の契約（JSON Schema 2020-12、コード表）を公開し、ベンダーシステムが送る文書を検証します。\n\nOpen data exchange for community life support hubs for people with disabilities: published contracts and a validator for registrations, facility records and handoff packets. Errors are RFC 9457 problem details; messages are Japanese by default, English with `Accept-Language: en`.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    tags(
+        (name = "contracts", description = "Schemas, code lists and policies, served unchanged"),
+        (name = "validation", description = "Validation of documents; nothing is stored"),
+    ),
+    components(schemas(Problem, Report, Message, BatchLine, root::RootInfo, health::Health, schemas_index::SchemaEntry, codelists_index::CodeListEntry))
+)]
+struct ApiDoc;
+
+/// The component name a schema is spliced in as.
+fn component_name(schema_name: &str) -> String {
+    match DocumentType::parse(schema_name) {
+        Some(d) => d.component_name().to_owned(),
+        None => schema_name
+            .split('_')
+            .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
+            .collect(),
+    }
+}
+
+/// Builds the complete document.
+pub fn build() -> Value {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(super::routes::register)
+        .split_for_parts();
+    let mut doc = serde_json::to_value(api).expect("OpenAPI serializes");
+    splice_schemas(&mut doc);
+    document_bodies(&mut doc);
+    declare_problem_default(&mut doc);
+    doc
+}
+
+/// The document as served and committed (pretty, trailing newline).
+pub fn document_text() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| serde_json::to_string_pretty(&build()).expect("serializes") + "\n")
+}
+
+/// Newest version of each schema, `$id` and `$schema` dropped, references rewritten to
+/// `#/components/schemas/<Name>/$defs/...`.
+fn splice_schemas(doc: &mut Value) {
+    let contracts = Contracts::get();
+    let schemas = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut).expect("components");
+    let mut latest: Vec<&crate::contracts::SchemaFile> = Vec::new();
+    for s in &contracts.schemas {
+        latest.retain(|l| l.name != s.name);
+        latest.push(s);
+    }
+    for s in latest {
+        let name = component_name(&s.name);
+        let mut value = s.file.value.clone();
+        if let Some(obj) = value.as_object_mut() {
+            obj.remove("$id");
+            obj.remove("$schema");
+        }
+        rewrite_refs(&mut value, &name);
+        schemas.insert(name, value);
+    }
+}
+
+fn rewrite_refs(v: &mut Value, own: &str) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get_mut("$ref") {
+                if let Some(fragment) = r.strip_prefix('#') {
+                    *r = format!("#/components/schemas/{own}{fragment}");
+                } else if let Some(rest) = r.strip_prefix(SCHEMA_ID_BASE) {
+                    let (path, fragment) = rest.split_once('#').unwrap_or((rest, ""));
+                    let name = path.split('/').next().unwrap_or_default();
+                    *r = format!("#/components/schemas/{}{fragment}", component_name(name));
+                }
+            }
+            map.values_mut().for_each(|c| rewrite_refs(c, own));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|c| rewrite_refs(c, own)),
+        _ => {}
+    }
+}
+
+/// The validate endpoint takes any of the four documents, as JSON or as XML.
+fn document_bodies(doc: &mut Value) {
+    let one_of: Vec<Value> = DocumentType::ALL
+        .iter()
+        .map(|d| json!({"$ref": format!("#/components/schemas/{}", d.component_name())}))
+        .collect();
+    if let Some(content) = doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/requestBody/content") {
+        content["application/json"] = json!({"schema": {"oneOf": one_of}});
+        content["application/xml"] = json!({"schema": {"type": "string", "description": "The document in the XML mapping (see README, XML mapping)"}});
+    }
+    if let Some(content) = doc.pointer_mut("/paths/~1v1~1validate~1{document_type}~1batch/post/requestBody/content") {
+        content["application/x-ndjson"] = json!({"schema": {"type": "string", "description": "One JSON document per line"}});
+    }
+    if let Some(ok) = doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/responses/200/content") {
+        ok["application/fhir+json"] = json!({"schema": {"type": "object", "description": "FHIR R4 OperationOutcome (with ?format=operation-outcome)"}});
+    }
+}
+
+/// Every operation can answer with a problem+json for errors it does not list specifically
+/// (405, 413, 431 …).
+fn declare_problem_default(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for op in item.values_mut() {
+            if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                responses.entry("default").or_insert_with(|| {
+                    json!({"description": "Any other error, as RFC 9457 problem details",
+                           "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! RFC 9457 problem details: one error enum, one rendering, in Japanese or English.
+use crate::contracts::json::JsonError;
+use crate::validation::Lang;
+use crate::xml::XmlError;
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::fmt;
+use utoipa::ToSchema;
+
+pub const PROBLEM_BASE: &str = "https://w3id.org/kyoten/problems/";
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// RFC 9457 problem details.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable problem type URI.
+    #[schema(example = "https://w3id.org/kyoten/problems/malformed-json")]
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// For a body that is not well-formed: where reading stopped (never what was there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+/// Everything an endpoint can refuse with.
+#[derive(Debug)]
+pub enum ApiError {
+    Json(JsonError),
+    Xml(XmlError),
+    UnsupportedMediaType { accepted: &'static str },
+    UnknownDocumentType,
+    NotFound,
+    /// The path exists but not for this method; `allow` lists the methods it has.
+    MethodNotAllowed { allow: String },
+    /// An HTTP status with no more specific meaning (actix's own errors, 405, 413 …).
+    Status(StatusCode),
+    InvalidQuery,
+    Internal(String),
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &'static str, [&'static str; 2], [String; 2], Option<(usize, usize)>) {
+        use ApiError::*;
+        let s = |ja: &str, en: &str| [ja.to_owned(), en.to_owned()];
+        match self {
+            Json(JsonError::Syntax { line, column }) => (
+                StatusCode::BAD_REQUEST,
+                "malformed-json",
+                ["JSONとして読めません", "Malformed JSON"],
+                s("本文が正しいJSONではありません。示した位置の前後を確認してください。", "The body is not well-formed JSON; check around the given position."),
+                Some((*line, *column)),
+            ),
+            Json(JsonError::DuplicateKey { line, column }) => (
+                StatusCode::BAD_REQUEST,
+                "duplicate-key",
+                ["同じ項目名が重複しています", "Duplicate key"],
+                s("1つのオブジェクトに同じ項目名が2回あります。どちらを使うか決められないため受け付けません。", "An object has the same key twice; kyoten refuses to guess which one is meant."),
+                Some((*line, *column)),
+            ),
+            Json(JsonError::ByteOrderMark) | Xml(XmlError::ByteOrderMark) => (
+                StatusCode::BAD_REQUEST,
+                "byte-order-mark",
+                ["BOM付きのUTF-8です", "Byte order mark"],
+                s("本文の先頭にBOMがあります。BOMなしのUTF-8で送ってください。", "The body starts with a byte order mark; send UTF-8 without BOM."),
+                None,
+            ),
+            Json(JsonError::InvalidUtf8 { line, column }) => (
+                StatusCode::BAD_REQUEST,
+                "invalid-utf8",
+                ["UTF-8ではありません", "Not UTF-8"],
+                s("本文に正しくないUTF-8のバイト列があります。文字コードをUTF-8にしてください。", "The body contains bytes that are not valid UTF-8."),
+                Some((*line, *column)),
+            ),
+            Xml(XmlError::NotUtf8) => (
+                StatusCode::BAD_REQUEST,
+                "invalid-utf8",
+                ["UTF-8ではありません", "Not UTF-8"],
+                s("XMLはUTF-8で送ってください（encoding宣言もUTF-8のみ）。", "XML must be UTF-8 (and declare no other encoding)."),
+                None,
+            ),
+            Json(JsonError::TooDeep { line, column }) => (
+                StatusCode::BAD_REQUEST,
+                "nesting-too-deep",
+                ["入れ子が深すぎます", "Nesting too deep"],
+                s("入れ子が深すぎるため読みません。", "The document is nested too deeply to be read."),
+                Some((*line, *column)),
+            ),
+            Xml(XmlError::TooDeep) => (
+                StatusCode::BAD_REQUEST,
+                "nesting-too-deep",
+                ["入れ子が深すぎます", "Nesting too deep"],
+                s("要素の入れ子が深すぎるため読みません。", "Elements are nested too deeply to be read."),
+                None,
+            ),
+            Xml(XmlError::Doctype) => (
+                StatusCode::BAD_REQUEST,
+                "xml-doctype-forbidden",
+                ["DOCTYPEは使えません", "DOCTYPE forbidden"],
+                s("DOCTYPE宣言や実体宣言を含むXMLは、安全のため受け付けません。", "XML with a DOCTYPE or entity declarations is refused for safety."),
+                None,
+            ),
+            Xml(XmlError::ProcessingInstruction) => (
+                StatusCode::BAD_REQUEST,
+                "xml-processing-instruction-forbidden",
+                ["処理命令は使えません", "Processing instruction forbidden"],
+                s("XML処理命令（<?…?>）は使えません。", "XML processing instructions (<?…?>) are not allowed."),
+                None,
+            ),
+            Xml(XmlError::Malformed { position }) => (
+                StatusCode::BAD_REQUEST,
+                "malformed-xml",
+                ["XMLとして読めません", "Malformed XML"],
+                [
+                    format!("本文が整形式のXMLではありません（{position}バイト目付近）。"),
+                    format!("The body is not well-formed XML (near byte {position})."),
+                ],
+                None,
+            ),
+            UnsupportedMediaType { accepted } => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                ["この形式は受け付けません", "Unsupported media type"],
+                [format!("Content-Type は {accepted} のいずれかにしてください。"), format!("Content-Type must be one of: {accepted}.")],
+                None,
+            ),
+            UnknownDocumentType => (
+                StatusCode::NOT_FOUND,
+                "unknown-document-type",
+                ["文書種別がありません", "Unknown document type"],
+                s("文書種別は registration, facility, handoff, handoff_response のいずれかです。", "The document type must be registration, facility, handoff or handoff_response."),
+                None,
+            ),
+            NotFound => (
+                StatusCode::NOT_FOUND,
+                "not-found",
+                ["見つかりません", "Not found"],
+                s("このURLには何もありません。GET / で使えるURLを確認できます。", "Nothing is here; GET / lists what is."),
+                None,
+            ),
+            MethodNotAllowed { allow } => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                ["このメソッドは使えません", "Method not allowed"],
+                [format!("このURLで使えるメソッドは {allow} です。"), format!("This URL accepts: {allow}.")],
+                None,
+            ),
+            InvalidQuery => (
+                StatusCode::BAD_REQUEST,
+                "invalid-query",
+                ["クエリが正しくありません", "Invalid query"],
+                s("クエリ文字列の値が正しくありません。OpenAPI文書で使える値を確認してください。", "A query parameter has a value this endpoint does not accept; see the OpenAPI document."),
+                None,
+            ),
+            Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                ["サーバー内部のエラー", "Internal error"],
+                s("サーバーで問題が起きました。記録しましたので、時間をおいて再度お試しください。", "Something went wrong on the server; it has been logged."),
+                None,
+            ),
+            Status(status) => status_parts(*status),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.parts().0
+    }
+
+    pub fn slug(&self) -> &'static str {
+        self.parts().1
+    }
+
+    pub fn to_problem(&self, lang: Lang) -> Problem {
+        let (status, slug, title, detail, position) = self.parts();
+        let i = usize::from(lang == Lang::En);
+        Problem {
+            type_: format!("{PROBLEM_BASE}{slug}"),
+            title: title[i].to_owned(),
+            status: status.as_u16(),
+            detail: detail[i].clone(),
+            line: position.map(|p| p.0),
+            column: position.map(|p| p.1),
+        }
+    }
+
+    pub fn render(&self, lang: Lang) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(cause = %cause, "internal error");
+        }
+        let problem = self.to_problem(lang);
+        let mut res = HttpResponse::build(self.status());
+        if let ApiError::MethodNotAllowed { allow } = self {
+            res.insert_header((header::ALLOW, allow.as_str()));
+        }
+        res
+            .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
+            .insert_header((header::CONTENT_LANGUAGE, if lang == Lang::En { "en" } else { "ja" }))
+            .json(problem)
+    }
+}
+
+fn status_parts(status: StatusCode) -> (StatusCode, &'static str, [&'static str; 2], [String; 2], Option<(usize, usize)>) {
+    let (slug, ja, en, dja, den) = match status.as_u16() {
+        400 => ("bad-request", "リクエストが正しくありません", "Bad request", "リクエストを読めませんでした。", "The request could not be read."),
+        404 => ("not-found", "見つかりません", "Not found", "このURLには何もありません。", "Nothing is here."),
+        405 => ("method-not-allowed", "このメソッドは使えません", "Method not allowed", "このURLはこのHTTPメソッドを受け付けません。", "This URL does not accept this HTTP method."),
+        406 => ("not-acceptable", "応答形式がありません", "Not acceptable", "Acceptヘッダーに合う形式で応答できません。", "No representation matches the Accept header."),
+        408 => ("request-timeout", "時間切れです", "Request timeout", "リクエストの受信が時間内に終わりませんでした。", "The request was not received in time."),
+        411 => ("length-required", "長さが必要です", "Length required", "Content-Length が必要です。", "Content-Length is required."),
+        413 => ("payload-too-large", "本文が大きすぎます", "Payload too large", "本文が上限を超えています。大量の文書は /batch にNDJSONで送ってください。", "The body exceeds the limit; send many documents as NDJSON to /batch."),
+        414 => ("uri-too-long", "URLが長すぎます", "URI too long", "URLが長すぎます。", "The URL is too long."),
+        415 => ("unsupported-media-type", "この形式は受け付けません", "Unsupported media type", "Content-Type を確認してください。", "Check the Content-Type."),
+        431 => ("header-fields-too-large", "ヘッダーが大きすぎます", "Header fields too large", "ヘッダーが大きすぎます。", "The header fields are too large."),
+        s if s >= 500 => ("internal", "サーバー内部のエラー", "Internal error", "サーバーで問題が起きました。", "Something went wrong on the server."),
+        _ => ("bad-request", "リクエストが正しくありません", "Bad request", "リクエストを処理できませんでした。", "The request could not be processed."),
+    };
+    (status, slug, [ja, en], [dja.to_owned(), den.to_owned()], None)
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.slug())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status()
+    }
+    /// Japanese by default; the problem middleware re-renders in the caller's language.
+    fn error_response(&self) -> HttpResponse {
+        self.render(Lang::Ja)
+    }
+}
+
+impl From<JsonError> for ApiError {
+    fn from(e: JsonError) -> Self {
+        ApiError::Json(e)
+    }
+}
+
+impl From<XmlError> for ApiError {
+    fn from(e: XmlError) -> Self {
+        ApiError::Xml(e)
+    }
+}

@@ -1,0 +1,16 @@
+//! The one route table, used by the server, the tests and the OpenAPI document.
+use super::handlers::*;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn register(cfg: &mut ServiceConfig) {
+    cfg.service(root::root)
+        .service(health::health)
+        .service(openapi_json::openapi_json)
+        .service(schemas_index::schemas_index)
+        .service(schema_get::schema_get)
+        .service(codelists_index::codelists_index)
+        .service(codelist_get::codelist_get)
+        .service(policy_get::policy_get)
+        .service(validate::validate)
+        .service(validate_batch::validate_batch);
+}
