@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "kyoten", version, about = "地域生活支援拠点等の緊急時支援データ交換 / emergency-support data exchange for community life support hubs")]
+#[command(
+    name = "kyoten",
+    version,
+    about = "地域生活支援拠点等の緊急時支援データ交換 / emergency-support data exchange for community life support hubs"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -19,7 +19,11 @@ pub fn run(args: Args) -> ExitCode {
         return match std::fs::read_to_string(&path) {
             Ok(committed) if committed == text => ExitCode::SUCCESS,
             Ok(_) => {
-                eprintln!("{} differs from the generated document; run `kyoten openapi --write {}`", path.display(), path.display());
+                eprintln!(
+                    "{} differs from the generated document; run `kyoten openapi --write {}`",
+                    path.display(),
+                    path.display()
+                );
                 ExitCode::from(1)
             }
             Err(e) => {

@@ -28,8 +28,14 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
-    let settings = Settings { max_document_bytes: args.max_document_bytes, workers: args.workers };
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let settings = Settings {
+        max_document_bytes: args.max_document_bytes,
+        workers: args.workers,
+    };
     let result = actix_web::rt::System::new().block_on(async move {
         let server = serve(listener, settings)?;
         tracing::info!(%addr, "kyoten listening");
@@ -50,5 +56,8 @@ pub fn run(args: Args) -> ExitCode {
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -39,7 +39,8 @@ pub struct Args {
 }
 
 fn parse_type(s: &str) -> Result<DocumentType, String> {
-    DocumentType::parse(s).ok_or_else(|| "one of registration, facility, handoff, handoff_response".into())
+    DocumentType::parse(s)
+        .ok_or_else(|| "one of registration, facility, handoff, handoff_response".into())
 }
 
 /// The result for one document.
@@ -76,18 +77,28 @@ pub fn run(args: Args) -> ExitCode {
     let mut out = Output::new(BufWriter::new(stdout.lock()), args.format, args.verbose);
     let mut totals = Totals::default();
     let progress = interactive.then(|| {
-        let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+        let total: u64 = files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
         let bar = ProgressBar::new(total);
         bar.set_style(
-            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} {msg}").expect("valid template"),
+            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} {msg}")
+                .expect("valid template"),
         );
         bar
     });
     let mut io_error = false;
     for file in &files {
-        let results = match check_file(engine, file, args.doc_type, lang, progress.as_ref(), &mut |batch| {
-            out.file_results(file, batch, &mut totals)
-        }) {
+        let results = match check_file(
+            engine,
+            file,
+            args.doc_type,
+            lang,
+            progress.as_ref(),
+            &mut |batch| out.file_results(file, batch, &mut totals),
+        ) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("kyoten: {}: {e}", file.display());
@@ -117,12 +128,17 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         out.push(path.to_owned());
         return Ok(());
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
     entries.sort();
     for entry in entries {
         if entry.is_dir() {
             collect(&entry, out)?;
-        } else if matches!(extension(&entry).as_str(), "json" | "xml" | "ndjson" | "jsonl") {
+        } else if matches!(
+            extension(&entry).as_str(),
+            "json" | "xml" | "ndjson" | "jsonl"
+        ) {
             out.push(entry);
         }
     }
@@ -130,11 +146,21 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 fn extension(p: &Path) -> String {
-    p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
+    p.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
-fn check_one(engine: &Engine, format: Format, bytes: &[u8], expected: Option<DocumentType>, lang: Lang) -> Result<Report, Problem> {
-    let input = Input::read(format, bytes, engine).map_err(|e| ApiError::from(e).to_problem(lang))?;
+fn check_one(
+    engine: &Engine,
+    format: Format,
+    bytes: &[u8],
+    expected: Option<DocumentType>,
+    lang: Lang,
+) -> Result<Report, Problem> {
+    let input =
+        Input::read(format, bytes, engine).map_err(|e| ApiError::from(e).to_problem(lang))?;
     let outcome = input.validate(engine, expected);
     Ok(input.render(engine, &outcome, lang))
 }
@@ -169,7 +195,10 @@ fn check_file(
             if lines.len() == BATCH_LINES || (n == 0 && !lines.is_empty()) {
                 let batch: Vec<Checked> = lines
                     .par_iter()
-                    .map(|(no, bytes)| Checked { line: Some(*no), result: check_one(engine, Format::Json, bytes, expected, lang) })
+                    .map(|(no, bytes)| Checked {
+                        line: Some(*no),
+                        result: check_one(engine, Format::Json, bytes, expected, lang),
+                    })
                     .collect();
                 emit(&batch);
                 lines.clear();
@@ -183,8 +212,15 @@ fn check_file(
     if let Some(bar) = progress {
         bar.inc(bytes.len() as u64);
     }
-    let format = if ext == "xml" { Format::Xml } else { Format::Json };
-    Ok(vec![Checked { line: None, result: check_one(engine, format, &bytes, expected, lang) }])
+    let format = if ext == "xml" {
+        Format::Xml
+    } else {
+        Format::Json
+    };
+    Ok(vec![Checked {
+        line: None,
+        result: check_one(engine, format, &bytes, expected, lang),
+    }])
 }
 
 /// Writes results as text, NDJSON reports or JUnit XML.
@@ -201,12 +237,23 @@ struct Output<W: Write> {
 
 impl<W: Write> Output<W> {
     fn new(w: W, format: OutputFormat, verbose: bool) -> Self {
-        Self { w, format, verbose, suite: String::new(), suite_tests: 0, suite_failures: 0, started: false }
+        Self {
+            w,
+            format,
+            verbose,
+            suite: String::new(),
+            suite_tests: 0,
+            suite_failures: 0,
+            started: false,
+        }
     }
 
     fn file_results(&mut self, file: &Path, results: &[Checked], totals: &mut Totals) {
         if !self.started && self.format == OutputFormat::Junit {
-            let _ = writeln!(self.w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kyoten validate\">");
+            let _ = writeln!(
+                self.w,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kyoten validate\">"
+            );
         }
         self.started = true;
         for c in results {
@@ -234,9 +281,15 @@ impl<W: Write> Output<W> {
 
     fn text(&mut self, name: &str, c: &Checked) -> std::io::Result<()> {
         match &c.result {
-            Err(p) => writeln!(self.w, "{name}: NOT A DOCUMENT — {} ({})", p.detail, p.type_),
+            Err(p) => writeln!(
+                self.w,
+                "{name}: NOT A DOCUMENT — {} ({})",
+                p.detail, p.type_
+            ),
             Ok(r) => {
-                let show = !r.valid || (self.verbose && !r.warnings.is_empty()) || (c.line.is_none() && !r.warnings.is_empty());
+                let show = !r.valid
+                    || (self.verbose && !r.warnings.is_empty())
+                    || (c.line.is_none() && !r.warnings.is_empty());
                 if r.valid && !show {
                     if c.line.is_none() {
                         writeln!(self.w, "{name}: valid")?;
@@ -250,7 +303,10 @@ impl<W: Write> Output<W> {
                 for (label, list) in [("error", &r.errors), ("warning", &r.warnings)] {
                     for m in list {
                         let at = m.xml_location.as_deref().unwrap_or(&m.instance_location);
-                        let line = m.xml_line.map(|l| format!(" (line {l})")).unwrap_or_default();
+                        let line = m
+                            .xml_line
+                            .map(|l| format!(" (line {l})"))
+                            .unwrap_or_default();
                         writeln!(self.w, "  {label} {} at {at}{line}: {}", m.id, m.message)?;
                     }
                 }
@@ -275,11 +331,19 @@ impl<W: Write> Output<W> {
     fn junit(&mut self, name: &str, c: &Checked) {
         use std::fmt::Write as _;
         self.suite_tests += 1;
-        let _ = write!(self.suite, "    <testcase classname=\"kyoten.validate\" name=\"{}\"", escape(name));
+        let _ = write!(
+            self.suite,
+            "    <testcase classname=\"kyoten.validate\" name=\"{}\"",
+            escape(name)
+        );
         let failure = match &c.result {
             Err(p) => Some(format!("{}: {}", p.type_, p.detail)),
             Ok(r) if !r.valid => Some(
-                r.errors.iter().map(|m| format!("{} at {}: {}", m.id, m.instance_location, m.message)).collect::<Vec<_>>().join("\n"),
+                r.errors
+                    .iter()
+                    .map(|m| format!("{} at {}: {}", m.id, m.instance_location, m.message))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
             ),
             Ok(_) => None,
         };
@@ -339,5 +403,8 @@ impl<W: Write> Output<W> {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

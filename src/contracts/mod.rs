@@ -170,3 +170,25 @@ impl Contracts {
 fn version_key(v: &str) -> Vec<u64> {
     v.split('.').map(|p| p.parse().unwrap_or(0)).collect()
 }
+
+/// The message catalogue as a Markdown reference (`docs/messages.md`).
+pub fn messages_markdown(contracts: &Contracts) -> String {
+    let mut out = String::from(
+        "# Validation messages\n\nGenerated from `schemas/catalogue/messages.json` (served at `GET /codelists/messages`); \
+         a test keeps this file in step. `{field}` stands for the field's label, never its value.\n\n\
+         | id | severity | applies to | SPEC | 日本語 | English |\n|---|---|---|---|---|---|\n",
+    );
+    for m in contracts.messages.values() {
+        let cell = |s: &str| s.replace('|', "\\|");
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} |\n",
+            m.id,
+            m.severity,
+            m.applies_to.join(", "),
+            cell(&m.spec),
+            cell(&m.ja),
+            cell(&m.en)
+        ));
+    }
+    out
+}

@@ -71,7 +71,7 @@ impl Policy {
     }
 
     /// The categories with at least one field present in a registration-shaped value, each with
-    /// the first pointer found.
+    /// the first pointer found. An empty list, object or text carries no data and does not count.
     pub fn categories_present<'p>(
         &'p self,
         subject: &serde_json::Value,
@@ -81,9 +81,20 @@ impl Policy {
             .filter_map(|(cat, fields)| {
                 fields
                     .iter()
-                    .find(|f| subject.pointer(f).is_some())
+                    .find(|f| subject.pointer(f).is_some_and(carries_data))
                     .map(|f| (cat.as_str(), f.as_str()))
             })
             .collect()
+    }
+}
+
+fn carries_data(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::Null => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+        _ => true,
     }
 }

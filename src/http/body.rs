@@ -4,12 +4,19 @@ use crate::validation::input::{Format, InputError};
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::HttpRequest;
 
-pub const ACCEPTED_DOCUMENT_TYPES: &str = "application/json, application/xml, text/xml (or any +json / +xml type)";
+pub const ACCEPTED_DOCUMENT_TYPES: &str =
+    "application/json, application/xml, text/xml (or any +json / +xml type)";
 
 /// The media type of the request, without parameters, lower-cased.
 pub fn media_type(req: &HttpRequest) -> Option<String> {
     let raw = req.headers().get(CONTENT_TYPE)?.to_str().ok()?;
-    Some(raw.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+    Some(
+        raw.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase(),
+    )
 }
 
 pub fn document_format(req: &HttpRequest) -> Result<Format, ApiError> {
@@ -18,7 +25,9 @@ pub fn document_format(req: &HttpRequest) -> Result<Format, ApiError> {
         Some("application/xml" | "text/xml") => Ok(Format::Xml),
         Some(t) if t.ends_with("+json") => Ok(Format::Json),
         Some(t) if t.ends_with("+xml") => Ok(Format::Xml),
-        _ => Err(ApiError::UnsupportedMediaType { accepted: ACCEPTED_DOCUMENT_TYPES }),
+        _ => Err(ApiError::UnsupportedMediaType {
+            accepted: ACCEPTED_DOCUMENT_TYPES,
+        }),
     }
 }
 

@@ -22,19 +22,29 @@ pub async fn problem_details(
     let started = Instant::now();
     let res = next.call(req).await?;
     let status = res.status();
-    let route = res.request().match_pattern().unwrap_or_else(|| "(unmatched)".into());
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "(unmatched)".into());
     tracing::info!(%method, route, status = status.as_u16(), micros = started.elapsed().as_micros() as u64, "request");
     if !(status.is_client_error() || status.is_server_error()) {
         return Ok(res.map_into_boxed_body());
     }
-    if let Some(api) = res.response().error().and_then(|e| e.as_error::<ApiError>()) {
+    if let Some(api) = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+    {
         if lang == Lang::Ja {
             return Ok(res.map_into_boxed_body());
         }
         let localized = api.render(lang);
         return Ok(res.into_response(localized));
     }
-    let is_problem = res.headers().get(CONTENT_TYPE).is_some_and(|v| v == PROBLEM_JSON);
+    let is_problem = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v == PROBLEM_JSON);
     if is_problem {
         return Ok(res.map_into_boxed_body());
     }

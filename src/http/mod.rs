@@ -27,7 +27,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { max_document_bytes: 1024 * 1024, workers: None }
+        Self {
+            max_document_bytes: 1024 * 1024,
+            workers: None,
+        }
     }
 }
 
@@ -51,7 +54,9 @@ pub fn app(
         .configure(routes::register)
         .into_app()
         .service(web::resource("/docs").route(web::get().to(|| async {
-            HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
+            HttpResponse::PermanentRedirect()
+                .insert_header(("Location", "/docs/"))
+                .finish()
         })))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json")))
         .default_service(web::to(fallback::fallback))

@@ -26,21 +26,43 @@ pub enum BatchBody {
 
 impl BatchLine {
     pub fn not_a_document(line: u64, problem: Problem) -> Self {
-        BatchLine { line, body: BatchBody::NotADocument { valid: false, problem } }
+        BatchLine {
+            line,
+            body: BatchBody::NotADocument {
+                valid: false,
+                problem,
+            },
+        }
     }
 }
 
 /// Validates one input line and appends its report line (with `\n`) to `out`.
 /// Returns whether the document was valid.
-pub fn report_line(engine: &Engine, expected: Option<DocumentType>, line: u64, bytes: &[u8], lang: Lang, out: &mut Vec<u8>) -> bool {
+pub fn report_line(
+    engine: &Engine,
+    expected: Option<DocumentType>,
+    line: u64,
+    bytes: &[u8],
+    lang: Lang,
+    out: &mut Vec<u8>,
+) -> bool {
     let (entry, valid) = match Input::read(Format::Json, bytes, engine) {
         Ok(input) => {
             let outcome = input.validate(engine, expected);
             let report = input.render(engine, &outcome, lang);
             let valid = report.valid;
-            (BatchLine { line, body: BatchBody::Report(report) }, valid)
+            (
+                BatchLine {
+                    line,
+                    body: BatchBody::Report(report),
+                },
+                valid,
+            )
         }
-        Err(e) => (BatchLine::not_a_document(line, ApiError::from(e).to_problem(lang)), false),
+        Err(e) => (
+            BatchLine::not_a_document(line, ApiError::from(e).to_problem(lang)),
+            false,
+        ),
     };
     write_line(&entry, out);
     valid

@@ -62,7 +62,10 @@ pub fn document_text() -> &'static str {
 /// `#/components/schemas/<Name>/$defs/...`.
 fn splice_schemas(doc: &mut Value) {
     let contracts = Contracts::get();
-    let schemas = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut).expect("components");
+    let schemas = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .expect("components");
     let mut latest: Vec<&crate::contracts::SchemaFile> = Vec::new();
     for s in &contracts.schemas {
         latest.retain(|l| l.name != s.name);
@@ -105,14 +108,21 @@ fn document_bodies(doc: &mut Value) {
         .iter()
         .map(|d| json!({"$ref": format!("#/components/schemas/{}", d.component_name())}))
         .collect();
-    if let Some(content) = doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/requestBody/content") {
+    if let Some(content) =
+        doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/requestBody/content")
+    {
         content["application/json"] = json!({"schema": {"oneOf": one_of}});
         content["application/xml"] = json!({"schema": {"type": "string", "description": "The document in the XML mapping (see README, XML mapping)"}});
     }
-    if let Some(content) = doc.pointer_mut("/paths/~1v1~1validate~1{document_type}~1batch/post/requestBody/content") {
-        content["application/x-ndjson"] = json!({"schema": {"type": "string", "description": "One JSON document per line"}});
+    if let Some(content) =
+        doc.pointer_mut("/paths/~1v1~1validate~1{document_type}~1batch/post/requestBody/content")
+    {
+        content["application/x-ndjson"] =
+            json!({"schema": {"type": "string", "description": "One JSON document per line"}});
     }
-    if let Some(ok) = doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/responses/200/content") {
+    if let Some(ok) =
+        doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/responses/200/content")
+    {
         ok["application/fhir+json"] = json!({"schema": {"type": "object", "description": "FHIR R4 OperationOutcome (with ?format=operation-outcome)"}});
     }
 }
@@ -120,7 +130,9 @@ fn document_bodies(doc: &mut Value) {
 /// Every operation can answer with a problem+json for errors it does not list specifically
 /// (405, 413, 431 …).
 fn declare_problem_default(doc: &mut Value) {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
     for item in paths.values_mut().filter_map(Value::as_object_mut) {
         for op in item.values_mut() {
             if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {

@@ -28,16 +28,29 @@ pub struct Problem {
     pub column: Option<usize>,
 }
 
+/// Status, problem slug, title (ja, en), detail (ja, en), position in the body.
+type Parts = (
+    StatusCode,
+    &'static str,
+    [&'static str; 2],
+    [String; 2],
+    Option<(usize, usize)>,
+);
+
 /// Everything an endpoint can refuse with.
 #[derive(Debug)]
 pub enum ApiError {
     Json(JsonError),
     Xml(XmlError),
-    UnsupportedMediaType { accepted: &'static str },
+    UnsupportedMediaType {
+        accepted: &'static str,
+    },
     UnknownDocumentType,
     NotFound,
     /// The path exists but not for this method; `allow` lists the methods it has.
-    MethodNotAllowed { allow: String },
+    MethodNotAllowed {
+        allow: String,
+    },
     /// An HTTP status with no more specific meaning (actix's own errors, 405, 413 …).
     Status(StatusCode),
     InvalidQuery,
@@ -45,7 +58,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, &'static str, [&'static str; 2], [String; 2], Option<(usize, usize)>) {
+    fn parts(&self) -> Parts {
         use ApiError::*;
         let s = |ja: &str, en: &str| [ja.to_owned(), en.to_owned()];
         match self {
@@ -198,29 +211,109 @@ impl ApiError {
         if let ApiError::MethodNotAllowed { allow } = self {
             res.insert_header((header::ALLOW, allow.as_str()));
         }
-        res
-            .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
-            .insert_header((header::CONTENT_LANGUAGE, if lang == Lang::En { "en" } else { "ja" }))
+        res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
+            .insert_header((
+                header::CONTENT_LANGUAGE,
+                if lang == Lang::En { "en" } else { "ja" },
+            ))
             .json(problem)
     }
 }
 
-fn status_parts(status: StatusCode) -> (StatusCode, &'static str, [&'static str; 2], [String; 2], Option<(usize, usize)>) {
+fn status_parts(status: StatusCode) -> Parts {
     let (slug, ja, en, dja, den) = match status.as_u16() {
-        400 => ("bad-request", "リクエストが正しくありません", "Bad request", "リクエストを読めませんでした。", "The request could not be read."),
-        404 => ("not-found", "見つかりません", "Not found", "このURLには何もありません。", "Nothing is here."),
-        405 => ("method-not-allowed", "このメソッドは使えません", "Method not allowed", "このURLはこのHTTPメソッドを受け付けません。", "This URL does not accept this HTTP method."),
-        406 => ("not-acceptable", "応答形式がありません", "Not acceptable", "Acceptヘッダーに合う形式で応答できません。", "No representation matches the Accept header."),
-        408 => ("request-timeout", "時間切れです", "Request timeout", "リクエストの受信が時間内に終わりませんでした。", "The request was not received in time."),
-        411 => ("length-required", "長さが必要です", "Length required", "Content-Length が必要です。", "Content-Length is required."),
-        413 => ("payload-too-large", "本文が大きすぎます", "Payload too large", "本文が上限を超えています。大量の文書は /batch にNDJSONで送ってください。", "The body exceeds the limit; send many documents as NDJSON to /batch."),
-        414 => ("uri-too-long", "URLが長すぎます", "URI too long", "URLが長すぎます。", "The URL is too long."),
-        415 => ("unsupported-media-type", "この形式は受け付けません", "Unsupported media type", "Content-Type を確認してください。", "Check the Content-Type."),
-        431 => ("header-fields-too-large", "ヘッダーが大きすぎます", "Header fields too large", "ヘッダーが大きすぎます。", "The header fields are too large."),
-        s if s >= 500 => ("internal", "サーバー内部のエラー", "Internal error", "サーバーで問題が起きました。", "Something went wrong on the server."),
-        _ => ("bad-request", "リクエストが正しくありません", "Bad request", "リクエストを処理できませんでした。", "The request could not be processed."),
+        400 => (
+            "bad-request",
+            "リクエストが正しくありません",
+            "Bad request",
+            "リクエストを読めませんでした。",
+            "The request could not be read.",
+        ),
+        404 => (
+            "not-found",
+            "見つかりません",
+            "Not found",
+            "このURLには何もありません。",
+            "Nothing is here.",
+        ),
+        405 => (
+            "method-not-allowed",
+            "このメソッドは使えません",
+            "Method not allowed",
+            "このURLはこのHTTPメソッドを受け付けません。",
+            "This URL does not accept this HTTP method.",
+        ),
+        406 => (
+            "not-acceptable",
+            "応答形式がありません",
+            "Not acceptable",
+            "Acceptヘッダーに合う形式で応答できません。",
+            "No representation matches the Accept header.",
+        ),
+        408 => (
+            "request-timeout",
+            "時間切れです",
+            "Request timeout",
+            "リクエストの受信が時間内に終わりませんでした。",
+            "The request was not received in time.",
+        ),
+        411 => (
+            "length-required",
+            "長さが必要です",
+            "Length required",
+            "Content-Length が必要です。",
+            "Content-Length is required.",
+        ),
+        413 => (
+            "payload-too-large",
+            "本文が大きすぎます",
+            "Payload too large",
+            "本文が上限を超えています。大量の文書は /batch にNDJSONで送ってください。",
+            "The body exceeds the limit; send many documents as NDJSON to /batch.",
+        ),
+        414 => (
+            "uri-too-long",
+            "URLが長すぎます",
+            "URI too long",
+            "URLが長すぎます。",
+            "The URL is too long.",
+        ),
+        415 => (
+            "unsupported-media-type",
+            "この形式は受け付けません",
+            "Unsupported media type",
+            "Content-Type を確認してください。",
+            "Check the Content-Type.",
+        ),
+        431 => (
+            "header-fields-too-large",
+            "ヘッダーが大きすぎます",
+            "Header fields too large",
+            "ヘッダーが大きすぎます。",
+            "The header fields are too large.",
+        ),
+        s if s >= 500 => (
+            "internal",
+            "サーバー内部のエラー",
+            "Internal error",
+            "サーバーで問題が起きました。",
+            "Something went wrong on the server.",
+        ),
+        _ => (
+            "bad-request",
+            "リクエストが正しくありません",
+            "Bad request",
+            "リクエストを処理できませんでした。",
+            "The request could not be processed.",
+        ),
     };
-    (status, slug, [ja, en], [dja.to_owned(), den.to_owned()], None)
+    (
+        status,
+        slug,
+        [ja, en],
+        [dja.to_owned(), den.to_owned()],
+        None,
+    )
 }
 
 impl fmt::Display for ApiError {

@@ -8,10 +8,20 @@ pub fn respond(req: &HttpRequest, file: &Published, content_type: &'static str) 
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == file.etag || t.trim() == "*"));
-    let mut res = if matches { HttpResponse::NotModified() } else { HttpResponse::Ok() };
-    res.insert_header((header::ETAG, HeaderValue::from_str(&file.etag).expect("etag is ASCII")))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == file.etag || t.trim() == "*")
+        });
+    let mut res = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((
+        header::ETAG,
+        HeaderValue::from_str(&file.etag).expect("etag is ASCII"),
+    ))
+    .insert_header((header::CACHE_CONTROL, "public, max-age=3600"));
     if matches {
         res.finish()
     } else {

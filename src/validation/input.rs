@@ -28,10 +28,16 @@ pub struct Input {
 impl Input {
     pub fn read(format: Format, bytes: &[u8], engine: &Engine) -> Result<Input, InputError> {
         match format {
-            Format::Json => Ok(Input { value: parse_document(bytes).map_err(InputError::Json)?, xml: None }),
+            Format::Json => Ok(Input {
+                value: parse_document(bytes).map_err(InputError::Json)?,
+                xml: None,
+            }),
             Format::Xml => {
                 let mapped = crate::xml::to_json(bytes, engine).map_err(InputError::Xml)?;
-                Ok(Input { value: mapped.value, xml: Some((mapped.locations, mapped.findings)) })
+                Ok(Input {
+                    value: mapped.value,
+                    xml: Some((mapped.locations, mapped.findings)),
+                })
             }
         }
     }

@@ -188,7 +188,7 @@ impl Engine {
             .and_then(DocumentType::parse);
         let doc_type = match (expected, declared) {
             (Some(e), Some(d)) if e == d => e,
-            (Some(e), _) => {
+            (Some(e), Some(_)) => {
                 outcome.findings.push(
                     Finding::new("KY-DOC-TYPE-MISMATCH", "/document_type")
                         .arg("expected", e.as_str()),
@@ -196,7 +196,7 @@ impl Engine {
                 return outcome;
             }
             (None, Some(d)) => d,
-            (None, None) => {
+            (_, None) => {
                 let allowed = DocumentType::ALL.map(DocumentType::as_str).join(", ");
                 outcome.findings.push(
                     Finding::new("KY-DOC-TYPE-UNKNOWN", "/document_type").arg("allowed", allowed),
@@ -211,13 +211,15 @@ impl Engine {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let Some(version) = obj.get("schema_version").and_then(Value::as_str) else {
+        let Some(version) = obj.get("schema_version") else {
             outcome.findings.push(
                 Finding::new("KY-DOC-VERSION-MISSING", "/schema_version")
                     .arg("versions", versions()),
             );
             return outcome;
         };
+        // A version that is not a string is not a published version either.
+        let version = version.as_str().unwrap_or_default();
         let Some(compiled) = self.compiled(doc_type, version) else {
             outcome.findings.push(
                 Finding::new("KY-DOC-VERSION-UNKNOWN", "/schema_version")

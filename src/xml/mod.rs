@@ -30,12 +30,26 @@ pub fn to_json(bytes: &[u8], engine: &Engine) -> Result<Mapped, XmlError> {
 
 fn map_document(root: &Element, engine: &Engine) -> Mapped {
     let doc_type = DocumentType::parse(&root.name);
-    let version = root.children.iter().find(|c| c.name == "schema_version").map(|c| c.text.trim().to_owned());
+    let version = root
+        .children
+        .iter()
+        .find(|c| c.name == "schema_version")
+        .map(|c| c.text.trim().to_owned());
     let shape = doc_type.and_then(|d| {
-        version.as_deref().and_then(|v| engine.shape(d, v)).or_else(|| engine.latest_shape(d))
+        version
+            .as_deref()
+            .and_then(|v| engine.shape(d, v))
+            .or_else(|| engine.latest_shape(d))
     });
     let namespace = doc_type.map(DocumentType::xml_namespace);
-    let mut mapper = Mapper { namespace, out: Mapped { value: Value::Null, locations: Default::default(), findings: Vec::new() } };
+    let mut mapper = Mapper {
+        namespace,
+        out: Mapped {
+            value: Value::Null,
+            locations: Default::default(),
+            findings: Vec::new(),
+        },
+    };
     mapper.check_namespace(root, "");
     let path = format!("/{}", root.name);
     let value = mapper.object(root, shape, "", &path);
@@ -53,19 +67,27 @@ impl Mapper {
         if let Some(expected) = self.namespace {
             if el.namespace.as_deref() != Some(expected) {
                 self.out.findings.push(
-                    Finding::new("KY-XML-NAMESPACE", pointer).arg("property", el.name.clone()).arg("expected", expected),
+                    Finding::new("KY-XML-NAMESPACE", pointer)
+                        .arg("property", el.name.clone())
+                        .arg("expected", expected),
                 );
             }
         }
     }
 
     fn object(&mut self, el: &Element, shape: Option<&Shape>, pointer: &str, path: &str) -> Value {
-        self.out.locations.insert(pointer.to_owned(), (path.to_owned(), el.line));
+        self.out
+            .locations
+            .insert(pointer.to_owned(), (path.to_owned(), el.line));
         for attr in &el.attributes {
-            self.out.findings.push(Finding::new("KY-XML-ATTRIBUTE", pointer).arg("property", attr.clone()));
+            self.out
+                .findings
+                .push(Finding::new("KY-XML-ATTRIBUTE", pointer).arg("property", attr.clone()));
         }
-        if !el.children.is_empty() && !el.text.trim().is_empty() {
-            self.out.findings.push(Finding::new("KY-XML-MIXED-CONTENT", pointer));
+        if !el.text.trim().is_empty() {
+            self.out
+                .findings
+                .push(Finding::new("KY-XML-MIXED-CONTENT", pointer));
         }
         let mut map = Map::new();
         let mut seen: Vec<&str> = Vec::new();
@@ -74,7 +96,11 @@ impl Mapper {
                 continue;
             }
             seen.push(&child.name);
-            let same: Vec<&Element> = el.children.iter().filter(|c| c.name == child.name).collect();
+            let same: Vec<&Element> = el
+                .children
+                .iter()
+                .filter(|c| c.name == child.name)
+                .collect();
             let child_shape = shape.and_then(|s| s.property(&child.name));
             let child_pointer = format!("{pointer}/{}", child.name);
             let value = if child_shape.is_some_and(|s| s.kind == Kind::Array) {
@@ -88,20 +114,34 @@ impl Mapper {
                         self.value(c, items, &p, &format!("{path}/{}[{}]", c.name, i + 1))
                     })
                     .collect();
-                self.out.locations.insert(child_pointer.clone(), (format!("{path}/{}[1]", child.name), child.line));
+                self.out.locations.insert(
+                    child_pointer.clone(),
+                    (format!("{path}/{}[1]", child.name), child.line),
+                );
                 Value::Array(values)
             } else {
-                if same.len() > 1 {
-                    self.out.findings.push(Finding::new("KY-XML-REPEATED-ELEMENT", child_pointer.clone()));
+                for extra in same.iter().skip(1) {
+                    self.out.findings.push(Finding::new(
+                        "KY-XML-REPEATED-ELEMENT",
+                        child_pointer.clone(),
+                    ));
+                    self.check_namespace(extra, &child_pointer);
                 }
                 self.check_namespace(child, &child_pointer);
-                self.value(child, child_shape, &child_pointer, &format!("{path}/{}", child.name))
+                self.value(
+                    child,
+                    child_shape,
+                    &child_pointer,
+                    &format!("{path}/{}", child.name),
+                )
             };
             map.insert(child.name.clone(), value);
         }
         if let Some(shape) = shape {
             for required in &shape.required {
-                let is_list = shape.property(required).is_some_and(|p| p.kind == Kind::Array);
+                let is_list = shape
+                    .property(required)
+                    .is_some_and(|p| p.kind == Kind::Array);
                 if is_list && !map.contains_key(required) {
                     map.insert(required.clone(), Value::Array(Vec::new()));
                 }
@@ -115,9 +155,13 @@ impl Mapper {
         if kind == Kind::Object || !el.children.is_empty() {
             return self.object(el, shape, pointer, path);
         }
-        self.out.locations.insert(pointer.to_owned(), (path.to_owned(), el.line));
+        self.out
+            .locations
+            .insert(pointer.to_owned(), (path.to_owned(), el.line));
         for attr in &el.attributes {
-            self.out.findings.push(Finding::new("KY-XML-ATTRIBUTE", pointer).arg("property", attr.clone()));
+            self.out
+                .findings
+                .push(Finding::new("KY-XML-ATTRIBUTE", pointer).arg("property", attr.clone()));
         }
         let text = el.text.as_str();
         match kind {
@@ -126,7 +170,10 @@ impl Mapper {
                 "false" | "0" => Value::Bool(false),
                 _ => Value::String(text.to_owned()),
             },
-            Kind::Integer => text.trim().parse::<i64>().map_or_else(|_| Value::String(text.to_owned()), Value::from),
+            Kind::Integer => text
+                .trim()
+                .parse::<i64>()
+                .map_or_else(|_| Value::String(text.to_owned()), Value::from),
             Kind::Number => text
                 .trim()
                 .parse::<f64>()

@@ -15,7 +15,9 @@ pub enum XmlError {
     ProcessingInstruction,
     TooDeep,
     /// Not well-formed, an undefined entity, or more than one root.
-    Malformed { position: u64 },
+    Malformed {
+        position: u64,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -54,7 +56,10 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
                     return Err(malformed());
                 }
                 let here = (position as usize).min(text.len());
-                line += text.as_bytes()[counted..here].iter().filter(|b| **b == b'\n').count() as u32;
+                line += text.as_bytes()[counted..here]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count() as u32;
                 counted = here;
                 let namespace = match ns {
                     ResolveResult::Bound(n) => Some(n.as_ref().to_owned()),
@@ -69,7 +74,14 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
                         attributes.push(attr.key.local_name().as_ref().to_owned());
                     }
                 }
-                stack.push(Element { namespace, name, attributes, children: Vec::new(), text: String::new(), line });
+                stack.push(Element {
+                    namespace,
+                    name,
+                    attributes,
+                    children: Vec::new(),
+                    text: String::new(),
+                    line,
+                });
             }
             Event::End(_) => {
                 let done = stack.pop().ok_or_else(malformed)?;
@@ -111,12 +123,18 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
         }
     }
     if !stack.is_empty() {
-        return Err(XmlError::Malformed { position: reader.buffer_position() });
+        return Err(XmlError::Malformed {
+            position: reader.buffer_position(),
+        });
     }
     root.ok_or(XmlError::Malformed { position: 0 })
 }
 
-fn push_text(stack: &mut [Element], s: &str, malformed: impl Fn() -> XmlError) -> Result<(), XmlError> {
+fn push_text(
+    stack: &mut [Element],
+    s: &str,
+    malformed: impl Fn() -> XmlError,
+) -> Result<(), XmlError> {
     match stack.last_mut() {
         Some(el) => {
             el.text.push_str(s);
@@ -140,12 +158,18 @@ mod tests {
 
     #[test]
     fn processing_instructions_are_refused() {
-        assert_eq!(parse(b"<r><?php echo 1; ?></r>").unwrap_err(), XmlError::ProcessingInstruction);
+        assert_eq!(
+            parse(b"<r><?php echo 1; ?></r>").unwrap_err(),
+            XmlError::ProcessingInstruction
+        );
     }
 
     #[test]
     fn undefined_entities_are_malformed() {
-        assert!(matches!(parse(b"<r>&nbsp;</r>"), Err(XmlError::Malformed { .. })));
+        assert!(matches!(
+            parse(b"<r>&nbsp;</r>"),
+            Err(XmlError::Malformed { .. })
+        ));
     }
 
     #[test]
@@ -171,13 +195,19 @@ mod tests {
     #[test]
     fn mismatched_end_tags_and_second_roots_are_malformed() {
         assert!(matches!(parse(b"<a></b>"), Err(XmlError::Malformed { .. })));
-        assert!(matches!(parse(b"<a/><b/>"), Err(XmlError::Malformed { .. })));
+        assert!(matches!(
+            parse(b"<a/><b/>"),
+            Err(XmlError::Malformed { .. })
+        ));
         assert!(matches!(parse(b"<a>"), Err(XmlError::Malformed { .. })));
     }
 
     #[test]
     fn non_utf8_input_is_refused() {
         assert_eq!(parse(b"<a>\xff</a>").unwrap_err(), XmlError::NotUtf8);
-        assert_eq!(parse(b"<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><a/>").unwrap_err(), XmlError::NotUtf8);
+        assert_eq!(
+            parse(b"<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><a/>").unwrap_err(),
+            XmlError::NotUtf8
+        );
     }
 }

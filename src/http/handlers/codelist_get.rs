@@ -15,7 +15,10 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
     )
 )]
 #[get("/codelists/{name}")]
-pub async fn codelist_get(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn codelist_get(
+    req: HttpRequest,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let contracts = Contracts::get();
     let file = match name.as_str() {
         "messages" => &contracts.catalogue,

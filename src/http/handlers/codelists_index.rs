@@ -27,7 +27,11 @@ pub async fn codelists_index() -> HttpResponse {
         title: v.get("title").cloned().unwrap_or(Value::Null),
         url: format!("/codelists/{name}"),
     };
-    let mut list: Vec<CodeListEntry> = contracts.codelists.iter().map(|(n, f)| entry(n, &f.value)).collect();
+    let mut list: Vec<CodeListEntry> = contracts
+        .codelists
+        .iter()
+        .map(|(n, f)| entry(n, &f.value))
+        .collect();
     list.push(entry("messages", &contracts.catalogue.value));
     HttpResponse::Ok().json(list)
 }

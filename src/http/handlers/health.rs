@@ -13,5 +13,8 @@ pub struct Health {
 #[utoipa::path(tag = "contracts", responses((status = 200, body = Health)))]
 #[get("/health")]
 pub async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+    HttpResponse::Ok().json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }

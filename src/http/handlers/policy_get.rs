@@ -15,7 +15,13 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
     )
 )]
 #[get("/policies/{name}")]
-pub async fn policy_get(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let file = Contracts::get().policies.get(name.as_str()).ok_or(ApiError::NotFound)?;
+pub async fn policy_get(
+    req: HttpRequest,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let file = Contracts::get()
+        .policies
+        .get(name.as_str())
+        .ok_or(ApiError::NotFound)?;
     Ok(published::respond(&req, file, "application/json"))
 }

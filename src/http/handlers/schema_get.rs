@@ -14,8 +14,17 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
     )
 )]
 #[get("/schemas/{name}/{version}")]
-pub async fn schema_get(req: HttpRequest, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn schema_get(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
     let (name, version) = path.into_inner();
-    let schema = Contracts::get().schema(&name, &version).ok_or(ApiError::NotFound)?;
-    Ok(published::respond(&req, &schema.file, "application/schema+json"))
+    let schema = Contracts::get()
+        .schema(&name, &version)
+        .ok_or(ApiError::NotFound)?;
+    Ok(published::respond(
+        &req,
+        &schema.file,
+        "application/schema+json",
+    ))
 }

@@ -55,11 +55,18 @@ pub async fn validate(
     let outcome = input.validate(engine, Some(doc_type));
     let lang = request_lang(req.headers());
     let report = input.render(engine, &outcome, lang);
-    let language = if lang == crate::validation::Lang::En { "en" } else { "ja" };
+    let language = if lang == crate::validation::Lang::En {
+        "en"
+    } else {
+        "ja"
+    };
     let mut res = HttpResponse::Ok();
-    res.insert_header((header::CONTENT_LANGUAGE, language)).insert_header((header::VARY, "Accept-Language"));
+    res.insert_header((header::CONTENT_LANGUAGE, language))
+        .insert_header((header::VARY, "Accept-Language"));
     Ok(match query.format {
         ReportFormat::Report => res.json(report),
-        ReportFormat::OperationOutcome => res.content_type("application/fhir+json").json(report.to_operation_outcome()),
+        ReportFormat::OperationOutcome => res
+            .content_type("application/fhir+json")
+            .json(report.to_operation_outcome()),
     })
 }

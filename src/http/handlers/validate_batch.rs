@@ -11,7 +11,12 @@ use futures_util::StreamExt;
 /// A line longer than this is reported as too large and skipped.
 pub const MAX_LINE_BYTES: usize = 1024 * 1024;
 
-const NDJSON_TYPES: [&str; 4] = ["application/x-ndjson", "application/ndjson", "application/jsonl", "application/jsonlines"];
+const NDJSON_TYPES: [&str; 4] = [
+    "application/x-ndjson",
+    "application/ndjson",
+    "application/jsonl",
+    "application/jsonlines",
+];
 
 /// Validates many documents: NDJSON in, one NDJSON report line per input line out, streamed
 /// as the input arrives (memory does not grow with the number of documents).
@@ -26,13 +31,27 @@ const NDJSON_TYPES: [&str; 4] = ["application/x-ndjson", "application/ndjson", "
     )
 )]
 #[post("/v1/validate/{document_type}/batch")]
-pub async fn validate_batch(req: HttpRequest, document_type: web::Path<String>, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+pub async fn validate_batch(
+    req: HttpRequest,
+    document_type: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
     let doc_type = DocumentType::parse(&document_type).ok_or(ApiError::UnknownDocumentType)?;
     if !media_type(&req).is_some_and(|t| NDJSON_TYPES.contains(&t.as_str())) {
-        return Err(ApiError::UnsupportedMediaType { accepted: "application/x-ndjson" });
+        return Err(ApiError::UnsupportedMediaType {
+            accepted: "application/x-ndjson",
+        });
     }
     let lang = request_lang(req.headers());
-    let state = Splitter { payload, buf: BytesMut::new(), line: 0, skipping: false, finished: false, doc_type, lang };
+    let state = Splitter {
+        payload,
+        buf: BytesMut::new(),
+        line: 0,
+        skipping: false,
+        finished: false,
+        doc_type,
+        lang,
+    };
     let stream = futures_util::stream::unfold(state, |mut s| async move {
         loop {
             if s.finished {
@@ -56,7 +75,9 @@ pub async fn validate_batch(req: HttpRequest, document_type: web::Path<String>, 
             }
         }
     });
-    Ok(HttpResponse::Ok().content_type("application/x-ndjson").streaming(stream))
+    Ok(HttpResponse::Ok()
+        .content_type("application/x-ndjson")
+        .streaming(stream))
 }
 
 struct Splitter {
@@ -84,7 +105,14 @@ impl Splitter {
             }
             self.line += 1;
             if !is_blank(line) {
-                report_line(engine, Some(self.doc_type), self.line, line, self.lang, &mut out);
+                report_line(
+                    engine,
+                    Some(self.doc_type),
+                    self.line,
+                    line,
+                    self.lang,
+                    &mut out,
+                );
             }
         }
         let _ = self.buf.split_to(start);
@@ -92,13 +120,21 @@ impl Splitter {
             self.line += 1;
             let line = std::mem::take(&mut self.buf);
             if !is_blank(&line) {
-                report_line(engine, Some(self.doc_type), self.line, &line, self.lang, &mut out);
+                report_line(
+                    engine,
+                    Some(self.doc_type),
+                    self.line,
+                    &line,
+                    self.lang,
+                    &mut out,
+                );
             }
         } else if self.buf.len() > MAX_LINE_BYTES && !self.skipping {
             self.line += 1;
             self.skipping = true;
             self.buf.clear();
-            let problem = ApiError::Status(actix_web::http::StatusCode::PAYLOAD_TOO_LARGE).to_problem(self.lang);
+            let problem = ApiError::Status(actix_web::http::StatusCode::PAYLOAD_TOO_LARGE)
+                .to_problem(self.lang);
             write_line(&BatchLine::not_a_document(self.line, problem), &mut out);
         } else if self.skipping {
             self.buf.clear();

@@ -32,10 +32,8 @@ fn pointer(path: &[Seg<'_>]) -> String {
 
 fn walk<'v>(v: &'v Value, path: &mut Vec<Seg<'v>>, ctx: &mut Context<'_>) {
     match v {
-        Value::String(s) => {
-            if !s.is_ascii() && !is_nfc(s) {
-                ctx.report(Finding::new("KY-TEXT-NFC", pointer(path)));
-            }
+        Value::String(s) if !s.is_ascii() && !is_nfc(s) => {
+            ctx.report(Finding::new("KY-TEXT-NFC", pointer(path)));
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {

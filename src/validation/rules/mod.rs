@@ -100,6 +100,15 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
         .filter(|_| s.len() == 10)
 }
 
+/// An RFC 3339 timestamp with `T` and an offset, as the schema's `date-time` format requires
+/// (chrono alone would also take a space separator).
+pub fn parse_timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
+    if s.as_bytes().get(10) != Some(&b'T') {
+        return None;
+    }
+    DateTime::parse_from_rfc3339(s).ok()
+}
+
 /// Age in completed years on a date.
 pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
     use chrono::Datelike;

@@ -13,7 +13,7 @@ pub fn check(ctx: &mut Context<'_>) {
 
     if let Some(birth) = birth {
         let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
-        if birth > today || birth < earliest {
+        if birth > today || birth < earliest || submitted.is_some_and(|s| birth > s) {
             ctx.report(Finding::new(
                 "KY-REG-BIRTH-DATE-RANGE",
                 "/registrant/birth_date",
@@ -23,7 +23,9 @@ pub fn check(ctx: &mut Context<'_>) {
     if submitted.is_some_and(|s| s > today) {
         ctx.report(Finding::new("KY-REG-SUBMITTED-FUTURE", "/submitted_on"));
     }
-    if let (Some(birth), Some(submitted)) = (birth, submitted) {
+    if let (Some(birth), Some(submitted)) =
+        (birth, submitted.filter(|s| birth.is_some_and(|b| b <= *s)))
+    {
         let age = age_on(birth, submitted);
         if age < 18 && ctx.str("/applicant/relationship") == Some("self") {
             ctx.report(Finding::new(
@@ -100,15 +102,13 @@ fn consent(ctx: &mut Context<'_>, today: NaiveDate) {
     };
     let granted = ctx.date("/consent/granted_on");
     let withdrawn = ctx.date("/consent/withdrawn_on");
-    if granted.is_some_and(|g| g > today)
-        || matches!((granted, withdrawn), (Some(g), Some(w)) if w < g)
-    {
-        let at = if withdrawn.is_some() {
-            "/consent/withdrawn_on"
-        } else {
-            "/consent/granted_on"
-        };
-        ctx.report(Finding::new("KY-REG-CONSENT-DATES", at));
+    if granted.is_some_and(|g| g > today) {
+        ctx.report(Finding::new("KY-REG-CONSENT-DATES", "/consent/granted_on"));
+    } else if matches!((granted, withdrawn), (Some(g), Some(w)) if w < g) {
+        ctx.report(Finding::new(
+            "KY-REG-CONSENT-DATES",
+            "/consent/withdrawn_on",
+        ));
     }
     // Coverage is judged on the provisions alone: a withdrawn consent still documents what was
     // once permitted, and withdrawal is handled by the exchange, not by the form.

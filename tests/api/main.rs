@@ -1,0 +1,10 @@
+//! The integration tests: one binary, one file per area.
+mod helpers;
+
+mod cli;
+mod contracts;
+mod hostile_bodies;
+mod http_contracts;
+mod http_validate;
+mod openapi;
+mod vectors;

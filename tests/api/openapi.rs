@@ -1,0 +1,84 @@
+//! The committed OpenAPI document is exactly what the code generates.
+use crate::helpers::*;
+
+#[test]
+fn the_committed_openapi_document_matches_the_code() {
+    let generated = kyoten::http::openapi::document_text();
+    let path = repo().join("openapi/openapi.json");
+    if std::env::var_os("KYOTEN_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "openapi/openapi.json is stale: run `cargo run -- openapi --write openapi/openapi.json`"
+    );
+}
+
+#[test]
+fn the_served_openapi_document_is_the_committed_one() {
+    let served = client()
+        .get(url("/openapi.json"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(served, kyoten::http::openapi::document_text());
+}
+
+#[test]
+fn the_openapi_document_is_version_3_1_with_the_hand_written_schemas_spliced_in() {
+    let doc: serde_json::Value =
+        serde_json::from_str(kyoten::http::openapi::document_text()).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let schemas = &doc["components"]["schemas"];
+    for name in [
+        "Registration",
+        "Facility",
+        "Handoff",
+        "HandoffResponse",
+        "Common",
+        "Problem",
+        "Report",
+    ] {
+        assert!(schemas.get(name).is_some(), "{name} missing");
+    }
+    for name in [
+        "Registration",
+        "Facility",
+        "Handoff",
+        "HandoffResponse",
+        "Common",
+    ] {
+        assert!(schemas[name].get("$id").is_none(), "{name} keeps no $id");
+        assert!(
+            schemas[name].get("$schema").is_none(),
+            "{name} keeps no $schema"
+        );
+    }
+    let text = kyoten::http::openapi::document_text();
+    assert!(
+        !text.contains("\"$ref\": \"#/$defs"),
+        "local refs are rewritten"
+    );
+    assert!(
+        !text.contains("\"$ref\": \"https://"),
+        "cross-file refs are rewritten"
+    );
+}
+
+#[test]
+fn every_operation_declares_its_errors_as_problem_details() {
+    let doc: serde_json::Value =
+        serde_json::from_str(kyoten::http::openapi::document_text()).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let default = &op["responses"]["default"]["content"]["application/problem+json"];
+            assert!(
+                default.is_object(),
+                "{method} {path} does not declare problem+json errors"
+            );
+        }
+    }
+}
