@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document: generated from the route table, with the hand-written JSON
 //! Schemas spliced into `components.schemas` so the document and the validator share one
 //! source. Committed as `openapi/openapi.json`; a test fails when they differ.
-use super::handlers::{codelists_index, health, root, schemas_index};
+use super::handlers::{codelists_index, health, root, schemas_index, validate};
 use super::ndjson::BatchLine;
 use super::problem::Problem;
 use crate::contracts::{Contracts, DocumentType, SCHEMA_ID_BASE};
@@ -23,7 +23,7 @@ use utoipa_actix_web::AppExt;
         (name = "contracts", description = "Schemas, code lists and policies, served unchanged"),
         (name = "validation", description = "Validation of documents; nothing is stored"),
     ),
-    components(schemas(Problem, Report, Message, BatchLine, root::RootInfo, health::Health, schemas_index::SchemaEntry, codelists_index::CodeListEntry))
+    components(schemas(Problem, Report, Message, BatchLine, validate::ReportFormat, root::RootInfo, health::Health, schemas_index::SchemaEntry, codelists_index::CodeListEntry))
 )]
 struct ApiDoc;
 

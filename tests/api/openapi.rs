@@ -82,3 +82,23 @@ fn every_operation_declares_its_errors_as_problem_details() {
         }
     }
 }
+
+/// Python with openapi-spec-validator: `KYOTEN_PYTHON` (set by scripts/test.sh) or `python3`.
+fn python() -> String {
+    std::env::var("KYOTEN_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+#[test]
+fn the_openapi_document_passes_openapi_spec_validator() {
+    let out = std::process::Command::new(python())
+        .args(["-m", "openapi_spec_validator"])
+        .arg(repo().join("openapi/openapi.json"))
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "openapi-spec-validator rejected the document (install it with `bash scripts/test.sh`):\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

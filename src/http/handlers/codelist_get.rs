@@ -11,7 +11,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
     responses(
         (status = 200, description = "The code list", content_type = "application/json"),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/codelists/{name}")]

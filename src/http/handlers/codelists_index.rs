@@ -17,7 +17,7 @@ pub struct CodeListEntry {
 }
 
 /// Every code list (and the message catalogue, `messages`).
-#[utoipa::path(tag = "contracts", responses((status = 200, body = Vec<CodeListEntry>)))]
+#[utoipa::path(tag = "contracts", responses((status = 200, description = "Published code lists", body = Vec<CodeListEntry>)))]
 #[get("/codelists")]
 pub async fn codelists_index() -> HttpResponse {
     let contracts = Contracts::get();

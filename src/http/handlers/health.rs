@@ -10,7 +10,7 @@ pub struct Health {
 }
 
 /// Liveness: the process is up and its contracts compiled.
-#[utoipa::path(tag = "contracts", responses((status = 200, body = Health)))]
+#[utoipa::path(tag = "contracts", responses((status = 200, description = "The service is up", body = Health)))]
 #[get("/health")]
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Health {

@@ -27,7 +27,7 @@ pub struct Links {
 }
 
 /// Self-description: version and links to every contract and endpoint.
-#[utoipa::path(tag = "contracts", responses((status = 200, body = RootInfo)))]
+#[utoipa::path(tag = "contracts", responses((status = 200, description = "Service description and links", body = RootInfo)))]
 #[get("/")]
 pub async fn root() -> HttpResponse {
     HttpResponse::Ok().json(RootInfo {

@@ -10,7 +10,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
     responses(
         (status = 200, description = "The schema", content_type = "application/schema+json"),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/schemas/{name}/{version}")]

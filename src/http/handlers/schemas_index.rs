@@ -17,7 +17,7 @@ pub struct SchemaEntry {
 }
 
 /// Every published JSON Schema with its canonical `$id`.
-#[utoipa::path(tag = "contracts", responses((status = 200, body = Vec<SchemaEntry>)))]
+#[utoipa::path(tag = "contracts", responses((status = 200, description = "Published schemas", body = Vec<SchemaEntry>)))]
 #[get("/schemas")]
 pub async fn schemas_index() -> HttpResponse {
     let list: Vec<SchemaEntry> = Contracts::get()
