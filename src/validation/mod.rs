@@ -228,8 +228,11 @@ impl Engine {
             return outcome;
         };
         outcome.schema_version = Some(version.to_owned());
-        for err in compiled.validator.iter_errors(doc) {
-            schema_errors::findings(&err, &mut outcome.findings);
+        // Most documents are valid: the boolean check is cheaper than collecting errors.
+        if !compiled.validator.is_valid(doc) {
+            for err in compiled.validator.iter_errors(doc) {
+                schema_errors::findings(&err, &mut outcome.findings);
+            }
         }
         let mut ctx = rules::Context {
             doc,

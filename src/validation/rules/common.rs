@@ -68,9 +68,60 @@ fn walk<'v>(v: &'v Value, path: &mut Vec<Seg<'v>>, ctx: &mut Context<'_>) {
 }
 
 fn is_nfc(s: &str) -> bool {
+    if s.chars().all(always_nfc) {
+        return true;
+    }
     match is_nfc_quick(s.chars()) {
         IsNormalized::Yes => true,
         IsNormalized::No => false,
         IsNormalized::Maybe => s.chars().eq(s.nfc()),
+    }
+}
+
+/// Characters with canonical combining class 0 and NFC_Quick_Check=Yes in the blocks Japanese
+/// text uses, so a string made only of them is NFC without table look-ups. Everything else goes
+/// through the full quick check. Excluded on purpose: U+3099/U+309A (combining voiced marks),
+/// U+302A–U+302F (tone marks), U+F900–U+FAFF (compatibility ideographs, which NFC changes).
+fn always_nfc(c: char) -> bool {
+    matches!(c,
+        '\u{0000}'..='\u{02FF}'
+        | '\u{3000}'..='\u{3029}'
+        | '\u{3030}'..='\u{3096}'
+        | '\u{309B}'..='\u{30FF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{FF01}'..='\u{FFEF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_path_agrees_with_the_full_check_on_every_character_it_accepts() {
+        for c in (0u32..=0xFFFF)
+            .filter_map(char::from_u32)
+            .filter(|c| always_nfc(*c))
+        {
+            let s = c.to_string();
+            assert_eq!(
+                is_nfc_quick(s.chars()),
+                IsNormalized::Yes,
+                "U+{:04X}",
+                c as u32
+            );
+            assert_eq!(
+                unicode_normalization::char::canonical_combining_class(c),
+                0,
+                "U+{:04X}",
+                c as u32
+            );
+        }
+    }
+
+    #[test]
+    fn decomposed_kana_is_not_nfc() {
+        assert!(!is_nfc("\u{30AB}\u{3099}"));
+        assert!(is_nfc("\u{30AC}"));
+        assert!(is_nfc("仙台市青葉区"));
     }
 }

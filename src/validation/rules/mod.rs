@@ -128,3 +128,42 @@ pub fn check(doc_type: DocumentType, ctx: &mut Context<'_>) {
         DocumentType::HandoffResponse => handoff_response::check(ctx),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_only_in_the_schema_form() {
+        assert_eq!(
+            parse_date("2026-02-28"),
+            NaiveDate::from_ymd_opt(2026, 2, 28)
+        );
+        for bad in [
+            "2026-02-30",
+            "2026-2-28",
+            "2026/02/28",
+            "２０２６-02-28",
+            "20260-2-28",
+            "",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn age_counts_completed_years_including_leap_day_births() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(age_on(d(2008, 4, 2), d(2026, 4, 1)), 17);
+        assert_eq!(age_on(d(2008, 4, 2), d(2026, 4, 2)), 18);
+        assert_eq!(age_on(d(2008, 2, 29), d(2026, 2, 28)), 17);
+        assert_eq!(age_on(d(2008, 2, 29), d(2026, 3, 1)), 18);
+    }
+
+    #[test]
+    fn timestamps_need_the_t_separator_and_an_offset() {
+        assert!(parse_timestamp("2026-01-01T09:00:00+09:00").is_some());
+        assert!(parse_timestamp("2026-01-01 09:00:00+09:00").is_none());
+        assert!(parse_timestamp("2026-01-01T09:00:00").is_none());
+    }
+}
