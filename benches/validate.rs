@@ -6,6 +6,9 @@ use kyoten::contracts::DocumentType;
 use kyoten::validation::{Engine, Lang};
 use std::hint::black_box;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn compact(path: &str) -> Vec<u8> {
     let text = std::fs::read(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).expect("vector");
     let value: serde_json::Value = serde_json::from_slice(&text).expect("json");

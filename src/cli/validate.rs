@@ -6,12 +6,14 @@ use clap::{Args as ClapArgs, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// NDJSON lines are validated in parallel batches of this many; memory stays bounded by it.
-const BATCH_LINES: usize = 4096;
+/// NDJSON is read and validated in chunks of this size; memory stays bounded by it.
+const CHUNK_BYTES: usize = 4 << 20;
+/// A line longer than this cannot be a document: it is reported and skipped.
+const MAX_LINE_BYTES: usize = 16 << 20;
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum OutputFormat {
@@ -177,36 +179,8 @@ fn check_file(
 ) -> std::io::Result<Vec<Checked>> {
     let ext = extension(path);
     if ext == "ndjson" || ext == "jsonl" {
-        let mut reader = BufReader::with_capacity(1 << 20, File::open(path)?);
-        let mut line_no = 0u64;
-        let mut lines: Vec<(u64, Vec<u8>)> = Vec::with_capacity(BATCH_LINES);
-        loop {
-            let mut buf = Vec::new();
-            let n = reader.read_until(b'\n', &mut buf)?;
-            if n > 0 {
-                line_no += 1;
-                if let Some(bar) = progress {
-                    bar.inc(n as u64);
-                }
-                if !crate::http::ndjson::is_blank(&buf) {
-                    lines.push((line_no, buf));
-                }
-            }
-            if lines.len() == BATCH_LINES || (n == 0 && !lines.is_empty()) {
-                let batch: Vec<Checked> = lines
-                    .par_iter()
-                    .map(|(no, bytes)| Checked {
-                        line: Some(*no),
-                        result: check_one(engine, Format::Json, bytes, expected, lang),
-                    })
-                    .collect();
-                emit(&batch);
-                lines.clear();
-            }
-            if n == 0 {
-                return Ok(Vec::new());
-            }
-        }
+        check_ndjson(engine, path, expected, lang, progress, emit)?;
+        return Ok(Vec::new());
     }
     let bytes = std::fs::read(path)?;
     if let Some(bar) = progress {
@@ -221,6 +195,79 @@ fn check_file(
         line: None,
         result: check_one(engine, format, &bytes, expected, lang),
     }])
+}
+
+/// Validates an NDJSON file chunk by chunk: each chunk's complete lines are validated in
+/// parallel and handed to `emit`, so memory is bounded by the chunk size, not the file size.
+fn check_ndjson(
+    engine: &Engine,
+    path: &Path,
+    expected: Option<DocumentType>,
+    lang: Lang,
+    progress: Option<&ProgressBar>,
+    emit: &mut dyn FnMut(&[Checked]),
+) -> std::io::Result<()> {
+    let mut file = File::open(path)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK_BYTES * 2);
+    let mut line_no = 0u64;
+    let mut skipping = false;
+    loop {
+        let read = (&mut file).take(CHUNK_BYTES as u64).read_to_end(&mut buf)?;
+        if let Some(bar) = progress {
+            bar.inc(read as u64);
+        }
+        let eof = read == 0;
+        let end = if eof {
+            buf.len()
+        } else {
+            memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1)
+        };
+        if end == 0 && !eof {
+            if buf.len() > MAX_LINE_BYTES {
+                // One line longer than any document: report it once and drop it to its end.
+                if !skipping {
+                    line_no += 1;
+                    let problem = ApiError::Status(actix_web::http::StatusCode::PAYLOAD_TOO_LARGE)
+                        .to_problem(lang);
+                    emit(&[Checked {
+                        line: Some(line_no),
+                        result: Err(problem),
+                    }]);
+                }
+                skipping = true;
+                buf.clear();
+            }
+            continue;
+        }
+        let mut lines: Vec<(u64, &[u8])> = Vec::new();
+        let mut rest = &buf[..end];
+        while !rest.is_empty() {
+            let (line, next) = match memchr::memchr(b'\n', rest) {
+                Some(i) => (&rest[..i], &rest[i + 1..]),
+                None => (rest, &rest[rest.len()..]),
+            };
+            rest = next;
+            if std::mem::take(&mut skipping) {
+                continue;
+            }
+            line_no += 1;
+            if !crate::http::ndjson::is_blank(line) {
+                lines.push((line_no, line));
+            }
+        }
+        let checked: Vec<Checked> = lines
+            .par_iter()
+            .map(|(no, bytes)| Checked {
+                line: Some(*no),
+                result: check_one(engine, Format::Json, bytes, expected, lang),
+            })
+            .collect();
+        emit(&checked);
+        buf.drain(..end);
+        if eof {
+            return Ok(());
+        }
+    }
 }
 
 /// Writes results as text, NDJSON reports or JUnit XML.

@@ -108,6 +108,9 @@ impl Engine {
                 .with_registry(&registry)
                 .offline()
                 .should_validate_formats(true)
+                // Linear-time `regex` engine: no backtracking blow-up on hostile input, and our
+                // patterns need no look-around.
+                .with_pattern_options(jsonschema::PatternOptions::regex())
                 .with_format("katakana", formats::is_katakana)
                 .with_format("jp-municipality-code", formats::is_municipality_code)
                 .with_format("jp-corporate-number", formats::is_corporate_number)
