@@ -3,6 +3,7 @@
 pub mod document_type;
 pub mod embedded;
 pub mod json;
+pub mod pointer;
 pub mod shape;
 
 pub use document_type::DocumentType;

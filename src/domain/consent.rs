@@ -1,34 +1,15 @@
 //! Consent provisions after FHIR `Consent` (SPEC §4): actor (role or organization) × purpose ×
 //! data category, default deny, deny overrides permit.
-use serde::Deserialize;
-use std::borrow::Cow;
+//!
+//! The consent is read in place from the (already schema-validated) registration JSON, so
+//! evaluating it allocates nothing but the resulting set.
+use serde_json::Value;
 use std::collections::BTreeSet;
 
-/// A consent, borrowing its strings from the document where it can.
-#[derive(Debug, Clone, Deserialize)]
+/// A consent object of a registration (`/consent`).
+#[derive(Debug, Clone, Copy)]
 pub struct Consent<'a> {
-    #[serde(default, borrow)]
-    pub provisions: Vec<Provision<'a>>,
-    #[serde(default, borrow)]
-    pub withdrawn_on: Option<Cow<'a, str>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Provision<'a> {
-    #[serde(default, borrow)]
-    pub recipients: Vec<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub purposes: Vec<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub categories: Vec<Cow<'a, str>>,
-    pub decision: Decision,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    Permit,
-    Deny,
+    value: &'a Value,
 }
 
 /// Who a packet goes to: its role, and its organization id when known.
@@ -38,30 +19,59 @@ pub struct Recipient<'a> {
     pub organization_id: Option<&'a str>,
 }
 
-impl Consent<'_> {
-    /// The categories this consent permits for a recipient and purpose. Withdrawn consent
-    /// permits nothing.
-    pub fn permitted(&self, recipient: Recipient<'_>, purpose: &str) -> BTreeSet<&str> {
-        if self.withdrawn_on.is_some() {
-            return BTreeSet::new();
-        }
-        let applies = |p: &&Provision| {
-            p.purposes.iter().any(|x| x == purpose)
-                && p.recipients
-                    .iter()
-                    .any(|r| r == recipient.role || Some(r.as_ref()) == recipient.organization_id)
-        };
-        let mut permitted: BTreeSet<&str> = BTreeSet::new();
-        let mut denied: BTreeSet<&str> = BTreeSet::new();
-        for p in self.provisions.iter().filter(applies) {
-            let set = match p.decision {
-                Decision::Permit => &mut permitted,
-                Decision::Deny => &mut denied,
+fn strings<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a str> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+}
+
+impl<'a> Consent<'a> {
+    pub fn new(value: &'a Value) -> Self {
+        Self { value }
+    }
+
+    pub fn is_withdrawn(&self) -> bool {
+        self.value.get("withdrawn_on").is_some_and(|w| !w.is_null())
+    }
+
+    /// The categories the provisions permit for a recipient and purpose, ignoring withdrawal.
+    pub fn provisions_permit(&self, recipient: Recipient<'_>, purpose: &str) -> BTreeSet<&'a str> {
+        let mut permitted = BTreeSet::new();
+        let mut denied = BTreeSet::new();
+        let provisions = self
+            .value
+            .get("provisions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        for p in provisions {
+            let for_purpose = strings(p, "purposes").any(|x| x == purpose);
+            let for_recipient = strings(p, "recipients")
+                .any(|r| r == recipient.role || Some(r) == recipient.organization_id);
+            if !(for_purpose && for_recipient) {
+                continue;
+            }
+            let set = match p.get("decision").and_then(Value::as_str) {
+                Some("permit") => &mut permitted,
+                Some("deny") => &mut denied,
+                // An unknown decision permits nothing (default deny).
+                _ => continue,
             };
-            set.extend(p.categories.iter().map(|c| c.as_ref()));
+            set.extend(strings(p, "categories"));
         }
         permitted.retain(|c| !denied.contains(c));
         permitted
+    }
+
+    /// The categories this consent permits for a recipient and purpose. A withdrawn consent
+    /// permits nothing.
+    pub fn permitted(&self, recipient: Recipient<'_>, purpose: &str) -> BTreeSet<&'a str> {
+        if self.is_withdrawn() {
+            return BTreeSet::new();
+        }
+        self.provisions_permit(recipient, purpose)
     }
 }
 
@@ -69,10 +79,6 @@ impl Consent<'_> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    fn consent(v: &serde_json::Value) -> Consent<'_> {
-        Consent::deserialize(v).unwrap()
-    }
 
     const FACILITY: Recipient<'static> = Recipient {
         role: "facility",
@@ -84,8 +90,9 @@ mod tests {
         let doc = json!({"provisions": [
             {"recipients": ["kikan"], "purposes": ["emergency_preparation"], "categories": ["identity"], "decision": "permit"}
         ]});
-        let c = consent(&doc);
-        assert!(c.permitted(FACILITY, "emergency_acceptance").is_empty());
+        assert!(Consent::new(&doc)
+            .permitted(FACILITY, "emergency_acceptance")
+            .is_empty());
     }
 
     #[test]
@@ -94,11 +101,20 @@ mod tests {
             {"recipients": ["facility"], "purposes": ["emergency_acceptance"], "categories": ["identity", "household"], "decision": "permit"},
             {"recipients": ["0410000001"], "purposes": ["emergency_acceptance"], "categories": ["household"], "decision": "deny"}
         ]});
-        let c = consent(&doc);
         assert_eq!(
-            c.permitted(FACILITY, "emergency_acceptance"),
+            Consent::new(&doc).permitted(FACILITY, "emergency_acceptance"),
             BTreeSet::from(["identity"])
         );
+    }
+
+    #[test]
+    fn a_provision_for_another_organization_does_not_apply() {
+        let doc = json!({"provisions": [
+            {"recipients": ["0410000002"], "purposes": ["emergency_acceptance"], "categories": ["identity"], "decision": "permit"}
+        ]});
+        assert!(Consent::new(&doc)
+            .permitted(FACILITY, "emergency_acceptance")
+            .is_empty());
     }
 
     #[test]
@@ -106,7 +122,15 @@ mod tests {
         let doc = json!({"withdrawn_on": "2026-01-01", "provisions": [
             {"recipients": ["facility"], "purposes": ["emergency_acceptance"], "categories": ["identity"], "decision": "permit"}
         ]});
-        let c = consent(&doc);
-        assert!(c.permitted(FACILITY, "emergency_acceptance").is_empty());
+        let consent = Consent::new(&doc);
+        assert!(consent
+            .permitted(FACILITY, "emergency_acceptance")
+            .is_empty());
+        assert_eq!(
+            consent
+                .provisions_permit(FACILITY, "emergency_acceptance")
+                .len(),
+            1
+        );
     }
 }

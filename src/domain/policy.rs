@@ -81,7 +81,7 @@ impl Policy {
             .filter_map(|(cat, fields)| {
                 fields
                     .iter()
-                    .find(|f| subject.pointer(f).is_some_and(carries_data))
+                    .find(|f| crate::contracts::pointer::get(subject, f).is_some_and(carries_data))
                     .map(|f| (cat.as_str(), f.as_str()))
             })
             .collect()

@@ -26,7 +26,7 @@ pub async fn problem_details(
         .request()
         .match_pattern()
         .unwrap_or_else(|| "(unmatched)".into());
-    tracing::info!(%method, route, status = status.as_u16(), micros = started.elapsed().as_micros() as u64, "request");
+    tracing::debug!(%method, route, status = status.as_u16(), micros = started.elapsed().as_micros() as u64, "request");
     if !(status.is_client_error() || status.is_server_error()) {
         return Ok(res.map_into_boxed_body());
     }

@@ -61,7 +61,6 @@ pub fn app(
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json")))
         .default_service(web::to(fallback::fallback))
         .wrap(mw::from_fn(middleware::problem_details))
-        .wrap(mw::Compress::default())
 }
 
 /// Binds and starts the server on a listener (port 0 in tests).

@@ -43,18 +43,18 @@ fn walk<'v>(v: &'v Value, path: &mut Vec<Seg<'v>>, ctx: &mut Context<'_>) {
             }
         }
         Value::Object(map) => {
-            if let (Some(Value::String(pref)), Some(Value::String(code))) =
-                (map.get("prefecture"), map.get("municipality_code"))
-            {
-                if code.len() == 6 && pref.len() == 2 && !code.starts_with(pref.as_str()) {
-                    let here = pointer(path);
-                    ctx.report(
-                        Finding::new(
-                            "KY-ADDR-PREFECTURE-MISMATCH",
-                            format!("{here}/municipality_code"),
-                        )
-                        .label_at(here),
-                    );
+            if let Some(Value::String(code)) = map.get("municipality_code") {
+                if let Some(Value::String(pref)) = map.get("prefecture") {
+                    if code.len() == 6 && pref.len() == 2 && !code.starts_with(pref.as_str()) {
+                        let here = pointer(path);
+                        ctx.report(
+                            Finding::new(
+                                "KY-ADDR-PREFECTURE-MISMATCH",
+                                format!("{here}/municipality_code"),
+                            )
+                            .label_at(here),
+                        );
+                    }
                 }
             }
             for (key, item) in map {

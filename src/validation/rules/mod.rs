@@ -66,14 +66,13 @@ impl Context<'_> {
         self.out.push(finding);
     }
     pub fn str(&self, pointer: &str) -> Option<&str> {
-        self.doc.pointer(pointer).and_then(Value::as_str)
+        crate::contracts::pointer::get(self.doc, pointer).and_then(Value::as_str)
     }
     pub fn bool(&self, pointer: &str) -> Option<bool> {
-        self.doc.pointer(pointer).and_then(Value::as_bool)
+        crate::contracts::pointer::get(self.doc, pointer).and_then(Value::as_bool)
     }
     pub fn array(&self, pointer: &str) -> &[Value] {
-        self.doc
-            .pointer(pointer)
+        crate::contracts::pointer::get(self.doc, pointer)
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or_default()

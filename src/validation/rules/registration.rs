@@ -3,7 +3,6 @@ use super::{age_on, Context};
 use crate::domain::consent::{Consent, Recipient};
 use crate::validation::Finding;
 use chrono::NaiveDate;
-use serde::Deserialize;
 use serde_json::Value;
 
 pub fn check(ctx: &mut Context<'_>) {
@@ -112,15 +111,14 @@ fn consent(ctx: &mut Context<'_>, today: NaiveDate) {
     }
     // Coverage is judged on the provisions alone: a withdrawn consent still documents what was
     // once permitted, and withdrawal is handled by the exchange, not by the form.
-    let Ok(mut consent) = Consent::deserialize(raw) else {
-        return;
-    };
-    consent.withdrawn_on = None;
     let kikan = Recipient {
         role: "kikan",
         organization_id: None,
     };
-    if consent.permitted(kikan, "emergency_preparation").is_empty() {
+    if Consent::new(raw)
+        .provisions_permit(kikan, "emergency_preparation")
+        .is_empty()
+    {
         ctx.report(Finding::new("KY-REG-CONSENT-KIKAN", "/consent/provisions"));
     }
 }

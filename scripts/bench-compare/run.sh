@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Reference points for BENCHMARKS.md: validates the same NDJSON file of registrations against
+# kyoten's published schemas (all formats asserted, schema checks only) with python-jsonschema
+# and with Ajv, each in one process, and prints one JSON line per tool on stdout.
+#
+# usage: scripts/bench-compare/run.sh FILE.ndjson
+#   e.g. python3 scripts/gen-ndjson.py 100000 target/bench/registrations-100k.ndjson
+#        scripts/bench-compare/run.sh target/bench/registrations-100k.ndjson
+# Needs python3 (with venv) and node/npm; installs into .venv/ and node_modules/ here.
+set -euo pipefail
+file=$(realpath "${1:?usage: run.sh FILE.ndjson}")
+cd "$(dirname "$0")"
+
+# Installs go to stderr so that stdout carries only the results.
+if [ ! -x .venv/bin/python ]; then python3 -m venv .venv >&2; fi
+.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt >&2
+npm ci --no-audit --no-fund --loglevel=error >&2
+
+.venv/bin/python validate_jsonschema.py "$file"
+node validate_ajv.mjs "$file"
