@@ -159,3 +159,41 @@ fn openapi_prints_the_committed_document_and_check_detects_drift() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn validate_keeps_line_numbers_across_read_chunks_of_a_large_ndjson_file() {
+    let good = serde_json::to_string(&read_json(
+        &repo().join("conformance/vectors/registration/valid/full.json"),
+    ))
+    .unwrap();
+    let bad = String::from_utf8(invalid_registration()).unwrap();
+    let body: String = (1..=2000)
+        .map(|i| {
+            if i % 500 == 0 {
+                format!("{bad}\n")
+            } else {
+                format!("{good}\n")
+            }
+        })
+        .collect();
+    assert!(body.len() > 8 * 1024 * 1024, "spans several read chunks");
+    let (_dir, path) = tmp_file("large.ndjson", body.as_bytes());
+    let out = kyoten()
+        .args(["validate", "--format", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2000);
+    let invalid: Vec<u64> = lines
+        .iter()
+        .filter(|l| l["valid"] == false)
+        .map(|l| l["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(invalid, vec![500, 1000, 1500, 2000]);
+}

@@ -347,3 +347,40 @@ fn a_batch_with_a_wrong_content_type_is_a_415_problem() {
     assert_eq!(res.status(), 415);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 }
+
+#[test]
+fn a_batch_larger_than_one_parallel_block_keeps_every_line_in_order() {
+    let good = serde_json::to_string(&read_json(
+        &repo().join("conformance/vectors/registration/valid/full.json"),
+    ))
+    .unwrap();
+    let bad = String::from_utf8(shortstay_without_reason()).unwrap();
+    let body: String = (1..=1500)
+        .map(|i| {
+            if i % 7 == 0 {
+                format!("{bad}\n")
+            } else {
+                format!("{good}\n")
+            }
+        })
+        .collect();
+    assert!(body.len() > 3 * 1024 * 1024, "spans several blocks");
+    let res = post(
+        "/v1/validate/registration/batch",
+        "application/x-ndjson",
+        body.into_bytes(),
+        None,
+    );
+    let lines: Vec<Value> = res
+        .text()
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1500);
+    for (i, l) in lines.iter().enumerate() {
+        let n = i as u64 + 1;
+        assert_eq!(l["line"], n);
+        assert_eq!(l["valid"], n % 7 != 0, "line {n}");
+    }
+}

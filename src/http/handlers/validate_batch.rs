@@ -4,9 +4,11 @@ use crate::http::middleware::request_lang;
 use crate::http::ndjson::{is_blank, report_line, write_line, BatchLine};
 use crate::http::problem::{ApiError, Problem};
 use crate::validation::{Engine, Lang};
+use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
+use rayon::prelude::*;
 
 /// A line longer than this is reported as too large and skipped.
 pub const MAX_LINE_BYTES: usize = 1024 * 1024;
@@ -48,97 +50,123 @@ pub async fn validate_batch(
         buf: BytesMut::new(),
         line: 0,
         skipping: false,
-        finished: false,
+        eof: false,
+        done: false,
         doc_type,
         lang,
     };
     let stream = futures_util::stream::unfold(state, |mut s| async move {
-        loop {
-            if s.finished {
-                return None;
-            }
-            let out = s.drain(false);
-            if !out.is_empty() {
-                return Some((Ok::<Bytes, actix_web::Error>(out.into()), s));
-            }
-            match s.payload.next().await {
-                Some(Ok(chunk)) => s.buf.extend_from_slice(&chunk),
-                Some(Err(e)) => {
-                    s.finished = true;
-                    return Some((Err(e.into()), s));
-                }
-                None => {
-                    s.finished = true;
-                    let out = s.drain(true);
-                    return Some((Ok(out.into()), s));
-                }
-            }
-        }
+        let out = s.next_reports().await?;
+        Some((out, s))
     });
     Ok(HttpResponse::Ok()
         .content_type("application/x-ndjson")
         .streaming(stream))
 }
 
+/// Cuts the request body into numbered lines, about a megabyte at a time, and validates each
+/// such batch in parallel off the I/O thread. Memory is bounded by the batch size.
 struct Splitter {
     payload: web::Payload,
     buf: BytesMut,
     line: u64,
     /// Inside a line that went over the limit: drop bytes until its end.
     skipping: bool,
-    finished: bool,
+    eof: bool,
+    done: bool,
     doc_type: DocumentType,
     lang: Lang,
 }
 
+enum Line {
+    Document(u64, Bytes),
+    TooLong(u64),
+}
+
 impl Splitter {
-    /// Reports every complete line in the buffer (and the last, unterminated one at the end).
-    fn drain(&mut self, at_end: bool) -> Vec<u8> {
-        let engine = Engine::get();
-        let mut out = Vec::new();
+    async fn next_reports(&mut self) -> Option<Result<Bytes, actix_web::Error>> {
+        loop {
+            if self.done {
+                return None;
+            }
+            while self.buf.len() < MAX_LINE_BYTES && !self.eof {
+                match self.payload.next().await {
+                    Some(Ok(chunk)) => self.buf.extend_from_slice(&chunk),
+                    Some(Err(e)) => {
+                        self.done = true;
+                        return Some(Err(e.into()));
+                    }
+                    None => self.eof = true,
+                }
+            }
+            let lines = self.cut();
+            if self.eof {
+                self.done = true;
+            }
+            if lines.is_empty() {
+                continue;
+            }
+            let (doc_type, lang) = (self.doc_type, self.lang);
+            let reports = web::block(move || {
+                let engine = Engine::get();
+                let parts: Vec<Vec<u8>> = lines
+                    .par_iter()
+                    .map(|line| {
+                        let mut out = Vec::new();
+                        match line {
+                            Line::Document(no, bytes) => {
+                                report_line(engine, Some(doc_type), *no, bytes, lang, &mut out);
+                            }
+                            Line::TooLong(no) => {
+                                let problem = ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE)
+                                    .to_problem(lang);
+                                write_line(&BatchLine::not_a_document(*no, problem), &mut out);
+                            }
+                        }
+                        out
+                    })
+                    .collect();
+                Bytes::from(parts.concat())
+            })
+            .await;
+            return Some(reports.map_err(actix_web::Error::from));
+        }
+    }
+
+    /// Takes every complete line out of the buffer (and the last, unterminated one at the end
+    /// of the body).
+    fn cut(&mut self) -> Vec<Line> {
+        let end = if self.eof {
+            self.buf.len()
+        } else {
+            memchr::memrchr(b'\n', &self.buf).map_or(0, |i| i + 1)
+        };
+        let mut lines = Vec::new();
+        if end == 0 {
+            if self.buf.len() >= MAX_LINE_BYTES {
+                if !self.skipping {
+                    self.line += 1;
+                    lines.push(Line::TooLong(self.line));
+                }
+                self.skipping = true;
+                self.buf.clear();
+            }
+            return lines;
+        }
+        let block = self.buf.split_to(end).freeze();
         let mut start = 0;
-        while let Some(nl) = memchr::memchr(b'\n', &self.buf[start..]) {
-            let line = &self.buf[start..start + nl];
-            start += nl + 1;
+        while start < block.len() {
+            let stop = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
+            let line = block.slice(start..stop);
+            start = stop + 1;
             if std::mem::take(&mut self.skipping) {
                 continue;
             }
             self.line += 1;
-            if !is_blank(line) {
-                report_line(
-                    engine,
-                    Some(self.doc_type),
-                    self.line,
-                    line,
-                    self.lang,
-                    &mut out,
-                );
-            }
-        }
-        let _ = self.buf.split_to(start);
-        if at_end && !self.buf.is_empty() && !self.skipping {
-            self.line += 1;
-            let line = std::mem::take(&mut self.buf);
             if !is_blank(&line) {
-                report_line(
-                    engine,
-                    Some(self.doc_type),
-                    self.line,
-                    &line,
-                    self.lang,
-                    &mut out,
-                );
+                lines.push(Line::Document(self.line, line));
             }
-        } else if self.buf.len() > MAX_LINE_BYTES && !self.skipping {
-            self.line += 1;
-            self.skipping = true;
-            self.buf.clear();
-            let problem = ApiError::Status(actix_web::http::StatusCode::PAYLOAD_TOO_LARGE)
-                .to_problem(self.lang);
-            write_line(&BatchLine::not_a_document(self.line, problem), &mut out);
-        } else if self.skipping {
-            self.buf.clear();
         }
-        out
+        lines
     }
 }
