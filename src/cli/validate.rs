@@ -93,22 +93,11 @@ pub fn run(args: Args) -> ExitCode {
     });
     let mut io_error = false;
     for file in &files {
-        let results = match check_file(
-            engine,
-            file,
-            args.doc_type,
-            lang,
-            progress.as_ref(),
-            &mut |batch| out.file_results(file, batch, &mut totals),
-        ) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("kyoten: {}: {e}", file.display());
-                io_error = true;
-                continue;
-            }
-        };
-        out.file_results(file, &results, &mut totals);
+        let emit = &mut |batch: &[Checked]| out.file_results(file, batch, &mut totals);
+        if let Err(e) = check_file(engine, file, args.doc_type, lang, progress.as_ref(), emit) {
+            eprintln!("kyoten: {}: {e}", file.display());
+            io_error = true;
+        }
         out.end_file(file);
     }
     if let Some(bar) = progress {
@@ -167,8 +156,8 @@ fn check_one(
     Ok(input.render(engine, &outcome, lang))
 }
 
-/// Checks one file. NDJSON files are handed to `emit` batch by batch (so memory stays
-/// bounded); other files return their single result.
+/// Checks one file and hands its results to `emit` (NDJSON batch by batch, so memory stays
+/// bounded).
 fn check_file(
     engine: &Engine,
     path: &Path,
@@ -176,11 +165,10 @@ fn check_file(
     lang: Lang,
     progress: Option<&ProgressBar>,
     emit: &mut dyn FnMut(&[Checked]),
-) -> std::io::Result<Vec<Checked>> {
+) -> std::io::Result<()> {
     let ext = extension(path);
     if ext == "ndjson" || ext == "jsonl" {
-        check_ndjson(engine, path, expected, lang, progress, emit)?;
-        return Ok(Vec::new());
+        return check_ndjson(engine, path, expected, lang, progress, emit);
     }
     let bytes = std::fs::read(path)?;
     if let Some(bar) = progress {
@@ -191,10 +179,11 @@ fn check_file(
     } else {
         Format::Json
     };
-    Ok(vec![Checked {
+    emit(&[Checked {
         line: None,
         result: check_one(engine, format, &bytes, expected, lang),
-    }])
+    }]);
+    Ok(())
 }
 
 /// Validates an NDJSON file chunk by chunk: each chunk's complete lines are validated in

@@ -75,7 +75,8 @@ impl Mapper {
         }
     }
 
-    fn object(&mut self, el: &Element, shape: Option<&Shape>, pointer: &str, path: &str) -> Value {
+    /// Remembers where a value came from; attributes have no place in the mapping.
+    fn record(&mut self, el: &Element, pointer: &str, path: &str) {
         self.out
             .locations
             .insert(pointer.to_owned(), (path.to_owned(), el.line));
@@ -84,6 +85,10 @@ impl Mapper {
                 .findings
                 .push(Finding::new("KY-XML-ATTRIBUTE", pointer).arg("property", attr.clone()));
         }
+    }
+
+    fn object(&mut self, el: &Element, shape: Option<&Shape>, pointer: &str, path: &str) -> Value {
+        self.record(el, pointer, path);
         if !el.text.trim().is_empty() {
             self.out
                 .findings
@@ -155,14 +160,7 @@ impl Mapper {
         if kind == Kind::Object || !el.children.is_empty() {
             return self.object(el, shape, pointer, path);
         }
-        self.out
-            .locations
-            .insert(pointer.to_owned(), (path.to_owned(), el.line));
-        for attr in &el.attributes {
-            self.out
-                .findings
-                .push(Finding::new("KY-XML-ATTRIBUTE", pointer).arg("property", attr.clone()));
-        }
+        self.record(el, pointer, path);
         let text = el.text.as_str();
         match kind {
             Kind::Boolean => match text.trim() {
