@@ -7,4 +7,5 @@ mod hostile_bodies;
 mod http_contracts;
 mod http_validate;
 mod openapi;
+mod robustness;
 mod vectors;
