@@ -4,6 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# PostgreSQL: the storage tests create and drop a fresh database per test on the local server.
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if command -v pg_ctlcluster >/dev/null; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
+  else
+    echo "PostgreSQL is not installed: apt-get install postgresql, then run this again" >&2
+    exit 2
+  fi
+  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+export KYOTEN_TEST_POSTGRES_URL=${KYOTEN_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+
 venv=.venv-test
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"

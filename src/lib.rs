@@ -7,5 +7,6 @@ pub mod cli;
 pub mod contracts;
 pub mod domain;
 pub mod http;
+pub mod store;
 pub mod validation;
 pub mod xml;

@@ -1,5 +1,6 @@
 //! The `kyoten` command line: one file per subcommand.
 mod openapi;
+mod org;
 mod serve;
 mod validate;
 
@@ -25,6 +26,12 @@ enum Command {
     Validate(validate::Args),
     /// Print the OpenAPI document (or check / rewrite the committed copy).
     Openapi(openapi::Args),
+    /// Create or update the database schema.
+    Migrate(org::MigrateArgs),
+    /// Manage organizations (each has one role and API keys).
+    Org(org::OrgArgs),
+    /// Manage API keys.
+    Key(org::KeyArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -33,5 +40,8 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Openapi(args) => openapi::run(args),
+        Command::Migrate(args) => org::run_migrate(args),
+        Command::Org(args) => org::run(args),
+        Command::Key(args) => org::run_key(args),
     }
 }

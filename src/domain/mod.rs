@@ -3,3 +3,4 @@
 pub mod consent;
 pub mod facility;
 pub mod policy;
+pub mod role;

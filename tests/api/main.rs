@@ -8,4 +8,5 @@ mod http_contracts;
 mod http_validate;
 mod openapi;
 mod robustness;
+mod store;
 mod vectors;

@@ -1,0 +1,140 @@
+use crate::domain::role::Role;
+use crate::store::{organizations, Store};
+use clap::{Args as ClapArgs, Subcommand};
+use std::process::ExitCode;
+
+/// Where the data lives: a SQLite file (default) or `postgres://…`.
+#[derive(ClapArgs, Clone)]
+pub struct DatabaseArgs {
+    #[arg(long, env = "DATABASE_URL", default_value = "data/kyoten.sqlite")]
+    pub database_url: String,
+}
+
+impl DatabaseArgs {
+    pub fn open(&self) -> Result<Store, ExitCode> {
+        Store::open(&self.database_url).map_err(|e| {
+            eprintln!("kyoten: {e}");
+            ExitCode::from(2)
+        })
+    }
+}
+
+#[derive(ClapArgs)]
+pub struct OrgArgs {
+    #[command(flatten)]
+    db: DatabaseArgs,
+    #[command(subcommand)]
+    command: OrgCommand,
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Add an organization and print its first API key (shown only this once).
+    Add {
+        /// city | kikan | hub | consultation_office | facility
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        name: String,
+        /// Identifier (e.g. a facility's 10-digit 事業所番号); generated when absent.
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// List organizations.
+    List,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| "one of city, kikan, hub, consultation_office, facility".into())
+}
+
+pub fn run(args: OrgArgs) -> ExitCode {
+    let store = match args.db.open() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let result = store.conn().and_then(|mut conn| match args.command {
+        OrgCommand::Add { role, name, id } => {
+            let (org, key) = organizations::add(&mut conn, id.as_deref(), &name, role)?;
+            println!("organization {} ({}, {})", org.id, org.role, org.name);
+            println!("api key {}: {}", key.key_id, key.secret);
+            eprintln!("Store the key now: kyoten keeps only its hash and cannot show it again.");
+            Ok(())
+        }
+        OrgCommand::List => {
+            for org in organizations::list(&mut conn)? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    org.id,
+                    org.role,
+                    org.created_at.format("%Y-%m-%d %H:%M"),
+                    org.name
+                );
+            }
+            Ok(())
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kyoten: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[derive(ClapArgs)]
+pub struct KeyArgs {
+    #[command(flatten)]
+    db: DatabaseArgs,
+    #[command(subcommand)]
+    command: KeyCommand,
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Revoke an organization's keys and print a new one (shown only this once).
+    Rotate { organization_id: String },
+}
+
+pub fn run_key(args: KeyArgs) -> ExitCode {
+    let store = match args.db.open() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let KeyCommand::Rotate { organization_id } = args.command;
+    match store
+        .conn()
+        .and_then(|mut conn| organizations::rotate_key(&mut conn, &organization_id))
+    {
+        Ok(Some(key)) => {
+            println!("api key {}: {}", key.key_id, key.secret);
+            eprintln!("Every earlier key of {organization_id} is revoked. Store the new key now.");
+            ExitCode::SUCCESS
+        }
+        Ok(None) => {
+            eprintln!("kyoten: no organization {organization_id}");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("kyoten: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[derive(ClapArgs)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    db: DatabaseArgs,
+}
+
+pub fn run_migrate(args: MigrateArgs) -> ExitCode {
+    match args.db.open() {
+        Ok(_) => {
+            eprintln!("database is up to date");
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}

@@ -1,0 +1,139 @@
+//! Organizations and their API keys. A key is 32 random bytes shown once as `kyk_<hex>`;
+//! only its SHA-256 is stored (the secret has full entropy, so a slow hash adds nothing).
+use super::schema::{api_keys, organizations};
+use super::{DbConnection, StoreError};
+use crate::domain::role::Role;
+use chrono::{NaiveDateTime, Timelike, Utc};
+use diesel::prelude::*;
+use rand::RngCore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = organizations)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = api_keys)]
+struct NewKey {
+    id: String,
+    organization_id: String,
+    key_hash: String,
+    created_at: NaiveDateTime,
+}
+
+/// A newly issued API key: the secret to hand over once, never stored.
+#[derive(Debug)]
+pub struct IssuedKey {
+    pub key_id: String,
+    pub secret: String,
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+pub fn hash_key(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Now, in UTC, to the microsecond: the precision both backends store, so a row reads back
+/// equal to what was written.
+pub fn now() -> NaiveDateTime {
+    let t = Utc::now().naive_utc();
+    t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+}
+
+fn issue(
+    conn: &mut DbConnection,
+    organization_id: &str,
+) -> Result<IssuedKey, diesel::result::Error> {
+    let secret = format!("kyk_{}", random_hex(32));
+    let key = NewKey {
+        id: format!("key_{}", random_hex(8)),
+        organization_id: organization_id.to_owned(),
+        key_hash: hash_key(&secret),
+        created_at: now(),
+    };
+    diesel::insert_into(api_keys::table)
+        .values(&key)
+        .execute(conn)?;
+    Ok(IssuedKey {
+        key_id: key.id,
+        secret,
+    })
+}
+
+/// Adds an organization with its first API key, in one transaction.
+pub fn add(
+    conn: &mut DbConnection,
+    id: Option<&str>,
+    name: &str,
+    role: Role,
+) -> Result<(Organization, IssuedKey), StoreError> {
+    conn.transaction(|conn| {
+        let org = Organization {
+            id: id.map_or_else(|| format!("org_{}", random_hex(6)), str::to_owned),
+            name: name.to_owned(),
+            role: role.as_str().to_owned(),
+            created_at: now(),
+        };
+        diesel::insert_into(organizations::table)
+            .values(&org)
+            .execute(conn)?;
+        let key = issue(conn, &org.id)?;
+        Ok((org, key))
+    })
+}
+
+pub fn list(conn: &mut DbConnection) -> Result<Vec<Organization>, StoreError> {
+    Ok(organizations::table
+        .select(Organization::as_select())
+        .order(organizations::id)
+        .load(conn)?)
+}
+
+/// Revokes every active key of an organization and issues a new one, in one transaction.
+/// Returns `None` when there is no such organization.
+pub fn rotate_key(
+    conn: &mut DbConnection,
+    organization_id: &str,
+) -> Result<Option<IssuedKey>, StoreError> {
+    conn.transaction(|conn| {
+        let exists = organizations::table
+            .find(organization_id)
+            .count()
+            .get_result::<i64>(conn)?
+            > 0;
+        if !exists {
+            return Ok(None);
+        }
+        diesel::update(api_keys::table)
+            .filter(api_keys::organization_id.eq(organization_id))
+            .filter(api_keys::revoked_at.is_null())
+            .set(api_keys::revoked_at.eq(Some(now())))
+            .execute(conn)?;
+        Ok(Some(issue(conn, organization_id)?))
+    })
+}
+
+/// The organization an active key belongs to.
+pub fn authenticate(
+    conn: &mut DbConnection,
+    secret: &str,
+) -> Result<Option<Organization>, StoreError> {
+    Ok(api_keys::table
+        .inner_join(organizations::table)
+        .filter(api_keys::key_hash.eq(hash_key(secret)))
+        .filter(api_keys::revoked_at.is_null())
+        .select(Organization::as_select())
+        .first(conn)
+        .optional()?)
+}

@@ -1,0 +1,294 @@
+//! Storage on both backends: migrations up, down and up again; organizations and API keys;
+//! a rejected write leaves nothing behind.
+use crate::helpers::*;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use kyoten::domain::role::Role;
+use kyoten::store::{organizations, Backend, DbConnection, Store};
+
+#[derive(QueryableByName, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct SchemaLine {
+    #[diesel(sql_type = Text)]
+    line: String,
+}
+
+/// Every table, column, index and constraint of the application schema, as text.
+fn schema_of(store: &Store) -> Vec<String> {
+    let mut conn = store.conn().unwrap();
+    let query = match store.backend() {
+        Backend::Sqlite => {
+            "SELECT type || ' ' || name || ' ' || COALESCE(sql, '') AS line FROM sqlite_master \
+             WHERE name NOT LIKE 'sqlite_%' AND name <> '__diesel_schema_migrations'"
+        }
+        Backend::Postgres => {
+            "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable AS line \
+             FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations' \
+             UNION ALL SELECT indexdef AS line FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '__diesel_schema_migrations' \
+             UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) AS line FROM pg_constraint \
+             WHERE connamespace = 'public'::regnamespace AND conrelid <> '__diesel_schema_migrations'::regclass"
+        }
+    };
+    let mut lines: Vec<String> = diesel::sql_query(query)
+        .load::<SchemaLine>(&mut *conn)
+        .unwrap()
+        .into_iter()
+        .map(|l| l.line)
+        .collect();
+    lines.sort();
+    lines
+}
+
+fn count(conn: &mut DbConnection, table: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+        .get_result::<N>(conn)
+        .unwrap()
+        .n
+}
+
+fn migrations_run_up_down_and_up_again_to_the_same_schema(db: &TestDatabase) {
+    let store = Store::open(db.url()).unwrap();
+    let up = schema_of(&store);
+    assert!(up.iter().any(|l| l.contains("organizations")), "{up:?}");
+    store.revert_all().unwrap();
+    assert!(
+        schema_of(&store).is_empty(),
+        "down.sql leaves {:?}",
+        schema_of(&store)
+    );
+    store.migrate().unwrap();
+    assert_eq!(schema_of(&store), up);
+}
+
+fn a_key_authenticates_its_organization_until_it_is_rotated(db: &TestDatabase) {
+    let store = Store::open(db.url()).unwrap();
+    let mut conn = store.conn().unwrap();
+    let (org, first) = organizations::add(
+        &mut conn,
+        Some("0411200015"),
+        "見本短期入所",
+        Role::Facility,
+    )
+    .unwrap();
+    assert_eq!(org.role, "facility");
+    assert!(first.secret.starts_with("kyk_") && first.secret.len() == 68);
+    assert_eq!(
+        organizations::authenticate(&mut conn, &first.secret).unwrap(),
+        Some(org.clone())
+    );
+    assert_eq!(
+        organizations::authenticate(&mut conn, "kyk_wrong").unwrap(),
+        None
+    );
+    let second = organizations::rotate_key(&mut conn, &org.id)
+        .unwrap()
+        .expect("organization exists");
+    assert_eq!(
+        organizations::authenticate(&mut conn, &first.secret).unwrap(),
+        None,
+        "the old key is revoked"
+    );
+    assert_eq!(
+        organizations::authenticate(&mut conn, &second.secret).unwrap(),
+        Some(org)
+    );
+    assert!(organizations::rotate_key(&mut conn, "no-such-org")
+        .unwrap()
+        .is_none());
+    let stored: Vec<String> = kyoten::store::schema::api_keys::table
+        .select(kyoten::store::schema::api_keys::key_hash)
+        .load(&mut *conn)
+        .unwrap();
+    assert!(
+        !stored
+            .iter()
+            .any(|h| h.contains(&first.secret) || h.contains(&second.secret)),
+        "only hashes are stored"
+    );
+}
+
+fn a_rejected_organization_leaves_the_database_as_it_was(db: &TestDatabase) {
+    let store = Store::open(db.url()).unwrap();
+    let mut conn = store.conn().unwrap();
+    organizations::add(&mut conn, Some("kikan-1"), "基幹", Role::Kikan).unwrap();
+    let before = (
+        count(&mut conn, "organizations"),
+        count(&mut conn, "api_keys"),
+    );
+    assert!(organizations::add(&mut conn, Some("kikan-1"), "二重登録", Role::Kikan).is_err());
+    assert_eq!(
+        (
+            count(&mut conn, "organizations"),
+            count(&mut conn, "api_keys")
+        ),
+        before
+    );
+}
+
+#[test]
+fn sqlite_migrations_run_up_down_and_up_again_to_the_same_schema() {
+    migrations_run_up_down_and_up_again_to_the_same_schema(&TestDatabase::sqlite());
+}
+
+#[test]
+fn postgres_migrations_run_up_down_and_up_again_to_the_same_schema() {
+    migrations_run_up_down_and_up_again_to_the_same_schema(&TestDatabase::postgres());
+}
+
+#[test]
+fn sqlite_keys_authenticate_their_organization_until_rotated() {
+    a_key_authenticates_its_organization_until_it_is_rotated(&TestDatabase::sqlite());
+}
+
+#[test]
+fn postgres_keys_authenticate_their_organization_until_rotated() {
+    a_key_authenticates_its_organization_until_it_is_rotated(&TestDatabase::postgres());
+}
+
+#[test]
+fn sqlite_rejected_writes_leave_nothing_behind() {
+    a_rejected_organization_leaves_the_database_as_it_was(&TestDatabase::sqlite());
+}
+
+#[test]
+fn postgres_rejected_writes_leave_nothing_behind() {
+    a_rejected_organization_leaves_the_database_as_it_was(&TestDatabase::postgres());
+}
+
+#[test]
+fn the_sqlite_file_is_in_wal_mode() {
+    let db = TestDatabase::sqlite();
+    let store = Store::open(db.url()).unwrap();
+    let mut conn = store.conn().unwrap();
+    #[derive(QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = Text)]
+        journal_mode: String,
+    }
+    let mode = diesel::sql_query("PRAGMA journal_mode")
+        .get_result::<Mode>(&mut *conn)
+        .unwrap();
+    assert_eq!(mode.journal_mode, "wal");
+}
+
+#[test]
+fn org_add_prints_the_key_once_and_org_list_shows_the_organization() {
+    let db = TestDatabase::sqlite();
+    let out = kyoten()
+        .args([
+            "org",
+            "--database-url",
+            db.url(),
+            "add",
+            "--role",
+            "hub",
+            "--name",
+            "見本拠点",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let secret = text
+        .split_whitespace()
+        .find(|w| w.starts_with("kyk_"))
+        .expect("key printed");
+    let list = kyoten()
+        .args(["org", "--database-url", db.url(), "list"])
+        .output()
+        .unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    assert!(
+        list.contains("\thub\t") && list.contains("見本拠点"),
+        "{list}"
+    );
+    assert!(!list.contains(secret), "the key is never shown again");
+    let bad = kyoten()
+        .args([
+            "org",
+            "--database-url",
+            db.url(),
+            "add",
+            "--role",
+            "mayor",
+            "--name",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// A throw-away database: a SQLite file in a temporary folder, or a fresh PostgreSQL database
+/// on the local server (`KYOTEN_TEST_POSTGRES_URL`, default the `postgres` superuser over TCP),
+/// dropped afterwards.
+pub enum TestDatabase {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        url: String,
+    },
+    Postgres {
+        admin: String,
+        name: String,
+        url: String,
+    },
+}
+
+impl TestDatabase {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("kyoten.sqlite").display().to_string();
+        TestDatabase::Sqlite { _dir: dir, url }
+    }
+
+    pub fn postgres() -> Self {
+        let admin = std::env::var("KYOTEN_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let name = format!("kyoten_test_{}", hex_id());
+        let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
+            panic!("PostgreSQL at {admin} is needed for this test (scripts/test.sh starts it): {e}")
+        });
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        let url = format!("{base}/{name}");
+        TestDatabase::Postgres { admin, name, url }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            TestDatabase::Sqlite { url, .. } | TestDatabase::Postgres { url, .. } => url,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin, name, .. } = self {
+            if let Ok(mut conn) = PgConnection::establish(admin) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+fn hex_id() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{:x}_{}_{n}", nanos, std::process::id())
+}
