@@ -17,6 +17,8 @@ pub struct Args {
     /// Largest single document accepted, in bytes.
     #[arg(long, env = "KYOTEN_MAX_DOCUMENT_BYTES", default_value_t = 1024 * 1024)]
     max_document_bytes: usize,
+    #[command(flatten)]
+    db: super::org::DatabaseArgs,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -36,8 +38,13 @@ pub fn run(args: Args) -> ExitCode {
         max_document_bytes: args.max_document_bytes,
         workers: args.workers,
     };
+    let store = match args.db.open() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let shared = crate::http::Shared { store: Some(store) };
     let result = actix_web::rt::System::new().block_on(async move {
-        let server = serve(listener, settings)?;
+        let server = serve(listener, settings, shared)?;
         tracing::info!(%addr, "kyoten listening");
         eprintln!("kyoten listening on http://{addr}  (docs: http://{addr}/docs/)");
         server.await

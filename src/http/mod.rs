@@ -1,4 +1,5 @@
 //! HTTP: start-up, the route table, one handler per file, problem+json.
+pub mod auth;
 pub mod body;
 mod fallback;
 pub mod handlers;
@@ -9,6 +10,7 @@ pub mod problem;
 pub mod published;
 pub mod routes;
 
+use crate::store::Store;
 use crate::validation::Engine;
 use actix_web::dev::Server;
 use actix_web::{middleware as mw, web, App, HttpResponse, HttpServer};
@@ -25,6 +27,12 @@ pub struct Settings {
     pub workers: Option<usize>,
 }
 
+/// What every request shares: the store (absent for a contracts-and-validation-only server).
+#[derive(Clone, Default)]
+pub struct Shared {
+    pub store: Option<Store>,
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -37,6 +45,7 @@ impl Default for Settings {
 /// The application, as the server and the tests build it.
 pub fn app(
     settings: &Settings,
+    shared: &Shared,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -46,8 +55,11 @@ pub fn app(
         InitError = (),
     >,
 > {
-    App::new()
-        .app_data(web::PayloadConfig::new(settings.max_document_bytes))
+    let mut app = App::new();
+    if let Some(store) = &shared.store {
+        app = app.app_data(web::Data::new(store.clone()));
+    }
+    app.app_data(web::PayloadConfig::new(settings.max_document_bytes))
         .app_data(web::QueryConfig::default().error_handler(|_, _| ApiError::InvalidQuery.into()))
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
         .into_utoipa_app()
@@ -64,13 +76,13 @@ pub fn app(
 }
 
 /// Binds and starts the server on a listener (port 0 in tests).
-pub fn serve(listener: TcpListener, settings: Settings) -> std::io::Result<Server> {
+pub fn serve(listener: TcpListener, settings: Settings, shared: Shared) -> std::io::Result<Server> {
     // Compile every schema before accepting a connection: a broken contract fails start-up.
     Engine::get();
     openapi::document_text();
     fallback::fallback_ready();
     let s = settings.clone();
-    let mut server = HttpServer::new(move || app(&s)).listen(listener)?;
+    let mut server = HttpServer::new(move || app(&s, &shared)).listen(listener)?;
     if let Some(w) = settings.workers {
         server = server.workers(w);
     }

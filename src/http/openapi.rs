@@ -22,10 +22,33 @@ use utoipa_actix_web::AppExt;
     tags(
         (name = "contracts", description = "Schemas, code lists and policies, served unchanged"),
         (name = "validation", description = "Validation of documents; nothing is stored"),
+        (name = "registrations", description = "Emergency-use registrations (API key required)"),
     ),
+    modifiers(&ApiKeyScheme),
     components(schemas(Problem, Report, Message, BatchLine, validate::ReportFormat, root::RootInfo, health::Health, schemas_index::SchemaEntry, codelists_index::CodeListEntry))
 )]
 struct ApiDoc;
+
+/// `Authorization: Bearer <api key>`; each key belongs to one organization with one role.
+struct ApiKeyScheme;
+
+impl utoipa::Modify for ApiKeyScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An organization's API key (kyoten org add / key rotate)",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The component name a schema is spliced in as.
 fn component_name(schema_name: &str) -> String {

@@ -1,6 +1,7 @@
 //! RFC 9457 problem details: one error enum, one rendering, in Japanese or English.
 use crate::contracts::json::JsonError;
-use crate::validation::Lang;
+use crate::store::StoreError;
+use crate::validation::{Lang, Report};
 use crate::xml::XmlError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -26,6 +27,9 @@ pub struct Problem {
     pub line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
+    /// For `invalid-document`: the validation report of the refused document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<Box<Report>>,
 }
 
 /// Status, problem slug, title (ja, en), detail (ja, en), position in the body.
@@ -54,6 +58,16 @@ pub enum ApiError {
     /// An HTTP status with no more specific meaning (actix's own errors, 405, 413 …).
     Status(StatusCode),
     InvalidQuery,
+    /// No or an unknown API key.
+    Unauthorized,
+    /// The caller's role may not do this.
+    Forbidden,
+    /// The document is not valid: nothing was stored.
+    InvalidDocument(Box<Report>),
+    /// A new registration must not carry an id: the server assigns it.
+    RegistrationIdNotAllowed,
+    /// `received_by` names another organization than the caller.
+    ReceivedByMismatch,
     Internal(String),
 }
 
@@ -163,6 +177,41 @@ impl ApiError {
                 [format!("このURLで使えるメソッドは {allow} です。"), format!("This URL accepts: {allow}.")],
                 None,
             ),
+            Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                ["認証が必要です", "Unauthorized"],
+                s("Authorization: Bearer <APIキー> が必要です（キーが正しくないか、失効しています）。", "Send Authorization: Bearer <api key>; the key is missing, unknown or revoked."),
+                None,
+            ),
+            Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                ["この操作の権限がありません", "Forbidden"],
+                s("あなたの組織の役割では、この操作はできません。", "Your organization's role may not do this."),
+                None,
+            ),
+            InvalidDocument(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-document",
+                ["文書が検証を通りません", "Invalid document"],
+                s("文書にエラーがあるため保存しませんでした。report の各エラーを直して再送してください。", "The document has errors and was not stored; fix each error in `report` and send it again."),
+                None,
+            ),
+            RegistrationIdNotAllowed => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "registration-id-not-allowed",
+                ["登録IDはサーバーが付番します", "Registration id is assigned by the server"],
+                s("新しい登録届に registration_id を含めないでください。", "Leave registration_id out of a new registration."),
+                None,
+            ),
+            ReceivedByMismatch => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "received-by-mismatch",
+                ["受付機関が一致しません", "received_by mismatch"],
+                s("received_by.organization_id は、APIキーの組織と同じでなければなりません。", "received_by.organization_id must be the organization of the API key."),
+                None,
+            ),
             InvalidQuery => (
                 StatusCode::BAD_REQUEST,
                 "invalid-query",
@@ -199,6 +248,10 @@ impl ApiError {
             detail: detail[i].clone(),
             line: position.map(|p| p.0),
             column: position.map(|p| p.1),
+            report: match self {
+                ApiError::InvalidDocument(r) => Some(r.clone()),
+                _ => None,
+            },
         }
     }
 
@@ -210,6 +263,9 @@ impl ApiError {
         let mut res = HttpResponse::build(self.status());
         if let ApiError::MethodNotAllowed { allow } = self {
             res.insert_header((header::ALLOW, allow.as_str()));
+        }
+        if let ApiError::Unauthorized = self {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
             .insert_header((
@@ -341,5 +397,17 @@ impl From<JsonError> for ApiError {
 impl From<XmlError> for ApiError {
     fn from(e: XmlError) -> Self {
         ApiError::Xml(e)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(e.to_string())
     }
 }

@@ -12,5 +12,7 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(codelist_get::codelist_get)
         .service(policy_get::policy_get)
         .service(validate::validate)
-        .service(validate_batch::validate_batch);
+        .service(validate_batch::validate_batch)
+        .service(registration_create::registration_create)
+        .service(registration_get::registration_get);
 }

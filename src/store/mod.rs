@@ -1,6 +1,8 @@
 //! Storage: diesel over SQLite (embedded default, a file in WAL mode) or PostgreSQL, through
 //! one code path (`MultiConnection`), an r2d2 pool and migrations embedded per backend.
+pub mod audit;
 pub mod organizations;
+pub mod registrations;
 pub mod schema;
 
 use diesel::connection::SimpleConnection;

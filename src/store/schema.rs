@@ -19,4 +19,48 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> organizations (organization_id));
-diesel::allow_tables_to_appear_in_same_query!(organizations, api_keys);
+
+diesel::table! {
+    registrations (id) {
+        id -> Text,
+        version -> Integer,
+        municipality_code -> Text,
+        received_by -> Text,
+        status -> Text,
+        document -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    registration_versions (registration_id, version) {
+        registration_id -> Text,
+        version -> Integer,
+        document -> Text,
+        recorded_at -> Timestamp,
+        recorded_by -> Text,
+    }
+}
+
+diesel::table! {
+    access_records (id) {
+        id -> Text,
+        at -> Timestamp,
+        organization_id -> Text,
+        action -> Text,
+        record_type -> Text,
+        record_id -> Text,
+        categories -> Text,
+        purpose -> Text,
+    }
+}
+
+diesel::joinable!(registrations -> organizations (received_by));
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    api_keys,
+    registrations,
+    registration_versions,
+    access_records
+);

@@ -7,6 +7,7 @@ mod hostile_bodies;
 mod http_contracts;
 mod http_validate;
 mod openapi;
+mod registrations;
 mod robustness;
 mod store;
 mod vectors;

@@ -4,6 +4,8 @@ pub mod codelists_index;
 pub mod health;
 pub mod openapi_json;
 pub mod policy_get;
+pub mod registration_create;
+pub mod registration_get;
 pub mod root;
 pub mod schema_get;
 pub mod schemas_index;

@@ -1,0 +1,70 @@
+use crate::contracts::DocumentType;
+use crate::domain::role::Role;
+use crate::http::auth::Caller;
+use crate::http::body::document_format;
+use crate::http::middleware::request_lang;
+use crate::http::problem::{ApiError, Problem};
+use crate::store::{registrations, Store};
+use crate::validation::input::Input;
+use crate::validation::Engine;
+use actix_web::http::header;
+use actix_web::{post, web, HttpRequest, HttpResponse};
+
+/// Submits a new emergency-use registration (緊急時利用登録届), JSON or XML. It is validated
+/// first; an invalid one is refused with its report and nothing is stored. The server assigns
+/// `registration_id` and answers with the stored document (version 1, `ETag: "1"`).
+#[utoipa::path(
+    tag = "registrations",
+    security(("api_key" = [])),
+    request_body(description = "A registration without registration_id; received_by is the caller", content_type = "application/json"),
+    responses(
+        (status = 201, description = "Stored; the body is the stored document", content_type = "application/json",
+         headers(("Location" = String, description = "The new registration"), ("ETag" = String, description = "Its version"))),
+        (status = 400, description = "Not a JSON or XML document", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role does not take registrations", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither JSON nor XML", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid (the problem carries the validation report), or carries an id, or received_by is another organization", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/registrations")]
+pub async fn registration_create(
+    req: HttpRequest,
+    caller: Caller,
+    store: web::Data<Store>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let Caller(org) = caller;
+    if !matches!(
+        Role::parse(&org.role),
+        Some(Role::ConsultationOffice | Role::Kikan | Role::Hub)
+    ) {
+        return Err(ApiError::Forbidden);
+    }
+    let engine = Engine::get();
+    let input = Input::read(document_format(&req)?, &body, engine)?;
+    let outcome = input.validate(engine, Some(DocumentType::Registration));
+    if !engine.is_valid(&outcome) {
+        let report = input.render(engine, &outcome, request_lang(req.headers()));
+        return Err(ApiError::InvalidDocument(Box::new(report)));
+    }
+    let document = input.value;
+    if document.get("registration_id").is_some() {
+        return Err(ApiError::RegistrationIdNotAllowed);
+    }
+    if document["received_by"]["organization_id"].as_str() != Some(org.id.as_str()) {
+        return Err(ApiError::ReceivedByMismatch);
+    }
+    let store = store.into_inner();
+    let row = web::block(move || {
+        let mut conn = store.conn()?;
+        registrations::create(&mut conn, &org, document)
+    })
+    .await??;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/registrations/{}", row.id)))
+        .insert_header((header::ETAG, format!("\"{}\"", row.version)))
+        .content_type("application/json")
+        .body(row.document))
+}

@@ -1,0 +1,41 @@
+use crate::http::auth::Caller;
+use crate::http::problem::{ApiError, Problem};
+use crate::store::{registrations, Store};
+use actix_web::http::header;
+use actix_web::{get, web, HttpResponse};
+
+/// Reads the current version of a registration. The organization that took it, the kikan, the
+/// hub and the city may read it; for anyone else it does not exist (404). Every read is
+/// recorded in the access record.
+#[utoipa::path(
+    tag = "registrations",
+    security(("api_key" = [])),
+    params(("id" = String, Path, example = "reg_0123456789abcdef")),
+    responses(
+        (status = 200, description = "The registration document", content_type = "application/json",
+         headers(("ETag" = String, description = "Its version, for If-Match"))),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/registrations/{id}")]
+pub async fn registration_get(
+    caller: Caller,
+    store: web::Data<Store>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Caller(org) = caller;
+    let store = store.into_inner();
+    let id = id.into_inner();
+    let found = web::block(move || {
+        let mut conn = store.conn()?;
+        registrations::read(&mut conn, &org, &id)
+    })
+    .await??;
+    let row = found.ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, format!("\"{}\"", row.version)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("application/json")
+        .body(row.document))
+}
