@@ -68,6 +68,14 @@ pub enum ApiError {
     RegistrationIdNotAllowed,
     /// `received_by` names another organization than the caller.
     ReceivedByMismatch,
+    /// A change without `If-Match`.
+    PreconditionRequired,
+    /// `If-Match` names another version than the current one.
+    PreconditionFailed {
+        current: i32,
+    },
+    /// The document's `registration_id` differs from the URL's.
+    RegistrationIdMismatch,
     Internal(String),
 }
 
@@ -210,6 +218,30 @@ impl ApiError {
                 "received-by-mismatch",
                 ["受付機関が一致しません", "received_by mismatch"],
                 s("received_by.organization_id は、APIキーの組織と同じでなければなりません。", "received_by.organization_id must be the organization of the API key."),
+                None,
+            ),
+            PreconditionRequired => (
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition-required",
+                ["If-Match が必要です", "If-Match required"],
+                s("変更届には、読み込んだ版を示す If-Match ヘッダー（ETag の値）が必要です。", "A change needs If-Match with the ETag of the version it changes."),
+                None,
+            ),
+            PreconditionFailed { current } => (
+                StatusCode::PRECONDITION_FAILED,
+                "precondition-failed",
+                ["版が古くなっています", "Stale version"],
+                [
+                    format!("この登録は他の変更で版 {current} になっています。最新を読み直してから変更してください。"),
+                    format!("The registration has meanwhile become version {current}; read it again and redo the change."),
+                ],
+                None,
+            ),
+            RegistrationIdMismatch => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "registration-id-mismatch",
+                ["登録IDが一致しません", "registration_id mismatch"],
+                s("文書の registration_id がURLの登録IDと異なります。", "The document's registration_id differs from the one in the URL."),
                 None,
             ),
             InvalidQuery => (

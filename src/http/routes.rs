@@ -14,5 +14,7 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(validate::validate)
         .service(validate_batch::validate_batch)
         .service(registration_create::registration_create)
-        .service(registration_get::registration_get);
+        .service(registration_get::registration_get)
+        .service(registration_change::registration_change)
+        .service(registration_history::registration_history);
 }

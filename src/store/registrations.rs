@@ -124,6 +124,146 @@ pub fn read(
     })
 }
 
-pub fn count(conn: &mut DbConnection) -> Result<i64, StoreError> {
-    Ok(registrations::table.count().get_result(conn)?)
+/// Who may send a change notification (変更届): the organization that took the registration,
+/// and the kikan and the hub (拠点コーディネーター), who coordinate it. The city reads only.
+pub fn may_write(caller: &Organization, registration: &Registration) -> bool {
+    match Role::parse(&caller.role) {
+        Some(Role::Kikan | Role::Hub) => true,
+        Some(Role::ConsultationOffice) => caller.id == registration.received_by,
+        _ => false,
+    }
+}
+
+/// The result of a change notification.
+#[derive(Debug)]
+pub enum Change {
+    Changed(Registration),
+    /// No such registration, or not visible to the caller.
+    NotFound,
+    /// Visible, but the caller's role may not change it.
+    Forbidden,
+    /// `If-Match` named another version than the current one (which is given).
+    Stale(i32),
+}
+
+/// Records a change notification as the next version, if `expected_version` is still the
+/// current one. The check and the write are one conditional UPDATE, so of two concurrent
+/// changes on the same version exactly one wins.
+pub fn change(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+    expected_version: i32,
+    mut document: Value,
+) -> Result<Change, StoreError> {
+    document["registration_id"] = Value::String(id.to_owned());
+    let text = document.to_string();
+    conn.transaction(|conn| {
+        let Some(current) = registrations::table
+            .find(id)
+            .select(Registration::as_select())
+            .first(conn)
+            .optional()?
+        else {
+            return Ok(Change::NotFound);
+        };
+        if !may_read(caller, &current) {
+            return Ok(Change::NotFound);
+        }
+        if !may_write(caller, &current) {
+            return Ok(Change::Forbidden);
+        }
+        let at = now();
+        let updated = diesel::update(registrations::table)
+            .filter(registrations::id.eq(id))
+            .filter(registrations::version.eq(expected_version))
+            .set((
+                registrations::version.eq(expected_version + 1),
+                registrations::document.eq(&text),
+                registrations::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        if updated == 0 {
+            return Ok(Change::Stale(current.version));
+        }
+        diesel::insert_into(registration_versions::table)
+            .values(NewVersion {
+                registration_id: id,
+                version: expected_version + 1,
+                document: &text,
+                recorded_at: at,
+                recorded_by: &caller.id,
+            })
+            .execute(conn)?;
+        audit::record(
+            conn,
+            &caller.id,
+            "update",
+            "registration",
+            id,
+            ALL_CATEGORIES,
+            "registration",
+        )?;
+        let row = registrations::table
+            .find(id)
+            .select(Registration::as_select())
+            .first(conn)?;
+        Ok(Change::Changed(row))
+    })
+}
+
+/// One entry of a registration's history.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = registration_versions)]
+pub struct Version {
+    pub version: i32,
+    pub document: String,
+    pub recorded_at: NaiveDateTime,
+    pub recorded_by: String,
+}
+
+/// Every version of a registration the caller may see, oldest first (read is recorded).
+pub fn history(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+) -> Result<Option<Vec<Version>>, StoreError> {
+    conn.transaction(|conn| {
+        let found = registrations::table
+            .find(id)
+            .select(Registration::as_select())
+            .first(conn)
+            .optional()?;
+        match found {
+            Some(r) if may_read(caller, &r) => {
+                audit::record(
+                    conn,
+                    &caller.id,
+                    "read_history",
+                    "registration",
+                    id,
+                    ALL_CATEGORIES,
+                    "registration",
+                )?;
+                let versions = registration_versions::table
+                    .filter(registration_versions::registration_id.eq(id))
+                    .order(registration_versions::version)
+                    .select(Version::as_select())
+                    .load(conn)?;
+                Ok(Some(versions))
+            }
+            _ => Ok(None),
+        }
+    })
+}
+
+/// How many registrations an organization has taken.
+pub fn count_received_by(
+    conn: &mut DbConnection,
+    organization_id: &str,
+) -> Result<i64, StoreError> {
+    Ok(registrations::table
+        .filter(registrations::received_by.eq(organization_id))
+        .count()
+        .get_result(conn)?)
 }

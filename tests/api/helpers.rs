@@ -19,12 +19,18 @@ pub struct TestServer {
 }
 
 /// The organizations of the shared server: (id, role, name).
-pub const ORGANIZATIONS: [(&str, Role, &str); 6] = [
+pub const ORGANIZATIONS: [(&str, Role, &str); 7] = [
     ("city-041009", Role::City, "見本市 障害福祉課"),
     ("kikan-sendai", Role::Kikan, "見本基幹相談支援センター"),
     ("hub-aoba", Role::Hub, "見本拠点コーディネーター"),
     ("office-a", Role::ConsultationOffice, "見本相談支援事業所A"),
     ("office-b", Role::ConsultationOffice, "見本相談支援事業所B"),
+    // Used only by tests whose submissions must all be refused.
+    (
+        "office-refused",
+        Role::ConsultationOffice,
+        "見本相談支援事業所C",
+    ),
     ("0411200015", Role::Facility, "見本短期入所"),
 ];
 

@@ -21,8 +21,10 @@ fn submit(as_org: &str, doc: &Value) -> reqwest::blocking::Response {
         .unwrap()
 }
 
-fn registration_count() -> i64 {
-    registrations::count(&mut server().store.conn().unwrap()).unwrap()
+/// Registrations taken by the organization whose every submission the tests expect refused
+/// (other tests store registrations concurrently, so a global count would race).
+fn refused_office_count() -> i64 {
+    registrations::count_received_by(&mut server().store.conn().unwrap(), "office-refused").unwrap()
 }
 
 fn read_as(as_org: &str, location: &str) -> reqwest::blocking::Response {
@@ -93,12 +95,12 @@ fn every_read_and_write_of_a_registration_is_recorded() {
 
 #[test]
 fn an_invalid_registration_is_refused_with_its_report_and_nothing_is_stored() {
-    let mut doc = registration_from("office-a");
+    let mut doc = registration_from("office-refused");
     doc["registration_reasons"] = serde_json::json!(["disability_related_crisis"]);
-    let before = registration_count();
+    let before = refused_office_count();
     let res = client()
         .post(url("/v1/registrations"))
-        .bearer_auth(key("office-a"))
+        .bearer_auth(key("office-refused"))
         .header("accept-language", "en")
         .json(&doc)
         .send()
@@ -114,26 +116,26 @@ fn an_invalid_registration_is_refused_with_its_report_and_nothing_is_stored() {
         problem["report"]["errors"][0]["id"],
         "KY-REG-SHORTSTAY-REASON"
     );
-    assert_eq!(registration_count(), before);
+    assert_eq!(refused_office_count(), before);
 }
 
 #[test]
 fn a_registration_for_another_office_or_with_an_id_is_refused() {
-    let before = registration_count();
-    let res = submit("office-a", &registration_from("office-b"));
+    let before = refused_office_count();
+    let res = submit("office-refused", &registration_from("office-b"));
     assert_eq!(res.status(), 422);
     assert_eq!(
         res.json::<Value>().unwrap()["type"],
         "https://w3id.org/kyoten/problems/received-by-mismatch"
     );
-    let mut with_id = registration_from("office-a");
+    let mut with_id = registration_from("office-refused");
     with_id["registration_id"] = "reg_mine".into();
-    let res = submit("office-a", &with_id);
+    let res = submit("office-refused", &with_id);
     assert_eq!(
         res.json::<Value>().unwrap()["type"],
         "https://w3id.org/kyoten/problems/registration-id-not-allowed"
     );
-    assert_eq!(registration_count(), before);
+    assert_eq!(refused_office_count(), before);
 }
 
 #[test]
@@ -160,4 +162,163 @@ fn requests_without_a_valid_key_are_401_with_a_bearer_challenge() {
         res.json::<Value>().unwrap()["type"],
         "https://w3id.org/kyoten/problems/unauthorized"
     );
+}
+
+fn created(as_org: &str) -> (String, Value) {
+    let res = submit(as_org, &registration_from(as_org));
+    assert_eq!(res.status(), 201);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    (location, res.json().unwrap())
+}
+
+fn change(
+    as_org: &str,
+    location: &str,
+    if_match: Option<&str>,
+    doc: &Value,
+) -> reqwest::blocking::Response {
+    let mut req = client()
+        .put(url(location))
+        .bearer_auth(key(as_org))
+        .json(doc);
+    if let Some(tag) = if_match {
+        req = req.header("if-match", tag);
+    }
+    req.send().unwrap()
+}
+
+#[test]
+fn a_change_notification_with_the_current_etag_becomes_the_next_version() {
+    let (location, mut doc) = created("office-a");
+    doc["reason_note"] = "同居の母が入院予定のため、短期入所の事前調整を追加".into();
+    let res = change("office-a", &location, Some("\"1\""), &doc);
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["etag"], "\"2\"");
+    let read = read_as("kikan-sendai", &location);
+    assert_eq!(read.headers()["etag"], "\"2\"");
+    assert_eq!(
+        read.json::<Value>().unwrap()["reason_note"],
+        doc["reason_note"]
+    );
+    let history: Vec<Value> = read_as("city-041009", &format!("{location}/versions"))
+        .json()
+        .unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|v| v["version"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert_eq!(history[1]["recorded_by"], "office-a");
+    assert_ne!(
+        history[0]["document"]["reason_note"],
+        history[1]["document"]["reason_note"]
+    );
+}
+
+#[test]
+fn a_change_without_if_match_is_428_and_with_a_stale_one_412_and_nothing_changes() {
+    let (location, mut doc) = created("office-a");
+    doc["reason_note"] = "変更".into();
+    let res = change("office-a", &location, None, &doc);
+    assert_eq!(res.status(), 428);
+    assert_eq!(
+        res.json::<Value>().unwrap()["type"],
+        "https://w3id.org/kyoten/problems/precondition-required"
+    );
+    assert_eq!(
+        change("office-a", &location, Some("\"1\""), &doc).status(),
+        200
+    );
+    let stale = change("office-a", &location, Some("\"1\""), &doc);
+    assert_eq!(stale.status(), 412);
+    assert_eq!(
+        stale.json::<Value>().unwrap()["type"],
+        "https://w3id.org/kyoten/problems/precondition-failed"
+    );
+    assert_eq!(
+        change("office-a", &location, Some("*garbage*"), &doc).status(),
+        412
+    );
+    assert_eq!(read_as("office-a", &location).headers()["etag"], "\"2\"");
+}
+
+#[test]
+fn two_concurrent_changes_on_the_same_version_have_exactly_one_winner() {
+    let (location, doc) = created("office-a");
+    let outcomes: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let (location, mut doc) = (location.clone(), doc.clone());
+                scope.spawn(move || {
+                    doc["reason_note"] = format!("同時変更 {i}").into();
+                    let who = if i % 2 == 0 {
+                        "office-a"
+                    } else {
+                        "kikan-sendai"
+                    };
+                    change(who, &location, Some("\"1\""), &doc)
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        outcomes.iter().filter(|s| **s == 200).count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes.iter().filter(|s| **s == 412).count(),
+        7,
+        "{outcomes:?}"
+    );
+    let history: Vec<Value> = read_as("kikan-sendai", &format!("{location}/versions"))
+        .json()
+        .unwrap();
+    assert_eq!(history.len(), 2, "no lost or doubled update");
+}
+
+#[test]
+fn the_city_may_read_but_not_change_and_outsiders_cannot_even_see() {
+    let (location, doc) = created("office-a");
+    let res = change("city-041009", &location, Some("\"1\""), &doc);
+    assert_eq!(res.status(), 403);
+    for outsider in ["office-b", "0411200015"] {
+        assert_eq!(
+            change(outsider, &location, Some("\"1\""), &doc).status(),
+            404,
+            "{outsider}"
+        );
+        assert_eq!(
+            read_as(outsider, &format!("{location}/versions")).status(),
+            404,
+            "{outsider}"
+        );
+    }
+    assert_eq!(read_as("office-a", &location).headers()["etag"], "\"1\"");
+}
+
+#[test]
+fn an_invalid_change_is_refused_with_its_report_and_the_registration_keeps_its_version() {
+    let (location, mut doc) = created("office-a");
+    doc["emergency_contacts"][0]["consent_obtained"] = false.into();
+    let res = change("office-a", &location, Some("\"1\""), &doc);
+    assert_eq!(res.status(), 422);
+    let problem: Value = res.json().unwrap();
+    assert_eq!(
+        problem["report"]["errors"][0]["id"],
+        "KY-REG-CONTACT-CONSENT"
+    );
+    let mut other = doc.clone();
+    other["emergency_contacts"][0]["consent_obtained"] = true.into();
+    other["registration_id"] = "reg_someone_else".into();
+    assert_eq!(
+        change("office-a", &location, Some("\"1\""), &other).status(),
+        422
+    );
+    assert_eq!(read_as("office-a", &location).headers()["etag"], "\"1\"");
 }

@@ -1,0 +1,86 @@
+use crate::contracts::DocumentType;
+use crate::http::auth::Caller;
+use crate::http::body::document_format;
+use crate::http::middleware::request_lang;
+use crate::http::problem::{ApiError, Problem};
+use crate::store::registrations::{self, Change};
+use crate::store::Store;
+use crate::validation::input::Input;
+use crate::validation::Engine;
+use actix_web::http::header;
+use actix_web::{put, web, HttpRequest, HttpResponse};
+
+/// A change notification (変更届): the whole new registration, recorded as the next version.
+/// `If-Match` must carry the ETag of the version being changed (428 without it, 412 when
+/// another change came first). The taking office, the kikan and the hub may change a
+/// registration; the city may read but not change it (403).
+#[utoipa::path(
+    tag = "registrations",
+    security(("api_key" = [])),
+    params(("id" = String, Path, example = "reg_0123456789abcdef"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    request_body(description = "The complete changed registration", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Recorded; the body is the new version", content_type = "application/json",
+         headers(("ETag" = String, description = "The new version"))),
+        (status = 400, description = "Not a JSON or XML document", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller may read but not change it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names a version that is no longer current", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither JSON nor XML", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid (with the report), or the ids do not match", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/v1/registrations/{id}")]
+pub async fn registration_change(
+    req: HttpRequest,
+    caller: Caller,
+    store: web::Data<Store>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let Caller(org) = caller;
+    let id = id.into_inner();
+    let expected = if_match_version(&req)?;
+    let engine = Engine::get();
+    let input = Input::read(document_format(&req)?, &body, engine)?;
+    let outcome = input.validate(engine, Some(DocumentType::Registration));
+    if !engine.is_valid(&outcome) {
+        let report = input.render(engine, &outcome, request_lang(req.headers()));
+        return Err(ApiError::InvalidDocument(Box::new(report)));
+    }
+    let document = input.value;
+    if document
+        .get("registration_id")
+        .is_some_and(|r| r.as_str() != Some(id.as_str()))
+    {
+        return Err(ApiError::RegistrationIdMismatch);
+    }
+    let store = store.into_inner();
+    let change = web::block(move || {
+        let mut conn = store.conn()?;
+        registrations::change(&mut conn, &org, &id, expected, document)
+    })
+    .await??;
+    match change {
+        Change::Changed(row) => Ok(HttpResponse::Ok()
+            .insert_header((header::ETAG, format!("\"{}\"", row.version)))
+            .content_type("application/json")
+            .body(row.document)),
+        Change::NotFound => Err(ApiError::NotFound),
+        Change::Forbidden => Err(ApiError::Forbidden),
+        Change::Stale(current) => Err(ApiError::PreconditionFailed { current }),
+    }
+}
+
+/// The version an `If-Match: "N"` names. A tag that is not a version can match nothing.
+fn if_match_version(req: &HttpRequest) -> Result<i32, ApiError> {
+    let raw = req
+        .headers()
+        .get(header::IF_MATCH)
+        .ok_or(ApiError::PreconditionRequired)?;
+    let tag = raw.to_str().unwrap_or_default().trim();
+    let tag = tag.strip_prefix("W/").unwrap_or(tag).trim_matches('"');
+    Ok(tag.parse::<i32>().unwrap_or(-1))
+}

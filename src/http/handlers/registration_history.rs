@@ -1,0 +1,60 @@
+use crate::http::auth::Caller;
+use crate::http::problem::{ApiError, Problem};
+use crate::store::{registrations, Store};
+use actix_web::{get, web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One version of a registration.
+#[derive(Serialize, ToSchema)]
+pub struct RegistrationVersion {
+    pub version: i32,
+    /// When it was recorded (UTC).
+    pub recorded_at: String,
+    /// The organization that submitted it.
+    pub recorded_by: String,
+    /// The registration document as it was.
+    #[schema(value_type = Object)]
+    pub document: serde_json::Value,
+}
+
+/// Every version of a registration, oldest first: the first submission and each change
+/// notification. Visible to the same organizations as the registration itself.
+#[utoipa::path(
+    tag = "registrations",
+    security(("api_key" = [])),
+    params(("id" = String, Path, example = "reg_0123456789abcdef")),
+    responses(
+        (status = 200, description = "The versions, oldest first", body = Vec<RegistrationVersion>),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/registrations/{id}/versions")]
+pub async fn registration_history(
+    caller: Caller,
+    store: web::Data<Store>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Caller(org) = caller;
+    let store = store.into_inner();
+    let id = id.into_inner();
+    let versions = web::block(move || {
+        let mut conn = store.conn()?;
+        registrations::history(&mut conn, &org, &id)
+    })
+    .await??
+    .ok_or(ApiError::NotFound)?;
+    let body: Vec<RegistrationVersion> = versions
+        .into_iter()
+        .map(|v| RegistrationVersion {
+            version: v.version,
+            recorded_at: v.recorded_at.and_utc().to_rfc3339(),
+            recorded_by: v.recorded_by,
+            document: serde_json::from_str(&v.document).unwrap_or_default(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body))
+}
