@@ -26,3 +26,5 @@ export KYOTEN_PYTHON="$PWD/$venv/bin/python"
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked --all-targets
+# The integration suite once more, with the shared server on PostgreSQL instead of SQLite.
+KYOTEN_TEST_BACKEND=postgres cargo test --locked --test api

@@ -105,6 +105,10 @@ impl ManageConnection for Manager {
 pub struct Store {
     pool: Pool<Manager>,
     backend: Backend,
+    /// SQLite has one writer at a time, and a transaction that reads and then writes fails at
+    /// once with SQLITE_BUSY (no waiting) when another writer committed in between. Writes of
+    /// this process therefore take turns here; PostgreSQL needs no such lock.
+    sqlite_writer: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 pub type Conn = PooledConnection<Manager>;
@@ -128,7 +132,11 @@ impl Store {
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .map_err(|e| StoreError::Open(e.to_string()))?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            sqlite_writer: Default::default(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -139,6 +147,23 @@ impl Store {
 
     pub fn conn(&self) -> Result<Conn, StoreError> {
         Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` on a connection as a writer: on SQLite, one writer of this process at a time.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let _turn = match self.backend {
+            Backend::Sqlite => Some(
+                self.sqlite_writer
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            ),
+            Backend::Postgres => None,
+        };
+        let mut conn = self.conn()?;
+        f(&mut conn)
     }
 
     /// Runs every pending migration of this backend.

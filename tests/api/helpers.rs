@@ -1,5 +1,7 @@
 //! A server shared by the tests (the application keeps no state), the CLI binary, and the
 //! conformance vectors.
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
 use kyoten::domain::role::Role;
 use kyoten::http::{serve, Settings, Shared};
 use kyoten::store::{organizations, Store};
@@ -16,6 +18,7 @@ pub struct TestServer {
     pub url: String,
     pub store: Store,
     keys: HashMap<&'static str, String>,
+    _database: TestDatabase,
 }
 
 /// The organizations of the shared server: (id, role, name).
@@ -37,10 +40,16 @@ pub const ORGANIZATIONS: [(&str, Role, &str); 7] = [
 pub fn server() -> &'static TestServer {
     static SERVER: OnceLock<TestServer> = OnceLock::new();
     SERVER.get_or_init(|| {
-        let db = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("api-{}.sqlite", std::process::id()));
-        let _ = std::fs::remove_file(&db);
-        let store = Store::open(&db.display().to_string()).expect("test database opens");
+        // KYOTEN_TEST_BACKEND=postgres runs the whole suite against a fresh PostgreSQL database.
+        // Statics are never dropped, so the server's database is named after the process and
+        // left-overs of earlier runs are removed first.
+        let database = match std::env::var("KYOTEN_TEST_BACKEND").as_deref() {
+            Ok("postgres") => {
+                TestDatabase::postgres_named("kyoten_api_", &std::process::id().to_string())
+            }
+            _ => TestDatabase::sqlite(),
+        };
+        let store = Store::open(database.url()).expect("test database opens");
         let mut keys = HashMap::new();
         {
             let mut conn = store.conn().expect("connection");
@@ -72,6 +81,7 @@ pub fn server() -> &'static TestServer {
             url: format!("http://{addr}"),
             store,
             keys,
+            _database: database,
         }
     })
 }
@@ -168,4 +178,97 @@ pub fn read_json(path: &Path) -> Value {
         &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
     )
     .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A throw-away database: a SQLite file in a temporary folder, or a fresh PostgreSQL database
+/// on the local server (`KYOTEN_TEST_POSTGRES_URL`, default the `postgres` superuser over TCP),
+/// dropped afterwards.
+pub enum TestDatabase {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        url: String,
+    },
+    Postgres {
+        admin: String,
+        name: String,
+        url: String,
+    },
+}
+
+impl TestDatabase {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("kyoten.sqlite").display().to_string();
+        TestDatabase::Sqlite { _dir: dir, url }
+    }
+
+    pub fn postgres() -> Self {
+        Self::postgres_named("kyoten_test_", &hex_id())
+    }
+
+    /// A fresh database `{prefix}{suffix}`; for the shared server's databases, left-overs of
+    /// finished processes are dropped first.
+    pub fn postgres_named(prefix: &str, suffix: &str) -> Self {
+        let admin = std::env::var("KYOTEN_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let name = format!("{prefix}{suffix}");
+        let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
+            panic!("PostgreSQL at {admin} is needed for this test (scripts/test.sh starts it): {e}")
+        });
+        if prefix == "kyoten_api_" {
+            drop_stale_api_databases(&mut conn);
+        }
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        let url = format!("{base}/{name}");
+        TestDatabase::Postgres { admin, name, url }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            TestDatabase::Sqlite { url, .. } | TestDatabase::Postgres { url, .. } => url,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin, name, .. } = self {
+            if let Ok(mut conn) = PgConnection::establish(admin) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+fn hex_id() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{:x}_{}_{n}", nanos, std::process::id())
+}
+
+/// Drops `kyoten_api_<pid>` databases whose process is gone.
+fn drop_stale_api_databases(conn: &mut PgConnection) {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let names: Vec<Name> =
+        diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'kyoten_api_%'")
+            .load(conn)
+            .unwrap_or_default();
+    for Name { datname } in names {
+        let pid = datname.trim_start_matches("kyoten_api_");
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"));
+        }
+    }
 }

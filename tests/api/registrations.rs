@@ -322,3 +322,19 @@ fn an_invalid_change_is_refused_with_its_report_and_the_registration_keeps_its_v
     );
     assert_eq!(read_as("office-a", &location).headers()["etag"], "\"1\"");
 }
+
+#[test]
+fn fifty_concurrent_submissions_are_all_stored_without_a_server_error() {
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..50)
+            .map(|i| {
+                scope.spawn(move || {
+                    let office = if i % 2 == 0 { "office-a" } else { "office-b" };
+                    submit(office, &registration_from(office)).status().as_u16()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+}

@@ -1,7 +1,6 @@
 //! Storage on both backends: migrations up, down and up again; organizations and API keys;
 //! a rejected write leaves nothing behind.
 use crate::helpers::*;
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use kyoten::domain::role::Role;
@@ -227,68 +226,4 @@ fn org_add_prints_the_key_once_and_org_list_shows_the_organization() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
-}
-
-/// A throw-away database: a SQLite file in a temporary folder, or a fresh PostgreSQL database
-/// on the local server (`KYOTEN_TEST_POSTGRES_URL`, default the `postgres` superuser over TCP),
-/// dropped afterwards.
-pub enum TestDatabase {
-    Sqlite {
-        _dir: tempfile::TempDir,
-        url: String,
-    },
-    Postgres {
-        admin: String,
-        name: String,
-        url: String,
-    },
-}
-
-impl TestDatabase {
-    pub fn sqlite() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let url = dir.path().join("kyoten.sqlite").display().to_string();
-        TestDatabase::Sqlite { _dir: dir, url }
-    }
-
-    pub fn postgres() -> Self {
-        let admin = std::env::var("KYOTEN_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!("kyoten_test_{}", hex_id());
-        let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
-            panic!("PostgreSQL at {admin} is needed for this test (scripts/test.sh starts it): {e}")
-        });
-        conn.batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        let url = format!("{base}/{name}");
-        TestDatabase::Postgres { admin, name, url }
-    }
-
-    pub fn url(&self) -> &str {
-        match self {
-            TestDatabase::Sqlite { url, .. } | TestDatabase::Postgres { url, .. } => url,
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        if let TestDatabase::Postgres { admin, name, .. } = self {
-            if let Ok(mut conn) = PgConnection::establish(admin) {
-                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        }
-    }
-}
-
-fn hex_id() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("{:x}_{}_{n}", nanos, std::process::id())
 }

@@ -59,8 +59,7 @@ pub async fn registration_change(
     }
     let store = store.into_inner();
     let change = web::block(move || {
-        let mut conn = store.conn()?;
-        registrations::change(&mut conn, &org, &id, expected, document)
+        store.write(|conn| registrations::change(conn, &org, &id, expected, document))
     })
     .await??;
     match change {

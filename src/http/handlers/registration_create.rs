@@ -57,11 +57,8 @@ pub async fn registration_create(
         return Err(ApiError::ReceivedByMismatch);
     }
     let store = store.into_inner();
-    let row = web::block(move || {
-        let mut conn = store.conn()?;
-        registrations::create(&mut conn, &org, document)
-    })
-    .await??;
+    let row = web::block(move || store.write(|conn| registrations::create(conn, &org, document)))
+        .await??;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/registrations/{}", row.id)))
         .insert_header((header::ETAG, format!("\"{}\"", row.version)))

@@ -27,11 +27,8 @@ pub async fn registration_get(
     let Caller(org) = caller;
     let store = store.into_inner();
     let id = id.into_inner();
-    let found = web::block(move || {
-        let mut conn = store.conn()?;
-        registrations::read(&mut conn, &org, &id)
-    })
-    .await??;
+    let found =
+        web::block(move || store.write(|conn| registrations::read(conn, &org, &id))).await??;
     let row = found.ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", row.version)))
