@@ -1,8 +1,12 @@
 //! The format of a request body, from its `Content-Type`.
+use super::middleware::request_lang;
 use super::problem::ApiError;
-use crate::validation::input::{Format, InputError};
+use crate::contracts::DocumentType;
+use crate::validation::input::{Format, Input, InputError};
+use crate::validation::Engine;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::HttpRequest;
+use serde_json::Value;
 
 pub const ACCEPTED_DOCUMENT_TYPES: &str =
     "application/json, application/xml, text/xml (or any +json / +xml type)";
@@ -29,6 +33,23 @@ pub fn document_format(req: &HttpRequest) -> Result<Format, ApiError> {
             accepted: ACCEPTED_DOCUMENT_TYPES,
         }),
     }
+}
+
+/// Reads a body as a document of `doc_type` that is to be stored: an invalid one is refused
+/// with its validation report (422), so only valid documents reach the store.
+pub fn read_valid(
+    req: &HttpRequest,
+    body: &[u8],
+    doc_type: DocumentType,
+) -> Result<Value, ApiError> {
+    let engine = Engine::get();
+    let input = Input::read(document_format(req)?, body, engine)?;
+    let outcome = input.validate(engine, Some(doc_type));
+    if !engine.is_valid(&outcome) {
+        let report = input.render(engine, &outcome, request_lang(req.headers()));
+        return Err(ApiError::InvalidDocument(Box::new(report)));
+    }
+    Ok(input.value)
 }
 
 impl From<InputError> for ApiError {

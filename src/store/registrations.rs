@@ -93,6 +93,20 @@ pub fn create(
     })
 }
 
+/// The registration, if it exists and the caller may see it.
+fn visible(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+) -> QueryResult<Option<Registration>> {
+    let found = registrations::table
+        .find(id)
+        .select(Registration::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(found.filter(|r| may_read(caller, r)))
+}
+
 /// Reads a registration the caller may see, recording the read. `None` both when it does not
 /// exist and when the caller may not see it, so existence is not revealed.
 pub fn read(
@@ -101,26 +115,19 @@ pub fn read(
     id: &str,
 ) -> Result<Option<Registration>, StoreError> {
     conn.transaction(|conn| {
-        let found = registrations::table
-            .find(id)
-            .select(Registration::as_select())
-            .first(conn)
-            .optional()?;
-        match found {
-            Some(r) if may_read(caller, &r) => {
-                audit::record(
-                    conn,
-                    &caller.id,
-                    "read",
-                    "registration",
-                    id,
-                    ALL_CATEGORIES,
-                    "registration",
-                )?;
-                Ok(Some(r))
-            }
-            _ => Ok(None),
-        }
+        let Some(r) = visible(conn, caller, id)? else {
+            return Ok(None);
+        };
+        audit::record(
+            conn,
+            &caller.id,
+            "read",
+            "registration",
+            id,
+            ALL_CATEGORIES,
+            "registration",
+        )?;
+        Ok(Some(r))
     })
 }
 
@@ -159,17 +166,9 @@ pub fn change(
     document["registration_id"] = Value::String(id.to_owned());
     let text = document.to_string();
     conn.transaction(|conn| {
-        let Some(current) = registrations::table
-            .find(id)
-            .select(Registration::as_select())
-            .first(conn)
-            .optional()?
-        else {
+        let Some(current) = visible(conn, caller, id)? else {
             return Ok(Change::NotFound);
         };
-        if !may_read(caller, &current) {
-            return Ok(Change::NotFound);
-        }
         if !may_write(caller, &current) {
             return Ok(Change::Forbidden);
         }
@@ -229,31 +228,24 @@ pub fn history(
     id: &str,
 ) -> Result<Option<Vec<Version>>, StoreError> {
     conn.transaction(|conn| {
-        let found = registrations::table
-            .find(id)
-            .select(Registration::as_select())
-            .first(conn)
-            .optional()?;
-        match found {
-            Some(r) if may_read(caller, &r) => {
-                audit::record(
-                    conn,
-                    &caller.id,
-                    "read_history",
-                    "registration",
-                    id,
-                    ALL_CATEGORIES,
-                    "registration",
-                )?;
-                let versions = registration_versions::table
-                    .filter(registration_versions::registration_id.eq(id))
-                    .order(registration_versions::version)
-                    .select(Version::as_select())
-                    .load(conn)?;
-                Ok(Some(versions))
-            }
-            _ => Ok(None),
+        if visible(conn, caller, id)?.is_none() {
+            return Ok(None);
         }
+        audit::record(
+            conn,
+            &caller.id,
+            "read_history",
+            "registration",
+            id,
+            ALL_CATEGORIES,
+            "registration",
+        )?;
+        let versions = registration_versions::table
+            .filter(registration_versions::registration_id.eq(id))
+            .order(registration_versions::version)
+            .select(Version::as_select())
+            .load(conn)?;
+        Ok(Some(versions))
     })
 }
 

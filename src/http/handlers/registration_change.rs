@@ -1,12 +1,9 @@
 use crate::contracts::DocumentType;
 use crate::http::auth::Caller;
-use crate::http::body::document_format;
-use crate::http::middleware::request_lang;
+use crate::http::body::read_valid;
 use crate::http::problem::{ApiError, Problem};
 use crate::store::registrations::{self, Change};
 use crate::store::Store;
-use crate::validation::input::Input;
-use crate::validation::Engine;
 use actix_web::http::header;
 use actix_web::{put, web, HttpRequest, HttpResponse};
 
@@ -43,14 +40,7 @@ pub async fn registration_change(
     let Caller(org) = caller;
     let id = id.into_inner();
     let expected = if_match_version(&req)?;
-    let engine = Engine::get();
-    let input = Input::read(document_format(&req)?, &body, engine)?;
-    let outcome = input.validate(engine, Some(DocumentType::Registration));
-    if !engine.is_valid(&outcome) {
-        let report = input.render(engine, &outcome, request_lang(req.headers()));
-        return Err(ApiError::InvalidDocument(Box::new(report)));
-    }
-    let document = input.value;
+    let document = read_valid(&req, &body, DocumentType::Registration)?;
     if document
         .get("registration_id")
         .is_some_and(|r| r.as_str() != Some(id.as_str()))

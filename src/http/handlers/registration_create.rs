@@ -1,12 +1,9 @@
 use crate::contracts::DocumentType;
 use crate::domain::role::Role;
 use crate::http::auth::Caller;
-use crate::http::body::document_format;
-use crate::http::middleware::request_lang;
+use crate::http::body::read_valid;
 use crate::http::problem::{ApiError, Problem};
 use crate::store::{registrations, Store};
-use crate::validation::input::Input;
-use crate::validation::Engine;
 use actix_web::http::header;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 
@@ -42,14 +39,7 @@ pub async fn registration_create(
     ) {
         return Err(ApiError::Forbidden);
     }
-    let engine = Engine::get();
-    let input = Input::read(document_format(&req)?, &body, engine)?;
-    let outcome = input.validate(engine, Some(DocumentType::Registration));
-    if !engine.is_valid(&outcome) {
-        let report = input.render(engine, &outcome, request_lang(req.headers()));
-        return Err(ApiError::InvalidDocument(Box::new(report)));
-    }
-    let document = input.value;
+    let document = read_valid(&req, &body, DocumentType::Registration)?;
     if document.get("registration_id").is_some() {
         return Err(ApiError::RegistrationIdNotAllowed);
     }
