@@ -76,6 +76,8 @@ pub enum ApiError {
     },
     /// The document's `registration_id` differs from the URL's.
     RegistrationIdMismatch,
+    /// The consent of this registration was withdrawn before.
+    ConsentAlreadyWithdrawn,
     Internal(String),
 }
 
@@ -242,6 +244,13 @@ impl ApiError {
                 "registration-id-mismatch",
                 ["登録IDが一致しません", "registration_id mismatch"],
                 s("文書の registration_id がURLの登録IDと異なります。", "The document's registration_id differs from the one in the URL."),
+                None,
+            ),
+            ConsentAlreadyWithdrawn => (
+                StatusCode::CONFLICT,
+                "consent-already-withdrawn",
+                ["同意は撤回済みです", "Consent already withdrawn"],
+                s("この登録の同意はすでに撤回されています。", "The consent of this registration has already been withdrawn."),
                 None,
             ),
             InvalidQuery => (

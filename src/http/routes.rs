@@ -16,5 +16,6 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(registration_create::registration_create)
         .service(registration_get::registration_get)
         .service(registration_change::registration_change)
-        .service(registration_history::registration_history);
+        .service(registration_history::registration_history)
+        .service(registration_withdraw_consent::registration_withdraw_consent);
 }

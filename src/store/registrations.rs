@@ -165,6 +165,12 @@ pub fn change(
 ) -> Result<Change, StoreError> {
     document["registration_id"] = Value::String(id.to_owned());
     let text = document.to_string();
+    // A change notification may record a withdrawal, or a consent given anew.
+    let status = if document["consent"].get("withdrawn_on").is_some() {
+        "consent_withdrawn"
+    } else {
+        "active"
+    };
     conn.transaction(|conn| {
         let Some(current) = visible(conn, caller, id)? else {
             return Ok(Change::NotFound);
@@ -178,6 +184,7 @@ pub fn change(
             .filter(registrations::version.eq(expected_version))
             .set((
                 registrations::version.eq(expected_version + 1),
+                registrations::status.eq(status),
                 registrations::document.eq(&text),
                 registrations::updated_at.eq(at),
             ))
@@ -208,6 +215,76 @@ pub fn change(
             .select(Registration::as_select())
             .first(conn)?;
         Ok(Change::Changed(row))
+    })
+}
+
+/// The result of a consent withdrawal.
+#[derive(Debug)]
+pub enum Withdrawal {
+    Withdrawn(Registration),
+    NotFound,
+    Forbidden,
+    /// The consent was withdrawn before.
+    AlreadyWithdrawn,
+}
+
+/// Records that the person withdrew their consent (`withdrawn_on` = `on`), as the next version
+/// with status `consent_withdrawn`. The registration is kept (the provision records refer to
+/// it); no packet may be built from it any more.
+pub fn withdraw_consent(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+    on: chrono::NaiveDate,
+) -> Result<Withdrawal, StoreError> {
+    conn.transaction(|conn| {
+        let Some(current) = visible(conn, caller, id)? else {
+            return Ok(Withdrawal::NotFound);
+        };
+        if !may_write(caller, &current) {
+            return Ok(Withdrawal::Forbidden);
+        }
+        if current.status == "consent_withdrawn" {
+            return Ok(Withdrawal::AlreadyWithdrawn);
+        }
+        let mut document: Value = serde_json::from_str(&current.document).map_err(|e| {
+            StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e)))
+        })?;
+        document["consent"]["withdrawn_on"] = Value::String(on.format("%Y-%m-%d").to_string());
+        let text = document.to_string();
+        let at = now();
+        let next = current.version + 1;
+        diesel::update(registrations::table.find(id))
+            .set((
+                registrations::version.eq(next),
+                registrations::status.eq("consent_withdrawn"),
+                registrations::document.eq(&text),
+                registrations::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        diesel::insert_into(registration_versions::table)
+            .values(NewVersion {
+                registration_id: id,
+                version: next,
+                document: &text,
+                recorded_at: at,
+                recorded_by: &caller.id,
+            })
+            .execute(conn)?;
+        audit::record(
+            conn,
+            &caller.id,
+            "withdraw_consent",
+            "registration",
+            id,
+            "",
+            "registration",
+        )?;
+        let row = registrations::table
+            .find(id)
+            .select(Registration::as_select())
+            .first(conn)?;
+        Ok(Withdrawal::Withdrawn(row))
     })
 }
 
@@ -247,6 +324,16 @@ pub fn history(
             .load(conn)?;
         Ok(Some(versions))
     })
+}
+
+/// The status of a registration (`active` or `consent_withdrawn`), whoever asks; for tests
+/// and internal use.
+pub fn status(conn: &mut DbConnection, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(registrations::table
+        .find(id)
+        .select(registrations::status)
+        .first(conn)
+        .optional()?)
 }
 
 /// How many registrations an organization has taken.

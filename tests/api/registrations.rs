@@ -338,3 +338,71 @@ fn fifty_concurrent_submissions_are_all_stored_without_a_server_error() {
     });
     assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
 }
+
+fn withdraw(as_org: &str, location: &str) -> reqwest::blocking::Response {
+    client()
+        .post(url(&format!("{location}/consent-withdrawal")))
+        .bearer_auth(key(as_org))
+        .send()
+        .unwrap()
+}
+
+fn status_of(doc: &Value) -> Option<String> {
+    let id = doc["registration_id"].as_str().unwrap();
+    registrations::status(&mut server().store.conn().unwrap(), id).unwrap()
+}
+
+#[test]
+fn a_consent_withdrawal_is_recorded_as_a_new_version_and_only_once() {
+    let (location, doc) = created("office-a");
+    let res = withdraw("kikan-sendai", &location);
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["etag"], "\"2\"");
+    let withdrawn: Value = res.json().unwrap();
+    assert!(withdrawn["consent"]["withdrawn_on"].is_string());
+    assert_eq!(status_of(&doc).as_deref(), Some("consent_withdrawn"));
+    let again = withdraw("office-a", &location);
+    assert_eq!(again.status(), 409);
+    assert_eq!(
+        again.json::<Value>().unwrap()["type"],
+        "https://w3id.org/kyoten/problems/consent-already-withdrawn"
+    );
+    let history: Vec<Value> = read_as("kikan-sendai", &format!("{location}/versions"))
+        .json()
+        .unwrap();
+    assert_eq!(
+        history.len(),
+        2,
+        "the registration is kept, with its history"
+    );
+    let records = audit::for_record(
+        &mut server().store.conn().unwrap(),
+        "registration",
+        doc["registration_id"].as_str().unwrap(),
+    )
+    .unwrap();
+    assert!(records
+        .iter()
+        .any(|r| r.action == "withdraw_consent" && r.organization_id == "kikan-sendai"));
+}
+
+#[test]
+fn only_those_who_may_change_a_registration_may_record_a_withdrawal() {
+    let (location, doc) = created("office-a");
+    assert_eq!(withdraw("city-041009", &location).status(), 403);
+    assert_eq!(withdraw("office-b", &location).status(), 404);
+    assert_eq!(withdraw("0411200015", &location).status(), 404);
+    assert_eq!(status_of(&doc).as_deref(), Some("active"));
+}
+
+#[test]
+fn a_change_notification_giving_consent_anew_makes_the_registration_active_again() {
+    let (location, mut doc) = created("office-a");
+    assert_eq!(withdraw("office-a", &location).status(), 200);
+    doc["consent"]["granted_on"] = "2026-03-01".into();
+    assert_eq!(
+        change("office-a", &location, Some("\"2\""), &doc).status(),
+        200
+    );
+    assert_eq!(status_of(&doc).as_deref(), Some("active"));
+}

@@ -8,6 +8,7 @@ pub mod registration_change;
 pub mod registration_create;
 pub mod registration_get;
 pub mod registration_history;
+pub mod registration_withdraw_consent;
 pub mod root;
 pub mod schema_get;
 pub mod schemas_index;

@@ -1,0 +1,49 @@
+use crate::http::auth::Caller;
+use crate::http::problem::{ApiError, Problem};
+use crate::store::registrations::{self, Withdrawal};
+use crate::store::Store;
+use crate::validation::rules::jst;
+use actix_web::http::header;
+use actix_web::{post, web, HttpResponse};
+
+/// Records that the person withdrew their consent (同意の撤回), today in Japan time. The
+/// registration becomes the next version with `consent.withdrawn_on` set and status
+/// `consent_withdrawn`; it is kept for the provision records, and nothing more is shared from
+/// it. The taking office, the kikan and the hub may record a withdrawal.
+#[utoipa::path(
+    tag = "registrations",
+    security(("api_key" = [])),
+    params(("id" = String, Path, example = "reg_0123456789abcdef")),
+    responses(
+        (status = 200, description = "Recorded; the body is the new version", content_type = "application/json",
+         headers(("ETag" = String, description = "The new version"))),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller may read but not change it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The consent was withdrawn before", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/registrations/{id}/consent-withdrawal")]
+pub async fn registration_withdraw_consent(
+    caller: Caller,
+    store: web::Data<Store>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Caller(org) = caller;
+    let store = store.into_inner();
+    let id = id.into_inner();
+    let today = chrono::Utc::now().with_timezone(&jst()).date_naive();
+    let result = web::block(move || {
+        store.write(|conn| registrations::withdraw_consent(conn, &org, &id, today))
+    })
+    .await??;
+    match result {
+        Withdrawal::Withdrawn(row) => Ok(HttpResponse::Ok()
+            .insert_header((header::ETAG, format!("\"{}\"", row.version)))
+            .content_type("application/json")
+            .body(row.document)),
+        Withdrawal::NotFound => Err(ApiError::NotFound),
+        Withdrawal::Forbidden => Err(ApiError::Forbidden),
+        Withdrawal::AlreadyWithdrawn => Err(ApiError::ConsentAlreadyWithdrawn),
+    }
+}
