@@ -141,6 +141,63 @@ pub fn may_write(caller: &Organization, registration: &Registration) -> bool {
     }
 }
 
+/// Makes `text` the version after `expected_version`, if that is still the current one: one
+/// conditional UPDATE (so of two concurrent writers exactly one wins), the history entry and
+/// the access record. `None` when another write came first.
+fn next_version(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+    expected_version: i32,
+    status: &str,
+    text: &str,
+    action: &str,
+) -> QueryResult<Option<Registration>> {
+    let at = now();
+    let next = expected_version + 1;
+    let updated = diesel::update(registrations::table)
+        .filter(registrations::id.eq(id))
+        .filter(registrations::version.eq(expected_version))
+        .set((
+            registrations::version.eq(next),
+            registrations::status.eq(status),
+            registrations::document.eq(text),
+            registrations::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Ok(None);
+    }
+    diesel::insert_into(registration_versions::table)
+        .values(NewVersion {
+            registration_id: id,
+            version: next,
+            document: text,
+            recorded_at: at,
+            recorded_by: &caller.id,
+        })
+        .execute(conn)?;
+    let categories = if action == "withdraw_consent" {
+        ""
+    } else {
+        ALL_CATEGORIES
+    };
+    audit::record(
+        conn,
+        &caller.id,
+        action,
+        "registration",
+        id,
+        categories,
+        "registration",
+    )?;
+    registrations::table
+        .find(id)
+        .select(Registration::as_select())
+        .first(conn)
+        .map(Some)
+}
+
 /// The result of a change notification.
 #[derive(Debug)]
 pub enum Change {
@@ -178,43 +235,10 @@ pub fn change(
         if !may_write(caller, &current) {
             return Ok(Change::Forbidden);
         }
-        let at = now();
-        let updated = diesel::update(registrations::table)
-            .filter(registrations::id.eq(id))
-            .filter(registrations::version.eq(expected_version))
-            .set((
-                registrations::version.eq(expected_version + 1),
-                registrations::status.eq(status),
-                registrations::document.eq(&text),
-                registrations::updated_at.eq(at),
-            ))
-            .execute(conn)?;
-        if updated == 0 {
-            return Ok(Change::Stale(current.version));
+        match next_version(conn, caller, id, expected_version, status, &text, "update")? {
+            Some(row) => Ok(Change::Changed(row)),
+            None => Ok(Change::Stale(current.version)),
         }
-        diesel::insert_into(registration_versions::table)
-            .values(NewVersion {
-                registration_id: id,
-                version: expected_version + 1,
-                document: &text,
-                recorded_at: at,
-                recorded_by: &caller.id,
-            })
-            .execute(conn)?;
-        audit::record(
-            conn,
-            &caller.id,
-            "update",
-            "registration",
-            id,
-            ALL_CATEGORIES,
-            "registration",
-        )?;
-        let row = registrations::table
-            .find(id)
-            .select(Registration::as_select())
-            .first(conn)?;
-        Ok(Change::Changed(row))
     })
 }
 
@@ -252,39 +276,19 @@ pub fn withdraw_consent(
         })?;
         document["consent"]["withdrawn_on"] = Value::String(on.format("%Y-%m-%d").to_string());
         let text = document.to_string();
-        let at = now();
-        let next = current.version + 1;
-        diesel::update(registrations::table.find(id))
-            .set((
-                registrations::version.eq(next),
-                registrations::status.eq("consent_withdrawn"),
-                registrations::document.eq(&text),
-                registrations::updated_at.eq(at),
-            ))
-            .execute(conn)?;
-        diesel::insert_into(registration_versions::table)
-            .values(NewVersion {
-                registration_id: id,
-                version: next,
-                document: &text,
-                recorded_at: at,
-                recorded_by: &caller.id,
-            })
-            .execute(conn)?;
-        audit::record(
+        // Conditional on the version just read, like a change notification.
+        match next_version(
             conn,
-            &caller.id,
-            "withdraw_consent",
-            "registration",
+            caller,
             id,
-            "",
-            "registration",
-        )?;
-        let row = registrations::table
-            .find(id)
-            .select(Registration::as_select())
-            .first(conn)?;
-        Ok(Withdrawal::Withdrawn(row))
+            current.version,
+            "consent_withdrawn",
+            &text,
+            "withdraw_consent",
+        )? {
+            Some(row) => Ok(Withdrawal::Withdrawn(row)),
+            None => Ok(Withdrawal::AlreadyWithdrawn),
+        }
     })
 }
 

@@ -12,12 +12,6 @@ fn tmp_file(name: &str, contents: &[u8]) -> (tempfile::TempDir, std::path::PathB
     (dir, path)
 }
 
-fn invalid_registration() -> Vec<u8> {
-    let mut doc = read_json(&repo().join("conformance/vectors/registration/valid/full.json"));
-    doc["registration_reasons"] = serde_json::json!(["disability_related_crisis"]);
-    serde_json::to_vec(&doc).unwrap()
-}
-
 #[test]
 fn validate_exits_0_when_every_document_is_valid() {
     let out = kyoten()
@@ -36,7 +30,7 @@ fn validate_exits_0_when_every_document_is_valid() {
 
 #[test]
 fn validate_exits_1_and_names_the_rule_when_a_document_is_invalid() {
-    let (_dir, path) = tmp_file("bad.json", &invalid_registration());
+    let (_dir, path) = tmp_file("bad.json", &shortstay_without_reason());
     let out = kyoten()
         .args(["validate", "--lang", "en"])
         .arg(&path)
@@ -75,7 +69,7 @@ fn validate_reads_ndjson_and_reports_each_line_by_number() {
         &repo().join("conformance/vectors/registration/valid/minimal.json"),
     ))
     .unwrap();
-    let bad = String::from_utf8(invalid_registration()).unwrap();
+    let bad = String::from_utf8(shortstay_without_reason()).unwrap();
     let (_dir, path) = tmp_file(
         "many.ndjson",
         format!("{good}\n{bad}\n{good}\n{{oops\n").as_bytes(),
@@ -108,7 +102,7 @@ fn validate_reads_ndjson_and_reports_each_line_by_number() {
 
 #[test]
 fn validate_writes_junit_that_counts_failures_per_file() {
-    let (dir, _bad) = tmp_file("bad.json", &invalid_registration());
+    let (dir, _bad) = tmp_file("bad.json", &shortstay_without_reason());
     std::fs::copy(
         repo().join("conformance/vectors/registration/valid/full.json"),
         dir.path().join("good.json"),
@@ -166,7 +160,7 @@ fn validate_keeps_line_numbers_across_read_chunks_of_a_large_ndjson_file() {
         &repo().join("conformance/vectors/registration/valid/full.json"),
     ))
     .unwrap();
-    let bad = String::from_utf8(invalid_registration()).unwrap();
+    let bad = String::from_utf8(shortstay_without_reason()).unwrap();
     let body: String = (1..=2000)
         .map(|i| {
             if i % 500 == 0 {

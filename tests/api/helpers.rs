@@ -173,6 +173,13 @@ pub fn ids(report: &Value) -> (Vec<String>, Vec<String>) {
     (list("errors"), list("warnings"))
 }
 
+/// The full valid registration, changed to break only KY-REG-SHORTSTAY-REASON.
+pub fn shortstay_without_reason() -> Vec<u8> {
+    let mut doc = read_json(&repo().join("conformance/vectors/registration/valid/full.json"));
+    doc["registration_reasons"] = serde_json::json!(["disability_related_crisis"]);
+    serde_json::to_vec(&doc).expect("serializes")
+}
+
 pub fn read_json(path: &Path) -> Value {
     serde_json::from_slice(
         &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),

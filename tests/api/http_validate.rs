@@ -22,12 +22,6 @@ fn vector(path: &str) -> Vec<u8> {
     std::fs::read(repo().join("conformance/vectors").join(path)).unwrap()
 }
 
-fn shortstay_without_reason() -> Vec<u8> {
-    let mut doc = read_json(&repo().join("conformance/vectors/registration/valid/full.json"));
-    doc["registration_reasons"] = serde_json::json!(["disability_related_crisis"]);
-    serde_json::to_vec(&doc).unwrap()
-}
-
 #[test]
 fn a_valid_registration_gets_a_valid_report() {
     let res = post(
