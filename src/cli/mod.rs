@@ -1,4 +1,5 @@
 //! The `kyoten` command line: one file per subcommand.
+mod demo;
 mod openapi;
 mod org;
 mod serve;

@@ -17,6 +17,10 @@ pub struct Args {
     /// Largest single document accepted, in bytes.
     #[arg(long, env = "KYOTEN_MAX_DOCUMENT_BYTES", default_value_t = 1024 * 1024)]
     max_document_bytes: usize,
+    /// On an empty database, create a demo exchange (city, kikan, hub, consultation office,
+    /// facilities, one registration) and print its API keys.
+    #[arg(long)]
+    demo: bool,
     #[command(flatten)]
     db: super::org::DatabaseArgs,
 }
@@ -42,6 +46,19 @@ pub fn run(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if args.demo {
+        match super::demo::seed(&store) {
+            Ok(Some(demo)) => super::demo::print(&demo, &format!("http://{addr}")),
+            Ok(None) => eprintln!(
+                "kyoten: the database already has organizations, so no demo data was added \
+                 (keys are shown only when issued; `kyoten key rotate ID` issues a new one)"
+            ),
+            Err(e) => {
+                eprintln!("kyoten: cannot create the demo data: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
     let shared = crate::http::Shared { store: Some(store) };
     let result = actix_web::rt::System::new().block_on(async move {
         let server = serve(listener, settings, shared)?;

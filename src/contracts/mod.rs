@@ -162,6 +162,11 @@ impl Contracts {
             .unwrap_or_default()
     }
 
+    /// Whether `code` is in the code list `name`.
+    pub fn has_code(&self, name: &str, code: &str) -> bool {
+        self.codes(name).iter().any(|c| *c == code)
+    }
+
     pub fn message(&self, id: &str) -> Option<&MessageDef> {
         self.messages.get(id)
     }

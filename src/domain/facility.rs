@@ -1,4 +1,5 @@
-//! Facility survey groups (Sendai R7 short-stay survey, SPEC §3.2).
+//! Facility capability records and their survey groups (Sendai R7 short-stay survey, SPEC §3.2).
+use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +52,63 @@ impl EmergencyAnswers {
             _ => SurveyGroup::Other,
         }
     }
+}
+
+/// A validated facility capability record, typed: what storage, search and matching use.
+/// Built only from a document that passed validation (parse, don't validate).
+#[derive(Debug, Clone, Deserialize)]
+pub struct FacilityRecord {
+    pub facility_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub ward: Option<String>,
+    pub services: Vec<Service>,
+    pub hub_registration: HubRegistration,
+    pub emergency_acceptance: EmergencyAnswers,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Service {
+    pub service_type: String,
+    #[serde(default)]
+    pub variant: Option<String>,
+    pub capacity: u32,
+    pub vacancies: u32,
+    #[serde(deserialize_with = "rfc3339")]
+    pub vacancy_as_of: DateTime<FixedOffset>,
+    pub targets: Vec<String>,
+    pub medical_care: Vec<String>,
+    pub behavioral_support: bool,
+}
+
+impl Service {
+    /// 医療型短期入所: does not take a person it has no prior information about.
+    pub fn is_medical_short_stay(&self) -> bool {
+        self.service_type == "short_stay" && self.variant.as_deref() == Some("medical")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HubRegistration {
+    pub registered: bool,
+    pub functions: Vec<String>,
+    pub emergency_room: bool,
+}
+
+impl FacilityRecord {
+    pub fn survey_group(&self) -> SurveyGroup {
+        self.emergency_acceptance.survey_group()
+    }
+
+    /// A hub facility keeping an emergency room (緊急用居室) for the emergency-response function.
+    pub fn has_hub_emergency_room(&self) -> bool {
+        self.hub_registration.registered && self.hub_registration.emergency_room
+    }
+}
+
+fn rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
+    let s = String::deserialize(d)?;
+    DateTime::parse_from_rfc3339(&s).map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Domain rules that know no HTTP and no SQL: consent evaluation, the minimization policy,
 //! facility survey groups.
+pub mod address;
 pub mod consent;
 pub mod facility;
+pub mod matching;
 pub mod policy;
 pub mod role;

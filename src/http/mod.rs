@@ -1,8 +1,10 @@
 //! HTTP: start-up, the route table, one handler per file, problem+json.
 pub mod auth;
 pub mod body;
+pub mod conditional;
 mod fallback;
 pub mod handlers;
+pub mod idempotency;
 pub mod middleware;
 pub mod ndjson;
 pub mod openapi;
@@ -55,6 +57,7 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let max_body = settings.max_document_bytes;
     let mut app = App::new();
     if let Some(store) = &shared.store {
         app = app.app_data(web::Data::new(store.clone()));
@@ -73,6 +76,9 @@ pub fn app(
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json")))
         .default_service(web::to(fallback::fallback))
         .wrap(mw::from_fn(middleware::problem_details))
+        .wrap(mw::from_fn(move |req, next| {
+            idempotency::idempotency(max_body, req, next)
+        }))
 }
 
 /// Binds and starts the server on a listener (port 0 in tests).

@@ -70,10 +70,34 @@ pub enum ApiError {
     ReceivedByMismatch,
     /// A change without `If-Match`.
     PreconditionRequired,
-    /// `If-Match` names another version than the current one.
+    /// `If-Match` names another version than the current one (`None`: there is no record yet).
     PreconditionFailed {
-        current: i32,
+        current: Option<i32>,
     },
+    /// A query parameter with a value the endpoint does not accept.
+    InvalidParameter {
+        name: &'static str,
+    },
+    /// The document's `facility_id` differs from the URL's.
+    FacilityIdMismatch,
+    /// A vacancy update names a service the record does not have (index into `vacancies`).
+    UnknownService {
+        index: usize,
+    },
+    /// A vacancy update gives more vacancies than the service's capacity.
+    VacanciesOverCapacity {
+        index: usize,
+    },
+    /// A vacancy update dated in the future.
+    VacancyAsOfFuture,
+    /// A vacancy update body that is not `{as_of?, vacancies: [{service_type, variant?, vacancies}]}`.
+    InvalidVacancyUpdate,
+    /// `Idempotency-Key` is empty, too long or not visible ASCII.
+    IdempotencyKeyInvalid,
+    /// The first request with this `Idempotency-Key` is still being answered.
+    IdempotencyKeyInUse,
+    /// The `Idempotency-Key` was used before for a different request.
+    IdempotencyKeyReused,
     /// The document's `registration_id` differs from the URL's.
     RegistrationIdMismatch,
     /// The consent of this registration was withdrawn before.
@@ -229,14 +253,93 @@ impl ApiError {
                 s("変更届には、読み込んだ版を示す If-Match ヘッダー（ETag の値）が必要です。", "A change needs If-Match with the ETag of the version it changes."),
                 None,
             ),
-            PreconditionFailed { current } => (
+            PreconditionFailed { current: Some(current) } => (
                 StatusCode::PRECONDITION_FAILED,
                 "precondition-failed",
                 ["版が古くなっています", "Stale version"],
                 [
-                    format!("この登録は他の変更で版 {current} になっています。最新を読み直してから変更してください。"),
-                    format!("The registration has meanwhile become version {current}; read it again and redo the change."),
+                    format!("この記録は他の変更で版 {current} になっています。最新を読み直してから変更してください。"),
+                    format!("The record has meanwhile become version {current}; read it again and redo the change."),
                 ],
+                None,
+            ),
+            PreconditionFailed { current: None } => (
+                StatusCode::PRECONDITION_FAILED,
+                "precondition-failed",
+                ["記録がまだありません", "No such version"],
+                s("If-Match で示した版はありません。初めて登録するときは If-Match を付けずに送ってください。", "There is no record yet for If-Match to match; send the first upload without If-Match."),
+                None,
+            ),
+            InvalidParameter { name } => (
+                StatusCode::BAD_REQUEST,
+                "invalid-query",
+                ["クエリが正しくありません", "Invalid query"],
+                [
+                    format!("クエリの {name} の値が正しくありません。OpenAPI文書で使える値を確認してください。"),
+                    format!("The query parameter {name} has a value this endpoint does not accept; see the OpenAPI document."),
+                ],
+                None,
+            ),
+            FacilityIdMismatch => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "facility-id-mismatch",
+                ["事業所番号が一致しません", "facility_id mismatch"],
+                s("文書の facility_id がURLの事業所番号と異なります。", "The document's facility_id differs from the one in the URL."),
+                None,
+            ),
+            UnknownService { index } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown-service",
+                ["該当するサービスがありません", "No such service"],
+                [
+                    format!("vacancies[{index}] のサービス種別（と類型）に当たるサービスが、この事業所の記録にありません（または類型の指定が必要です）。"),
+                    format!("vacancies[{index}] names a service type (and variant) this facility's record does not have, or needs a variant to tell two apart."),
+                ],
+                None,
+            ),
+            VacanciesOverCapacity { index } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "vacancies-over-capacity",
+                ["空き数が定員を超えています", "Vacancies over capacity"],
+                [
+                    format!("vacancies[{index}] の空き数が、そのサービスの定員を超えています。"),
+                    format!("vacancies[{index}] gives more vacancies than the service's capacity."),
+                ],
+                None,
+            ),
+            InvalidVacancyUpdate => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-vacancy-update",
+                ["空き状況の更新の形が正しくありません", "Invalid vacancy update"],
+                s("本文は {\"as_of\"?: 日時, \"vacancies\": [{\"service_type\", \"variant\"?, \"vacancies\": 0以上の整数}]} の形にしてください（1件以上）。", "The body must be {\"as_of\"?: date-time, \"vacancies\": [{\"service_type\", \"variant\"?, \"vacancies\": integer ≥ 0}]} with at least one entry."),
+                None,
+            ),
+            VacancyAsOfFuture => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "vacancy-as-of-future",
+                ["空き状況の時点が未来です", "Vacancy time in the future"],
+                s("as_of は現在より前の日時にしてください。", "as_of must not be in the future."),
+                None,
+            ),
+            IdempotencyKeyInvalid => (
+                StatusCode::BAD_REQUEST,
+                "invalid-idempotency-key",
+                ["Idempotency-Key が正しくありません", "Invalid Idempotency-Key"],
+                s("Idempotency-Key は1〜255文字の英数字・記号（ASCII）にしてください。UUIDを推奨します。", "Idempotency-Key must be 1 to 255 visible ASCII characters; a UUID is recommended."),
+                None,
+            ),
+            IdempotencyKeyInUse => (
+                StatusCode::CONFLICT,
+                "idempotency-key-in-use",
+                ["同じキーの要求を処理中です", "Request with this key in progress"],
+                s("同じ Idempotency-Key の最初の要求をまだ処理しています。少し待ってから再送してください。", "The first request with this Idempotency-Key is still being processed; retry shortly."),
+                None,
+            ),
+            IdempotencyKeyReused => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                ["キーが別の要求に使われています", "Idempotency-Key reused"],
+                s("この Idempotency-Key は別の内容の要求に使われています。新しい要求には新しいキーを使ってください。", "This Idempotency-Key was used for a different request; use a new key for a new request."),
                 None,
             ),
             RegistrationIdMismatch => (
@@ -307,6 +410,9 @@ impl ApiError {
         }
         if let ApiError::Unauthorized = self {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let ApiError::IdempotencyKeyInUse = self {
+            res.insert_header((header::RETRY_AFTER, "1"));
         }
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
             .insert_header((

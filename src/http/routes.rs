@@ -13,9 +13,17 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(policy_get::policy_get)
         .service(validate::validate)
         .service(validate_batch::validate_batch)
+        .service(registration_list::registration_list)
         .service(registration_create::registration_create)
         .service(registration_get::registration_get)
         .service(registration_change::registration_change)
         .service(registration_history::registration_history)
-        .service(registration_withdraw_consent::registration_withdraw_consent);
+        .service(registration_withdraw_consent::registration_withdraw_consent)
+        .service(registration_candidates::registration_candidates)
+        .service(facility_search::facility_search)
+        .service(facility_get::facility_get)
+        .service(facility_put::facility_put)
+        .service(facility_vacancies::facility_vacancies)
+        .service(audit_list::audit_list)
+        .service(report_operations::report_operations);
 }

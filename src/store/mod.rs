@@ -1,8 +1,11 @@
 //! Storage: diesel over SQLite (embedded default, a file in WAL mode) or PostgreSQL, through
 //! one code path (`MultiConnection`), an r2d2 pool and migrations embedded per backend.
 pub mod audit;
+pub mod facilities;
+pub mod idempotency;
 pub mod organizations;
 pub mod registrations;
+pub mod reports;
 pub mod schema;
 
 use diesel::connection::SimpleConnection;

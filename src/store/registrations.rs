@@ -3,6 +3,7 @@ use super::audit::{self, ALL_CATEGORIES};
 use super::organizations::{now, random_hex, Organization};
 use super::schema::{registration_versions, registrations};
 use super::{DbConnection, StoreError};
+use crate::domain::address;
 use crate::domain::role::Role;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -19,6 +20,8 @@ pub struct Registration {
     pub document: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The ward of the registrant's address (designated cities), for lists and reports.
+    pub ward: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -56,6 +59,7 @@ pub fn create(
         .as_str()
         .unwrap_or_default()
         .to_owned();
+    let ward = address::ward(&document["registrant"]["address"]);
     conn.transaction(|conn| {
         let at = now();
         let row = Registration {
@@ -67,6 +71,7 @@ pub fn create(
             document: text,
             created_at: at,
             updated_at: at,
+            ward,
         };
         diesel::insert_into(registrations::table)
             .values(&row)
@@ -141,6 +146,16 @@ pub fn may_write(caller: &Organization, registration: &Registration) -> bool {
     }
 }
 
+/// What the next version of a registration is, and how its access is recorded.
+struct Next<'a> {
+    status: &'a str,
+    text: &'a str,
+    ward: Option<&'a str>,
+    action: &'a str,
+    /// The data categories written.
+    categories: &'a str,
+}
+
 /// Makes `text` the version after `expected_version`, if that is still the current one: one
 /// conditional UPDATE (so of two concurrent writers exactly one wins), the history entry and
 /// the access record. `None` when another write came first.
@@ -149,10 +164,15 @@ fn next_version(
     caller: &Organization,
     id: &str,
     expected_version: i32,
-    status: &str,
-    text: &str,
-    action: &str,
+    next: Next<'_>,
 ) -> QueryResult<Option<Registration>> {
+    let Next {
+        status,
+        text,
+        ward,
+        action,
+        categories,
+    } = next;
     let at = now();
     let next = expected_version + 1;
     let updated = diesel::update(registrations::table)
@@ -163,6 +183,7 @@ fn next_version(
             registrations::status.eq(status),
             registrations::document.eq(text),
             registrations::updated_at.eq(at),
+            registrations::ward.eq(ward),
         ))
         .execute(conn)?;
     if updated == 0 {
@@ -177,11 +198,6 @@ fn next_version(
             recorded_by: &caller.id,
         })
         .execute(conn)?;
-    let categories = if action == "withdraw_consent" {
-        ""
-    } else {
-        ALL_CATEGORIES
-    };
     audit::record(
         conn,
         &caller.id,
@@ -235,7 +251,21 @@ pub fn change(
         if !may_write(caller, &current) {
             return Ok(Change::Forbidden);
         }
-        match next_version(conn, caller, id, expected_version, status, &text, "update")? {
+        // A change notification that records a withdrawal counts as one.
+        let action = if status == "consent_withdrawn" && current.status == "active" {
+            "withdraw_consent"
+        } else {
+            "update"
+        };
+        let ward = address::ward(&document["registrant"]["address"]);
+        let next = Next {
+            status,
+            text: &text,
+            ward: ward.as_deref(),
+            action,
+            categories: ALL_CATEGORIES,
+        };
+        match next_version(conn, caller, id, expected_version, next)? {
             Some(row) => Ok(Change::Changed(row)),
             None => Ok(Change::Stale(current.version)),
         }
@@ -277,15 +307,15 @@ pub fn withdraw_consent(
         document["consent"]["withdrawn_on"] = Value::String(on.format("%Y-%m-%d").to_string());
         let text = document.to_string();
         // Conditional on the version just read, like a change notification.
-        match next_version(
-            conn,
-            caller,
-            id,
-            current.version,
-            "consent_withdrawn",
-            &text,
-            "withdraw_consent",
-        )? {
+        let next = Next {
+            status: "consent_withdrawn",
+            text: &text,
+            ward: current.ward.as_deref(),
+            action: "withdraw_consent",
+            // Only the withdrawal date is written; no personal data is read or shared.
+            categories: "",
+        };
+        match next_version(conn, caller, id, current.version, next)? {
             Some(row) => Ok(Withdrawal::Withdrawn(row)),
             None => Ok(Withdrawal::AlreadyWithdrawn),
         }
@@ -349,4 +379,99 @@ pub fn count_received_by(
         .filter(registrations::received_by.eq(organization_id))
         .count()
         .get_result(conn)?)
+}
+
+/// Conditions of a registration list.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub ward: Option<String>,
+    pub status: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+    /// Continue after this registration id (ids ascend).
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+/// A registration as a list shows it: no personal data beyond the ward.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = registrations)]
+pub struct Summary {
+    pub id: String,
+    pub version: i32,
+    pub status: String,
+    pub ward: Option<String>,
+    pub municipality_code: String,
+    pub received_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The registrations the caller may see that match the filter, by id. `None` when the
+/// caller's role sees no registrations at all (a facility). The listing is recorded.
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    filter: &ListFilter,
+) -> Result<Option<Vec<Summary>>, StoreError> {
+    let role = Role::parse(&caller.role);
+    if matches!(role, Some(Role::Facility) | None) {
+        return Ok(None);
+    }
+    let mut q = registrations::table
+        .select(Summary::as_select())
+        .order(registrations::id)
+        .limit(filter.limit)
+        .into_boxed::<<DbConnection as Connection>::Backend>();
+    if role == Some(Role::ConsultationOffice) {
+        q = q.filter(registrations::received_by.eq(caller.id.clone()));
+    }
+    if let Some(w) = &filter.ward {
+        q = q.filter(registrations::ward.eq(w.clone()));
+    }
+    if let Some(s) = &filter.status {
+        q = q.filter(registrations::status.eq(s.clone()));
+    }
+    if let Some(t) = filter.updated_since {
+        q = q.filter(registrations::updated_at.ge(t));
+    }
+    if let Some(a) = &filter.after {
+        q = q.filter(registrations::id.gt(a.clone()));
+    }
+    conn.transaction(|conn| {
+        let rows = q.load(conn)?;
+        audit::record(
+            conn,
+            &caller.id,
+            "list",
+            "registration",
+            "*",
+            "",
+            "registration",
+        )?;
+        Ok(Some(rows))
+    })
+}
+
+/// Reads a registration for matching: the caller must be able to see it; the read of its
+/// needs (care, medical, plan) is recorded with the purpose of emergency acceptance.
+pub fn read_for_matching(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+) -> Result<Option<Registration>, StoreError> {
+    conn.transaction(|conn| {
+        let Some(r) = visible(conn, caller, id)? else {
+            return Ok(None);
+        };
+        audit::record(
+            conn,
+            &caller.id,
+            "match",
+            "registration",
+            id,
+            "certificates,care_status,medical,emergency_plan",
+            "emergency_acceptance",
+        )?;
+        Ok(Some(r))
+    })
 }

@@ -30,6 +30,7 @@ diesel::table! {
         document -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        ward -> Nullable<Text>,
     }
 }
 
@@ -56,11 +57,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    facilities (id) {
+        id -> Text,
+        organization_id -> Text,
+        version -> Integer,
+        name -> Text,
+        ward -> Nullable<Text>,
+        survey_group -> Text,
+        hub_registered -> Bool,
+        hub_functions -> Text,
+        emergency_room -> Bool,
+        document -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    facility_services (facility_id, position) {
+        facility_id -> Text,
+        position -> Integer,
+        service_type -> Text,
+        variant -> Nullable<Text>,
+        capacity -> Integer,
+        vacancies -> Integer,
+        vacancy_as_of -> Timestamp,
+        targets -> Text,
+        medical_care -> Text,
+        behavioral_support -> Bool,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (organization_id, key) {
+        organization_id -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        status -> Nullable<Integer>,
+        headers -> Nullable<Text>,
+        body -> Nullable<Binary>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(registrations -> organizations (received_by));
+diesel::joinable!(facility_services -> facilities (facility_id));
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     api_keys,
     registrations,
     registration_versions,
-    access_records
+    access_records,
+    facilities,
+    facility_services,
+    idempotency_keys
 );

@@ -43,17 +43,42 @@ pub fn server() -> &'static TestServer {
         // KYOTEN_TEST_BACKEND=postgres runs the whole suite against a fresh PostgreSQL database.
         // Statics are never dropped, so the server's database is named after the process and
         // left-overs of earlier runs are removed first.
-        let database = match std::env::var("KYOTEN_TEST_BACKEND").as_deref() {
-            Ok("postgres") => {
-                TestDatabase::postgres_named("kyoten_api_", &std::process::id().to_string())
-            }
-            _ => TestDatabase::sqlite(),
+        let database = if on_postgres() {
+            TestDatabase::postgres_named("kyoten_api_", &std::process::id().to_string())
+        } else {
+            TestDatabase::sqlite()
         };
+        TestServer::start(database, &ORGANIZATIONS)
+    })
+}
+
+/// Whether this run tests the PostgreSQL backend (`KYOTEN_TEST_BACKEND=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("KYOTEN_TEST_BACKEND").as_deref() == Ok("postgres")
+}
+
+/// A fresh database of the backend under test.
+pub fn backend_database() -> TestDatabase {
+    if on_postgres() {
+        TestDatabase::postgres()
+    } else {
+        TestDatabase::sqlite()
+    }
+}
+
+impl TestServer {
+    /// A server of its own, on a fresh database of the backend under test, with these
+    /// organizations: for tests that need to know every record in the database.
+    pub fn isolated(organizations: &[(&'static str, Role, &str)]) -> TestServer {
+        Self::start(backend_database(), organizations)
+    }
+
+    fn start(database: TestDatabase, organizations: &[(&'static str, Role, &str)]) -> TestServer {
         let store = Store::open(database.url()).expect("test database opens");
         let mut keys = HashMap::new();
         {
             let mut conn = store.conn().expect("connection");
-            for (id, role, name) in ORGANIZATIONS {
+            for &(id, role, name) in organizations {
                 let (_, key) = organizations::add(&mut conn, Some(id), name, role)
                     .expect("organization added");
                 keys.insert(id, key.secret);
@@ -83,7 +108,18 @@ pub fn server() -> &'static TestServer {
             keys,
             _database: database,
         }
-    })
+    }
+
+    /// The API key of one of this server's organizations.
+    pub fn key(&self, organization_id: &str) -> &str {
+        self.keys
+            .get(organization_id)
+            .unwrap_or_else(|| panic!("no organization {organization_id}"))
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
 }
 
 /// Base URL of the shared server.
@@ -93,10 +129,7 @@ pub fn base_url() -> &'static str {
 
 /// The API key of one of `ORGANIZATIONS`.
 pub fn key(organization_id: &str) -> &'static str {
-    server()
-        .keys
-        .get(organization_id)
-        .unwrap_or_else(|| panic!("no organization {organization_id}"))
+    server().key(organization_id)
 }
 
 pub fn client() -> reqwest::blocking::Client {

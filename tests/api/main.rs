@@ -1,13 +1,21 @@
 //! The integration tests: one binary, one file per area.
+mod fixtures;
 mod helpers;
 
+mod access_matrix;
+mod audit_reports;
 mod cli;
 mod contracts;
+mod facilities;
 mod hostile_bodies;
 mod http_contracts;
 mod http_validate;
+mod idempotency;
+mod matching;
 mod openapi;
+mod processes;
 mod registrations;
+mod rejected_writes;
 mod robustness;
 mod store;
 mod vectors;

@@ -1,14 +1,22 @@
 //! One handler per file, each with its `#[utoipa::path]`.
+pub mod audit_list;
 pub mod codelist_get;
 pub mod codelists_index;
+pub mod facility_get;
+pub mod facility_put;
+pub mod facility_search;
+pub mod facility_vacancies;
 pub mod health;
 pub mod openapi_json;
 pub mod policy_get;
+pub mod registration_candidates;
 pub mod registration_change;
 pub mod registration_create;
 pub mod registration_get;
 pub mod registration_history;
+pub mod registration_list;
 pub mod registration_withdraw_consent;
+pub mod report_operations;
 pub mod root;
 pub mod schema_get;
 pub mod schemas_index;

@@ -1,6 +1,7 @@
 use crate::contracts::DocumentType;
 use crate::http::auth::Caller;
 use crate::http::body::read_valid;
+use crate::http::conditional::required_if_match;
 use crate::http::problem::{ApiError, Problem};
 use crate::store::registrations::{self, Change};
 use crate::store::Store;
@@ -39,7 +40,7 @@ pub async fn registration_change(
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let id = id.into_inner();
-    let expected = if_match_version(&req)?;
+    let expected = required_if_match(&req)?;
     let document = read_valid(&req, &body, DocumentType::Registration)?;
     if document
         .get("registration_id")
@@ -59,17 +60,8 @@ pub async fn registration_change(
             .body(row.document)),
         Change::NotFound => Err(ApiError::NotFound),
         Change::Forbidden => Err(ApiError::Forbidden),
-        Change::Stale(current) => Err(ApiError::PreconditionFailed { current }),
+        Change::Stale(current) => Err(ApiError::PreconditionFailed {
+            current: Some(current),
+        }),
     }
-}
-
-/// The version an `If-Match: "N"` names. A tag that is not a version can match nothing.
-fn if_match_version(req: &HttpRequest) -> Result<i32, ApiError> {
-    let raw = req
-        .headers()
-        .get(header::IF_MATCH)
-        .ok_or(ApiError::PreconditionRequired)?;
-    let tag = raw.to_str().unwrap_or_default().trim();
-    let tag = tag.strip_prefix("W/").unwrap_or(tag).trim_matches('"');
-    Ok(tag.parse::<i32>().unwrap_or(-1))
 }

@@ -1,0 +1,52 @@
+-- Facility capability records: the document as uploaded (with the derived survey_group), and
+-- one row per offered service with the columns a search filters on. Lists are stored as
+-- ",a,b," so that one LIKE '%,code,%' finds a member on both backends.
+CREATE TABLE facilities (
+    id TEXT PRIMARY KEY NOT NULL,
+    organization_id TEXT NOT NULL REFERENCES organizations (id),
+    version INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    ward TEXT,
+    survey_group TEXT NOT NULL CHECK (survey_group IN ('A', 'B', 'C', 'other')),
+    hub_registered BOOLEAN NOT NULL,
+    hub_functions TEXT NOT NULL,
+    emergency_room BOOLEAN NOT NULL,
+    document TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE facility_services (
+    facility_id TEXT NOT NULL REFERENCES facilities (id),
+    position INTEGER NOT NULL,
+    service_type TEXT NOT NULL,
+    variant TEXT,
+    capacity INTEGER NOT NULL,
+    vacancies INTEGER NOT NULL,
+    vacancy_as_of TIMESTAMP NOT NULL,
+    targets TEXT NOT NULL,
+    medical_care TEXT NOT NULL,
+    behavioral_support BOOLEAN NOT NULL,
+    PRIMARY KEY (facility_id, position)
+);
+
+CREATE INDEX facilities_survey_group ON facilities (survey_group);
+CREATE INDEX facility_services_type ON facility_services (service_type, vacancies);
+
+-- The first response to a POST carrying an Idempotency-Key, replayed to its retries. status is
+-- NULL while the first request is still being answered.
+CREATE TABLE idempotency_keys (
+    organization_id TEXT NOT NULL REFERENCES organizations (id),
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status INTEGER,
+    headers TEXT,
+    body BYTEA,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (organization_id, key)
+);
+
+-- The ward of the registrant's address, for lists and the yearly report.
+ALTER TABLE registrations ADD COLUMN ward TEXT;
+CREATE INDEX registrations_ward ON registrations (ward);
+CREATE INDEX registrations_updated_at ON registrations (updated_at);

@@ -1,0 +1,358 @@
+//! Matching (SPEC §6): which facilities to call, in which order, when an emergency happens to
+//! a registered person. Prearranged facilities first, then A-group facilities with a vacancy,
+//! then B and C, then the hubs' emergency rooms. Medical short stay (医療型) is left out for a
+//! person it has no prior information about; short stay is left out when the situation is not
+//! one the registration allows it for (caregiver unavailable). Medical care and behavioural
+//! support needs must be met by the service. Every candidate carries the reasons for its place
+//! and every facility left out the reasons it was.
+use super::facility::{FacilityRecord, Service, SurveyGroup};
+use crate::validation::rules::age_on;
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The situation for which short stay may be used (SPEC §3.1).
+pub const SHORT_STAY_REASON: &str = "caregiver_unavailable";
+/// A vacancy figure older than this is flagged (the same threshold as the validator's).
+const STALE_AFTER: TimeDelta = TimeDelta::days(7);
+
+/// What the person needs, read from their registration.
+#[derive(Debug, Clone, Default)]
+pub struct Needs {
+    pub reasons: Vec<String>,
+    pub desired_services: Vec<String>,
+    pub prearranged: Vec<String>,
+    pub medical_care: Vec<String>,
+    pub behavioral_support: bool,
+    /// Facility target groups the person belongs to (`physical`, `intellectual`, `mental`,
+    /// `child`, `intractable_disease`).
+    pub targets: Vec<String>,
+    pub ward: Option<String>,
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Needs {
+    /// The needs stated by a (validated) registration, with the person's age on `today`.
+    pub fn of(registration: &Value, today: NaiveDate) -> Needs {
+        let certificates = &registration["certificates"];
+        let mut targets = Vec::new();
+        for kind in ["physical", "intellectual", "mental"] {
+            if certificates.get(kind).is_some_and(|c| !c.is_null()) {
+                targets.push(kind.to_owned());
+            }
+        }
+        if certificates["specified_medical_expenses"] == true {
+            targets.push("intractable_disease".to_owned());
+        }
+        let birth = registration["registrant"]["birth_date"]
+            .as_str()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        if birth.is_some_and(|b| b <= today && age_on(b, today) < 18) {
+            targets.push("child".to_owned());
+        }
+        Needs {
+            reasons: strings(&registration["registration_reasons"]),
+            desired_services: strings(&registration["emergency_plan"]["desired_services"]),
+            prearranged: strings(&registration["emergency_plan"]["prearranged_facilities"]),
+            medical_care: strings(&registration["condition"]["medical_care_needs"]),
+            behavioral_support: registration["condition"]["behavioral_support_needs"] == true,
+            targets,
+            ward: super::address::ward(&registration["registrant"]["address"]),
+        }
+    }
+
+    /// Whether short stay may be arranged in this situation: the situation and the
+    /// registration's reasons must both be "caregiver unavailable".
+    pub fn short_stay_allowed(&self, situation: &str) -> bool {
+        situation == SHORT_STAY_REASON && self.reasons.iter().any(|r| r == SHORT_STAY_REASON)
+    }
+
+    /// The service types asked for, or those the registration desires (short stay when it
+    /// names none), before the situation is considered.
+    pub fn wanted(&self, asked: Option<&str>) -> Vec<String> {
+        match asked {
+            Some(t) => vec![t.to_owned()],
+            None if self.desired_services.is_empty() => vec!["short_stay".to_owned()],
+            None => self.desired_services.clone(),
+        }
+    }
+
+    /// The service types to look for: the one asked for, or those the registration desires
+    /// (short stay when it names none); short stay only where allowed.
+    pub fn service_types(&self, situation: &str, asked: Option<&str>) -> Vec<String> {
+        let mut types = self.wanted(asked);
+        if !self.short_stay_allowed(situation) {
+            types.retain(|t| t != "short_stay");
+        }
+        types
+    }
+}
+
+/// The tiers, in the order they are offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Prearranged,
+    GroupAWithVacancy,
+    GroupBWithVacancy,
+    GroupCWithVacancy,
+    HubEmergencyRoom,
+}
+
+/// Why a facility is where it is, or why it was left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    Prearranged,
+    SurveyGroupA,
+    SurveyGroupB,
+    SurveyGroupC,
+    HasVacancy,
+    NoVacancy,
+    VacancyStale,
+    SameWard,
+    MedicalCareCovered,
+    BehavioralSupportOffered,
+    HubEmergencyRoom,
+    // Left out:
+    MedicalShortStayUnannounced,
+    MedicalCareNotCovered,
+    BehavioralSupportNotOffered,
+    TargetNotTaken,
+    NotReadyForEmergency,
+}
+
+/// The service a candidate would provide.
+#[derive(Debug, Clone, Serialize)]
+pub struct OfferedService {
+    pub service_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    pub vacancies: u32,
+    pub vacancy_as_of: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    pub rank: usize,
+    pub tier: Tier,
+    pub facility_id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ward: Option<String>,
+    pub survey_group: SurveyGroup,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<OfferedService>,
+    pub reasons: Vec<Reason>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Excluded {
+    pub facility_id: String,
+    pub name: String,
+    pub reasons: Vec<Reason>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Ranking {
+    pub candidates: Vec<Candidate>,
+    /// How many facilities offering a service looked for were left out.
+    pub excluded_count: usize,
+    /// The first of them (prearranged ones first), with the reasons.
+    pub excluded: Vec<Excluded>,
+}
+
+/// At most this many left-out facilities are listed.
+pub const EXCLUDED_LISTED: usize = 100;
+
+/// Why a service cannot serve this person, if it cannot.
+fn unsuitable(needs: &Needs, service: &Service, prearranged: bool) -> Vec<Reason> {
+    let mut why = Vec::new();
+    if service.is_medical_short_stay() && !prearranged {
+        why.push(Reason::MedicalShortStayUnannounced);
+    }
+    if !needs
+        .medical_care
+        .iter()
+        .all(|m| service.medical_care.contains(m))
+    {
+        why.push(Reason::MedicalCareNotCovered);
+    }
+    if needs.behavioral_support && !service.behavioral_support {
+        why.push(Reason::BehavioralSupportNotOffered);
+    }
+    if !needs.targets.is_empty() && !needs.targets.iter().any(|t| service.targets.contains(t)) {
+        why.push(Reason::TargetNotTaken);
+    }
+    why
+}
+
+fn offered(s: &Service) -> OfferedService {
+    OfferedService {
+        service_type: s.service_type.clone(),
+        variant: s.variant.clone(),
+        vacancies: s.vacancies,
+        vacancy_as_of: s.vacancy_as_of.to_rfc3339(),
+    }
+}
+
+/// Ranks `facilities` for a person with `needs`, looking for `service_types` (see
+/// [`Needs::service_types`], which leaves short stay out where the situation does not allow it).
+pub fn rank(
+    needs: &Needs,
+    service_types: &[String],
+    facilities: &[FacilityRecord],
+    now: DateTime<FixedOffset>,
+) -> Ranking {
+    let mut placed: Vec<(Tier, bool, u32, DateTime<FixedOffset>, Candidate)> = Vec::new();
+    let mut excluded = Vec::new();
+    for f in facilities {
+        let prearranged = needs.prearranged.contains(&f.facility_id);
+        let group = f.survey_group();
+        let mut left_out: Vec<Reason> = Vec::new();
+        // The best suitable service: the one with the most vacancies.
+        let mut best: Option<&Service> = None;
+        let relevant = f
+            .services
+            .iter()
+            .filter(|s| service_types.contains(&s.service_type));
+        for s in relevant {
+            let why = unsuitable(needs, s, prearranged);
+            if why.is_empty() {
+                if best.is_none_or(|b| s.vacancies > b.vacancies) {
+                    best = Some(s);
+                }
+            } else {
+                for r in why {
+                    if !left_out.contains(&r) {
+                        left_out.push(r);
+                    }
+                }
+            }
+        }
+        let same_ward = needs.ward.is_some() && f.ward == needs.ward;
+        let mut reasons = Vec::new();
+        let tier = match best {
+            Some(s) => {
+                if prearranged {
+                    reasons.push(Reason::Prearranged);
+                }
+                match group {
+                    SurveyGroup::A => reasons.push(Reason::SurveyGroupA),
+                    SurveyGroup::B => reasons.push(Reason::SurveyGroupB),
+                    SurveyGroup::C => reasons.push(Reason::SurveyGroupC),
+                    SurveyGroup::Other => {}
+                }
+                reasons.push(if s.vacancies > 0 {
+                    Reason::HasVacancy
+                } else {
+                    Reason::NoVacancy
+                });
+                if now.signed_duration_since(s.vacancy_as_of) > STALE_AFTER {
+                    reasons.push(Reason::VacancyStale);
+                }
+                if !needs.medical_care.is_empty() {
+                    reasons.push(Reason::MedicalCareCovered);
+                }
+                if needs.behavioral_support {
+                    reasons.push(Reason::BehavioralSupportOffered);
+                }
+                match (prearranged, group, s.vacancies > 0) {
+                    (true, _, _) => Some(Tier::Prearranged),
+                    (false, SurveyGroup::A, true) => Some(Tier::GroupAWithVacancy),
+                    (false, SurveyGroup::B, true) => Some(Tier::GroupBWithVacancy),
+                    (false, SurveyGroup::C, true) => Some(Tier::GroupCWithVacancy),
+                    _ => None,
+                }
+            }
+            None => None,
+        };
+        let tier = tier.or_else(|| {
+            f.has_hub_emergency_room().then(|| {
+                reasons.retain(|r| {
+                    !matches!(
+                        r,
+                        Reason::SurveyGroupA | Reason::SurveyGroupB | Reason::SurveyGroupC
+                    )
+                });
+                reasons.insert(0, Reason::HubEmergencyRoom);
+                Tier::HubEmergencyRoom
+            })
+        });
+        match tier {
+            Some(tier) => {
+                if same_ward {
+                    reasons.push(Reason::SameWard);
+                }
+                let service = best.map(offered);
+                let vacancies = best.map_or(0, |s| s.vacancies);
+                let as_of = best.map_or(now, |s| s.vacancy_as_of);
+                placed.push((
+                    tier,
+                    !same_ward,
+                    u32::MAX - vacancies,
+                    as_of,
+                    Candidate {
+                        rank: 0,
+                        tier,
+                        facility_id: f.facility_id.clone(),
+                        name: f.name.clone(),
+                        ward: f.ward.clone(),
+                        survey_group: group,
+                        service,
+                        reasons,
+                    },
+                ));
+            }
+            None => {
+                if best.is_some() {
+                    left_out = vec![if group == SurveyGroup::Other {
+                        Reason::NotReadyForEmergency
+                    } else {
+                        Reason::NoVacancy
+                    }];
+                }
+                if !left_out.is_empty() {
+                    excluded.push(Excluded {
+                        facility_id: f.facility_id.clone(),
+                        name: f.name.clone(),
+                        reasons: left_out,
+                    });
+                }
+            }
+        }
+    }
+    // Tier, then the person's own ward, then more vacancies, then the fresher figure.
+    placed.sort_by(|a, b| {
+        (a.0, a.1, a.2)
+            .cmp(&(b.0, b.1, b.2))
+            .then(b.3.cmp(&a.3))
+            .then(a.4.facility_id.cmp(&b.4.facility_id))
+    });
+    let candidates = placed
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, _, _, _, mut c))| {
+            c.rank = i + 1;
+            c
+        })
+        .collect();
+    excluded.sort_by_key(|e: &Excluded| !needs.prearranged.contains(&e.facility_id));
+    let excluded_count = excluded.len();
+    excluded.truncate(EXCLUDED_LISTED);
+    Ranking {
+        candidates,
+        excluded_count,
+        excluded,
+    }
+}

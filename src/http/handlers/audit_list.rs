@@ -1,0 +1,149 @@
+use crate::domain::role::Role;
+use crate::http::auth::Caller;
+use crate::http::problem::{ApiError, Problem};
+use crate::store::audit::{self, AccessRecord, AuditFilter};
+use crate::store::Store;
+use crate::validation::rules::parse_timestamp;
+use actix_web::{get, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+const DEFAULT_LIMIT: i64 = 100;
+const MAX_LIMIT: i64 = 1000;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// The organization that read or wrote.
+    organization: Option<String>,
+    /// `registration` (more record types come with handoffs).
+    record_type: Option<String>,
+    /// The record read or written, e.g. a registration id.
+    record_id: Option<String>,
+    /// `create`, `read`, `read_history`, `update`, `withdraw_consent`, `list`, `match`.
+    action: Option<String>,
+    /// From this time (RFC 3339, inclusive).
+    since: Option<String>,
+    /// Up to this time (RFC 3339, exclusive).
+    until: Option<String>,
+    /// Continue after this access record (the `next_after` of the previous page).
+    after: Option<String>,
+    /// Records per page, 1–1000 (default 100).
+    limit: Option<i64>,
+}
+
+/// One access to personal data.
+#[derive(Serialize, ToSchema)]
+pub struct AccessEntry {
+    id: String,
+    /// When (UTC).
+    at: String,
+    /// The organization whose API key was used.
+    organization_id: String,
+    action: String,
+    record_type: String,
+    record_id: String,
+    /// The data categories touched.
+    categories: Vec<String>,
+    purpose: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    items: Vec<AccessEntry>,
+    next_after: Option<String>,
+}
+
+impl From<AccessRecord> for AccessEntry {
+    fn from(r: AccessRecord) -> Self {
+        AccessEntry {
+            id: r.id,
+            at: r.at.and_utc().to_rfc3339(),
+            organization_id: r.organization_id,
+            action: r.action,
+            record_type: r.record_type,
+            record_id: r.record_id,
+            categories: r
+                .categories
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            purpose: r.purpose,
+        }
+    }
+}
+
+fn time(
+    value: &Option<String>,
+    name: &'static str,
+) -> Result<Option<chrono::NaiveDateTime>, ApiError> {
+    value
+        .as_deref()
+        .map(|s| {
+            parse_timestamp(s)
+                .map(|t| t.naive_utc())
+                .ok_or(ApiError::InvalidParameter { name })
+        })
+        .transpose()
+}
+
+/// The access record (who read or wrote whose data, which categories, when, for what): for
+/// the city and the kikan, oldest first, filtered by organization, record, action and time.
+/// Append-only: nothing in the API changes or deletes it.
+#[utoipa::path(
+    tag = "audit",
+    security(("api_key" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of access records", body = AuditPage),
+        (status = 400, description = "A parameter with a value outside its range", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the city and the kikan read the access record", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/audit")]
+pub async fn audit_list(
+    caller: Caller,
+    store: web::Data<Store>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let Caller(org) = caller;
+    if !matches!(Role::parse(&org.role), Some(Role::City | Role::Kikan)) {
+        return Err(ApiError::Forbidden);
+    }
+    let q = query.into_inner();
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::InvalidParameter { name: "limit" });
+    }
+    let filter = AuditFilter {
+        since: time(&q.since, "since")?,
+        until: time(&q.until, "until")?,
+        organization_id: q.organization,
+        record_type: q.record_type,
+        record_id: q.record_id,
+        action: q.action,
+        after: q.after,
+        limit: limit + 1,
+    };
+    let store = store.into_inner();
+    let mut rows =
+        web::block(move || audit::search(&mut *store.conn()?, &filter).map_err(Into::into))
+            .await?
+            .map_err(|e: crate::store::StoreError| ApiError::from(e))?
+            .ok_or(ApiError::InvalidParameter { name: "after" })?;
+    let next_after = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id.clone())
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(AuditPage {
+            items: rows.into_iter().map(Into::into).collect(),
+            next_after,
+        }))
+}

@@ -1,0 +1,130 @@
+use crate::http::auth::Caller;
+use crate::http::problem::{ApiError, Problem};
+use crate::store::registrations::{self, ListFilter, Summary};
+use crate::store::Store;
+use crate::validation::rules::parse_timestamp;
+use actix_web::{get, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+const DEFAULT_LIMIT: i64 = 100;
+const MAX_LIMIT: i64 = 1000;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationQuery {
+    /// The ward (区) of the registrant's address, e.g. 青葉区.
+    ward: Option<String>,
+    /// `active` or `consent_withdrawn`.
+    status: Option<String>,
+    /// Only registrations changed at or after this time (RFC 3339).
+    #[param(example = "2026-11-01T00:00:00+09:00")]
+    updated_since: Option<String>,
+    /// Continue after this registration id (the `next_after` of the previous page).
+    after: Option<String>,
+    /// Registrations per page, 1–1000 (default 100).
+    limit: Option<i64>,
+}
+
+/// A registration in a list: no personal data beyond the ward.
+#[derive(Serialize, ToSchema)]
+pub struct RegistrationSummary {
+    registration_id: String,
+    version: i32,
+    status: String,
+    ward: Option<String>,
+    municipality_code: String,
+    received_by: String,
+    created_at: String,
+    updated_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegistrationPage {
+    items: Vec<RegistrationSummary>,
+    /// Pass as `after` for the next page; null on the last.
+    next_after: Option<String>,
+}
+
+impl From<Summary> for RegistrationSummary {
+    fn from(s: Summary) -> Self {
+        RegistrationSummary {
+            registration_id: s.id,
+            version: s.version,
+            status: s.status,
+            ward: s.ward,
+            municipality_code: s.municipality_code,
+            received_by: s.received_by,
+            created_at: s.created_at.and_utc().to_rfc3339(),
+            updated_at: s.updated_at.and_utc().to_rfc3339(),
+        }
+    }
+}
+
+/// Lists the registrations the caller may see — all of them for the city, the kikan and the
+/// hub, its own for a consultation office — by ward, status and time of the last change, in
+/// registration-id order, a page at a time. A facility sees no registrations (403).
+#[utoipa::path(
+    tag = "registrations",
+    security(("api_key" = [])),
+    params(RegistrationQuery),
+    responses(
+        (status = 200, description = "A page of registrations", body = RegistrationPage),
+        (status = 400, description = "A parameter with a value outside its range", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role sees no registrations", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/registrations")]
+pub async fn registration_list(
+    caller: Caller,
+    store: web::Data<Store>,
+    query: web::Query<RegistrationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let Caller(org) = caller;
+    let q = query.into_inner();
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::InvalidParameter { name: "limit" });
+    }
+    if q.status
+        .as_deref()
+        .is_some_and(|s| !matches!(s, "active" | "consent_withdrawn"))
+    {
+        return Err(ApiError::InvalidParameter { name: "status" });
+    }
+    let updated_since = match &q.updated_since {
+        Some(s) => Some(
+            parse_timestamp(s)
+                .ok_or(ApiError::InvalidParameter {
+                    name: "updated_since",
+                })?
+                .naive_utc(),
+        ),
+        None => None,
+    };
+    let filter = ListFilter {
+        ward: q.ward,
+        status: q.status,
+        updated_since,
+        after: q.after,
+        limit: limit + 1,
+    };
+    let store = store.into_inner();
+    let mut rows = web::block(move || store.write(|conn| registrations::list(conn, &org, &filter)))
+        .await??
+        .ok_or(ApiError::Forbidden)?;
+    let next_after = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id.clone())
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(RegistrationPage {
+            items: rows.into_iter().map(Into::into).collect(),
+            next_after,
+        }))
+}

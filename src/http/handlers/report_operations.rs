@@ -1,0 +1,85 @@
+use crate::domain::role::Role;
+use crate::http::auth::Caller;
+use crate::http::problem::{ApiError, Problem};
+use crate::store::reports::{self, OperationsFigures};
+use crate::store::Store;
+use crate::validation::rules::jst;
+use actix_web::{get, web, HttpResponse};
+use chrono::{NaiveDate, TimeZone};
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// The fiscal year (年度): April 1 of this year to March 31 of the next, Japan time.
+    #[param(example = 2025)]
+    fiscal_year: i32,
+}
+
+#[derive(Serialize)]
+struct OperationsReport {
+    fiscal_year: i32,
+    /// First and last day of the fiscal year.
+    from: String,
+    to: String,
+    #[serde(flatten)]
+    figures: OperationsFigures,
+}
+
+/// The yearly operations report (運用状況) for a fiscal year (April–March, Japan time):
+/// registrations received, changed and withdrawn, in force at the year's end, new ones by ward
+/// and by reason; facilities by survey group, hub function, emergency room and service type (as
+/// the records stand now); matching requests. Figures only — no personal data. For the city,
+/// the kikan and the hub.
+#[utoipa::path(
+    tag = "reports",
+    security(("api_key" = [])),
+    params(ReportQuery),
+    responses(
+        (status = 200, description = "The figures of the fiscal year", content_type = "application/json"),
+        (status = 400, description = "fiscal_year missing or out of range (2000–2100)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the city, the kikan and the hub read the report", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/reports/operations")]
+pub async fn report_operations(
+    caller: Caller,
+    store: web::Data<Store>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let Caller(org) = caller;
+    if !matches!(
+        Role::parse(&org.role),
+        Some(Role::City | Role::Kikan | Role::Hub)
+    ) {
+        return Err(ApiError::Forbidden);
+    }
+    let year = query.fiscal_year;
+    let invalid = || ApiError::InvalidParameter {
+        name: "fiscal_year",
+    };
+    if !(2000..=2100).contains(&year) {
+        return Err(invalid());
+    }
+    let start = NaiveDate::from_ymd_opt(year, 4, 1).ok_or_else(invalid)?;
+    let end = NaiveDate::from_ymd_opt(year + 1, 4, 1).ok_or_else(invalid)?;
+    let utc = |d: NaiveDate| {
+        jst()
+            .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .single()
+            .map(|t| t.naive_utc())
+            .ok_or_else(invalid)
+    };
+    let (from, to) = (utc(start)?, utc(end)?);
+    let store = store.into_inner();
+    let figures = web::block(move || reports::operations(&mut *store.conn()?, from, to)).await??;
+    Ok(HttpResponse::Ok().json(OperationsReport {
+        fiscal_year: year,
+        from: start.to_string(),
+        to: end.pred_opt().unwrap_or(end).to_string(),
+        figures,
+    }))
+}

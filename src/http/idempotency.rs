@@ -1,0 +1,192 @@
+//! `Idempotency-Key` on every data POST: a retried request gets the first response, and the
+//! write happens once — also when the retry reaches another instance on the same database.
+//! A key belongs to the organization of the API key, for 24 hours; reused for a different
+//! request it is refused (422), and while its first request is still running a retry gets 409
+//! with `Retry-After`. Only a successful response is kept: a refused request wrote nothing, so
+//! its key is released and the corrected request may be sent with the same key. Validation endpoints store nothing, so the header changes nothing there.
+use super::middleware::request_lang;
+use super::problem::ApiError;
+use crate::store::idempotency::{self, Begin, StoredResponse};
+use crate::store::organizations;
+use crate::store::Store;
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse};
+use bytes::BytesMut;
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+pub const HEADER: &str = "idempotency-key";
+/// Set on a replayed response.
+pub const REPLAYED: &str = "idempotent-replayed";
+
+/// Response headers kept with the body and replayed.
+const KEPT_HEADERS: [HeaderName; 5] = [
+    header::CONTENT_TYPE,
+    header::CONTENT_LANGUAGE,
+    header::LOCATION,
+    header::ETAG,
+    header::CACHE_CONTROL,
+];
+
+fn applies(req: &ServiceRequest) -> bool {
+    req.method() == Method::POST
+        && req.path().starts_with("/v1/")
+        && !req.path().starts_with("/v1/validate/")
+}
+
+/// 1 to 255 visible ASCII characters.
+fn valid_key(v: &HeaderValue) -> Option<String> {
+    let b = v.as_bytes();
+    (!b.is_empty() && b.len() <= 255 && b.iter().all(|c| (0x21..=0x7e).contains(c)))
+        .then(|| String::from_utf8_lossy(b).into_owned())
+}
+
+fn bearer(req: &ServiceRequest) -> Option<String> {
+    req.headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+/// Method, target, media type and body: a retry must repeat all four.
+fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(req.method().as_str());
+    h.update([0]);
+    h.update(req.uri().path_and_query().map_or("", |p| p.as_str()));
+    h.update([0]);
+    h.update(
+        req.headers()
+            .get(header::CONTENT_TYPE)
+            .map_or(&b""[..], |v| v.as_bytes()),
+    );
+    h.update([0]);
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+fn replay(stored: StoredResponse) -> HttpResponse {
+    let mut res = HttpResponse::build(
+        StatusCode::from_u16(stored.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    );
+    for (name, value) in &stored.headers {
+        res.insert_header((name.as_str(), value.as_str()));
+    }
+    res.insert_header((REPLAYED, "true"));
+    res.body(stored.body)
+}
+
+pub async fn idempotency(
+    max_body: usize,
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let header = req.headers().get(HEADER).cloned();
+    let (Some(header), true) = (header, applies(&req)) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let lang = request_lang(req.headers());
+    let Some(key) = valid_key(&header) else {
+        return Ok(req.into_response(ApiError::IdempotencyKeyInvalid.render(lang)));
+    };
+    let (Some(store), Some(token)) = (req.app_data::<web::Data<Store>>().cloned(), bearer(&req))
+    else {
+        // No key: the handler answers 401, and nothing is written.
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let auth_store = store.clone();
+    let org = web::block(move || {
+        let mut conn = auth_store.conn()?;
+        organizations::authenticate(&mut conn, &token)
+    })
+    .await
+    .map_err(ApiError::from)?
+    .map_err(ApiError::from)?;
+    let Some(org) = org else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+
+    // The body is read here (within the same limit as the handlers') to fingerprint it, and
+    // handed on unchanged.
+    let mut payload = std::mem::replace(req.parts_mut().1, Payload::None);
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > max_body {
+            let refusal = ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE).render(lang);
+            return Ok(req.into_response(refusal));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let fp = fingerprint(&req, &body);
+    req.set_payload(Payload::from(body));
+
+    let (claim_store, org_id, claim_key) = (store.clone(), org.id.clone(), key.clone());
+    let begun = web::block(move || {
+        claim_store.write(|conn| idempotency::begin(conn, &org_id, &claim_key, &fp))
+    })
+    .await
+    .map_err(ApiError::from)?
+    .map_err(ApiError::from)?;
+    match begun {
+        Begin::Replay(stored) => Ok(req.into_response(replay(stored))),
+        Begin::InProgress => Ok(req.into_response(ApiError::IdempotencyKeyInUse.render(lang))),
+        Begin::Mismatch => Ok(req.into_response(ApiError::IdempotencyKeyReused.render(lang))),
+        Begin::Claimed => {
+            let res = next.call(req).await;
+            let settle = |stored: Option<StoredResponse>| {
+                let (store, org_id, key) = (store.clone(), org.id.clone(), key.clone());
+                web::block(move || {
+                    store.write(|conn| match &stored {
+                        Some(s) => idempotency::complete(conn, &org_id, &key, s),
+                        None => idempotency::release(conn, &org_id, &key),
+                    })
+                })
+            };
+            let res = match res {
+                Ok(res) if res.status().is_success() => res,
+                other => {
+                    // Refused or failed: nothing was written, so the key is given back (and
+                    // the database is left exactly as it was); a corrected retry may use it.
+                    match settle(None).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => tracing::error!(error = %e, "idempotency key not released"),
+                        Err(e) => tracing::error!(error = %e, "idempotency key not released"),
+                    }
+                    return Ok(other?.map_into_boxed_body());
+                }
+            };
+            let (http_req, res) = res.into_parts();
+            let (head, res_body) = res.into_parts();
+            let bytes = body::to_bytes(res_body)
+                .await
+                .map_err(|_| ApiError::Internal("response body unreadable".into()))?;
+            let stored = StoredResponse {
+                status: head.status().as_u16(),
+                headers: KEPT_HEADERS
+                    .iter()
+                    .filter_map(|name| {
+                        let v = head.headers().get(name)?.to_str().ok()?;
+                        Some((name.as_str().to_owned(), v.to_owned()))
+                    })
+                    .collect(),
+                body: bytes.to_vec(),
+            };
+            match settle(Some(stored)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "idempotent response not stored"),
+                Err(e) => tracing::error!(error = %e, "idempotent response not stored"),
+            }
+            let res = head.set_body(bytes).map_into_boxed_body();
+            Ok(ServiceResponse::new(http_req, res))
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The yearly operations report (運用状況): figures only, no personal data.
+use super::audit;
+use super::schema::{facilities, registration_versions, registrations};
+use super::{facilities as facility_store, DbConnection, StoreError};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct RegistrationFigures {
+    /// Registrations received in the period.
+    pub new: i64,
+    /// Change notifications (変更届) recorded in the period.
+    pub changed: i64,
+    /// Consents withdrawn in the period.
+    pub withdrawn: i64,
+    /// Registrations with consent in force at the end of the period.
+    pub active_at_end: i64,
+    /// New registrations by the ward of the address (`unknown` outside designated cities).
+    pub new_by_ward: BTreeMap<String, i64>,
+    /// New registrations by reason (a registration may give both).
+    pub new_by_reason: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct FacilityFigures {
+    /// Facility records as they stand now.
+    pub total: i64,
+    pub by_survey_group: BTreeMap<String, i64>,
+    /// Hub-registered facilities by function (拠点等の機能).
+    pub by_hub_function: BTreeMap<String, i64>,
+    pub hub_registered: i64,
+    pub with_emergency_room: i64,
+    /// Facilities offering each service type.
+    pub by_service_type: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct MatchingFigures {
+    /// Candidate searches made for registered persons in the period.
+    pub requests: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct OperationsFigures {
+    pub registrations: RegistrationFigures,
+    pub facilities: FacilityFigures,
+    pub matching: MatchingFigures,
+}
+
+/// The figures for [from, to) (UTC).
+pub fn operations(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<OperationsFigures, StoreError> {
+    conn.transaction(|conn| {
+        let mut out = OperationsFigures::default();
+        let actions: BTreeMap<String, i64> =
+            audit::count_actions(conn, from, to)?.into_iter().collect();
+        let count = |a: &str| actions.get(a).copied().unwrap_or(0);
+        let r = &mut out.registrations;
+        r.changed = count("update");
+        r.withdrawn = count("withdraw_consent");
+        out.matching.requests = count("match");
+
+        let new: Vec<(Option<String>, String)> = registrations::table
+            .inner_join(
+                registration_versions::table
+                    .on(registration_versions::registration_id.eq(registrations::id)),
+            )
+            .filter(registrations::created_at.ge(from))
+            .filter(registrations::created_at.lt(to))
+            .filter(registration_versions::version.eq(1))
+            .select((registrations::ward, registration_versions::document))
+            .load(conn)?;
+        r.new = new.len() as i64;
+        for (ward, document) in &new {
+            *r.new_by_ward
+                .entry(ward.clone().unwrap_or_else(|| "unknown".into()))
+                .or_default() += 1;
+            let doc: serde_json::Value = serde_json::from_str(document).unwrap_or_default();
+            for reason in doc["registration_reasons"].as_array().into_iter().flatten() {
+                if let Some(reason) = reason.as_str() {
+                    *r.new_by_reason.entry(reason.to_owned()).or_default() += 1;
+                }
+            }
+        }
+
+        // The last version of each registration recorded before the end: in force unless it
+        // records a withdrawal.
+        let latest: Vec<(String, Option<i32>)> = registration_versions::table
+            .filter(registration_versions::recorded_at.lt(to))
+            .group_by(registration_versions::registration_id)
+            .select((
+                registration_versions::registration_id,
+                diesel::dsl::max(registration_versions::version),
+            ))
+            .load(conn)?;
+        for (id, version) in latest {
+            let Some(version) = version else { continue };
+            let document: String = registration_versions::table
+                .find((&id, version))
+                .select(registration_versions::document)
+                .first(conn)?;
+            let doc: serde_json::Value = serde_json::from_str(&document).unwrap_or_default();
+            if doc["consent"].get("withdrawn_on").is_none() {
+                r.active_at_end += 1;
+            }
+        }
+
+        let f = &mut out.facilities;
+        f.total = facility_store::count(conn)?;
+        let groups: Vec<(String, i64)> = facilities::table
+            .group_by(facilities::survey_group)
+            .select((facilities::survey_group, diesel::dsl::count_star()))
+            .load(conn)?;
+        for g in ["A", "B", "C", "other"] {
+            f.by_survey_group.insert(g.to_owned(), 0);
+        }
+        f.by_survey_group.extend(groups);
+        for record in facility_store::all_records(conn)? {
+            if record.hub_registration.registered {
+                f.hub_registered += 1;
+                for function in &record.hub_registration.functions {
+                    *f.by_hub_function.entry(function.clone()).or_default() += 1;
+                }
+            }
+            if record.has_hub_emergency_room() {
+                f.with_emergency_room += 1;
+            }
+            let mut types: Vec<&str> = record
+                .services
+                .iter()
+                .map(|s| s.service_type.as_str())
+                .collect();
+            types.sort_unstable();
+            types.dedup();
+            for t in types {
+                *f.by_service_type.entry(t.to_owned()).or_default() += 1;
+            }
+        }
+        Ok(out)
+    })
+}

@@ -1,0 +1,221 @@
+//! Who may do what: every role against every data endpoint. Someone who may not see a record
+//! gets 404 (its existence is not revealed); someone who may see it but not write it gets 403;
+//! no key gets 401.
+use crate::fixtures::*;
+use crate::helpers::*;
+use kyoten::domain::role::Role;
+use reqwest::blocking::RequestBuilder;
+use serde_json::{json, Value};
+
+const OWN_FACILITY: &str = "0410000021";
+const OTHER_FACILITY: &str = "0410000022";
+
+/// The callers, in the order of the expected-status columns below.
+const CALLERS: [&str; 8] = [
+    "city",
+    "kikan",
+    "hub",
+    "office",
+    "other-office",
+    OWN_FACILITY,
+    OTHER_FACILITY,
+    "(no key)",
+];
+
+const ORGS: [(&str, Role, &str); 7] = [
+    ("city", Role::City, "見本市"),
+    ("kikan", Role::Kikan, "見本基幹相談支援センター"),
+    ("hub", Role::Hub, "見本拠点コーディネーター"),
+    ("office", Role::ConsultationOffice, "見本相談支援事業所"),
+    (
+        "other-office",
+        Role::ConsultationOffice,
+        "別の相談支援事業所",
+    ),
+    (OWN_FACILITY, Role::Facility, "見本施設"),
+    (OTHER_FACILITY, Role::Facility, "別の施設"),
+];
+
+struct Endpoint {
+    name: &'static str,
+    /// Builds the request as `caller`, on a registration taken by "office" and made for this
+    /// one request (so that each cell starts from the same state).
+    request: fn(&TestServer, &str, &str) -> RequestBuilder,
+    expected: [u16; 8],
+}
+
+fn registration_as(caller: &str) -> Value {
+    let mut doc = registration_from(caller);
+    let role = ORGS
+        .iter()
+        .find(|o| o.0 == caller)
+        .map_or("consultation_office", |o| o.1.as_str());
+    doc["received_by"]["role"] = json!(role);
+    doc
+}
+
+fn current_etag(server: &TestServer, path: &str) -> String {
+    client()
+        .get(server.url(path))
+        .bearer_auth(server.key("kikan"))
+        .send()
+        .unwrap()
+        .headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+const ENDPOINTS: [Endpoint; 13] = [
+    Endpoint {
+        name: "GET /v1/registrations",
+        request: |s, _, _| client().get(s.url("/v1/registrations")),
+        expected: [200, 200, 200, 200, 200, 403, 403, 401],
+    },
+    Endpoint {
+        name: "POST /v1/registrations",
+        request: |s, caller, _| {
+            client()
+                .post(s.url("/v1/registrations"))
+                .json(&registration_as(caller))
+        },
+        expected: [403, 201, 201, 201, 201, 403, 403, 401],
+    },
+    Endpoint {
+        name: "GET /v1/registrations/{id}",
+        request: |s, _, id| client().get(s.url(&format!("/v1/registrations/{id}"))),
+        expected: [200, 200, 200, 200, 404, 404, 404, 401],
+    },
+    Endpoint {
+        name: "PUT /v1/registrations/{id}",
+        request: |s, _, id| {
+            let mut doc = registration_from("office");
+            doc["registration_id"] = json!(id);
+            client()
+                .put(s.url(&format!("/v1/registrations/{id}")))
+                .header("If-Match", "\"1\"")
+                .json(&doc)
+        },
+        expected: [403, 200, 200, 200, 404, 404, 404, 401],
+    },
+    Endpoint {
+        name: "GET /v1/registrations/{id}/versions",
+        request: |s, _, id| client().get(s.url(&format!("/v1/registrations/{id}/versions"))),
+        expected: [200, 200, 200, 200, 404, 404, 404, 401],
+    },
+    Endpoint {
+        name: "POST /v1/registrations/{id}/consent-withdrawal",
+        request: |s, _, id| {
+            client().post(s.url(&format!("/v1/registrations/{id}/consent-withdrawal")))
+        },
+        expected: [403, 200, 200, 200, 404, 404, 404, 401],
+    },
+    Endpoint {
+        name: "GET /v1/registrations/{id}/candidates",
+        request: |s, _, id| {
+            client().get(s.url(&format!(
+                "/v1/registrations/{id}/candidates?situation=caregiver_unavailable"
+            )))
+        },
+        expected: [200, 200, 200, 200, 404, 404, 404, 401],
+    },
+    Endpoint {
+        name: "GET /v1/facilities",
+        request: |s, _, _| client().get(s.url("/v1/facilities?service_type=short_stay")),
+        expected: [200, 200, 200, 200, 200, 200, 200, 401],
+    },
+    Endpoint {
+        name: "GET /v1/facilities/{id}",
+        request: |s, _, _| client().get(s.url(&format!("/v1/facilities/{OWN_FACILITY}"))),
+        expected: [200, 200, 200, 200, 200, 200, 200, 401],
+    },
+    Endpoint {
+        name: "PUT /v1/facilities/{id}",
+        request: |s, _, _| {
+            let path = format!("/v1/facilities/{OWN_FACILITY}");
+            let tag = current_etag(s, &path);
+            client()
+                .put(s.url(&path))
+                .header("If-Match", tag)
+                .json(&own_facility())
+        },
+        expected: [403, 403, 403, 403, 403, 200, 403, 401],
+    },
+    Endpoint {
+        name: "PATCH /v1/facilities/{id}/vacancies",
+        request: |s, _, _| {
+            client()
+                .patch(s.url(&format!("/v1/facilities/{OWN_FACILITY}/vacancies")))
+                .json(&json!({"vacancies": [{"service_type": "short_stay", "vacancies": 1}]}))
+        },
+        expected: [403, 403, 403, 403, 403, 200, 403, 401],
+    },
+    Endpoint {
+        name: "GET /v1/audit",
+        request: |s, _, _| client().get(s.url("/v1/audit")),
+        expected: [200, 200, 403, 403, 403, 403, 403, 401],
+    },
+    Endpoint {
+        name: "GET /v1/reports/operations",
+        request: |s, _, _| client().get(s.url("/v1/reports/operations?fiscal_year=2026")),
+        expected: [200, 200, 200, 403, 403, 403, 403, 401],
+    },
+];
+
+fn own_facility() -> Value {
+    facility(
+        OWN_FACILITY,
+        "青葉区",
+        "A",
+        vec![service("short_stay", 1, &["suction"])],
+    )
+}
+
+#[test]
+fn every_role_gets_exactly_its_access_on_every_data_endpoint() {
+    let server = TestServer::isolated(&ORGS);
+    let created = client()
+        .put(server.url(&format!("/v1/facilities/{OWN_FACILITY}")))
+        .bearer_auth(server.key(OWN_FACILITY))
+        .json(&own_facility())
+        .send()
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let mut wrong = Vec::new();
+    for endpoint in &ENDPOINTS {
+        for (caller, expected) in CALLERS.iter().zip(endpoint.expected) {
+            let res = client()
+                .post(server.url("/v1/registrations"))
+                .bearer_auth(server.key("office"))
+                .json(&registration_from("office"))
+                .send()
+                .unwrap();
+            assert_eq!(res.status(), 201);
+            let id = res.json::<Value>().unwrap()["registration_id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let mut req = (endpoint.request)(&server, caller, &id);
+            if *caller != "(no key)" {
+                req = req.bearer_auth(server.key(caller));
+            }
+            let res = req.send().unwrap();
+            let status = res.status().as_u16();
+            if status != expected {
+                wrong.push(format!(
+                    "{} as {caller}: {status} (expected {expected}) {}",
+                    endpoint.name,
+                    res.text().unwrap_or_default()
+                ));
+            } else if status >= 400 {
+                assert_eq!(
+                    res.headers()["content-type"],
+                    "application/problem+json",
+                    "{} as {caller}",
+                    endpoint.name
+                );
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -1,0 +1,242 @@
+//! The access record for the city and the kikan, registration lists, and the yearly report.
+use crate::fixtures::*;
+use crate::helpers::*;
+use kyoten::domain::role::Role;
+use serde_json::{json, Value};
+
+const ORGS: [(&str, Role, &str); 5] = [
+    ("city", Role::City, "見本市"),
+    ("kikan", Role::Kikan, "見本基幹相談支援センター"),
+    ("office", Role::ConsultationOffice, "見本相談支援事業所"),
+    (
+        "other-office",
+        Role::ConsultationOffice,
+        "別の相談支援事業所",
+    ),
+    ("0410000041", Role::Facility, "見本施設"),
+];
+
+fn get(server: &TestServer, as_org: &str, path: &str) -> reqwest::blocking::Response {
+    client()
+        .get(server.url(path))
+        .bearer_auth(server.key(as_org))
+        .send()
+        .unwrap()
+}
+
+fn create(server: &TestServer, office: &str, doc: &Value) -> String {
+    let res = client()
+        .post(server.url("/v1/registrations"))
+        .bearer_auth(server.key(office))
+        .json(doc)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    res.json::<Value>().unwrap()["registration_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn the_audit_shows_who_read_and_wrote_a_registration_with_categories_and_purpose() {
+    let server = TestServer::isolated(&ORGS);
+    let id = create(&server, "office", &registration_from("office"));
+    assert_eq!(
+        get(&server, "city", &format!("/v1/registrations/{id}")).status(),
+        200
+    );
+    let res = get(&server, "kikan", &format!("/v1/audit?record_id={id}"));
+    assert_eq!(res.status(), 200);
+    let page: Value = res.json().unwrap();
+    let items = page["items"].as_array().unwrap();
+    let seen: Vec<(&str, &str)> = items
+        .iter()
+        .map(|i| {
+            (
+                i["organization_id"].as_str().unwrap(),
+                i["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(seen, [("office", "create"), ("city", "read")]);
+    assert_eq!(items[1]["record_type"], "registration");
+    assert_eq!(items[1]["purpose"], "registration");
+    assert!(items[1]["categories"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("medical")));
+    // Filters and pages.
+    let by_city: Value = get(&server, "city", "/v1/audit?organization=city&action=read")
+        .json()
+        .unwrap();
+    assert_eq!(by_city["items"].as_array().unwrap().len(), 1);
+    let first: Value = get(
+        &server,
+        "city",
+        &format!("/v1/audit?record_id={id}&limit=1"),
+    )
+    .json()
+    .unwrap();
+    let after = first["next_after"].as_str().unwrap();
+    let second: Value = get(
+        &server,
+        "city",
+        &format!("/v1/audit?record_id={id}&after={after}"),
+    )
+    .json()
+    .unwrap();
+    assert_eq!(second["items"][0]["action"], "read");
+    assert_eq!(second["next_after"], Value::Null);
+    assert_eq!(
+        get(&server, "city", "/v1/audit?since=yesterday").status(),
+        400
+    );
+}
+
+#[test]
+fn registrations_are_listed_by_ward_status_and_change_time_each_office_seeing_its_own() {
+    let server = TestServer::isolated(&ORGS);
+    let aoba = create(&server, "office", &registration_from("office"));
+    let mut doc = registration_from("office");
+    doc["registrant"]["address"]["line"] = json!("泉区架空町1番");
+    let izumi = create(&server, "office", &doc);
+    let other = create(&server, "other-office", &registration_from("other-office"));
+    let withdrawn = client()
+        .post(server.url(&format!("/v1/registrations/{izumi}/consent-withdrawal")))
+        .bearer_auth(server.key("office"))
+        .send()
+        .unwrap();
+    assert_eq!(withdrawn.status(), 200);
+    let list = |as_org: &str, query: &str| -> Vec<String> {
+        let res = get(&server, as_org, &format!("/v1/registrations?{query}"));
+        assert_eq!(res.status(), 200, "{query}");
+        let mut ids: Vec<String> = res.json::<Value>().unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["registration_id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut v: Vec<&String>| {
+        v.sort();
+        v.into_iter().cloned().collect::<Vec<String>>()
+    };
+    assert_eq!(list("city", ""), sorted(vec![&aoba, &izumi, &other]));
+    assert_eq!(list("office", ""), sorted(vec![&aoba, &izumi]));
+    assert_eq!(list("city", "ward=%E6%B3%89%E5%8C%BA"), [izumi.as_str()]);
+    assert_eq!(list("city", "status=consent_withdrawn"), [izumi.as_str()]);
+    assert_eq!(list("city", "status=active"), sorted(vec![&aoba, &other]));
+    assert_eq!(
+        list("city", "updated_since=2999-01-01T00:00:00%2B09:00"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        get(&server, "0410000041", "/v1/registrations").status(),
+        403
+    );
+    assert_eq!(
+        get(&server, "city", "/v1/registrations?status=lost").status(),
+        400
+    );
+}
+
+#[test]
+fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
+    let server = TestServer::isolated(&ORGS);
+    let id = create(&server, "office", &registration_from("office"));
+    create(&server, "other-office", &registration_from("other-office"));
+    let mut changed = registration_from("office");
+    changed["registration_id"] = json!(id);
+    let res = client()
+        .put(server.url(&format!("/v1/registrations/{id}")))
+        .bearer_auth(server.key("office"))
+        .header("If-Match", "\"1\"")
+        .json(&changed)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    client()
+        .post(server.url(&format!("/v1/registrations/{id}/consent-withdrawal")))
+        .bearer_auth(server.key("office"))
+        .send()
+        .unwrap();
+    get(
+        &server,
+        "city",
+        &format!("/v1/registrations/{id}/candidates?situation=caregiver_unavailable"),
+    );
+    let mut record = facility(
+        "0410000041",
+        "青葉区",
+        "A",
+        vec![service("short_stay", 1, &[])],
+    );
+    record["hub_registration"] = json!({"registered": true, "functions": ["emergency_response", "experience"], "emergency_room": true});
+    let put = client()
+        .put(server.url("/v1/facilities/0410000041"))
+        .bearer_auth(server.key("0410000041"))
+        .json(&record)
+        .send()
+        .unwrap();
+    assert_eq!(put.status(), 201);
+
+    // This fiscal year, in Japan time.
+    let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap());
+    use chrono::Datelike;
+    let year = if today.month() >= 4 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    let res = get(
+        &server,
+        "kikan",
+        &format!("/v1/reports/operations?fiscal_year={year}"),
+    );
+    assert_eq!(res.status(), 200);
+    let report: Value = res.json().unwrap();
+    assert_eq!(report["from"], format!("{year}-04-01"));
+    assert_eq!(report["to"], format!("{}-03-31", year + 1));
+    let r = &report["registrations"];
+    assert_eq!(r["new"], 2);
+    assert_eq!(r["changed"], 1);
+    assert_eq!(r["withdrawn"], 1);
+    assert_eq!(r["active_at_end"], 1);
+    assert_eq!(r["new_by_ward"]["青葉区"], 2);
+    assert_eq!(r["new_by_reason"]["caregiver_unavailable"], 2);
+    assert_eq!(report["matching"]["requests"], 1);
+    let f = &report["facilities"];
+    assert_eq!(f["total"], 1);
+    assert_eq!(f["by_survey_group"]["A"], 1);
+    assert_eq!(f["by_survey_group"]["B"], 0);
+    assert_eq!(f["by_hub_function"]["emergency_response"], 1);
+    assert_eq!(f["with_emergency_room"], 1);
+
+    // The year before saw nothing.
+    let before: Value = get(
+        &server,
+        "city",
+        &format!("/v1/reports/operations?fiscal_year={}", year - 1),
+    )
+    .json()
+    .unwrap();
+    assert_eq!(before["registrations"]["new"], 0);
+    assert_eq!(before["registrations"]["active_at_end"], 0);
+    assert_eq!(
+        get(&server, "city", "/v1/reports/operations?fiscal_year=1999").status(),
+        400
+    );
+    assert_eq!(get(&server, "city", "/v1/reports/operations").status(), 400);
+    assert_eq!(
+        get(
+            &server,
+            "office",
+            &format!("/v1/reports/operations?fiscal_year={year}")
+        )
+        .status(),
+        403
+    );
+}

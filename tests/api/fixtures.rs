@@ -1,0 +1,66 @@
+//! Documents the data tests build on: facility records of a chosen survey group and service,
+//! and registrations taken by a chosen office.
+use crate::helpers::*;
+use serde_json::{json, Value};
+
+/// A timestamp `hours` ago, Japan time, as a facility reports it.
+pub fn hours_ago(hours: i64) -> String {
+    let t = chrono::Utc::now() - chrono::TimeDelta::hours(hours);
+    t.with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap())
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// The survey answers that give `group` (A, B, C or other).
+pub fn answers(group: &str) -> Value {
+    let [capacity, accepted, accepted_new, willing, willing_new] = match group {
+        "A" => [true, true, true, true, true],
+        "B" => [true, true, false, true, true],
+        "C" => [true, false, false, true, true],
+        _ => [false, false, false, false, false],
+    };
+    json!({
+        "has_vacancy_capacity": capacity,
+        "has_accepted_emergency": accepted,
+        "has_accepted_new_without_prior_info": accepted_new,
+        "willing_emergency": willing,
+        "willing_new_without_prior_info": willing_new,
+        "lead_time": "same_day",
+        "barriers": []
+    })
+}
+
+/// A service entry: welfare short stay unless changed.
+pub fn service(service_type: &str, vacancies: u32, medical_care: &[&str]) -> Value {
+    let mut s = json!({
+        "service_type": service_type,
+        "capacity": 4,
+        "vacancies": vacancies,
+        "vacancy_as_of": hours_ago(1),
+        "targets": ["physical", "intellectual", "mental"],
+        "medical_care": medical_care,
+        "behavioral_support": true
+    });
+    if service_type == "short_stay" {
+        s["variant"] = json!("welfare");
+    }
+    s
+}
+
+/// A facility record with one service, in a ward, answering the survey as `group`.
+pub fn facility(id: &str, ward: &str, group: &str, services: Vec<Value>) -> Value {
+    let mut doc = read_json(&repo().join("conformance/vectors/facility/valid/minimal.json"));
+    doc["facility_id"] = json!(id);
+    doc["name"] = json!(format!("見本施設 {id}"));
+    doc["ward"] = json!(ward);
+    doc["services"] = Value::Array(services);
+    doc["emergency_acceptance"] = answers(group);
+    doc
+}
+
+/// The full valid registration, taken by `office`, without an id.
+pub fn registration_from(office: &str) -> Value {
+    let mut doc = read_json(&repo().join("conformance/vectors/registration/valid/full.json"));
+    doc.as_object_mut().unwrap().remove("registration_id");
+    doc["received_by"] = json!({"organization_id": office, "role": "consultation_office"});
+    doc
+}

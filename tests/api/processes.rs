@@ -1,0 +1,228 @@
+//! Real server processes (the `kyoten` binary): killed with SIGKILL in the middle of writes,
+//! and two instances sharing one PostgreSQL database.
+use crate::fixtures::*;
+use crate::helpers::*;
+use diesel::prelude::*;
+use kyoten::domain::role::Role;
+use kyoten::store::schema::{access_records, registration_versions, registrations};
+use kyoten::store::{organizations, Store};
+use serde_json::Value;
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// A `kyoten serve` process on a free port.
+struct ServerProcess {
+    child: Child,
+    url: String,
+}
+
+impl ServerProcess {
+    fn start(database_url: &str) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = kyoten()
+            .args([
+                "serve",
+                "--port",
+                &port.to_string(),
+                "--workers",
+                "2",
+                "--database-url",
+                database_url,
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while client().get(format!("{url}/health")).send().is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        ServerProcess { child, url }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn office_key(database_url: &str) -> String {
+    let store = Store::open(database_url).unwrap();
+    let (_, key) = organizations::add(
+        &mut store.conn().unwrap(),
+        Some("office"),
+        "見本相談支援事業所",
+        Role::ConsultationOffice,
+    )
+    .unwrap();
+    key.secret
+}
+
+#[test]
+fn a_server_killed_in_the_middle_of_writes_restarts_with_every_acknowledged_write_whole() {
+    let db = backend_database();
+    let key = office_key(db.url());
+    let server = ServerProcess::start(db.url());
+    let acknowledged = Mutex::new(Vec::<(String, String)>::new());
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                let c = client();
+                let doc = registration_from("office");
+                while !stop.load(Ordering::Relaxed) {
+                    let Ok(res) = c
+                        .post(format!("{}/v1/registrations", server.url))
+                        .bearer_auth(&key)
+                        .json(&doc)
+                        .send()
+                    else {
+                        break;
+                    };
+                    if res.status() == 201 {
+                        let Ok(body) = res.text() else { break };
+                        let id = serde_json::from_str::<Value>(&body).unwrap()["registration_id"]
+                            .as_str()
+                            .unwrap()
+                            .to_owned();
+                        acknowledged.lock().unwrap().push((id, body));
+                    }
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_millis(1500));
+        // Killed while the writers are still sending.
+        kill_now(&server);
+        stop.store(true, Ordering::Relaxed);
+    });
+    let acknowledged = acknowledged.into_inner().unwrap();
+    assert!(
+        acknowledged.len() > 10,
+        "only {} writes acknowledged",
+        acknowledged.len()
+    );
+    drop(server);
+
+    let restarted = ServerProcess::start(db.url());
+    let c = client();
+    for (id, body) in &acknowledged {
+        let res = c
+            .get(format!("{}/v1/registrations/{id}", restarted.url))
+            .bearer_auth(&key)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), 200, "{id} lost");
+        assert_eq!(&res.text().unwrap(), body, "{id} differs");
+    }
+    // No partial record: every stored registration has its first version and its access record.
+    let store = Store::open(db.url()).unwrap();
+    let conn = &mut store.conn().unwrap();
+    let stored: i64 = registrations::table.count().get_result(conn).unwrap();
+    let first_versions: i64 = registration_versions::table
+        .filter(registration_versions::version.eq(1))
+        .count()
+        .get_result(conn)
+        .unwrap();
+    let creations: i64 = access_records::table
+        .filter(access_records::action.eq("create"))
+        .count()
+        .get_result(conn)
+        .unwrap();
+    assert!(stored >= acknowledged.len() as i64);
+    assert_eq!(first_versions, stored);
+    assert_eq!(creations, stored);
+}
+
+/// SIGKILL: no shutdown, no flushing, nothing (by pid, so the handle stays with the test).
+fn kill_now(server: &ServerProcess) {
+    let pid = server.child.id().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-KILL", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn change(url: &str, key: &str, id: &str, version: i32) -> u16 {
+    let mut doc = registration_from("office");
+    doc["registration_id"] = Value::String(id.to_owned());
+    client()
+        .put(format!("{url}/v1/registrations/{id}"))
+        .bearer_auth(key)
+        .header("If-Match", format!("\"{version}\""))
+        .json(&doc)
+        .send()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[test]
+fn two_instances_on_one_postgresql_give_one_winner_per_version_and_share_idempotency_keys() {
+    let db = TestDatabase::postgres();
+    let key = office_key(db.url());
+    let a = ServerProcess::start(db.url());
+    let b = ServerProcess::start(db.url());
+    let c = client();
+    let created = c
+        .post(format!("{}/v1/registrations", a.url))
+        .bearer_auth(&key)
+        .header("Idempotency-Key", "scale-out-1")
+        .json(&registration_from("office"))
+        .send()
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let first_body = created.text().unwrap();
+    let id = serde_json::from_str::<Value>(&first_body).unwrap()["registration_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The retry reaches the other instance and still gets the first response.
+    let retried = c
+        .post(format!("{}/v1/registrations", b.url))
+        .bearer_auth(&key)
+        .header("Idempotency-Key", "scale-out-1")
+        .json(&registration_from("office"))
+        .send()
+        .unwrap();
+    assert_eq!(retried.status(), 201);
+    assert_eq!(retried.headers()["idempotent-replayed"], "true");
+    assert_eq!(retried.text().unwrap(), first_body);
+
+    // Concurrent change notifications on the same version through both: one winner each time.
+    for version in 1..=10 {
+        let (x, y) = std::thread::scope(|s| {
+            let x = s.spawn(|| change(&a.url, &key, &id, version));
+            let y = s.spawn(|| change(&b.url, &key, &id, version));
+            (x.join().unwrap(), y.join().unwrap())
+        });
+        let mut got = [x, y];
+        got.sort_unstable();
+        assert_eq!(got, [200, 412], "version {version}");
+    }
+    let store = Store::open(db.url()).unwrap();
+    let conn = &mut store.conn().unwrap();
+    let stored: i64 = registrations::table.count().get_result(conn).unwrap();
+    assert_eq!(stored, 1);
+    let versions: i64 = registration_versions::table
+        .filter(registration_versions::registration_id.eq(&id))
+        .count()
+        .get_result(conn)
+        .unwrap();
+    assert_eq!(versions, 11);
+}

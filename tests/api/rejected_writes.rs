@@ -1,0 +1,344 @@
+//! A request refused for any reason leaves the database exactly as it was: every row of every
+//! table, compared before and after.
+use crate::fixtures::*;
+use crate::helpers::*;
+use diesel::prelude::*;
+use kyoten::domain::role::Role;
+use kyoten::store::schema::*;
+use kyoten::store::DbConnection;
+use reqwest::blocking::RequestBuilder;
+use serde_json::{json, Value};
+
+const FACILITY: &str = "0410000031";
+const ORGS: [(&str, Role, &str); 5] = [
+    ("city", Role::City, "見本市"),
+    ("office", Role::ConsultationOffice, "見本相談支援事業所"),
+    (
+        "other-office",
+        Role::ConsultationOffice,
+        "別の相談支援事業所",
+    ),
+    (FACILITY, Role::Facility, "見本施設"),
+    ("0410000032", Role::Facility, "別の施設"),
+];
+
+/// Every row of every table, in a fixed order, as text.
+fn snapshot(conn: &mut DbConnection) -> Vec<String> {
+    let mut rows = Vec::new();
+    macro_rules! dump {
+        ($table:expr, $order:expr, $ty:ty) => {
+            let loaded: Vec<$ty> = $table.order($order).load(conn).unwrap();
+            rows.push(format!("{} rows", loaded.len()));
+            rows.extend(loaded.iter().map(|r| format!("{r:?}")));
+        };
+    }
+    use chrono::NaiveDateTime as T;
+    dump!(
+        organizations::table,
+        organizations::id,
+        (String, String, String, T)
+    );
+    dump!(
+        api_keys::table,
+        api_keys::id,
+        (String, String, String, T, Option<T>)
+    );
+    dump!(
+        registrations::table,
+        registrations::id,
+        (
+            String,
+            i32,
+            String,
+            String,
+            String,
+            String,
+            T,
+            T,
+            Option<String>
+        )
+    );
+    dump!(
+        registration_versions::table,
+        (
+            registration_versions::registration_id,
+            registration_versions::version
+        ),
+        (String, i32, String, T, String)
+    );
+    dump!(
+        access_records::table,
+        access_records::id,
+        (String, T, String, String, String, String, String, String)
+    );
+    dump!(
+        facilities::table,
+        facilities::id,
+        (
+            String,
+            String,
+            i32,
+            String,
+            Option<String>,
+            String,
+            bool,
+            String,
+            bool,
+            String,
+            T,
+            T
+        )
+    );
+    dump!(
+        facility_services::table,
+        (facility_services::facility_id, facility_services::position),
+        (
+            String,
+            i32,
+            String,
+            Option<String>,
+            i32,
+            i32,
+            T,
+            String,
+            String,
+            bool
+        )
+    );
+    dump!(
+        idempotency_keys::table,
+        (idempotency_keys::organization_id, idempotency_keys::key),
+        (
+            String,
+            String,
+            String,
+            Option<i32>,
+            Option<String>,
+            Option<Vec<u8>>,
+            T
+        )
+    );
+    rows
+}
+
+#[test]
+fn every_refused_write_leaves_every_table_exactly_as_it_was() {
+    let server = TestServer::isolated(&ORGS);
+    let c = client();
+    // State to refuse changes against: a registration (consent withdrawn once) and a facility.
+    let created = c
+        .post(server.url("/v1/registrations"))
+        .bearer_auth(server.key("office"))
+        .header("Idempotency-Key", "used-once")
+        .json(&registration_from("office"))
+        .send()
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().unwrap()["registration_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let withdrawn = c
+        .post(server.url(&format!("/v1/registrations/{id}/consent-withdrawal")))
+        .bearer_auth(server.key("office"))
+        .send()
+        .unwrap();
+    assert_eq!(withdrawn.status(), 200);
+    let record = facility(FACILITY, "青葉区", "A", vec![service("short_stay", 1, &[])]);
+    let put = c
+        .put(server.url(&format!("/v1/facilities/{FACILITY}")))
+        .bearer_auth(server.key(FACILITY))
+        .json(&record)
+        .send()
+        .unwrap();
+    assert_eq!(put.status(), 201);
+
+    let reg = format!("/v1/registrations/{id}");
+    let fac = format!("/v1/facilities/{FACILITY}");
+    let mut changed = registration_from("office");
+    changed["registration_id"] = json!(id);
+    let invalid: Value = serde_json::from_slice(&shortstay_without_reason()).unwrap();
+    let mut over = record.clone();
+    over["services"][0]["vacancies"] = json!(9);
+    let huge = vec![b' '; 2 * 1024 * 1024];
+    let mut other_body = registration_from("office");
+    other_body["reason_note"] = json!("別の内容");
+    let refused: Vec<(&str, u16, RequestBuilder)> = vec![
+        (
+            "invalid registration",
+            422,
+            c.post(server.url("/v1/registrations"))
+                .bearer_auth(server.key("office"))
+                .json(&invalid),
+        ),
+        (
+            "malformed JSON",
+            400,
+            c.post(server.url("/v1/registrations"))
+                .bearer_auth(server.key("office"))
+                .header("content-type", "application/json")
+                .body("{\"a\":"),
+        ),
+        (
+            "not JSON or XML",
+            415,
+            c.post(server.url("/v1/registrations"))
+                .bearer_auth(server.key("office"))
+                .header("content-type", "text/plain")
+                .body("x"),
+        ),
+        (
+            "too large",
+            413,
+            c.post(server.url("/v1/registrations"))
+                .bearer_auth(server.key("office"))
+                .header("content-type", "application/json")
+                .body(huge.clone()),
+        ),
+        (
+            "too large with a key",
+            413,
+            c.post(server.url("/v1/registrations"))
+                .bearer_auth(server.key("office"))
+                .header("Idempotency-Key", "big")
+                .header("content-type", "application/json")
+                .body(huge),
+        ),
+        (
+            "the city submits",
+            403,
+            c.post(server.url("/v1/registrations"))
+                .bearer_auth(server.key("city"))
+                .json(&registration_from("city")),
+        ),
+        (
+            "another office's name",
+            422,
+            c.post(server.url("/v1/registrations"))
+                .bearer_auth(server.key("office"))
+                .json(&registration_from("other-office")),
+        ),
+        (
+            "no key",
+            401,
+            c.post(server.url("/v1/registrations"))
+                .json(&registration_from("office")),
+        ),
+        (
+            "key reused for another body",
+            422,
+            c.post(server.url("/v1/registrations"))
+                .bearer_auth(server.key("office"))
+                .header("Idempotency-Key", "used-once")
+                .json(&other_body),
+        ),
+        (
+            "change without If-Match",
+            428,
+            c.put(server.url(&reg))
+                .bearer_auth(server.key("office"))
+                .json(&changed),
+        ),
+        (
+            "stale change",
+            412,
+            c.put(server.url(&reg))
+                .bearer_auth(server.key("office"))
+                .header("If-Match", "\"1\"")
+                .json(&changed),
+        ),
+        (
+            "change by an outsider",
+            404,
+            c.put(server.url(&reg))
+                .bearer_auth(server.key("other-office"))
+                .header("If-Match", "\"2\"")
+                .json(&changed),
+        ),
+        (
+            "change by the city",
+            403,
+            c.put(server.url(&reg))
+                .bearer_auth(server.key("city"))
+                .header("If-Match", "\"2\"")
+                .json(&changed),
+        ),
+        (
+            "invalid change",
+            422,
+            c.put(server.url(&reg))
+                .bearer_auth(server.key("office"))
+                .header("If-Match", "\"2\"")
+                .json(&invalid),
+        ),
+        (
+            "second withdrawal",
+            409,
+            c.post(server.url(&format!("{reg}/consent-withdrawal")))
+                .bearer_auth(server.key("office")),
+        ),
+        (
+            "facility update without If-Match",
+            428,
+            c.put(server.url(&fac))
+                .bearer_auth(server.key(FACILITY))
+                .json(&record),
+        ),
+        (
+            "stale facility update",
+            412,
+            c.put(server.url(&fac))
+                .bearer_auth(server.key(FACILITY))
+                .header("If-Match", "\"7\"")
+                .json(&record),
+        ),
+        (
+            "vacancies over capacity",
+            422,
+            c.put(server.url(&fac))
+                .bearer_auth(server.key(FACILITY))
+                .header("If-Match", "\"1\"")
+                .json(&over),
+        ),
+        (
+            "another facility's record",
+            403,
+            c.put(server.url(&fac))
+                .bearer_auth(server.key("0410000032"))
+                .json(&record),
+        ),
+        (
+            "vacancy update over capacity",
+            422,
+            c.patch(server.url(&format!("{fac}/vacancies")))
+                .bearer_auth(server.key(FACILITY))
+                .json(&json!({"vacancies": [{"service_type": "short_stay", "vacancies": 9}]})),
+        ),
+        (
+            "vacancy update of an unknown service",
+            422,
+            c.patch(server.url(&format!("{fac}/vacancies")))
+                .bearer_auth(server.key(FACILITY))
+                .json(&json!({"vacancies": [{"service_type": "group_home", "vacancies": 1}]})),
+        ),
+        (
+            "vacancy update by another facility",
+            403,
+            c.patch(server.url(&format!("{fac}/vacancies")))
+                .bearer_auth(server.key("0410000032"))
+                .json(&json!({"vacancies": [{"service_type": "short_stay", "vacancies": 0}]})),
+        ),
+    ];
+    let before = snapshot(&mut server.store.conn().unwrap());
+    for (what, status, req) in refused {
+        let res = req.send().unwrap();
+        assert_eq!(
+            res.status().as_u16(),
+            status,
+            "{what}: {}",
+            res.text().unwrap_or_default()
+        );
+        let after = snapshot(&mut server.store.conn().unwrap());
+        assert_eq!(after, before, "{what} changed the database");
+    }
+}
