@@ -138,5 +138,5 @@ pub fn print(demo: &Demo, base: &str) {
         "export REG={}   # the demo registration",
         demo.registration_id
     );
-    println!("# try: curl -s -H \"Authorization: Bearer $CITY_KEY\" '{base}/v1/registrations/$REG/candidates?situation=caregiver_unavailable'");
+    println!("# try: curl -s -H \"Authorization: Bearer $CITY_KEY\" \"{base}/v1/registrations/$REG/candidates?situation=caregiver_unavailable\"");
 }

@@ -20,12 +20,17 @@ struct ServerProcess {
 
 impl ServerProcess {
     fn start(database_url: &str) -> ServerProcess {
+        Self::start_with(database_url, &[]).0
+    }
+
+    /// Started with extra arguments; also returns what it printed on stdout before listening.
+    fn start_with(database_url: &str, extra: &[&str]) -> (ServerProcess, String) {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let child = kyoten()
+        let mut child = kyoten()
             .args([
                 "serve",
                 "--port",
@@ -35,11 +40,13 @@ impl ServerProcess {
                 "--database-url",
                 database_url,
             ])
+            .args(extra)
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        let stdout = child.stdout.take().unwrap();
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         while client().get(format!("{url}/health")).send().is_err() {
@@ -49,7 +56,35 @@ impl ServerProcess {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        ServerProcess { child, url }
+        // Everything printed before listening; the pipe is then drained in the background.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut text = String::new();
+            let mut sent = false;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if !sent {
+                    text.push_str(&line);
+                    text.push('\n');
+                    if line.starts_with("# try:") {
+                        let _ = tx.send(std::mem::take(&mut text));
+                        sent = true;
+                    }
+                }
+            }
+            if !sent {
+                let _ = tx.send(text);
+            }
+        });
+        let printed = if extra.contains(&"--demo") {
+            rx.recv_timeout(Duration::from_secs(2)).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        (ServerProcess { child, url }, printed)
     }
 }
 
@@ -225,4 +260,51 @@ fn two_instances_on_one_postgresql_give_one_winner_per_version_and_share_idempot
         .get_result(conn)
         .unwrap();
     assert_eq!(versions, 11);
+}
+
+#[test]
+fn serve_demo_on_an_empty_database_prints_working_keys_and_a_registration_to_match() {
+    let db = TestDatabase::sqlite();
+    let (server, printed) = ServerProcess::start_with(db.url(), &["--demo"]);
+    let var = |name: &str| -> String {
+        printed
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+            .unwrap_or_else(|| panic!("{name} not printed in {printed}"))
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let (city, reg) = (var("CITY_KEY"), var("REG"));
+    assert!(var("FACILITY1_KEY").starts_with("kyk_"));
+    let res = client()
+        .get(format!(
+            "{}/v1/registrations/{reg}/candidates?situation=caregiver_unavailable",
+            server.url
+        ))
+        .bearer_auth(&city)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().unwrap();
+    let tiers: Vec<&str> = body["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["tier"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tiers,
+        [
+            "prearranged",
+            "group_b_with_vacancy",
+            "group_c_with_vacancy",
+            "hub_emergency_room"
+        ]
+    );
+    drop(server);
+    // A second start on the same database adds nothing and shows no keys.
+    let (_again, printed) = ServerProcess::start_with(db.url(), &["--demo"]);
+    assert!(!printed.contains("export"), "{printed}");
 }
