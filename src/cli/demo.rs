@@ -86,7 +86,7 @@ fn valid(text: &str, doc_type: DocumentType) -> Result<Value, StoreError> {
 
 /// Creates the demo set, unless the database already has organizations (`None` then).
 pub fn seed(store: &Store) -> Result<Option<Demo>, StoreError> {
-    store.write(|conn| {
+    store.write(move |conn| {
         if !organizations::list(conn)?.is_empty() {
             return Ok(None);
         }
@@ -116,7 +116,7 @@ pub fn seed(store: &Store) -> Result<Option<Demo>, StoreError> {
         let registration = registrations::create(
             conn,
             &office,
-            valid(REGISTRATION, DocumentType::Registration)?,
+            registrations::NewRegistration::new(valid(REGISTRATION, DocumentType::Registration)?),
         )?;
         Ok(Some(Demo {
             keys,

@@ -131,7 +131,7 @@ pub async fn idempotency(
 
     let (claim_store, org_id, claim_key) = (store.clone(), org.id.clone(), key.clone());
     let begun = web::block(move || {
-        claim_store.write(|conn| idempotency::begin(conn, &org_id, &claim_key, &fp))
+        claim_store.write(move |conn| idempotency::begin(conn, &org_id, &claim_key, &fp))
     })
     .await
     .map_err(ApiError::from)?
@@ -145,7 +145,7 @@ pub async fn idempotency(
             let settle = |stored: Option<StoredResponse>| {
                 let (store, org_id, key) = (store.clone(), org.id.clone(), key.clone());
                 web::block(move || {
-                    store.write(|conn| match &stored {
+                    store.write(move |conn| match &stored {
                         Some(s) => idempotency::complete(conn, &org_id, &key, s),
                         None => idempotency::release(conn, &org_id, &key),
                     })

@@ -33,7 +33,7 @@ pub fn record(
     purpose: &str,
 ) -> QueryResult<()> {
     let row = AccessRecord {
-        id: format!("acc_{}", super::organizations::random_hex(10)),
+        id: super::organizations::time_ordered_id("acc_", 6),
         at: super::organizations::now(),
         organization_id: organization_id.to_owned(),
         action: action.to_owned(),

@@ -64,10 +64,13 @@ pub fn begin(
             fingerprint,
             created_at: at,
         };
-        match diesel::insert_into(idempotency_keys::table)
-            .values(&claim)
-            .execute(conn)
-        {
+        // In a savepoint of its own: on PostgreSQL a failed statement would otherwise abort
+        // the surrounding transaction, and the look-up below with it.
+        match conn.transaction(|conn| {
+            diesel::insert_into(idempotency_keys::table)
+                .values(&claim)
+                .execute(conn)
+        }) {
             Ok(_) => return Ok(Begin::Claimed),
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
             Err(e) => return Err(e.into()),

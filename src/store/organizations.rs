@@ -40,6 +40,14 @@ pub fn random_hex(bytes: usize) -> String {
     hex::encode(buf)
 }
 
+/// An id that sorts by creation time: `prefix`, the milliseconds since 1970 (12 hex digits),
+/// then `random_bytes` random bytes. New rows then land at the end of an index instead of
+/// anywhere in it, so a commit of many rows touches few pages; ids stay unguessable.
+pub fn time_ordered_id(prefix: &str, random_bytes: usize) -> String {
+    let millis = Utc::now().timestamp_millis().max(0);
+    format!("{prefix}{millis:012x}{}", random_hex(random_bytes))
+}
+
 pub fn hash_key(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }

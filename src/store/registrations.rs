@@ -1,6 +1,6 @@
 //! Registrations: the current version, the history of versions, and who may see them.
 use super::audit::{self, ALL_CATEGORIES};
-use super::organizations::{now, random_hex, Organization};
+use super::organizations::{now, time_ordered_id, Organization};
 use super::schema::{registration_versions, registrations};
 use super::{DbConnection, StoreError};
 use crate::domain::address;
@@ -44,22 +44,45 @@ pub fn may_read(caller: &Organization, registration: &Registration) -> bool {
     }
 }
 
-/// Stores a validated registration document as version 1 of a new registration, with its
-/// history entry and access record, in one transaction. The server assigns the id and writes
-/// it into the stored document.
+/// A validated registration ready to be stored: the server-assigned id written into it and
+/// the document serialized — done before the write, so the writer only writes.
+#[derive(Debug, Clone)]
+pub struct NewRegistration {
+    id: String,
+    text: String,
+    municipality_code: String,
+    ward: Option<String>,
+}
+
+impl NewRegistration {
+    pub fn new(mut document: Value) -> NewRegistration {
+        let id = time_ordered_id("reg_", 6);
+        document["registration_id"] = Value::String(id.clone());
+        NewRegistration {
+            text: document.to_string(),
+            municipality_code: document["municipality_code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            ward: address::ward(&document["registrant"]["address"]),
+            id,
+        }
+    }
+}
+
+/// Stores a new registration as version 1, with its history entry and access record, in one
+/// transaction.
 pub fn create(
     conn: &mut DbConnection,
     caller: &Organization,
-    mut document: Value,
+    new: NewRegistration,
 ) -> Result<Registration, StoreError> {
-    let id = format!("reg_{}", random_hex(8));
-    document["registration_id"] = Value::String(id.clone());
-    let text = document.to_string();
-    let municipality_code = document["municipality_code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let ward = address::ward(&document["registrant"]["address"]);
+    let NewRegistration {
+        id,
+        text,
+        municipality_code,
+        ward,
+    } = new;
     conn.transaction(|conn| {
         let at = now();
         let row = Registration {

@@ -2,7 +2,5 @@ DROP INDEX registrations_updated_at;
 DROP INDEX registrations_ward;
 ALTER TABLE registrations DROP COLUMN ward;
 DROP TABLE idempotency_keys;
-DROP INDEX facility_services_type;
-DROP INDEX facilities_survey_group;
 DROP TABLE facility_services;
 DROP TABLE facilities;

@@ -30,8 +30,9 @@ CREATE TABLE facility_services (
     PRIMARY KEY (facility_id, position)
 );
 
-CREATE INDEX facilities_survey_group ON facilities (survey_group);
-CREATE INDEX facility_services_type ON facility_services (service_type, vacancies);
+-- No secondary index on the service columns: a search walks facility_services in key
+-- (facility id) order and stops at a page, which beats an index on a column that matches half
+-- the rows, then sorting.
 
 -- The first response to a POST carrying an Idempotency-Key, replayed to its retries. status is
 -- NULL while the first request is still being answered.

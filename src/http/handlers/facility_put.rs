@@ -55,7 +55,7 @@ pub async fn facility_put(
         .map_err(|e| ApiError::Internal(format!("validated facility record unreadable: {e}")))?;
     let store = store.into_inner();
     let put = web::block(move || {
-        store.write(|conn| facilities::put(conn, &org, &record, document, expected))
+        store.write(move |conn| facilities::put(conn, &org, &record, document, expected))
     })
     .await??;
     let (mut res, row) = match put {

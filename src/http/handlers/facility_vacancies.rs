@@ -98,7 +98,9 @@ pub async fn facility_vacancies(
         .collect();
     let store = store.into_inner();
     let patched = web::block(move || {
-        store.write(|conn| facilities::patch_vacancies(conn, &org, &id, expected, &updates, as_of))
+        store.write(move |conn| {
+            facilities::patch_vacancies(conn, &org, &id, expected, &updates, as_of)
+        })
     })
     .await??;
     match patched {

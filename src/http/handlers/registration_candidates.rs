@@ -85,7 +85,7 @@ pub async fn registration_candidates(
     let store = store.into_inner();
     let id = id.into_inner();
     let found = web::block(move || {
-        store.write(|conn| {
+        store.write(move |conn| {
             let Some(reg) = registrations::read_for_matching(conn, &org, &id)? else {
                 return Ok(None);
             };

@@ -50,7 +50,7 @@ pub async fn registration_change(
     }
     let store = store.into_inner();
     let change = web::block(move || {
-        store.write(|conn| registrations::change(conn, &org, &id, expected, document))
+        store.write(move |conn| registrations::change(conn, &org, &id, expected, document))
     })
     .await??;
     match change {

@@ -46,8 +46,9 @@ pub async fn registration_create(
     if document["received_by"]["organization_id"].as_str() != Some(org.id.as_str()) {
         return Err(ApiError::ReceivedByMismatch);
     }
+    let new = registrations::NewRegistration::new(document);
     let store = store.into_inner();
-    let row = web::block(move || store.write(|conn| registrations::create(conn, &org, document)))
+    let row = web::block(move || store.write(move |conn| registrations::create(conn, &org, new)))
         .await??;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/registrations/{}", row.id)))

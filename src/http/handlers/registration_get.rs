@@ -28,7 +28,7 @@ pub async fn registration_get(
     let store = store.into_inner();
     let id = id.into_inner();
     let found =
-        web::block(move || store.write(|conn| registrations::read(conn, &org, &id))).await??;
+        web::block(move || store.write(move |conn| registrations::read(conn, &org, &id))).await??;
     let row = found.ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", row.version)))

@@ -39,9 +39,10 @@ pub async fn registration_history(
     let Caller(org) = caller;
     let store = store.into_inner();
     let id = id.into_inner();
-    let versions = web::block(move || store.write(|conn| registrations::history(conn, &org, &id)))
-        .await??
-        .ok_or(ApiError::NotFound)?;
+    let versions =
+        web::block(move || store.write(move |conn| registrations::history(conn, &org, &id)))
+            .await??
+            .ok_or(ApiError::NotFound)?;
     let body: Vec<RegistrationVersion> = versions
         .into_iter()
         .map(|v| RegistrationVersion {

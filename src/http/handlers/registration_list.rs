@@ -112,9 +112,10 @@ pub async fn registration_list(
         limit: limit + 1,
     };
     let store = store.into_inner();
-    let mut rows = web::block(move || store.write(|conn| registrations::list(conn, &org, &filter)))
-        .await??
-        .ok_or(ApiError::Forbidden)?;
+    let mut rows =
+        web::block(move || store.write(move |conn| registrations::list(conn, &org, &filter)))
+            .await??
+            .ok_or(ApiError::Forbidden)?;
     let next_after = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| r.id.clone())

@@ -34,7 +34,7 @@ pub async fn registration_withdraw_consent(
     let id = id.into_inner();
     let today = chrono::Utc::now().with_timezone(&jst()).date_naive();
     let result = web::block(move || {
-        store.write(|conn| registrations::withdraw_consent(conn, &org, &id, today))
+        store.write(move |conn| registrations::withdraw_consent(conn, &org, &id, today))
     })
     .await??;
     match result {

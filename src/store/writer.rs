@@ -1,0 +1,131 @@
+//! SQLite's one writer, with group commit. SQLite lets one connection write at a time, and a
+//! commit costs about as much as the writes in it (every page it touched goes to the log). So
+//! writes are handed to one thread, which runs whatever has queued up — each write in its own
+//! savepoint, so a refused write leaves no trace — and commits them together. A caller hears of
+//! its write only after the commit that made it durable.
+//!
+//! Written here because no crate offers group commit over diesel; the whole mechanism is a
+//! channel and a loop.
+use super::{DbConnection, Manager, StoreError};
+use diesel::r2d2::Pool;
+use diesel::Connection;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+
+/// At most this many writes share one commit.
+const MAX_BATCH: usize = 256;
+/// Writes waiting beyond this many make callers wait to queue (back-pressure).
+const QUEUE: usize = 4096;
+
+/// A queued write: run it inside the batch, then tell its caller how the batch ended.
+trait Pending: Send {
+    /// Runs the write in its own savepoint; false if it panicked.
+    fn run(&mut self, conn: &mut DbConnection) -> bool;
+    /// Sends the write's result, or the commit's failure, to the waiting caller.
+    fn finish(self: Box<Self>, committed: &Result<(), String>);
+}
+
+struct Job<T, F> {
+    write: Option<F>,
+    result: Option<Result<T, StoreError>>,
+    reply: SyncSender<Result<T, StoreError>>,
+}
+
+impl<T, F> Pending for Job<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+{
+    fn run(&mut self, conn: &mut DbConnection) -> bool {
+        let Some(write) = self.write.take() else {
+            return true;
+        };
+        match catch_unwind(AssertUnwindSafe(|| conn.transaction(write))) {
+            Ok(result) => {
+                self.result = Some(result);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn finish(self: Box<Self>, committed: &Result<(), String>) {
+        let result = match (committed, self.result) {
+            (_, Some(Err(refused))) => Err(refused),
+            (Ok(()), Some(done)) => done,
+            (Err(cause), _) => Err(StoreError::Write(cause.clone())),
+            (Ok(()), None) => Err(StoreError::Write("the write did not run".into())),
+        };
+        let _ = self.reply.send(result);
+    }
+}
+
+/// The handle writes are queued through.
+#[derive(Clone)]
+pub struct Writer {
+    queue: SyncSender<Box<dyn Pending>>,
+}
+
+impl Writer {
+    /// Starts the writer thread; it ends when the last handle is dropped.
+    pub fn start(pool: Pool<Manager>) -> Writer {
+        let (queue, jobs) = mpsc::sync_channel::<Box<dyn Pending>>(QUEUE);
+        std::thread::Builder::new()
+            .name("kyoten-sqlite-writer".into())
+            .spawn(move || run(pool, jobs))
+            .expect("the writer thread starts");
+        Writer { queue }
+    }
+
+    /// Runs `write` in the next batch and waits for the commit.
+    pub fn write<T, F>(&self, write: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = mpsc::sync_channel(1);
+        let job = Job {
+            write: Some(write),
+            result: None,
+            reply,
+        };
+        self.queue
+            .send(Box::new(job))
+            .map_err(|_| StoreError::Write("the writer has stopped".into()))?;
+        answer
+            .recv()
+            .map_err(|_| StoreError::Write("the writer has stopped".into()))?
+    }
+}
+
+fn run(pool: Pool<Manager>, jobs: Receiver<Box<dyn Pending>>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let committed = match pool.get() {
+            Err(e) => Err(e.to_string()),
+            Ok(mut conn) => conn
+                .transaction::<_, diesel::result::Error, _>(|conn| {
+                    for job in batch.iter_mut() {
+                        if !job.run(conn) {
+                            // A write panicked mid-way: nothing of this batch is kept.
+                            return Err(diesel::result::Error::RollbackTransaction);
+                        }
+                    }
+                    Ok(())
+                })
+                .map_err(|e| e.to_string()),
+        };
+        if let Err(cause) = &committed {
+            tracing::error!(%cause, writes = batch.len(), "a batch of writes was not committed");
+        }
+        for job in batch {
+            job.finish(&committed);
+        }
+    }
+}
