@@ -59,8 +59,13 @@ echo "backend $backend; wrk -t2 -c$conns -d${secs}s; server: 2 workers; $(nproc)
 report "POST /v1/registrations" "$(run -s target/bench/create.lua "$base/v1/registrations")"
 report "PATCH /v1/facilities/{id}/vacancies" "$(run -s target/bench/patch.lua "$base/v1/facilities/0410100101/vacancies")"
 ./target/release/examples/seed_facilities "$url" 10000
+# Fresh statistics, as autovacuum would gather them after a bulk load.
+[ "$backend" = postgres ] && psql -q -h 127.0.0.1 -U postgres -d kyoten_bench -c ANALYZE
 q="service_type=short_stay&has_vacancy=true&survey_group=A,B&medical_care=suction&limit=50"
 echo "GET /v1/facilities?$q returns $(curl -s -H "Authorization: Bearer $city" "$base/v1/facilities?$q" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))') records"
-report "GET /v1/facilities (10,006 records)" "$(run -s target/bench/search.lua "$base/v1/facilities?$q")"
 q2="ward=%E6%B3%89%E5%8C%BA&service_type=short_stay&variant=medical&vacancy_since=2026-01-01T00:00:00%2B09:00&limit=50"
-report "GET /v1/facilities (ward+variant+freshness)" "$(run -s target/bench/search.lua "$base/v1/facilities?$q2")"
+# Latency as a few users at once see it (4 connections), then throughput under the full load.
+few() { wrk -t2 -c4 -d"${secs}s" --latency "$@"; }
+report "GET /v1/facilities, 10,006 records, 4 connections" "$(few -s target/bench/search.lua "$base/v1/facilities?$q")"
+report "GET /v1/facilities (ward+variant+freshness), 4 connections" "$(few -s target/bench/search.lua "$base/v1/facilities?$q2")"
+report "GET /v1/facilities, 10,006 records, $conns connections" "$(run -s target/bench/search.lua "$base/v1/facilities?$q")"

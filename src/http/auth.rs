@@ -1,6 +1,6 @@
 //! `Authorization: Bearer <api key>`: the calling organization, or 401.
 use super::problem::ApiError;
-use crate::store::organizations::{self, Organization};
+use crate::store::organizations::Organization;
 use crate::store::Store;
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
@@ -29,11 +29,7 @@ impl FromRequest for Caller {
                 .ok_or(ApiError::Unauthorized)?;
             let store =
                 store.ok_or_else(|| ApiError::Internal("the server has no database".into()))?;
-            let found = web::block(move || {
-                let mut conn = store.conn()?;
-                organizations::authenticate(&mut conn, &token)
-            })
-            .await??;
+            let found = web::block(move || store.authenticate(&token)).await??;
             found.map(Caller).ok_or(ApiError::Unauthorized)
         })
     }

@@ -7,7 +7,6 @@
 use super::middleware::request_lang;
 use super::problem::ApiError;
 use crate::store::idempotency::{self, Begin, StoredResponse};
-use crate::store::organizations;
 use crate::store::Store;
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -102,13 +101,10 @@ pub async fn idempotency(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let auth_store = store.clone();
-    let org = web::block(move || {
-        let mut conn = auth_store.conn()?;
-        organizations::authenticate(&mut conn, &token)
-    })
-    .await
-    .map_err(ApiError::from)?
-    .map_err(ApiError::from)?;
+    let org = web::block(move || auth_store.authenticate(&token))
+        .await
+        .map_err(ApiError::from)?
+        .map_err(ApiError::from)?;
     let Some(org) = org else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };

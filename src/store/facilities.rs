@@ -5,7 +5,7 @@
 use super::organizations::{now, Organization};
 use super::schema::{facilities, facility_services};
 use super::{DbConnection, StoreError};
-use crate::domain::facility::{FacilityRecord, Service};
+use crate::domain::facility::FacilityRecord;
 use crate::domain::role::Role;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Timelike};
 use diesel::prelude::*;
@@ -44,6 +44,11 @@ struct ServiceRow<'a> {
     targets: String,
     medical_care: String,
     behavioral_support: bool,
+    survey_group: &'a str,
+    ward: Option<&'a str>,
+    /// The hub functions when the facility is hub-registered.
+    hub_functions: Option<String>,
+    emergency_room: bool,
 }
 
 /// A list as one column: ",a,b," (or "," when empty), so `LIKE '%,a,%'` finds a member.
@@ -87,11 +92,11 @@ pub enum Put {
     Stale(Option<i32>),
 }
 
-fn insert_services(
-    conn: &mut DbConnection,
-    facility_id: &str,
-    services: &[Service],
-) -> QueryResult<()> {
+fn insert_services(conn: &mut DbConnection, record: &FacilityRecord) -> QueryResult<()> {
+    let facility_id = record.facility_id.as_str();
+    let hub = &record.hub_registration;
+    let hub_functions = hub.registered.then(|| list_column(&hub.functions));
+    let services = &record.services;
     // One INSERT per service: diesel's multi-backend connection has no batch insert.
     for row in services.iter().enumerate().map(|(i, s)| ServiceRow {
         facility_id,
@@ -104,6 +109,10 @@ fn insert_services(
         targets: list_column(&s.targets),
         medical_care: list_column(&s.medical_care),
         behavioral_support: s.behavioral_support,
+        survey_group: record.survey_group().as_str(),
+        ward: record.ward.as_deref(),
+        hub_functions: hub_functions.clone(),
+        emergency_room: record.has_hub_emergency_room(),
     }) {
         diesel::insert_into(facility_services::table)
             .values(&row)
@@ -154,7 +163,7 @@ pub fn put(
                 diesel::insert_into(facilities::table)
                     .values(&new)
                     .execute(conn)?;
-                insert_services(conn, id, &record.services)?;
+                insert_services(conn, record)?;
                 Ok(Put::Created(new))
             }
             (None, Some(_)) => Ok(Put::Stale(None)),
@@ -183,7 +192,7 @@ pub fn put(
                 diesel::delete(facility_services::table)
                     .filter(facility_services::facility_id.eq(id))
                     .execute(conn)?;
-                insert_services(conn, id, &record.services)?;
+                insert_services(conn, record)?;
                 let stored = facilities::table
                     .find(id)
                     .select(FacilityRow::as_select())
@@ -231,6 +240,18 @@ pub enum Patch {
     OverCapacity(usize),
 }
 
+/// A vacancy update refused after its row was taken: the transaction is rolled back.
+enum Refusal {
+    Patch(Box<Patch>),
+    Store(StoreError),
+}
+
+impl From<DieselError> for Refusal {
+    fn from(e: DieselError) -> Self {
+        Refusal::Store(e.into())
+    }
+}
+
 /// The daily vacancy update: new `vacancies` and `vacancy_as_of` for some services, as the
 /// next version. `If-Match` is optional here: vacancy figures are absolute, so the latest
 /// report is the one that counts.
@@ -242,75 +263,93 @@ pub fn patch_vacancies(
     updates: &[VacancyUpdate],
     as_of: DateTime<FixedOffset>,
 ) -> Result<Patch, StoreError> {
-    conn.transaction(|conn| {
-        let Some(current) = get(conn, id)? else {
-            return Ok(Patch::NotFound);
+    match conn.transaction(|conn| apply_vacancies(conn, caller, id, if_match, updates, as_of)) {
+        Ok(patch) => Ok(patch),
+        Err(Refusal::Patch(patch)) => Ok(*patch),
+        Err(Refusal::Store(e)) => Err(e),
+    }
+}
+
+fn apply_vacancies(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+    if_match: Option<i32>,
+    updates: &[VacancyUpdate],
+    as_of: DateTime<FixedOffset>,
+) -> Result<Patch, Refusal> {
+    if !may_write(caller, id) {
+        return Ok(match get(conn, id).map_err(Refusal::Store)? {
+            Some(_) => Patch::Forbidden,
+            None => Patch::NotFound,
+        });
+    }
+    // The version is bumped first: that takes the row (PostgreSQL locks it until commit), so
+    // concurrent updates of one record queue up instead of colliding.
+    let at = now();
+    let next = (
+        facilities::version.eq(facilities::version + 1),
+        facilities::updated_at.eq(at),
+    );
+    let record = facilities::table.filter(facilities::id.eq(id));
+    let bumped = match if_match {
+        Some(v) => diesel::update(record.filter(facilities::version.eq(v)))
+            .set(next)
+            .execute(conn)?,
+        None => diesel::update(record).set(next).execute(conn)?,
+    };
+    let current = get(conn, id).map_err(Refusal::Store)?;
+    let Some(current) = current else {
+        return Ok(Patch::NotFound);
+    };
+    if bumped == 0 {
+        return Ok(Patch::Stale(current.version));
+    }
+    let refuse = |p| Err(Refusal::Patch(Box::new(p)));
+    let mut document: Value = serde_json::from_str(&current.document)
+        .map_err(|e| DieselError::DeserializationError(Box::new(e)))?;
+    let Some(services) = document["services"].as_array_mut() else {
+        return refuse(Patch::UnknownService(0));
+    };
+    let stamp = as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    let mut positions = Vec::with_capacity(updates.len());
+    for (u, update) in updates.iter().enumerate() {
+        let matching: Vec<usize> = services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                s["service_type"] == update.service_type.as_str()
+                    && update.variant.as_deref().is_none_or(|v| s["variant"] == v)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let [position] = matching[..] else {
+            return refuse(Patch::UnknownService(u));
         };
-        if !may_write(caller, id) {
-            return Ok(Patch::Forbidden);
+        let service = &mut services[position];
+        if service["capacity"].as_u64().unwrap_or(0) < u64::from(update.vacancies) {
+            return refuse(Patch::OverCapacity(u));
         }
-        if if_match.is_some_and(|v| v != current.version) {
-            return Ok(Patch::Stale(current.version));
-        }
-        let mut document: Value = serde_json::from_str(&current.document)
-            .map_err(|e| DieselError::DeserializationError(Box::new(e)))?;
-        let Some(services) = document["services"].as_array_mut() else {
-            return Ok(Patch::UnknownService(0));
-        };
-        let stamp = as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-        let mut positions = Vec::with_capacity(updates.len());
-        for (u, update) in updates.iter().enumerate() {
-            let matching: Vec<usize> = services
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| {
-                    s["service_type"] == update.service_type.as_str()
-                        && update.variant.as_deref().is_none_or(|v| s["variant"] == v)
-                })
-                .map(|(i, _)| i)
-                .collect();
-            let [position] = matching[..] else {
-                return Ok(Patch::UnknownService(u));
-            };
-            let service = &mut services[position];
-            if service["capacity"].as_u64().unwrap_or(0) < u64::from(update.vacancies) {
-                return Ok(Patch::OverCapacity(u));
-            }
-            service["vacancies"] = update.vacancies.into();
-            service["vacancy_as_of"] = Value::String(stamp.clone());
-            positions.push((position as i32, update.vacancies as i32));
-        }
-        let text = document.to_string();
-        let at = now();
-        let updated = diesel::update(facilities::table)
-            .filter(facilities::id.eq(id))
-            .filter(facilities::version.eq(current.version))
+        service["vacancies"] = update.vacancies.into();
+        service["vacancy_as_of"] = Value::String(stamp.clone());
+        positions.push((position as i32, update.vacancies as i32));
+    }
+    let text = document.to_string();
+    diesel::update(facilities::table.find(id))
+        .set(facilities::document.eq(&text))
+        .execute(conn)?;
+    for (position, vacancies) in positions {
+        diesel::update(facility_services::table.find((id, position)))
             .set((
-                facilities::version.eq(current.version + 1),
-                facilities::document.eq(&text),
-                facilities::updated_at.eq(at),
+                facility_services::vacancies.eq(vacancies),
+                facility_services::vacancy_as_of.eq(utc(&as_of)),
             ))
             .execute(conn)?;
-        if updated == 0 {
-            return Ok(Patch::Stale(current.version + 1));
-        }
-        for (position, vacancies) in positions {
-            diesel::update(facility_services::table)
-                .filter(facility_services::facility_id.eq(id))
-                .filter(facility_services::position.eq(position))
-                .set((
-                    facility_services::vacancies.eq(vacancies),
-                    facility_services::vacancy_as_of.eq(utc(&as_of)),
-                ))
-                .execute(conn)?;
-        }
-        Ok(Patch::Patched(FacilityRow {
-            version: current.version + 1,
-            document: text,
-            updated_at: at,
-            ..current
-        }))
-    })
+    }
+    Ok(Patch::Patched(FacilityRow {
+        document: text,
+        ..current
+    }))
 }
 
 /// What a facility search asks for. Conditions on a service (type, variant, vacancy, medical
@@ -333,19 +372,17 @@ pub struct Search {
     pub limit: i64,
 }
 
-/// Facility records matching a search, by facility id: (id, document). One join of records
-/// and their services (every record has at least one service), so that conditions on a
-/// service hold for the same service.
+/// Facility records matching a search, by facility id: (id, document). The conditions are
+/// checked on the service rows alone (each carries its record's search columns; every record
+/// has at least one service), so conditions on a service hold for the same service.
 pub fn search(
     conn: &mut DbConnection,
     search: &Search,
 ) -> Result<Vec<(String, String)>, StoreError> {
-    // First the ids (the join and its filters touch only narrow columns), then their
-    // documents: DISTINCT over whole documents would sort kilobytes per row.
-    // Walking facility_services in key order (facility id first) lets the database stop as
-    // soon as a page is full.
+    // First the ids, then their documents (DISTINCT over whole documents would sort kilobytes
+    // per row). Walking facility_services in key order (facility id first) lets the database
+    // stop as soon as a page is full.
     let mut q = facility_services::table
-        .inner_join(facilities::table)
         .select(facility_services::facility_id)
         .distinct()
         .order(facility_services::facility_id)
@@ -355,20 +392,20 @@ pub fn search(
         q = q.filter(facility_services::facility_id.gt(after.clone()));
     }
     if !search.survey_group.is_empty() {
-        q = q.filter(facilities::survey_group.eq_any(search.survey_group.clone()));
+        q = q.filter(facility_services::survey_group.eq_any(search.survey_group.clone()));
     }
     if let Some(f) = &search.hub_function {
-        q = q.filter(facilities::hub_registered.eq(true)).filter(
-            facilities::hub_functions
+        q = q.filter(
+            facility_services::hub_functions
                 .like(member_pattern(f))
                 .escape('\\'),
         );
     }
     if let Some(room) = search.emergency_room {
-        q = q.filter(facilities::emergency_room.eq(room));
+        q = q.filter(facility_services::emergency_room.eq(room));
     }
     if let Some(ward) = &search.ward {
-        q = q.filter(facilities::ward.eq(ward.clone()));
+        q = q.filter(facility_services::ward.eq(ward.clone()));
     }
     if let Some(t) = &search.service_type {
         q = q.filter(facility_services::service_type.eq(t.clone()));

@@ -125,7 +125,21 @@ pub struct Store {
     sqlite_writer: Option<writer::Writer>,
     /// Held by every clone; the checkpointer stops when the last clone is dropped.
     _alive: std::sync::Arc<()>,
+    /// Recently authenticated keys (by hash), so a request costs no key look-up.
+    keys: std::sync::Arc<std::sync::Mutex<KeyCache>>,
 }
+
+fn lock(keys: &std::sync::Mutex<KeyCache>) -> std::sync::MutexGuard<'_, KeyCache> {
+    keys.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// How long an authenticated key is trusted without asking the database again: a revoked or
+/// rotated key stops working at most this long after the change, on every instance.
+pub const KEY_CACHE_TTL: Duration = Duration::from_secs(5);
+const KEY_CACHE_MAX: usize = 10_000;
+
+type KeyCache =
+    std::collections::HashMap<String, (organizations::Organization, std::time::Instant)>;
 
 /// How often the checkpointer copies the write-ahead log into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
@@ -182,6 +196,7 @@ impl Store {
             sqlite_writer: (backend == Backend::Sqlite)
                 .then(|| writer::Writer::start(pool.clone())),
             _alive: alive,
+            keys: Default::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -195,9 +210,9 @@ impl Store {
         Ok(self.pool.get()?)
     }
 
-    /// Runs `f` on a connection as a writer, in a transaction: on SQLite through the writer
-    /// thread (grouped with other writes into one commit), on PostgreSQL directly. Returns
-    /// once the write is committed (or refused, leaving nothing behind).
+    /// Runs `f` on a connection as a writer: on SQLite through the writer thread, in a
+    /// savepoint of the batch it is committed with; on PostgreSQL directly (the store's
+    /// functions open their own transactions). Returns once the write is committed.
     pub fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -205,11 +220,36 @@ impl Store {
     {
         match &self.sqlite_writer {
             Some(writer) => writer.write(f),
-            None => {
-                let mut conn = self.conn()?;
-                (*conn).transaction(f)
+            None => f(&mut *self.conn()?),
+        }
+    }
+
+    /// The organization an active API key belongs to; a key seen in the last
+    /// [`KEY_CACHE_TTL`] is answered from memory.
+    pub fn authenticate(
+        &self,
+        secret: &str,
+    ) -> Result<Option<organizations::Organization>, StoreError> {
+        let hash = organizations::hash_key(secret);
+        if let Some((org, at)) = lock(&self.keys).get(&hash) {
+            if at.elapsed() < KEY_CACHE_TTL {
+                return Ok(Some(org.clone()));
             }
         }
+        let found = organizations::authenticate_hash(&mut *self.conn()?, &hash)?;
+        let mut keys = lock(&self.keys);
+        match &found {
+            Some(org) => {
+                if keys.len() >= KEY_CACHE_MAX {
+                    keys.retain(|_, (_, at)| at.elapsed() < KEY_CACHE_TTL);
+                }
+                keys.insert(hash, (org.clone(), std::time::Instant::now()));
+            }
+            None => {
+                keys.remove(&hash);
+            }
+        }
+        Ok(found)
     }
 
     /// Runs every pending migration of this backend.

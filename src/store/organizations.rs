@@ -137,9 +137,17 @@ pub fn authenticate(
     conn: &mut DbConnection,
     secret: &str,
 ) -> Result<Option<Organization>, StoreError> {
+    authenticate_hash(conn, &hash_key(secret))
+}
+
+/// The organization an active key (given by its hash) belongs to.
+pub fn authenticate_hash(
+    conn: &mut DbConnection,
+    key_hash: &str,
+) -> Result<Option<Organization>, StoreError> {
     Ok(api_keys::table
         .inner_join(organizations::table)
-        .filter(api_keys::key_hash.eq(hash_key(secret)))
+        .filter(api_keys::key_hash.eq(key_hash))
         .filter(api_keys::revoked_at.is_null())
         .select(Organization::as_select())
         .first(conn)

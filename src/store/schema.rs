@@ -86,6 +86,10 @@ diesel::table! {
         targets -> Text,
         medical_care -> Text,
         behavioral_support -> Bool,
+        survey_group -> Text,
+        ward -> Nullable<Text>,
+        hub_functions -> Nullable<Text>,
+        emergency_room -> Bool,
     }
 }
 

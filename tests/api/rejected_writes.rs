@@ -22,6 +22,25 @@ const ORGS: [(&str, Role, &str); 5] = [
     ("0410000032", Role::Facility, "別の施設"),
 ];
 
+type ServiceHead = (
+    String,
+    i32,
+    String,
+    Option<String>,
+    i32,
+    i32,
+    chrono::NaiveDateTime,
+);
+type ServiceTail = (
+    String,
+    String,
+    bool,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+);
+
 /// Every row of every table, in a fixed order, as text.
 fn snapshot(conn: &mut DbConnection) -> Vec<String> {
     let mut rows = Vec::new();
@@ -89,22 +108,34 @@ fn snapshot(conn: &mut DbConnection) -> Vec<String> {
             T
         )
     );
-    dump!(
-        facility_services::table,
-        (facility_services::facility_id, facility_services::position),
-        (
-            String,
-            i32,
-            String,
-            Option<String>,
-            i32,
-            i32,
-            T,
-            String,
-            String,
-            bool
-        )
-    );
+    // More columns than a tuple can print: in two halves.
+    use facility_services as fs;
+    let services: Vec<(ServiceHead, ServiceTail)> = fs::table
+        .select((
+            (
+                fs::facility_id,
+                fs::position,
+                fs::service_type,
+                fs::variant,
+                fs::capacity,
+                fs::vacancies,
+                fs::vacancy_as_of,
+            ),
+            (
+                fs::targets,
+                fs::medical_care,
+                fs::behavioral_support,
+                fs::survey_group,
+                fs::ward,
+                fs::hub_functions,
+                fs::emergency_room,
+            ),
+        ))
+        .order((fs::facility_id, fs::position))
+        .load(conn)
+        .unwrap();
+    rows.push(format!("{} rows", services.len()));
+    rows.extend(services.iter().map(|r| format!("{r:?}")));
     dump!(
         idempotency_keys::table,
         (idempotency_keys::organization_id, idempotency_keys::key),

@@ -27,12 +27,18 @@ CREATE TABLE facility_services (
     targets TEXT NOT NULL,
     medical_care TEXT NOT NULL,
     behavioral_support BOOLEAN NOT NULL,
+    -- The record's own search columns, repeated on each of its services so that a search
+    -- reads this table alone.
+    survey_group TEXT NOT NULL,
+    ward TEXT,
+    hub_functions TEXT,
+    emergency_room BOOLEAN NOT NULL,
     PRIMARY KEY (facility_id, position)
 );
 
 -- No secondary index on the service columns: a search walks facility_services in key
--- (facility id) order and stops at a page, which beats an index on a column that matches half
--- the rows, then sorting.
+-- (facility id) order and stops when a page is full, which beats an index on a column that
+-- matches half the rows followed by a sort.
 
 -- The first response to a POST carrying an Idempotency-Key, replayed to its retries. status is
 -- NULL while the first request is still being answered.
