@@ -10,6 +10,7 @@ pub mod ndjson;
 pub mod openapi;
 pub mod problem;
 pub mod published;
+pub mod query;
 pub mod routes;
 
 use crate::store::Store;

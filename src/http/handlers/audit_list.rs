@@ -1,9 +1,9 @@
 use crate::domain::role::Role;
 use crate::http::auth::Caller;
 use crate::http::problem::{ApiError, Problem};
+use crate::http::query;
 use crate::store::audit::{self, AccessRecord, AuditFilter};
 use crate::store::Store;
-use crate::validation::rules::parse_timestamp;
 use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -75,20 +75,6 @@ impl From<AccessRecord> for AccessEntry {
     }
 }
 
-fn time(
-    value: &Option<String>,
-    name: &'static str,
-) -> Result<Option<chrono::NaiveDateTime>, ApiError> {
-    value
-        .as_deref()
-        .map(|s| {
-            parse_timestamp(s)
-                .map(|t| t.naive_utc())
-                .ok_or(ApiError::InvalidParameter { name })
-        })
-        .transpose()
-}
-
 /// The access record (who read or wrote whose data, which categories, when, for what): for
 /// the city and the kikan, oldest first, filtered by organization, record, action and time.
 /// Append-only: nothing in the API changes or deletes it.
@@ -114,13 +100,10 @@ pub async fn audit_list(
         return Err(ApiError::Forbidden);
     }
     let q = query.into_inner();
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::InvalidParameter { name: "limit" });
-    }
+    let limit = query::page_size(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let filter = AuditFilter {
-        since: time(&q.since, "since")?,
-        until: time(&q.until, "until")?,
+        since: query::time(q.since.as_deref(), "since")?,
+        until: query::time(q.until.as_deref(), "until")?,
         organization_id: q.organization,
         record_type: q.record_type,
         record_id: q.record_id,
@@ -134,12 +117,7 @@ pub async fn audit_list(
             .await?
             .map_err(|e: crate::store::StoreError| ApiError::from(e))?
             .ok_or(ApiError::InvalidParameter { name: "after" })?;
-    let next_after = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.id.clone())
-    } else {
-        None
-    };
+    let next_after = query::next_after(&mut rows, limit, |r| r.id.clone());
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(AuditPage {

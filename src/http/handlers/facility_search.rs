@@ -1,9 +1,9 @@
 use crate::contracts::Contracts;
 use crate::http::auth::Caller;
 use crate::http::problem::{ApiError, Problem};
+use crate::http::query;
 use crate::store::facilities::{self, Search};
 use crate::store::Store;
-use crate::validation::rules::parse_timestamp;
 use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -69,20 +69,8 @@ fn codes(value: Option<String>, list: &str, name: &'static str) -> Result<Vec<St
 
 impl FacilityQuery {
     fn into_search(self) -> Result<Search, ApiError> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::InvalidParameter { name: "limit" });
-        }
-        let vacancy_since = match self.vacancy_since {
-            Some(s) => Some(
-                parse_timestamp(&s)
-                    .ok_or(ApiError::InvalidParameter {
-                        name: "vacancy_since",
-                    })?
-                    .naive_utc(),
-            ),
-            None => None,
-        };
+        let limit = query::page_size(self.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let vacancy_since = query::time(self.vacancy_since.as_deref(), "vacancy_since")?;
         Ok(Search {
             service_type: code(self.service_type, "service_types", "service_type")?,
             variant: code(self.variant, "short_stay_variants", "variant")?,
@@ -122,15 +110,10 @@ pub async fn facility_search(
     query: web::Query<FacilityQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let search = query.into_inner().into_search()?;
-    let page = (search.limit - 1) as usize;
+    let page = search.limit - 1;
     let store = store.into_inner();
     let mut found = web::block(move || facilities::search(&mut *store.conn()?, &search)).await??;
-    let next_after = if found.len() > page {
-        found.truncate(page);
-        found.last().map(|(id, _)| id.clone())
-    } else {
-        None
-    };
+    let next_after = query::next_after(&mut found, page, |(id, _)| id.clone());
     // The stored documents are already JSON: the page is written around them, not re-encoded.
     let mut body =
         String::with_capacity(found.iter().map(|(_, d)| d.len() + 1).sum::<usize>() + 64);

@@ -1,8 +1,8 @@
 use crate::http::auth::Caller;
 use crate::http::problem::{ApiError, Problem};
+use crate::http::query;
 use crate::store::registrations::{self, ListFilter, Summary};
 use crate::store::Store;
-use crate::validation::rules::parse_timestamp;
 use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -84,26 +84,14 @@ pub async fn registration_list(
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let q = query.into_inner();
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::InvalidParameter { name: "limit" });
-    }
+    let limit = query::page_size(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     if q.status
         .as_deref()
         .is_some_and(|s| !matches!(s, "active" | "consent_withdrawn"))
     {
         return Err(ApiError::InvalidParameter { name: "status" });
     }
-    let updated_since = match &q.updated_since {
-        Some(s) => Some(
-            parse_timestamp(s)
-                .ok_or(ApiError::InvalidParameter {
-                    name: "updated_since",
-                })?
-                .naive_utc(),
-        ),
-        None => None,
-    };
+    let updated_since = query::time(q.updated_since.as_deref(), "updated_since")?;
     let filter = ListFilter {
         ward: q.ward,
         status: q.status,
@@ -116,12 +104,7 @@ pub async fn registration_list(
         web::block(move || store.write(move |conn| registrations::list(conn, &org, &filter)))
             .await??
             .ok_or(ApiError::Forbidden)?;
-    let next_after = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.id.clone())
-    } else {
-        None
-    };
+    let next_after = query::next_after(&mut rows, limit, |r| r.id.clone());
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(RegistrationPage {
