@@ -356,3 +356,70 @@ pub fn rank(
         excluded,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn registration() -> Value {
+        json!({
+            "registrant": {
+                "birth_date": "2015-06-01",
+                "address": {"city": "仙台市", "line": "青葉区架空町1番"}
+            },
+            "certificates": {"intellectual": {"grade": "A"}, "specified_medical_expenses": true},
+            "registration_reasons": ["caregiver_unavailable"],
+            "condition": {"medical_care_needs": ["suction"], "behavioral_support_needs": true},
+            "emergency_plan": {"desired_services": ["short_stay", "home_care"], "prearranged_facilities": ["0410000001"]}
+        })
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    #[test]
+    fn the_needs_come_from_certificates_age_care_plan_and_address() {
+        let needs = Needs::of(&registration(), today());
+        assert_eq!(
+            needs.targets,
+            ["intellectual", "intractable_disease", "child"]
+        );
+        assert_eq!(needs.medical_care, ["suction"]);
+        assert!(needs.behavioral_support);
+        assert_eq!(needs.prearranged, ["0410000001"]);
+        assert_eq!(needs.ward.as_deref(), Some("青葉区"));
+    }
+
+    #[test]
+    fn an_adult_is_not_a_child_target() {
+        let mut r = registration();
+        r["registrant"]["birth_date"] = json!("1990-01-01");
+        assert!(!Needs::of(&r, today()).targets.contains(&"child".to_owned()));
+    }
+
+    #[test]
+    fn short_stay_is_looked_for_only_when_the_caregiver_is_unavailable() {
+        let needs = Needs::of(&registration(), today());
+        assert_eq!(
+            needs.service_types("caregiver_unavailable", None),
+            ["short_stay", "home_care"]
+        );
+        assert_eq!(
+            needs.service_types("disability_related_crisis", None),
+            ["home_care"]
+        );
+        assert!(needs
+            .service_types("disability_related_crisis", Some("short_stay"))
+            .is_empty());
+        let mut r = registration();
+        r["registration_reasons"] = json!(["disability_related_crisis"]);
+        r["emergency_plan"]["desired_services"] = json!([]);
+        let needs = Needs::of(&r, today());
+        // Named in the situation but not among the registration's reasons: still no short stay.
+        assert!(needs
+            .service_types("caregiver_unavailable", None)
+            .is_empty());
+    }
+}

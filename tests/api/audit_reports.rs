@@ -240,3 +240,21 @@ fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
         403
     );
 }
+
+#[test]
+fn the_database_itself_refuses_to_change_or_delete_an_access_record() {
+    use diesel::connection::SimpleConnection;
+    let server = TestServer::isolated(&ORGS);
+    let id = create(&server, "office", &registration_from("office"));
+    let conn = &mut server.store.conn().unwrap();
+    for statement in [
+        "UPDATE access_records SET purpose = 'other'",
+        "DELETE FROM access_records",
+    ] {
+        let refused = conn.batch_execute(statement);
+        assert!(refused.is_err(), "{statement} went through");
+    }
+    let records = kyoten::store::audit::for_record(conn, "registration", &id).unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].purpose, "registration");
+}

@@ -57,3 +57,12 @@ CREATE TABLE idempotency_keys (
 ALTER TABLE registrations ADD COLUMN ward TEXT;
 CREATE INDEX registrations_ward ON registrations (ward);
 CREATE INDEX registrations_updated_at ON registrations (updated_at);
+
+-- The access record is append-only, in the database itself: no UPDATE or DELETE gets through.
+CREATE FUNCTION access_records_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'access_records is append-only';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER access_records_no_change BEFORE UPDATE OR DELETE ON access_records
+    FOR EACH ROW EXECUTE FUNCTION access_records_append_only();

@@ -1,3 +1,5 @@
+DROP TRIGGER access_records_no_delete;
+DROP TRIGGER access_records_no_update;
 DROP INDEX registrations_updated_at;
 DROP INDEX registrations_ward;
 ALTER TABLE registrations DROP COLUMN ward;

@@ -57,3 +57,13 @@ CREATE TABLE idempotency_keys (
 ALTER TABLE registrations ADD COLUMN ward TEXT;
 CREATE INDEX registrations_ward ON registrations (ward);
 CREATE INDEX registrations_updated_at ON registrations (updated_at);
+
+-- The access record is append-only, in the database itself: no UPDATE or DELETE gets through.
+CREATE TRIGGER access_records_no_update BEFORE UPDATE ON access_records
+BEGIN
+    SELECT RAISE(ABORT, 'access_records is append-only');
+END;
+CREATE TRIGGER access_records_no_delete BEFORE DELETE ON access_records
+BEGIN
+    SELECT RAISE(ABORT, 'access_records is append-only');
+END;
