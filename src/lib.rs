@@ -5,6 +5,7 @@
 //! `xml` ← `http` and `cli`.
 pub mod cli;
 pub mod contracts;
+pub mod crypto;
 pub mod domain;
 pub mod http;
 pub mod store;

@@ -11,6 +11,7 @@ mod hostile_bodies;
 mod http_contracts;
 mod http_validate;
 mod idempotency;
+mod jws_interop;
 mod matching;
 mod openapi;
 mod processes;

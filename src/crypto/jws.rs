@@ -1,0 +1,426 @@
+//! JWS compact serialization (RFC 7515) over the JCS-canonical payload, on openssl. Written by
+//! hand because the JOSE crates either bring another crypto stack or accept more than this
+//! exchange must (header keys, `none`, HMAC); this is the narrow profile: ES256 (mandatory),
+//! Ed25519 (`Ed25519` or the older `EdDSA`), PS256, RS256 ≥ 2048 bits; one algorithm pinned per
+//! key; `kid` and `typ` required; `none`, `HS*`, any `crit`, and keys or key URLs in the header
+//! (`jwk`, `jku`, `x5c`, `x5u`) refused; duplicate JSON keys refused before anything is verified.
+use super::jcs;
+use crate::contracts::json::parse_document;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use openssl::bn::BigNum;
+use openssl::ecdsa::EcdsaSig;
+use openssl::hash::MessageDigest;
+use openssl::pkey::{HasPublic, Id, PKey, PKeyRef, Private, Public};
+use openssl::rsa::Padding;
+use openssl::sign::{RsaPssSaltlen, Signer, Verifier};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alg {
+    Es256,
+    Ed25519,
+    Ps256,
+    Rs256,
+}
+
+impl Alg {
+    /// The name written into headers (`Ed25519` per RFC 9864; `EdDSA` is read too).
+    pub fn name(self) -> &'static str {
+        match self {
+            Alg::Es256 => "ES256",
+            Alg::Ed25519 => "Ed25519",
+            Alg::Ps256 => "PS256",
+            Alg::Rs256 => "RS256",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Alg> {
+        match name {
+            "ES256" => Some(Alg::Es256),
+            "Ed25519" | "EdDSA" => Some(Alg::Ed25519),
+            "PS256" => Some(Alg::Ps256),
+            "RS256" => Some(Alg::Rs256),
+            _ => None,
+        }
+    }
+
+    /// Whether `key` is a key this algorithm may use.
+    fn fits<T: HasPublic>(self, key: &PKeyRef<T>) -> bool {
+        match self {
+            Alg::Es256 => key
+                .ec_key()
+                .ok()
+                .and_then(|k| k.group().curve_name())
+                .is_some_and(|n| n == openssl::nid::Nid::X9_62_PRIME256V1),
+            Alg::Ed25519 => key.id() == Id::ED25519,
+            Alg::Ps256 | Alg::Rs256 => key.id() == Id::RSA && key.bits() >= 2048,
+        }
+    }
+}
+
+/// Why a JWS was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JwsError {
+    #[error("not a compact JWS (three base64url parts)")]
+    Malformed,
+    #[error("the protected header is not a JSON object without duplicate keys")]
+    BadHeader,
+    #[error("algorithm not allowed: {0}")]
+    AlgorithmNotAllowed(String),
+    #[error("the header carries {0}, which this exchange does not accept")]
+    ForbiddenHeader(&'static str),
+    #[error("the header names no key (kid)")]
+    NoKeyId,
+    #[error("no registered key has this kid")]
+    UnknownKey,
+    #[error("the key is registered for {expected}, the header says {got}")]
+    AlgorithmMismatch { expected: &'static str, got: String },
+    #[error("typ is not {0}")]
+    WrongType(String),
+    #[error("the signature does not verify")]
+    BadSignature,
+    #[error("the payload is not a JSON document without duplicate keys")]
+    BadPayload,
+    #[error("the key does not fit the algorithm")]
+    KeyMismatch,
+    #[error("openssl: {0}")]
+    Crypto(String),
+}
+
+impl From<openssl::error::ErrorStack> for JwsError {
+    fn from(e: openssl::error::ErrorStack) -> Self {
+        JwsError::Crypto(e.to_string())
+    }
+}
+
+/// A private key with its id and its one algorithm.
+pub struct SigningKey {
+    pub kid: String,
+    pub alg: Alg,
+    pub key: PKey<Private>,
+}
+
+/// A registered public key with its id and its one algorithm.
+#[derive(Clone)]
+pub struct VerifyingKey {
+    pub kid: String,
+    pub alg: Alg,
+    pub key: PKey<Public>,
+}
+
+/// A verified JWS: the key that signed it and the payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    pub kid: String,
+    pub alg: Alg,
+    pub payload: Value,
+}
+
+const ES256_PART: usize = 32;
+
+fn raw_signature(alg: Alg, key: &PKey<Private>, input: &[u8]) -> Result<Vec<u8>, JwsError> {
+    match alg {
+        Alg::Ed25519 => {
+            let mut signer = Signer::new_without_digest(key)?;
+            Ok(signer.sign_oneshot_to_vec(input)?)
+        }
+        Alg::Es256 => {
+            let mut signer = Signer::new(MessageDigest::sha256(), key)?;
+            signer.update(input)?;
+            // openssl gives DER; JWS wants r || s, each 32 bytes.
+            let der = EcdsaSig::from_der(&signer.sign_to_vec()?)?;
+            let mut out = der.r().to_vec_padded(ES256_PART as i32)?;
+            out.extend(der.s().to_vec_padded(ES256_PART as i32)?);
+            Ok(out)
+        }
+        Alg::Ps256 | Alg::Rs256 => {
+            let mut signer = Signer::new(MessageDigest::sha256(), key)?;
+            if alg == Alg::Ps256 {
+                signer.set_rsa_padding(Padding::PKCS1_PSS)?;
+                signer.set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH)?;
+                signer.set_rsa_mgf1_md(MessageDigest::sha256())?;
+            }
+            signer.update(input)?;
+            Ok(signer.sign_to_vec()?)
+        }
+    }
+}
+
+fn signature_verifies(
+    alg: Alg,
+    key: &PKey<Public>,
+    input: &[u8],
+    signature: &[u8],
+) -> Result<bool, JwsError> {
+    match alg {
+        Alg::Ed25519 => {
+            let mut verifier = Verifier::new_without_digest(key)?;
+            Ok(verifier.verify_oneshot(signature, input).unwrap_or(false))
+        }
+        Alg::Es256 => {
+            if signature.len() != 2 * ES256_PART {
+                return Ok(false);
+            }
+            let r = BigNum::from_slice(&signature[..ES256_PART])?;
+            let s = BigNum::from_slice(&signature[ES256_PART..])?;
+            let der = EcdsaSig::from_private_components(r, s)?.to_der()?;
+            let mut verifier = Verifier::new(MessageDigest::sha256(), key)?;
+            verifier.update(input)?;
+            Ok(verifier.verify(&der).unwrap_or(false))
+        }
+        Alg::Ps256 | Alg::Rs256 => {
+            let mut verifier = Verifier::new(MessageDigest::sha256(), key)?;
+            if alg == Alg::Ps256 {
+                verifier.set_rsa_padding(Padding::PKCS1_PSS)?;
+                verifier.set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH)?;
+                verifier.set_rsa_mgf1_md(MessageDigest::sha256())?;
+            }
+            verifier.update(input)?;
+            Ok(verifier.verify(signature).unwrap_or(false))
+        }
+    }
+}
+
+/// Signs `payload` (written in its JCS canonical form) as a compact JWS with `typ`.
+pub fn sign(payload: &Value, typ: &str, key: &SigningKey) -> Result<String, JwsError> {
+    if !key.alg.fits(&key.key) {
+        return Err(JwsError::KeyMismatch);
+    }
+    let header = json!({"alg": key.alg.name(), "kid": key.kid, "typ": typ});
+    let mut input = URL_SAFE_NO_PAD.encode(jcs::canonical(&header));
+    input.push('.');
+    input.push_str(&URL_SAFE_NO_PAD.encode(jcs::canonical(payload)));
+    let signature = raw_signature(key.alg, &key.key, input.as_bytes())?;
+    input.push('.');
+    input.push_str(&URL_SAFE_NO_PAD.encode(signature));
+    Ok(input)
+}
+
+/// Header members that would let the packet choose its own key or change the rules.
+const FORBIDDEN: [&str; 5] = ["jwk", "jku", "x5c", "x5u", "crit"];
+
+/// Verifies a compact JWS against the registered key its `kid` names (`lookup`), requiring
+/// `typ`. The algorithm is the key's, never the header's choice.
+pub fn verify(
+    compact: &str,
+    typ: &str,
+    lookup: impl Fn(&str) -> Option<VerifyingKey>,
+) -> Result<Verified, JwsError> {
+    let mut parts = compact.trim().split('.');
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(JwsError::Malformed);
+    };
+    let decode = |part: &str| {
+        URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| JwsError::Malformed)
+    };
+    let header = parse_document(&decode(h)?).map_err(|_| JwsError::BadHeader)?;
+    let header = header.as_object().ok_or(JwsError::BadHeader)?;
+    let alg_name = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .ok_or(JwsError::BadHeader)?;
+    let alg = Alg::parse(alg_name).ok_or_else(|| JwsError::AlgorithmNotAllowed(alg_name.into()))?;
+    if let Some(member) = FORBIDDEN.iter().find(|m| header.contains_key(**m)) {
+        return Err(JwsError::ForbiddenHeader(member));
+    }
+    if header.get("typ").and_then(Value::as_str) != Some(typ) {
+        return Err(JwsError::WrongType(typ.into()));
+    }
+    let kid = header
+        .get("kid")
+        .and_then(Value::as_str)
+        .ok_or(JwsError::NoKeyId)?;
+    let key = lookup(kid).ok_or(JwsError::UnknownKey)?;
+    if key.alg != alg {
+        return Err(JwsError::AlgorithmMismatch {
+            expected: key.alg.name(),
+            got: alg_name.into(),
+        });
+    }
+    if !alg.fits(&key.key) {
+        return Err(JwsError::KeyMismatch);
+    }
+    let signature = decode(s)?;
+    let input_len = h.len() + 1 + p.len();
+    let input = &compact.trim().as_bytes()[..input_len];
+    if !signature_verifies(alg, &key.key, input, &signature)? {
+        return Err(JwsError::BadSignature);
+    }
+    let payload = parse_document(&decode(p)?).map_err(|_| JwsError::BadPayload)?;
+    Ok(Verified {
+        kid: key.kid,
+        alg,
+        payload,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::nid::Nid;
+    use openssl::rsa::Rsa;
+
+    const TYP: &str = "kyoten-handoff+jws";
+
+    fn key(alg: Alg) -> (SigningKey, VerifyingKey) {
+        let private = match alg {
+            Alg::Es256 => PKey::from_ec_key(
+                EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap()).unwrap(),
+            )
+            .unwrap(),
+            Alg::Ed25519 => PKey::generate_ed25519().unwrap(),
+            Alg::Ps256 | Alg::Rs256 => PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap(),
+        };
+        let public = PKey::public_key_from_der(&private.public_key_to_der().unwrap()).unwrap();
+        let kid = format!("test-{}", alg.name());
+        (
+            SigningKey {
+                kid: kid.clone(),
+                alg,
+                key: private,
+            },
+            VerifyingKey {
+                kid,
+                alg,
+                key: public,
+            },
+        )
+    }
+
+    fn payload() -> Value {
+        json!({"handoff_id": "ho_1", "subject": {"name": "見本 一郎"}, "n": 1})
+    }
+
+    #[test]
+    fn every_algorithm_signs_and_verifies_with_its_registered_key() {
+        for alg in [Alg::Es256, Alg::Ed25519, Alg::Ps256, Alg::Rs256] {
+            let (signing, verifying) = key(alg);
+            let jws = sign(&payload(), TYP, &signing).unwrap();
+            let verified = verify(&jws, TYP, |kid| {
+                (kid == verifying.kid).then(|| verifying.clone())
+            })
+            .unwrap_or_else(|e| panic!("{alg:?}: {e}"));
+            assert_eq!(verified.payload, payload());
+            assert_eq!(verified.alg, alg);
+        }
+    }
+
+    #[test]
+    fn an_es256_signature_is_64_bytes_of_r_and_s() {
+        let (signing, _) = key(Alg::Es256);
+        let jws = sign(&payload(), TYP, &signing).unwrap();
+        let sig = URL_SAFE_NO_PAD
+            .decode(jws.rsplit('.').next().unwrap())
+            .unwrap();
+        assert_eq!(sig.len(), 64);
+    }
+
+    #[test]
+    fn a_changed_payload_or_signature_byte_does_not_verify() {
+        let (signing, verifying) = key(Alg::Es256);
+        let jws = sign(&payload(), TYP, &signing).unwrap();
+        let lookup = |_: &str| Some(verifying.clone());
+        let [h, p, s]: [&str; 3] = jws.split('.').collect::<Vec<_>>().try_into().unwrap();
+        let other = URL_SAFE_NO_PAD.encode(jcs::canonical(&json!({"handoff_id": "ho_2"})));
+        assert_eq!(
+            verify(&format!("{h}.{other}.{s}"), TYP, lookup),
+            Err(JwsError::BadSignature)
+        );
+        let mut sig = URL_SAFE_NO_PAD.decode(s).unwrap();
+        sig[10] ^= 1;
+        let tampered = format!("{h}.{p}.{}", URL_SAFE_NO_PAD.encode(sig));
+        assert_eq!(verify(&tampered, TYP, lookup), Err(JwsError::BadSignature));
+    }
+
+    fn with_header(jws: &str, header: Value) -> String {
+        let rest = jws.split_once('.').unwrap().1;
+        format!("{}.{rest}", URL_SAFE_NO_PAD.encode(header.to_string()))
+    }
+
+    #[test]
+    fn the_header_cannot_choose_the_algorithm_or_the_key() {
+        let (signing, verifying) = key(Alg::Es256);
+        let jws = sign(&payload(), TYP, &signing).unwrap();
+        let lookup = |_: &str| Some(verifying.clone());
+        let kid = verifying.kid.as_str();
+        let cases = [
+            (
+                json!({"alg": "none", "kid": kid, "typ": TYP}),
+                JwsError::AlgorithmNotAllowed("none".into()),
+            ),
+            (
+                json!({"alg": "HS256", "kid": kid, "typ": TYP}),
+                JwsError::AlgorithmNotAllowed("HS256".into()),
+            ),
+            (
+                json!({"alg": "RS256", "kid": kid, "typ": TYP}),
+                JwsError::AlgorithmMismatch {
+                    expected: "ES256",
+                    got: "RS256".into(),
+                },
+            ),
+            (
+                json!({"alg": "ES256", "kid": kid, "typ": TYP, "crit": ["exp"], "exp": 1}),
+                JwsError::ForbiddenHeader("crit"),
+            ),
+            (
+                json!({"alg": "ES256", "kid": kid, "typ": TYP, "jwk": {"kty": "EC"}}),
+                JwsError::ForbiddenHeader("jwk"),
+            ),
+            (
+                json!({"alg": "ES256", "kid": kid, "typ": TYP, "jku": "https://example.org/k"}),
+                JwsError::ForbiddenHeader("jku"),
+            ),
+            (
+                json!({"alg": "ES256", "kid": kid, "typ": TYP, "x5u": "https://example.org/c"}),
+                JwsError::ForbiddenHeader("x5u"),
+            ),
+            (
+                json!({"alg": "ES256", "kid": kid}),
+                JwsError::WrongType(TYP.into()),
+            ),
+            (json!({"alg": "ES256", "typ": TYP}), JwsError::NoKeyId),
+        ];
+        for (header, expected) in cases {
+            assert_eq!(
+                verify(&with_header(&jws, header.clone()), TYP, lookup),
+                Err(expected),
+                "{header}"
+            );
+        }
+        assert_eq!(verify(&jws, TYP, |_| None), Err(JwsError::UnknownKey));
+    }
+
+    #[test]
+    fn duplicate_keys_and_extra_parts_are_refused() {
+        let (signing, verifying) = key(Alg::Es256);
+        let jws = sign(&payload(), TYP, &signing).unwrap();
+        let lookup = |_: &str| Some(verifying.clone());
+        let rest = jws.split_once('.').unwrap().1;
+        let dup = r#"{"alg":"ES256","alg":"none","kid":"test-ES256","typ":"kyoten-handoff+jws"}"#;
+        let forged = format!("{}.{rest}", URL_SAFE_NO_PAD.encode(dup));
+        assert_eq!(verify(&forged, TYP, lookup), Err(JwsError::BadHeader));
+        assert_eq!(
+            verify(&format!("{jws}.x"), TYP, lookup),
+            Err(JwsError::Malformed)
+        );
+        assert_eq!(verify("a.b", TYP, lookup), Err(JwsError::Malformed));
+    }
+
+    #[test]
+    fn a_short_rsa_key_is_not_used() {
+        let private = PKey::from_rsa(Rsa::generate(1024).unwrap()).unwrap();
+        let signing = SigningKey {
+            kid: "short".into(),
+            alg: Alg::Rs256,
+            key: private,
+        };
+        assert_eq!(sign(&payload(), TYP, &signing), Err(JwsError::KeyMismatch));
+    }
+}
