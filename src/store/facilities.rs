@@ -455,11 +455,11 @@ pub fn matching_pool(
     conn: &mut DbConnection,
     ids: &[String],
     service_types: &[String],
-) -> Result<Vec<(FacilityRow, FacilityRecord)>, StoreError> {
+) -> Result<Vec<FacilityRecord>, StoreError> {
     let offering = facility_services::table
         .select(facility_services::facility_id)
         .filter(facility_services::service_type.eq_any(service_types.to_vec()));
-    let rows: Vec<FacilityRow> = facilities::table
+    let documents: Vec<String> = facilities::table
         .filter(
             facilities::id
                 .eq_any(ids.to_vec())
@@ -467,28 +467,24 @@ pub fn matching_pool(
                 .or(facilities::id.eq_any(offering)),
         )
         .order(facilities::id)
-        .select(FacilityRow::as_select())
+        .select(facilities::document)
         .load(conn)?;
-    rows.into_iter()
-        .map(|row| {
-            let record: FacilityRecord = serde_json::from_str(&row.document)
-                .map_err(|e| DieselError::DeserializationError(Box::new(e)))?;
-            Ok((row, record))
-        })
-        .collect()
-}
-
-pub fn count(conn: &mut DbConnection) -> Result<i64, StoreError> {
-    Ok(facilities::table.count().get_result(conn)?)
+    typed(&documents)
 }
 
 /// Every stored record, typed (for the yearly report).
 pub fn all_records(conn: &mut DbConnection) -> Result<Vec<FacilityRecord>, StoreError> {
-    let docs: Vec<String> = facilities::table
+    let documents: Vec<String> = facilities::table
         .select(facilities::document)
         .order(facilities::id)
         .load(conn)?;
-    docs.iter()
+    typed(&documents)
+}
+
+/// Stored documents as typed records (they were validated when stored).
+fn typed(documents: &[String]) -> Result<Vec<FacilityRecord>, StoreError> {
+    documents
+        .iter()
         .map(|d| {
             serde_json::from_str(d)
                 .map_err(|e| StoreError::Query(DieselError::DeserializationError(Box::new(e))))

@@ -111,7 +111,6 @@ pub fn operations(
         }
 
         let f = &mut out.facilities;
-        f.total = facility_store::count(conn)?;
         let groups: Vec<(String, i64)> = facilities::table
             .group_by(facilities::survey_group)
             .select((facilities::survey_group, diesel::dsl::count_star()))
@@ -120,7 +119,9 @@ pub fn operations(
             f.by_survey_group.insert(g.to_owned(), 0);
         }
         f.by_survey_group.extend(groups);
-        for record in facility_store::all_records(conn)? {
+        let records = facility_store::all_records(conn)?;
+        f.total = records.len() as i64;
+        for record in records {
             if record.hub_registration.registered {
                 f.hub_registered += 1;
                 for function in &record.hub_registration.functions {

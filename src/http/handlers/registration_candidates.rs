@@ -100,8 +100,7 @@ pub async fn registration_candidates(
                     .iter()
                     .any(|t| t == "short_stay");
             let service_types = needs.service_types(&situation, service_type.as_deref());
-            let pool = facilities::matching_pool(conn, &needs.prearranged, &service_types)?;
-            let records: Vec<_> = pool.into_iter().map(|(_, r)| r).collect();
+            let records = facilities::matching_pool(conn, &needs.prearranged, &service_types)?;
             let ranking = matching::rank(&needs, &service_types, &records, now);
             Ok(Some(Candidates {
                 registration_id: reg.id,
