@@ -8,6 +8,7 @@ pub mod contracts;
 pub mod crypto;
 pub mod domain;
 pub mod http;
+pub mod packet;
 pub mod store;
 pub mod validation;
 pub mod xml;

@@ -3,6 +3,7 @@ mod demo;
 mod openapi;
 mod org;
 mod serve;
+mod signing;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,14 @@ enum Command {
     Org(org::OrgArgs),
     /// Manage API keys.
     Key(org::KeyArgs),
+    /// Make a private signing key; prints its public JWK (offline).
+    Keygen(signing::KeygenArgs),
+    /// Sign documents as JWS or XMLDSig with a private key file (offline).
+    Sign(signing::SignArgs),
+    /// Verify signed packets (JWS or XML) against trusted keys (offline).
+    Verify(signing::VerifyArgs),
+    /// Manage the exchange's own signing keys (list, rotate, retire).
+    SigningKey(signing::SigningKeyArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -44,5 +53,9 @@ pub fn main() -> ExitCode {
         Command::Migrate(args) => org::run_migrate(args),
         Command::Org(args) => org::run(args),
         Command::Key(args) => org::run_key(args),
+        Command::Keygen(args) => signing::run_keygen(args),
+        Command::Sign(args) => signing::run_sign(args),
+        Command::Verify(args) => signing::run_verify(args),
+        Command::SigningKey(args) => signing::run_signing_key(args),
     }
 }

@@ -42,6 +42,19 @@ enum OrgCommand {
     },
     /// List organizations.
     List,
+    /// Register a public key of an organization (to verify packets it signs).
+    AddKey {
+        organization_id: String,
+        /// A public JWK file.
+        #[arg(long)]
+        jwk: Option<std::path::PathBuf>,
+        /// An X.509 certificate (PEM) file.
+        #[arg(long)]
+        cert: Option<std::path::PathBuf>,
+        /// Pin the key to this algorithm (default: from the key type).
+        #[arg(long)]
+        alg: Option<String>,
+    },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -53,7 +66,40 @@ pub fn run(args: OrgArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if let OrgCommand::AddKey {
+        organization_id,
+        jwk,
+        cert,
+        alg,
+    } = &args.command
+    {
+        let alg = match alg.as_deref().map(crate::crypto::jws::Alg::parse) {
+            Some(None) => {
+                eprintln!("kyoten: --alg is one of ES256, Ed25519, PS256, RS256");
+                return ExitCode::from(2);
+            }
+            Some(a) => a,
+            None => None,
+        };
+        return match super::signing::add_org_key(
+            &store,
+            organization_id,
+            jwk.as_deref(),
+            cert.as_deref(),
+            alg,
+        ) {
+            Ok(line) => {
+                println!("{line}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("kyoten: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     let result = store.conn().and_then(|mut conn| match args.command {
+        OrgCommand::AddKey { .. } => Ok(()),
         OrgCommand::Add { role, name, id } => {
             let (org, key) = organizations::add(&mut conn, id.as_deref(), &name, role)?;
             println!("organization {} ({}, {})", org.id, org.role, org.name);

@@ -22,6 +22,28 @@ pub enum JsonError {
     Syntax { line: usize, column: usize },
 }
 
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JsonError::ByteOrderMark => write!(f, "starts with a byte order mark"),
+            JsonError::InvalidUtf8 { line, column } => {
+                write!(f, "not UTF-8 (line {line}, column {column})")
+            }
+            JsonError::TooDeep { line, column } => {
+                write!(f, "nested too deeply (line {line}, column {column})")
+            }
+            JsonError::DuplicateKey { line, column } => {
+                write!(f, "duplicate key (line {line}, column {column})")
+            }
+            JsonError::Syntax { line, column } => {
+                write!(f, "not well-formed JSON (line {line}, column {column})")
+            }
+        }
+    }
+}
+
+impl std::error::Error for JsonError {}
+
 const DUPLICATE_MARKER: &str = "kyoten:duplicate-key";
 
 struct StrictValue;

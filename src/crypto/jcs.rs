@@ -21,6 +21,11 @@ pub fn sha256_hex(value: &Value) -> String {
     hex::encode(Sha256::digest(canonical(value)))
 }
 
+/// SHA-256 of exact bytes, lower-case hex (what a provision record keeps of a signed packet).
+pub fn sha256_bytes_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,3 +2,5 @@
 //! tests; nothing here knows HTTP or storage.
 pub mod jcs;
 pub mod jws;
+pub mod keys;
+pub mod xmldsig;

@@ -6,3 +6,4 @@ pub mod facility;
 pub mod matching;
 pub mod policy;
 pub mod role;
+pub mod handoff;

@@ -23,8 +23,9 @@ pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED: &str = "idempotent-replayed";
 
 /// Response headers kept with the body and replayed.
-const KEPT_HEADERS: [HeaderName; 5] = [
+const KEPT_HEADERS: [HeaderName; 6] = [
     header::CONTENT_TYPE,
+    HeaderName::from_static("kyoten-content-sha256"),
     header::CONTENT_LANGUAGE,
     header::LOCATION,
     header::ETAG,
@@ -35,6 +36,8 @@ fn applies(req: &ServiceRequest) -> bool {
     req.method() == Method::POST
         && req.path().starts_with("/v1/")
         && !req.path().starts_with("/v1/validate/")
+        // Verifying stores nothing either.
+        && req.path() != "/v1/verify"
 }
 
 /// 1 to 255 visible ASCII characters.

@@ -4,6 +4,7 @@ pub mod body;
 pub mod conditional;
 mod fallback;
 pub mod handlers;
+pub mod handoffs;
 pub mod idempotency;
 pub mod middleware;
 pub mod ndjson;

@@ -23,6 +23,8 @@ use utoipa_actix_web::AppExt;
         (name = "contracts", description = "Schemas, code lists and policies, served unchanged"),
         (name = "validation", description = "Validation of documents; nothing is stored"),
         (name = "registrations", description = "Emergency-use registrations (API key required)"),
+        (name = "handoffs", description = "Signed, consent-minimized handoff packets (JWS and XMLDSig), their lifecycle, verification and provision records"),
+        (name = "keys", description = "Organizations' public keys for packets they sign; the exchange's keys are in /.well-known/jwks.json"),
     ),
     modifiers(&ApiKeyScheme),
     components(schemas(Problem, Report, Message, BatchLine, validate::ReportFormat, root::RootInfo, health::Health, schemas_index::SchemaEntry, codelists_index::CodeListEntry))

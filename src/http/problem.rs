@@ -30,6 +30,9 @@ pub struct Problem {
     /// For `invalid-document`: the validation report of the refused document.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<Box<Report>>,
+    /// For `signature-refused`: the stable code of why (e.g. `bad_signature`, `unknown_key`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<&'static str>,
 }
 
 /// Status, problem slug, title (ja, en), detail (ja, en), position in the body.
@@ -102,6 +105,46 @@ pub enum ApiError {
     RegistrationIdMismatch,
     /// The consent of this registration was withdrawn before.
     ConsentAlreadyWithdrawn,
+    /// The consent of the registration is withdrawn: no packet may be sent on it.
+    ConsentWithdrawn,
+    /// A vital-interest (break-glass) packet from a role other than kikan, hub or city.
+    BreakGlassNotAllowed,
+    /// A category the consent and need set do not permit for this recipient and purpose.
+    CategoryNotPermitted {
+        category: String,
+    },
+    /// Nothing the registration holds may go to this recipient for this purpose.
+    NothingPermitted,
+    /// The recipient is not a registered organization.
+    UnknownRecipient,
+    /// A handoff request that is not of the documented shape (the field named).
+    InvalidHandoffRequest {
+        field: &'static str,
+    },
+    /// The packet's signature was not accepted (`verdict` says why).
+    SignatureRefused(crate::packet::Refusal),
+    /// The packet's sender, or the organization of its signing key, is not the caller.
+    SenderMismatch,
+    /// A packet with this handoff_id exists already.
+    HandoffExists,
+    /// The submitted packet is past its `expires_at`.
+    PacketExpired,
+    /// The lifecycle does not allow this response in the handoff's current state.
+    IllegalTransition {
+        current: &'static str,
+    },
+    /// The handoff expired before it was accepted.
+    HandoffExpired,
+    /// The response names another handoff or another responder than the request.
+    ResponseMismatch,
+    /// A key that cannot be registered.
+    KeyRefused(String),
+    /// The key is registered by another organization.
+    KeyTaken,
+    /// No representation for the Accept header (the acceptable ones listed).
+    NotAcceptable {
+        available: &'static str,
+    },
     Internal(String),
 }
 
@@ -363,6 +406,133 @@ impl ApiError {
                 s("クエリ文字列の値が正しくありません。OpenAPI文書で使える値を確認してください。", "A query parameter has a value this endpoint does not accept; see the OpenAPI document."),
                 None,
             ),
+            ConsentWithdrawn => (
+                StatusCode::CONFLICT,
+                "consent-withdrawn",
+                ["同意が撤回されています", "Consent withdrawn"],
+                s("この登録の同意は撤回されているため、情報を提供できません。生命・身体の保護のために必要な場合は、基幹相談支援センター・拠点・市が legal_basis \"vital_interest\" と理由を付けて送ってください。", "The consent of this registration has been withdrawn, so no data may be provided on it. Where needed to protect life, the kikan, hub or city may send with legal_basis \"vital_interest\" and a reason."),
+                None,
+            ),
+            BreakGlassNotAllowed => (
+                StatusCode::FORBIDDEN,
+                "break-glass-not-allowed",
+                ["緊急時の同意によらない提供はできません", "Break-glass not allowed"],
+                s("legal_basis \"vital_interest\"（同意によらない提供）は、基幹相談支援センター・拠点・市だけが使えます。", "Only the kikan, hub or city may send on legal_basis \"vital_interest\"."),
+                None,
+            ),
+            CategoryNotPermitted { category } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "category-not-permitted",
+                ["提供できない情報区分です", "Category not permitted"],
+                [
+                    format!("情報区分 {category} は、同意又は必要最小限の方針により、この送信先・目的には提供できません。"),
+                    format!("The data category {category} may not go to this recipient for this purpose (consent or minimum-necessary policy)."),
+                ],
+                None,
+            ),
+            NothingPermitted => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "nothing-permitted",
+                ["提供できる情報がありません", "Nothing permitted"],
+                s("同意と必要最小限の方針により、この送信先・目的に提供できる情報区分がありません。", "Consent and the minimum-necessary policy permit no data category for this recipient and purpose."),
+                None,
+            ),
+            UnknownRecipient => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown-recipient",
+                ["送信先が登録されていません", "Unknown recipient"],
+                s("recipient の組織はこのシステムに登録されていません。", "The recipient organization is not registered with this exchange."),
+                None,
+            ),
+            InvalidHandoffRequest { field } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-handoff-request",
+                ["依頼の形が正しくありません", "Invalid handoff request"],
+                [
+                    format!("項目 {field} がないか、値の形が正しくありません。OpenAPI文書の HandoffRequest を確認してください。"),
+                    format!("The field {field} is missing or has a value of the wrong shape; see HandoffRequest in the OpenAPI document."),
+                ],
+                None,
+            ),
+            SignatureRefused(refusal) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "signature-refused",
+                ["署名を受け付けられません", "Signature refused"],
+                [
+                    format!("パケットの署名を受け付けられません（{}）。", refusal.code),
+                    format!("The packet's signature was not accepted ({}): {}", refusal.code, refusal.message),
+                ],
+                None,
+            ),
+            SenderMismatch => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "sender-mismatch",
+                ["送信元が一致しません", "Sender mismatch"],
+                s("パケットの sender と署名した鍵の組織は、APIキーの組織と同じでなければなりません。", "The packet's sender and the organization of its signing key must be the organization of the API key."),
+                None,
+            ),
+            HandoffExists => (
+                StatusCode::CONFLICT,
+                "handoff-exists",
+                ["同じパケットIDがあります", "Handoff exists"],
+                s("この handoff_id のパケットはすでにあります。新しいパケットには新しいIDを付けてください。", "A packet with this handoff_id exists already; give a new packet a new id."),
+                None,
+            ),
+            PacketExpired => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "packet-expired",
+                ["有効期限が過ぎています", "Packet expired"],
+                s("パケットの expires_at が過ぎています。", "The packet's expires_at has passed."),
+                None,
+            ),
+            IllegalTransition { current } => (
+                StatusCode::CONFLICT,
+                "illegal-transition",
+                ["この状態からは変更できません", "Illegal transition"],
+                [
+                    format!("この依頼は現在「{current}」です。この応答はその状態の次には来られません（requested → received → accepted/declined、accepted → admitted → completed、未完了ならいつでも cancelled）。"),
+                    format!("The handoff is now {current}; this response cannot follow it (requested → received → accepted/declined, accepted → admitted → completed, cancelled from any open state)."),
+                ],
+                None,
+            ),
+            HandoffExpired => (
+                StatusCode::CONFLICT,
+                "handoff-expired",
+                ["期限切れです", "Handoff expired"],
+                s("受入れが決まる前に有効期限が過ぎたため、この依頼には応答できません。必要なら新しい依頼を送ってください。", "The packet expired before it was accepted; send a new handoff if still needed."),
+                None,
+            ),
+            ResponseMismatch => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "response-mismatch",
+                ["応答の内容が一致しません", "Response mismatch"],
+                s("応答の handoff_id はURLと、responder はAPIキーの組織と同じでなければなりません。", "The response's handoff_id must be the one in the URL and its responder the organization of the API key."),
+                None,
+            ),
+            KeyRefused(reason) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "key-refused",
+                ["鍵を登録できません", "Key refused"],
+                [
+                    format!("この鍵は登録できません（{reason}）。P-256 (ES256)、Ed25519、2048ビット以上のRSA の公開鍵を JWK 又は X.509 証明書で送ってください。"),
+                    format!("This key cannot be registered ({reason}). Send a P-256 (ES256), Ed25519 or RSA ≥ 2048-bit public key as a JWK or an X.509 certificate."),
+                ],
+                None,
+            ),
+            KeyTaken => (
+                StatusCode::CONFLICT,
+                "key-registered-elsewhere",
+                ["鍵は他で登録されています", "Key registered elsewhere"],
+                s("この鍵は他の組織が登録しているか、廃止済みです。新しい鍵を作ってください。", "This key is registered by another organization or was retired; make a new key."),
+                None,
+            ),
+            NotAcceptable { available } => (
+                StatusCode::NOT_ACCEPTABLE,
+                "not-acceptable",
+                ["応答形式がありません", "Not acceptable"],
+                [format!("Accept には {available} のいずれかを指定してください。"), format!("Accept one of: {available}.")],
+                None,
+            ),
             Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -394,6 +564,10 @@ impl ApiError {
             column: position.map(|p| p.1),
             report: match self {
                 ApiError::InvalidDocument(r) => Some(r.clone()),
+                _ => None,
+            },
+            verdict: match self {
+                ApiError::SignatureRefused(r) => Some(r.code),
                 _ => None,
             },
         }
@@ -550,6 +724,12 @@ impl From<XmlError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        ApiError::Internal(StoreError::Query(e).to_string())
     }
 }
 

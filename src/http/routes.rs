@@ -11,6 +11,7 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(codelists_index::codelists_index)
         .service(codelist_get::codelist_get)
         .service(policy_get::policy_get)
+        .service(jwks::jwks)
         .service(validate::validate)
         .service(validate_batch::validate_batch)
         .service(registration_list::registration_list)
@@ -24,6 +25,15 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(facility_get::facility_get)
         .service(facility_put::facility_put)
         .service(facility_vacancies::facility_vacancies)
+        .service(handoff_list::handoff_list)
+        .service(handoff_create::handoff_create)
+        .service(handoff_get::handoff_get)
+        .service(handoff_respond::handoff_respond)
+        .service(verify::verify)
+        .service(provision_list::provision_list)
+        .service(key_list::key_list)
+        .service(key_register::key_register)
+        .service(key_retire::key_retire)
         .service(audit_list::audit_list)
         .service(report_operations::report_operations);
 }

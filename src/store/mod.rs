@@ -2,8 +2,11 @@
 //! one code path (`MultiConnection`), an r2d2 pool and migrations embedded per backend.
 pub mod audit;
 pub mod facilities;
+pub mod handoffs;
 pub mod idempotency;
+pub mod keys;
 pub mod organizations;
+pub mod provisions;
 pub mod registrations;
 pub mod reports;
 pub mod schema;
@@ -127,6 +130,9 @@ pub struct Store {
     _alive: std::sync::Arc<()>,
     /// Recently authenticated keys (by hash), so a request costs no key look-up.
     keys: std::sync::Arc<std::sync::Mutex<KeyCache>>,
+    /// The signing and verifying keys, reloaded every [`KEY_CACHE_TTL`] and when a packet names
+    /// a key not seen yet (registered on another instance).
+    ring: std::sync::Arc<std::sync::RwLock<Option<(std::time::Instant, std::sync::Arc<keys::KeyRing>)>>>,
 }
 
 fn lock(keys: &std::sync::Mutex<KeyCache>) -> std::sync::MutexGuard<'_, KeyCache> {
@@ -197,8 +203,10 @@ impl Store {
                 .then(|| writer::Writer::start(pool.clone())),
             _alive: alive,
             keys: Default::default(),
+            ring: Default::default(),
         };
         store.migrate()?;
+        keys::ensure_exchange_key(&mut *store.conn()?)?;
         Ok(store)
     }
 
@@ -250,6 +258,43 @@ impl Store {
             }
         }
         Ok(found)
+    }
+
+    /// The keys in force, from memory when loaded in the last [`KEY_CACHE_TTL`].
+    pub fn keyring(&self) -> Result<std::sync::Arc<keys::KeyRing>, StoreError> {
+        if let Some((at, ring)) = &*self.ring.read().unwrap_or_else(|p| p.into_inner()) {
+            if at.elapsed() < KEY_CACHE_TTL {
+                return Ok(ring.clone());
+            }
+        }
+        self.reload_keyring()
+    }
+
+    /// Loads the keys again (after a key was registered, rotated or retired).
+    pub fn reload_keyring(&self) -> Result<std::sync::Arc<keys::KeyRing>, StoreError> {
+        let ring = std::sync::Arc::new(keys::KeyRing::load(&mut *self.conn()?)?);
+        *self.ring.write().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), ring.clone()));
+        Ok(ring)
+    }
+
+    /// The keys, loaded again when `kid` is not among them and they are older than a second
+    /// (so a stream of packets naming unknown keys costs at most one load a second).
+    pub fn keyring_with(&self, kid: &str) -> Result<std::sync::Arc<keys::KeyRing>, StoreError> {
+        let ring = self.keyring()?;
+        if ring.verifying.contains_key(kid) {
+            return Ok(ring);
+        }
+        let stale = self
+            .ring
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_none_or(|(at, _)| at.elapsed() >= Duration::from_secs(1));
+        if stale {
+            return self.reload_keyring();
+        }
+        Ok(ring)
     }
 
     /// Runs every pending migration of this backend.

@@ -153,3 +153,12 @@ pub fn authenticate_hash(
         .first(conn)
         .optional()?)
 }
+
+/// One organization by id.
+pub fn get(conn: &mut DbConnection, id: &str) -> Result<Option<Organization>, StoreError> {
+    Ok(organizations::table
+        .find(id)
+        .select(Organization::as_select())
+        .first(conn)
+        .optional()?)
+}

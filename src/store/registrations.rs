@@ -498,3 +498,31 @@ pub fn read_for_matching(
         Ok(Some(r))
     })
 }
+
+/// A registration the caller may see, read to compose a packet from it (the sending of the
+/// packet is what the access record records).
+pub fn for_handoff(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+) -> Result<Option<Registration>, StoreError> {
+    Ok(visible(conn, caller, id)?)
+}
+
+/// The stored registration, whoever asks (to check a submitted packet against its consent).
+pub fn get(conn: &mut DbConnection, id: &str) -> Result<Option<Registration>, StoreError> {
+    Ok(registrations::table
+        .find(id)
+        .select(Registration::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The current version of a registration.
+pub fn version(conn: &mut DbConnection, id: &str) -> QueryResult<Option<i32>> {
+    registrations::table
+        .find(id)
+        .select(registrations::version)
+        .first(conn)
+        .optional()
+}

@@ -43,10 +43,22 @@ pub struct MatchingFigures {
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct HandoffFigures {
+    /// Handoff packets sent in the period.
+    pub sent: i64,
+    /// By outcome as it stands now (`expired`: not accepted in time).
+    pub by_outcome: BTreeMap<String, i64>,
+    pub by_purpose: BTreeMap<String, i64>,
+    /// Sent on the vital-interest basis (break-glass).
+    pub break_glass: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct OperationsFigures {
     pub registrations: RegistrationFigures,
     pub facilities: FacilityFigures,
     pub matching: MatchingFigures,
+    pub handoffs: HandoffFigures,
 }
 
 /// The figures for [from, to) (UTC).
@@ -64,6 +76,19 @@ pub fn operations(
         r.changed = count("update");
         r.withdrawn = count("withdraw_consent");
         out.matching.requests = count("match");
+        let at = super::organizations::now();
+        for (status, expires_at, basis, purpose) in super::handoffs::for_report(conn, from, to)? {
+            let h = &mut out.handoffs;
+            h.sent += 1;
+            let status = crate::domain::handoff::Status::parse(&status)
+                .map(|s| s.effective(at >= expires_at).as_str())
+                .unwrap_or("requested");
+            *h.by_outcome.entry(status.to_owned()).or_default() += 1;
+            *h.by_purpose.entry(purpose).or_default() += 1;
+            if basis == "vital_interest" {
+                h.break_glass += 1;
+            }
+        }
 
         let new: Vec<(Option<String>, String)> = registrations::table
             .inner_join(

@@ -105,6 +105,79 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        organization_id -> Nullable<Text>,
+        alg -> Text,
+        jwk -> Text,
+        certificate -> Nullable<Text>,
+        private_pem -> Nullable<Text>,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    handoffs (id) {
+        id -> Text,
+        registration_id -> Text,
+        registration_version -> Integer,
+        sender_id -> Text,
+        recipient_id -> Text,
+        purpose -> Text,
+        legal_basis -> Text,
+        categories -> Text,
+        status -> Text,
+        version -> Integer,
+        document -> Text,
+        content_sha256 -> Text,
+        origin -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    handoff_packets (handoff_id, form) {
+        handoff_id -> Text,
+        form -> Text,
+        bytes -> Text,
+        kid -> Text,
+    }
+}
+
+diesel::table! {
+    handoff_responses (handoff_id, seq) {
+        handoff_id -> Text,
+        seq -> Integer,
+        status -> Text,
+        responder_id -> Text,
+        document -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    provision_records (id) {
+        id -> Text,
+        at -> Timestamp,
+        kind -> Text,
+        handoff_id -> Text,
+        registration_id -> Text,
+        sender_id -> Text,
+        recipient_id -> Text,
+        purpose -> Text,
+        categories -> Text,
+        legal_basis -> Text,
+        consent_ref -> Text,
+        form -> Text,
+        sha256 -> Text,
+        kid -> Text,
+    }
+}
+
 diesel::joinable!(registrations -> organizations (received_by));
 diesel::joinable!(facility_services -> facilities (facility_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -115,5 +188,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_records,
     facilities,
     facility_services,
-    idempotency_keys
+    idempotency_keys,
+    signing_keys,
+    handoffs,
+    handoff_packets,
+    handoff_responses,
+    provision_records
 );

@@ -20,6 +20,23 @@ pub enum XmlError {
     },
 }
 
+impl std::fmt::Display for XmlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            XmlError::ByteOrderMark => write!(f, "starts with a byte order mark"),
+            XmlError::NotUtf8 => write!(f, "not UTF-8"),
+            XmlError::Doctype => write!(f, "a DOCTYPE or entity declaration is not accepted"),
+            XmlError::ProcessingInstruction => write!(f, "processing instructions are not accepted"),
+            XmlError::TooDeep => write!(f, "elements nested too deeply"),
+            XmlError::Malformed { position } => {
+                write!(f, "not well-formed XML (near byte {position})")
+            }
+        }
+    }
+}
+
+impl std::error::Error for XmlError {}
+
 #[derive(Debug, Clone, Default)]
 pub struct Element {
     pub namespace: Option<String>,

@@ -7,6 +7,7 @@ mod audit_reports;
 mod cli;
 mod contracts;
 mod facilities;
+mod handoffs;
 mod hostile_bodies;
 mod http_contracts;
 mod http_validate;

@@ -1,0 +1,364 @@
+//! Handoff packets (SPEC §3.3, §4): composing the consent-minimized packet from a stored
+//! registration, checking a submitted packet against the stored consent, and the lifecycle of
+//! the responses.
+use super::consent::{Consent, Recipient};
+use super::policy::Policy;
+use crate::contracts::pointer;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeSet;
+
+/// Roles that may provide data on the vital-interest legal basis (break-glass, APPI 27条1項2号).
+pub const BREAK_GLASS_ROLES: [&str; 3] = ["kikan", "hub", "city"];
+
+/// An organization as a packet names it.
+#[derive(Debug, Clone, Copy)]
+pub struct Party<'a> {
+    pub organization_id: &'a str,
+    pub role: &'a str,
+}
+
+impl Party<'_> {
+    fn to_json(self) -> Value {
+        json!({"organization_id": self.organization_id, "role": self.role})
+    }
+
+    fn as_recipient(&self) -> Recipient<'_> {
+        Recipient {
+            role: self.role,
+            organization_id: Some(self.organization_id),
+        }
+    }
+}
+
+/// The legal basis a packet relies on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis<'a> {
+    Consent,
+    VitalInterest { reason: &'a str },
+}
+
+/// Everything a packet is composed from.
+#[derive(Debug, Clone)]
+pub struct Composition<'a> {
+    pub handoff_id: &'a str,
+    /// The stored registration document.
+    pub registration: &'a Value,
+    pub registration_id: &'a str,
+    pub registration_version: i32,
+    pub sender: Party<'a>,
+    pub recipient: Party<'a>,
+    pub purpose: &'a str,
+    pub situation: &'a Value,
+    pub request: &'a Value,
+    pub issued_at: &'a str,
+    pub expires_at: &'a str,
+    pub basis: Basis<'a>,
+    /// Categories the sender chose to send (fewer than allowed); `None`: all that are allowed.
+    pub only: Option<&'a BTreeSet<String>>,
+}
+
+/// Why no packet can be composed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ComposeError {
+    #[error("the consent of this registration has been withdrawn")]
+    ConsentWithdrawn,
+    #[error("only kikan, hub and city may send on the vital-interest basis")]
+    BreakGlassNotAllowed,
+    #[error("the category {0} is not permitted for this recipient and purpose")]
+    CategoryNotPermitted(String),
+    #[error("no data category is permitted for this recipient and purpose")]
+    NothingPermitted,
+}
+
+/// The categories a packet may carry: (permitted by consent, or every category on the
+/// vital-interest basis) ∩ the need set of the recipient's role and the purpose.
+pub fn allowed_categories(
+    policy: &Policy,
+    registration: &Value,
+    sender_role: &str,
+    recipient: Party<'_>,
+    purpose: &str,
+    basis: Basis<'_>,
+) -> Result<BTreeSet<String>, ComposeError> {
+    let consent_value = registration.get("consent").unwrap_or(&Value::Null);
+    let consent = Consent::new(consent_value);
+    let permitted: BTreeSet<String> = match basis {
+        Basis::Consent => {
+            if consent.is_withdrawn() {
+                return Err(ComposeError::ConsentWithdrawn);
+            }
+            consent
+                .permitted(recipient.as_recipient(), purpose)
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
+        }
+        Basis::VitalInterest { .. } => {
+            if !BREAK_GLASS_ROLES.contains(&sender_role) {
+                return Err(ComposeError::BreakGlassNotAllowed);
+            }
+            policy.category_fields.keys().cloned().collect()
+        }
+    };
+    let need = policy.need_set(recipient.role, purpose);
+    Ok(permitted
+        .into_iter()
+        .filter(|c| need.is_some_and(|n| n.contains(c)))
+        .collect())
+}
+
+/// Copies the value at `ptr` of `from` into `to` at the same place, creating the objects on
+/// the way. Only data-carrying values are copied.
+fn copy_field(from: &Value, to: &mut Map<String, Value>, ptr: &str) {
+    let Some(value) = pointer::get(from, ptr) else {
+        return;
+    };
+    let mut tokens: Vec<&str> = ptr.split('/').skip(1).collect();
+    let Some(last) = tokens.pop() else {
+        return;
+    };
+    let mut at = to;
+    for token in tokens {
+        let entry = at
+            .entry(token.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        let Some(next) = entry.as_object_mut() else {
+            return;
+        };
+        at = next;
+    }
+    at.insert(last.to_owned(), value.clone());
+}
+
+/// The `subject` of a packet: the fields of `categories`, copied one by one from the
+/// registration (an allow-list: nothing else can slip through).
+pub fn subject(policy: &Policy, registration: &Value, categories: &BTreeSet<String>) -> Value {
+    let mut out = Map::new();
+    for category in categories {
+        for field in policy.category_fields.get(category).into_iter().flatten() {
+            copy_field(registration, &mut out, field);
+        }
+    }
+    Value::Object(out)
+}
+
+/// The legal-basis reference of a packet.
+fn consent_ref(registration: &Value, basis: Basis<'_>) -> Value {
+    match basis {
+        Basis::Consent => {
+            let c = &registration["consent"];
+            json!({
+                "legal_basis": "consent",
+                "granted_on": c["granted_on"],
+                "granted_by": c["granted_by"],
+                "method": c["method"],
+            })
+        }
+        Basis::VitalInterest { reason } => {
+            json!({"legal_basis": "vital_interest", "reason": reason})
+        }
+    }
+}
+
+/// Composes the packet (not yet validated or signed).
+pub fn compose(policy: &Policy, c: &Composition<'_>) -> Result<Value, ComposeError> {
+    let mut categories = allowed_categories(
+        policy,
+        c.registration,
+        c.sender.role,
+        c.recipient,
+        c.purpose,
+        c.basis,
+    )?;
+    if let Some(only) = c.only {
+        if let Some(outside) = only.iter().find(|o| !categories.contains(*o)) {
+            return Err(ComposeError::CategoryNotPermitted(outside.clone()));
+        }
+        categories.retain(|x| only.contains(x));
+    }
+    let subject = subject(policy, c.registration, &categories);
+    let disclosed: Vec<&str> = policy
+        .categories_present(&subject)
+        .into_iter()
+        .map(|(category, _)| category)
+        .collect();
+    if disclosed.is_empty() {
+        return Err(ComposeError::NothingPermitted);
+    }
+    Ok(json!({
+        "document_type": "handoff",
+        "schema_version": "1.0.0",
+        "handoff_id": c.handoff_id,
+        "issued_at": c.issued_at,
+        "expires_at": c.expires_at,
+        "purpose": c.purpose,
+        "sender": c.sender.to_json(),
+        "recipient": c.recipient.to_json(),
+        "registration_ref": {
+            "registration_id": c.registration_id,
+            "version": c.registration_version,
+        },
+        "situation": c.situation,
+        "request": c.request,
+        "subject": subject,
+        "disclosed_categories": disclosed,
+        "consent_ref": consent_ref(c.registration, c.basis),
+    }))
+}
+
+/// A category in a submitted packet's `subject` that the stored registration's consent does
+/// not permit for its recipient and purpose (or that the need set leaves out), with the
+/// field that carries it.
+pub fn category_outside_consent<'p>(
+    policy: &'p Policy,
+    registration: &Value,
+    packet: &Value,
+) -> Result<Option<(&'p str, &'p str)>, ComposeError> {
+    let recipient = Party {
+        organization_id: packet["recipient"]["organization_id"]
+            .as_str()
+            .unwrap_or_default(),
+        role: packet["recipient"]["role"].as_str().unwrap_or_default(),
+    };
+    let sender_role = packet["sender"]["role"].as_str().unwrap_or_default();
+    let purpose = packet["purpose"].as_str().unwrap_or_default();
+    let basis = match packet["consent_ref"]["legal_basis"].as_str() {
+        Some("vital_interest") => Basis::VitalInterest {
+            reason: packet["consent_ref"]["reason"].as_str().unwrap_or_default(),
+        },
+        _ => Basis::Consent,
+    };
+    let allowed = allowed_categories(policy, registration, sender_role, recipient, purpose, basis)?;
+    Ok(policy
+        .categories_present(&packet["subject"])
+        .into_iter()
+        .find(|(category, _)| !allowed.contains(*category)))
+}
+
+/// Lifecycle states of a handoff (SPEC §3.3, after FHIR Task / 360X).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Requested,
+    Received,
+    Accepted,
+    Declined,
+    Admitted,
+    Completed,
+    Cancelled,
+    Expired,
+}
+
+impl Status {
+    pub fn parse(s: &str) -> Option<Status> {
+        Some(match s {
+            "requested" => Status::Requested,
+            "received" => Status::Received,
+            "accepted" => Status::Accepted,
+            "declined" => Status::Declined,
+            "admitted" => Status::Admitted,
+            "completed" => Status::Completed,
+            "cancelled" => Status::Cancelled,
+            "expired" => Status::Expired,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Requested => "requested",
+            Status::Received => "received",
+            Status::Accepted => "accepted",
+            Status::Declined => "declined",
+            Status::Admitted => "admitted",
+            Status::Completed => "completed",
+            Status::Cancelled => "cancelled",
+            Status::Expired => "expired",
+        }
+    }
+
+    /// Whether the handoff is still open (a response may follow).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Status::Requested | Status::Received | Status::Accepted | Status::Admitted
+        )
+    }
+
+    /// Whether the packet expires at `expires_at` in this state: only before acceptance.
+    pub fn may_expire(self) -> bool {
+        matches!(self, Status::Requested | Status::Received)
+    }
+
+    /// The state as of `now`: an unaccepted packet past its `expires_at` is expired.
+    pub fn effective(self, expired: bool) -> Status {
+        if expired && self.may_expire() {
+            Status::Expired
+        } else {
+            self
+        }
+    }
+}
+
+/// Who answers a handoff in a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Responder {
+    Recipient,
+    Sender,
+    /// kikan, hub or city, coordinating.
+    Coordinator,
+}
+
+/// Whether a response with status `to` may follow `from`, given by `who`.
+pub fn may_transition(from: Status, to: Status, who: Responder) -> bool {
+    use Status::*;
+    match (from, to) {
+        (Requested, Received) => who == Responder::Recipient,
+        (Received, Accepted | Declined) => who == Responder::Recipient,
+        (Accepted, Admitted) | (Admitted, Completed) => who == Responder::Recipient,
+        (from, Cancelled) => from.is_open(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Status::*;
+
+    #[test]
+    fn the_recipient_moves_a_handoff_along_its_lifecycle() {
+        let path = [Requested, Received, Accepted, Admitted, Completed];
+        for pair in path.windows(2) {
+            assert!(may_transition(pair[0], pair[1], Responder::Recipient));
+            assert!(!may_transition(pair[0], pair[1], Responder::Sender));
+        }
+        assert!(may_transition(Received, Declined, Responder::Recipient));
+    }
+
+    #[test]
+    fn steps_cannot_be_skipped_or_taken_back() {
+        assert!(!may_transition(Requested, Accepted, Responder::Recipient));
+        assert!(!may_transition(Accepted, Received, Responder::Recipient));
+        assert!(!may_transition(Received, Completed, Responder::Recipient));
+        assert!(!may_transition(Completed, Cancelled, Responder::Sender));
+        assert!(!may_transition(Declined, Accepted, Responder::Recipient));
+        assert!(!may_transition(Expired, Received, Responder::Recipient));
+    }
+
+    #[test]
+    fn any_open_state_may_be_cancelled() {
+        for from in [Requested, Received, Accepted, Admitted] {
+            for who in [Responder::Recipient, Responder::Sender, Responder::Coordinator] {
+                assert!(may_transition(from, Cancelled, who));
+            }
+        }
+    }
+
+    #[test]
+    fn only_an_unaccepted_packet_expires() {
+        assert_eq!(Requested.effective(true), Expired);
+        assert_eq!(Received.effective(true), Expired);
+        assert_eq!(Accepted.effective(true), Accepted);
+        assert_eq!(Received.effective(false), Received);
+    }
+}

@@ -1,0 +1,120 @@
+use crate::http::auth::Caller;
+use crate::http::handoffs::{self, HandoffView, CONTENT_SHA256, JOSE};
+use crate::http::problem::{ApiError, Problem};
+use crate::packet::Form;
+use crate::store::handoffs as stored;
+use crate::store::Store;
+use crate::validation::rules::jst;
+use actix_web::http::header::{self, Header};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{SecondsFormat, Utc};
+use serde_json::json;
+
+/// What the caller asked for by `Accept`.
+enum Wanted {
+    Signed(Form),
+    View,
+}
+
+const AVAILABLE: &str = "application/jose, application/xml, application/json";
+
+fn wanted(req: &HttpRequest) -> Result<Wanted, ApiError> {
+    let Ok(accept) = header::Accept::parse(req) else {
+        return Ok(Wanted::Signed(Form::Jws));
+    };
+    if accept.is_empty() {
+        return Ok(Wanted::Signed(Form::Jws));
+    }
+    for mime in accept.ranked() {
+        match (mime.type_().as_str(), mime.subtype().as_str()) {
+            ("application", "jose") | ("*", "*") | ("application", "*") => {
+                return Ok(Wanted::Signed(Form::Jws))
+            }
+            ("application" | "text", "xml") => return Ok(Wanted::Signed(Form::Xml)),
+            ("application", "json") => return Ok(Wanted::View),
+            _ => {}
+        }
+    }
+    Err(ApiError::NotAcceptable {
+        available: AVAILABLE,
+    })
+}
+
+/// Reads a handoff. By `Accept`: `application/jose` (the default) gives the packet as compact
+/// JWS, `application/xml` as XML with an enveloped XMLDSig signature — both carry the same
+/// content, whose JCS SHA-256 is in `Kyoten-Content-SHA256` — and `application/json` gives the
+/// state of the handoff and its responses without the personal data. Only the sender, the
+/// recipient, the kikan, the hub and the city see a handoff. When the recipient fetches the
+/// packet, a provision record of its receipt is written and a `requested` handoff becomes
+/// `received`.
+#[utoipa::path(
+    tag = "handoffs",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The handoff_id")),
+    responses(
+        (status = 200, description = "The signed packet, or the handoff's state",
+         content((String = "application/jose"), (String = "application/xml"), (HandoffView = "application/json")),
+         headers(("Kyoten-Content-SHA256" = String, description = "SHA-256 (hex) of the JCS form of the packet's JSON content"))),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such handoff, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Accept names none of the three forms", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/handoffs/{id}")]
+pub async fn handoff_get(
+    req: HttpRequest,
+    caller: Caller,
+    store: web::Data<Store>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Caller(org) = caller;
+    let wanted = wanted(&req)?;
+    let store = store.into_inner();
+    let id = id.into_inner();
+    let form = match wanted {
+        Wanted::View => {
+            let view = web::block(move || -> Result<_, ApiError> {
+                let mut conn = store.conn()?;
+                let Some(h) = stored::get(&mut conn, &org, &id)? else {
+                    return Ok(None);
+                };
+                let responses = stored::responses(&mut conn, &id)?;
+                Ok(Some(handoffs::view(&h, responses)))
+            })
+            .await??
+            .ok_or(ApiError::NotFound)?;
+            return Ok(HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(view));
+        }
+        Wanted::Signed(form) => form,
+    };
+    let recipient = org.clone();
+    let receipt = move |h: &stored::Handoff| {
+        json!({
+            "document_type": "handoff_response",
+            "schema_version": "1.0.0",
+            "handoff_id": h.id,
+            "responder": {"organization_id": recipient.id, "role": recipient.role},
+            "status": "received",
+            "at": Utc::now().with_timezone(&jst()).to_rfc3339_opts(SecondsFormat::Secs, false),
+        })
+        .to_string()
+    };
+    let (h, packet) = web::block(move || {
+        store.write(move |conn| stored::deliver(conn, &org, &id, form.as_str(), receipt))
+    })
+    .await??
+    .ok_or(ApiError::NotFound)?;
+    let content_type = match form {
+        Form::Jws => JOSE,
+        Form::Xml => "application/xml; charset=utf-8",
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((CONTENT_SHA256, h.content_sha256.clone()))
+        .insert_header(("Kyoten-Key-Id", packet.kid))
+        .insert_header((header::VARY, "Accept"))
+        .content_type(content_type)
+        .body(packet.bytes))
+}

@@ -1,0 +1,96 @@
+use crate::http::auth::Caller;
+use crate::http::handoffs::{self, HandoffView};
+use crate::http::problem::{ApiError, Problem};
+use crate::http::query;
+use crate::store::handoffs::{self as stored, HandoffFilter};
+use crate::store::Store;
+use actix_web::{get, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+const DEFAULT_LIMIT: i64 = 50;
+const MAX_LIMIT: i64 = 500;
+const STATUSES: [&str; 8] = [
+    "requested",
+    "received",
+    "accepted",
+    "declined",
+    "admitted",
+    "completed",
+    "cancelled",
+    "expired",
+];
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffQuery {
+    /// `sent` (by the caller) or `received` (by the caller); default both (kikan, hub and
+    /// city: every handoff).
+    direction: Option<String>,
+    /// Only handoffs in this state (`expired` included).
+    status: Option<String>,
+    /// Only handoffs built from this registration.
+    registration_id: Option<String>,
+    /// Continue after this handoff (the `next_after` of the previous page).
+    after: Option<String>,
+    /// Handoffs per page, 1–500 (default 50).
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HandoffPage {
+    items: Vec<HandoffView>,
+    next_after: Option<String>,
+}
+
+/// Lists handoffs the caller sent or received, oldest first (a facility polls
+/// `?direction=received&status=requested` for new requests); the kikan, the hub and the city
+/// see every handoff. No personal data: fetch a packet to read it.
+#[utoipa::path(
+    tag = "handoffs",
+    security(("api_key" = [])),
+    params(HandoffQuery),
+    responses(
+        (status = 200, description = "One page of handoffs", body = HandoffPage),
+        (status = 400, description = "A query parameter has a value this endpoint does not accept", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/handoffs")]
+pub async fn handoff_list(
+    caller: Caller,
+    store: web::Data<Store>,
+    q: web::Query<HandoffQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let Caller(org) = caller;
+    let q = q.into_inner();
+    if q
+        .direction
+        .as_deref()
+        .is_some_and(|d| d != "sent" && d != "received")
+    {
+        return Err(ApiError::InvalidParameter { name: "direction" });
+    }
+    if q.status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
+        return Err(ApiError::InvalidParameter { name: "status" });
+    }
+    let limit = query::page_size(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+    let filter = HandoffFilter {
+        direction: q.direction,
+        status: q.status,
+        registration_id: q.registration_id,
+        after: q.after,
+        limit: limit + 1,
+    };
+    let store = store.into_inner();
+    let mut rows = web::block(move || stored::list(&mut *store.conn()?, &org, &filter))
+        .await??
+        .ok_or(ApiError::InvalidParameter { name: "after" })?;
+    let next_after = query::next_after(&mut rows, limit, |h| h.id.clone());
+    let items = rows
+        .iter()
+        .map(|h| handoffs::view(h, Vec::new()))
+        .collect();
+    Ok(HttpResponse::Ok().json(HandoffPage { items, next_after }))
+}

@@ -1,0 +1,433 @@
+//! Handoffs: the packet in its JSON form and its two signed forms exactly as served, its
+//! lifecycle, the responses, and who may see it. Every change writes its access record and,
+//! for a packet provided or received, its provision record, in the same transaction.
+use super::audit;
+use super::organizations::{now, Organization};
+use super::provisions::{self, ProvisionRecord};
+use super::schema::{handoff_packets, handoff_responses, handoffs};
+use super::{DbConnection, StoreError};
+use crate::domain::handoff::{may_transition, Responder, Status};
+use crate::domain::role::Role;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = handoffs)]
+pub struct Handoff {
+    pub id: String,
+    pub registration_id: String,
+    pub registration_version: i32,
+    pub sender_id: String,
+    pub recipient_id: String,
+    pub purpose: String,
+    pub legal_basis: String,
+    /// Disclosed categories, comma-separated.
+    pub categories: String,
+    pub status: String,
+    pub version: i32,
+    /// The JSON form.
+    pub document: String,
+    /// SHA-256 of the JCS form of the JSON document (the same for both signed forms).
+    pub content_sha256: String,
+    /// `composed` (built and signed by the exchange), `jws` or `xml` (submitted signed by the
+    /// sender; that form is served as submitted, the other is signed by the exchange).
+    pub origin: String,
+    pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// One signed form of a packet, exactly as served.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = handoff_packets)]
+pub struct Packet {
+    pub handoff_id: String,
+    /// `jws` or `xml`.
+    pub form: String,
+    pub bytes: String,
+    pub kid: String,
+}
+
+impl Handoff {
+    pub fn consent_ref(&self) -> String {
+        serde_json::from_str::<Value>(&self.document)
+            .ok()
+            .map(|d| d["consent_ref"].to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn stored_status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Requested)
+    }
+
+    /// The status as of `at`: unaccepted and past `expires_at` is expired.
+    pub fn status_at(&self, at: NaiveDateTime) -> Status {
+        self.stored_status().effective(at >= self.expires_at)
+    }
+
+    pub fn is_break_glass(&self) -> bool {
+        self.legal_basis == "vital_interest"
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = handoff_responses)]
+pub struct Response {
+    pub handoff_id: String,
+    pub seq: i32,
+    pub status: String,
+    pub responder_id: String,
+    pub document: String,
+    pub recorded_at: NaiveDateTime,
+}
+
+/// Who may see a handoff: its sender and recipient, and the kikan, the hub and the city.
+pub fn may_read(caller: &Organization, h: &Handoff) -> bool {
+    caller.id == h.sender_id
+        || caller.id == h.recipient_id
+        || matches!(
+            Role::parse(&caller.role),
+            Some(Role::Kikan | Role::Hub | Role::City)
+        )
+}
+
+/// In which capacity the caller answers a handoff, if at all.
+pub fn responder(caller: &Organization, h: &Handoff) -> Option<Responder> {
+    if caller.id == h.recipient_id {
+        Some(Responder::Recipient)
+    } else if caller.id == h.sender_id {
+        Some(Responder::Sender)
+    } else if matches!(
+        Role::parse(&caller.role),
+        Some(Role::Kikan | Role::Hub | Role::City)
+    ) {
+        Some(Responder::Coordinator)
+    } else {
+        None
+    }
+}
+
+/// What storing a new handoff came to.
+#[derive(Debug)]
+pub enum Created {
+    Done(Handoff),
+    /// The registration changed since the packet was composed from it (compose again).
+    RegistrationChanged,
+    /// A handoff with this id exists.
+    Exists,
+}
+
+/// Stores a new handoff with its provision record (`provided`, in the form it was signed in
+/// first) and its access record; a break-glass packet gets a second, flagged access record.
+/// The registration must still be at `checked_version`, the version whose consent the packet
+/// was composed or checked against, so a consent withdrawn meanwhile is never sent on.
+pub fn create(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    h: Handoff,
+    packets: [Packet; 2],
+    checked_version: i32,
+) -> Result<Created, StoreError> {
+    conn.transaction(|conn| {
+        let current = super::registrations::version(conn, &h.registration_id)?;
+        if current != Some(checked_version) {
+            return Ok(Created::RegistrationChanged);
+        }
+        if find(conn, &h.id)?.is_some() {
+            return Ok(Created::Exists);
+        }
+        diesel::insert_into(handoffs::table)
+            .values(&h)
+            .execute(conn)?;
+        for p in &packets {
+            diesel::insert_into(handoff_packets::table)
+                .values(p)
+                .execute(conn)?;
+        }
+        // The form the sender provided: the one it signed, or the JWS of a composed packet.
+        let form = if h.origin == "xml" { "xml" } else { "jws" };
+        if let Some(p) = packets.iter().find(|p| p.form == form) {
+            provisions::record(conn, &ProvisionRecord::of("provided", &h, p))?;
+        }
+        audit::record(
+            conn,
+            &caller.id,
+            "send_handoff",
+            "registration",
+            &h.registration_id,
+            &h.categories,
+            &h.purpose,
+        )?;
+        if h.is_break_glass() {
+            audit::record(
+                conn,
+                &caller.id,
+                "break_glass",
+                "handoff",
+                &h.id,
+                &h.categories,
+                &h.purpose,
+            )?;
+        }
+        Ok(Created::Done(h))
+    })
+}
+
+fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Handoff>> {
+    handoffs::table
+        .find(id)
+        .select(Handoff::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A handoff the caller may see, without recording anything (status views).
+pub fn get(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+) -> Result<Option<Handoff>, StoreError> {
+    Ok(find(conn, id)?.filter(|h| may_read(caller, h)))
+}
+
+/// The responses of a handoff, in order.
+pub fn responses(conn: &mut DbConnection, id: &str) -> Result<Vec<Response>, StoreError> {
+    Ok(handoff_responses::table
+        .filter(handoff_responses::handoff_id.eq(id))
+        .order(handoff_responses::seq)
+        .select(Response::as_select())
+        .load(conn)?)
+}
+
+/// Delivers the signed packet in `form` to the caller, recording the access; when the caller
+/// is the recipient this is a receipt: a `received` provision record for the exact bytes, and
+/// a packet still `requested` becomes `received` (with a response on the recipient's behalf,
+/// `receipt` builds its document).
+pub fn deliver(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+    form: &str,
+    receipt: impl FnOnce(&Handoff) -> String,
+) -> Result<Option<(Handoff, Packet)>, StoreError> {
+    conn.transaction(|conn| {
+        let Some(mut h) = find(conn, id)?.filter(|h| may_read(caller, h)) else {
+            return Ok(None);
+        };
+        let packet: Packet = handoff_packets::table
+            .find((id, form))
+            .select(Packet::as_select())
+            .first(conn)?;
+        audit::record(
+            conn,
+            &caller.id,
+            "read",
+            "handoff",
+            id,
+            &h.categories,
+            &h.purpose,
+        )?;
+        if caller.id != h.recipient_id {
+            return Ok(Some((h, packet)));
+        }
+        provisions::record(conn, &ProvisionRecord::of("received", &h, &packet))?;
+        let at = now();
+        if h.status_at(at) == Status::Requested {
+            let document = receipt(&h);
+            if let Some(updated) = transition(conn, &h, Status::Received, &caller.id, document, at)? {
+                h = updated;
+            }
+        }
+        Ok(Some((h, packet)))
+    })
+}
+
+/// Moves a handoff from its current state to `to` with one conditional UPDATE (of two
+/// concurrent responses exactly one wins) and appends the response. `None` when the state
+/// changed in between.
+fn transition(
+    conn: &mut DbConnection,
+    h: &Handoff,
+    to: Status,
+    responder_id: &str,
+    document: String,
+    at: NaiveDateTime,
+) -> QueryResult<Option<Handoff>> {
+    let n = diesel::update(
+        handoffs::table
+            .filter(handoffs::id.eq(&h.id))
+            .filter(handoffs::version.eq(h.version)),
+    )
+    .set((
+        handoffs::status.eq(to.as_str()),
+        handoffs::version.eq(h.version + 1),
+        handoffs::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    if n != 1 {
+        return Ok(None);
+    }
+    diesel::insert_into(handoff_responses::table)
+        .values(Response {
+            handoff_id: h.id.clone(),
+            seq: h.version,
+            status: to.as_str().into(),
+            responder_id: responder_id.to_owned(),
+            document,
+            recorded_at: at,
+        })
+        .execute(conn)?;
+    Ok(Some(Handoff {
+        status: to.as_str().into(),
+        version: h.version + 1,
+        updated_at: at,
+        ..h.clone()
+    }))
+}
+
+/// What a response came to.
+#[derive(Debug)]
+pub enum Responded {
+    Done(Handoff),
+    NotFound,
+    /// The caller may see the handoff but not answer it this way.
+    Forbidden,
+    /// Not a transition the lifecycle allows from the current state.
+    Illegal { current: Status },
+    /// The packet expired before it was accepted.
+    Expired,
+}
+
+/// Records a response with status `to` by the caller.
+pub fn respond(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+    to: Status,
+    document: String,
+) -> Result<Responded, StoreError> {
+    conn.transaction(|conn| {
+        let Some(h) = find(conn, id)?.filter(|h| may_read(caller, h)) else {
+            return Ok(Responded::NotFound);
+        };
+        let Some(who) = responder(caller, &h) else {
+            return Ok(Responded::Forbidden);
+        };
+        let at = now();
+        let current = h.status_at(at);
+        if current == Status::Expired {
+            return Ok(Responded::Expired);
+        }
+        if !may_transition(current, to, who) {
+            if to != Status::Cancelled && who != Responder::Recipient && current.is_open() {
+                return Ok(Responded::Forbidden);
+            }
+            return Ok(Responded::Illegal { current });
+        }
+        let Some(updated) = transition(conn, &h, to, &caller.id, document, at)? else {
+            let current = find(conn, id)?.map_or(current, |h| h.status_at(at));
+            return Ok(Responded::Illegal { current });
+        };
+        audit::record(
+            conn,
+            &caller.id,
+            "respond",
+            "handoff",
+            id,
+            "",
+            &h.purpose,
+        )?;
+        Ok(Responded::Done(updated))
+    })
+}
+
+/// Conditions of a handoff list.
+#[derive(Debug, Clone, Default)]
+pub struct HandoffFilter {
+    /// Only handoffs the caller sent (`sent`) or is the recipient of (`received`).
+    pub direction: Option<String>,
+    pub status: Option<String>,
+    pub registration_id: Option<String>,
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+/// Handoffs the caller may see, oldest first, as stored (the caller derives expiry).
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    filter: &HandoffFilter,
+) -> Result<Option<Vec<Handoff>>, StoreError> {
+    let mut q = handoffs::table
+        .select(Handoff::as_select())
+        .order((handoffs::created_at, handoffs::id))
+        .limit(filter.limit)
+        .into_boxed::<<DbConnection as Connection>::Backend>();
+    let coordinator = matches!(
+        Role::parse(&caller.role),
+        Some(Role::Kikan | Role::Hub | Role::City)
+    );
+    match filter.direction.as_deref() {
+        Some("sent") => q = q.filter(handoffs::sender_id.eq(caller.id.clone())),
+        Some("received") => q = q.filter(handoffs::recipient_id.eq(caller.id.clone())),
+        _ if !coordinator => {
+            q = q.filter(
+                handoffs::sender_id
+                    .eq(caller.id.clone())
+                    .or(handoffs::recipient_id.eq(caller.id.clone())),
+            )
+        }
+        _ => {}
+    }
+    if let Some(after) = &filter.after {
+        let Some(at) = handoffs::table
+            .find(after)
+            .select(handoffs::created_at)
+            .first::<NaiveDateTime>(conn)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        q = q.filter(
+            handoffs::created_at
+                .gt(at)
+                .or(handoffs::created_at.eq(at).and(handoffs::id.gt(after.clone()))),
+        );
+    }
+    if let Some(r) = &filter.registration_id {
+        q = q.filter(handoffs::registration_id.eq(r.clone()));
+    }
+    if let Some(s) = &filter.status {
+        // Expiry is derived: `expired` and the states it hides are filtered by time.
+        let at = now();
+        q = match s.as_str() {
+            "expired" => q
+                .filter(handoffs::status.eq_any(["requested", "received"]))
+                .filter(handoffs::expires_at.le(at)),
+            "requested" | "received" => q
+                .filter(handoffs::status.eq(s.clone()))
+                .filter(handoffs::expires_at.gt(at)),
+            _ => q.filter(handoffs::status.eq(s.clone())),
+        };
+    }
+    Ok(Some(q.load(conn)?))
+}
+
+/// Handoffs created in [from, to): (stored status, expired, break-glass) for the report.
+pub fn for_report(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<(String, NaiveDateTime, String, String)>> {
+    handoffs::table
+        .filter(handoffs::created_at.ge(from))
+        .filter(handoffs::created_at.lt(to))
+        .select((
+            handoffs::status,
+            handoffs::expires_at,
+            handoffs::legal_basis,
+            handoffs::purpose,
+        ))
+        .load(conn)
+}

@@ -1,0 +1,533 @@
+//! Handoffs: composed from the stored registration and limited to what the consent permits,
+//! signed as JWS and XMLDSig with the same content, read by Accept, answered through the
+//! lifecycle, submitted pre-signed by a sender's registered key, verified, and recorded.
+use crate::fixtures::*;
+use crate::helpers::*;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use kyoten::crypto::jws::{self, Alg, SigningKey};
+use kyoten::crypto::keys;
+use kyoten::domain::role::Role;
+use kyoten::packet;
+use openssl::ecdsa::EcdsaSig;
+use openssl::hash::MessageDigest;
+use openssl::sha::sha256;
+use reqwest::blocking::Response;
+use serde_json::{json, Value};
+
+const FACILITY: &str = "0411200015";
+const OTHER_FACILITY: &str = "0411200023";
+
+fn exchange() -> TestServer {
+    TestServer::isolated(&[
+        ("city", Role::City, "見本市"),
+        ("kikan", Role::Kikan, "見本基幹相談支援センター"),
+        ("office", Role::ConsultationOffice, "見本相談支援事業所"),
+        ("other-office", Role::ConsultationOffice, "別の相談支援事業所"),
+        (FACILITY, Role::Facility, "見本短期入所"),
+        (OTHER_FACILITY, Role::Facility, "別の短期入所"),
+    ])
+}
+
+fn post_json(s: &TestServer, org: &str, path: &str, body: &Value) -> Response {
+    client()
+        .post(s.url(path))
+        .bearer_auth(s.key(org))
+        .json(body)
+        .send()
+        .unwrap()
+}
+
+fn post_bytes(s: &TestServer, org: &str, path: &str, content_type: &str, body: Vec<u8>) -> Response {
+    client()
+        .post(s.url(path))
+        .bearer_auth(s.key(org))
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .unwrap()
+}
+
+fn get(s: &TestServer, org: &str, path: &str, accept: &str) -> Response {
+    client()
+        .get(s.url(path))
+        .bearer_auth(s.key(org))
+        .header("Accept", accept)
+        .send()
+        .unwrap()
+}
+
+fn problem_type(r: Response) -> String {
+    let body: Value = r.json().unwrap();
+    body["type"]
+        .as_str()
+        .unwrap_or_default()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Registers the full registration vector through `office`; returns its id.
+fn register(s: &TestServer, office: &str, consent: Option<Value>) -> String {
+    let mut doc = registration_from(office);
+    if let Some(c) = consent {
+        doc["consent"] = c;
+    }
+    let r = post_json(s, office, "/v1/registrations", &doc);
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    r.json::<Value>().unwrap()["registration_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn request(registration_id: &str, recipient: &str) -> Value {
+    json!({
+        "registration_id": registration_id,
+        "recipient": recipient,
+        "purpose": "emergency_acceptance",
+        "situation": {
+            "kind": "caregiver_unavailable",
+            "occurred_at": hours_ago(2),
+            "description": "主たる介護者が急病で入院した。",
+            "urgency": "same_day"
+        },
+        "request": {"service_type": "short_stay", "start_on": "2026-01-20"}
+    })
+}
+
+fn send(s: &TestServer, sender: &str, body: &Value) -> Value {
+    let r = post_json(s, sender, "/v1/handoffs", body);
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    r.json().unwrap()
+}
+
+fn jwks(s: &TestServer) -> Vec<jws::VerifyingKey> {
+    let set: Value = client()
+        .get(s.url("/.well-known/jwks.json"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    keys::from_jwks(&set).unwrap()
+}
+
+fn open(s: &TestServer, bytes: &[u8]) -> Result<packet::Opened, packet::Refusal> {
+    let trusted = jwks(s);
+    packet::open(bytes, |kid| trusted.iter().find(|k| k.kid == kid).cloned())
+}
+
+fn provisions(s: &TestServer, person: &str) -> Vec<Value> {
+    let r = get(s, "city", &format!("/v1/provisions?person={person}"), "application/json");
+    assert_eq!(r.status(), 200);
+    r.json::<Value>().unwrap()["items"].as_array().unwrap().clone()
+}
+
+#[test]
+fn a_composed_handoff_carries_only_what_the_consent_permits_in_both_signed_forms() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let created = send(&s, "office", &request(&reg, FACILITY));
+    let id = created["handoff_id"].as_str().unwrap();
+    assert_eq!(created["status"], "requested");
+    // The full registration's consent permits a facility everything but household.
+    let disclosed: Vec<&str> = created["disclosed_categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(!disclosed.contains(&"household"));
+    assert!(disclosed.contains(&"medical") && disclosed.contains(&"identity"));
+
+    let jose = get(&s, FACILITY, &format!("/v1/handoffs/{id}"), "application/jose");
+    assert_eq!(jose.status(), 200);
+    assert_eq!(jose.headers()["content-type"], "application/jose");
+    let jose_sha = jose.headers()["kyoten-content-sha256"].to_str().unwrap().to_owned();
+    let jose_bytes = jose.bytes().unwrap().to_vec();
+    let xml = get(&s, FACILITY, &format!("/v1/handoffs/{id}"), "application/xml");
+    assert_eq!(xml.status(), 200);
+    let xml_sha = xml.headers()["kyoten-content-sha256"].to_str().unwrap().to_owned();
+    let xml_bytes = xml.bytes().unwrap().to_vec();
+    assert_eq!(jose_sha, xml_sha);
+
+    let from_jws = open(&s, &jose_bytes).expect("the JWS verifies against the published keys");
+    let from_xml = open(&s, &xml_bytes).expect("the XML verifies against the published keys");
+    assert_eq!(from_jws.document, from_xml.document);
+    assert_eq!(from_jws.content_sha256, jose_sha);
+    assert_eq!(from_xml.content_sha256, xml_sha);
+    let subject = &from_jws.document["subject"];
+    assert!(subject.get("household").is_none());
+    assert!(subject["registrant"]["name"].is_object());
+    assert_eq!(from_jws.document["recipient"]["organization_id"], FACILITY);
+    assert_eq!(from_jws.document["consent_ref"]["legal_basis"], "consent");
+    assert!(from_jws.document.get("consent").is_none());
+
+    // The provision records: one provided, one received per delivered form, with the SHA-256
+    // of exactly the bytes delivered.
+    let records = provisions(&s, &reg);
+    let kinds: Vec<&str> = records.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["provided", "received", "received"]);
+    let digest = |b: &[u8]| hex::encode(sha256(b));
+    assert_eq!(records[1]["sha256"], digest(&jose_bytes));
+    assert_eq!(records[1]["form"], "jws");
+    assert_eq!(records[2]["sha256"], digest(&xml_bytes));
+    assert_eq!(records[2]["form"], "xml");
+    for r in &records {
+        assert_eq!(r["sender"], "office");
+        assert_eq!(r["recipient"], FACILITY);
+        assert_eq!(r["purpose"], "emergency_acceptance");
+        assert_eq!(r["legal_basis"], "consent");
+        assert_eq!(r["consent_ref"]["granted_by"], "registrant");
+    }
+}
+
+#[test]
+fn the_recipient_takes_a_handoff_through_its_lifecycle_and_illegal_steps_are_refused() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let id = send(&s, "office", &request(&reg, FACILITY))["handoff_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let respond = |org: &str, role: &str, status: &str, extra: Value| {
+        let mut doc = json!({
+            "document_type": "handoff_response", "schema_version": "1.0.0",
+            "handoff_id": id, "responder": {"organization_id": org, "role": role},
+            "status": status, "at": hours_ago(0)
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            doc[k] = v.clone();
+        }
+        post_json(&s, org, &format!("/v1/handoffs/{id}/responses"), &doc)
+    };
+    // Accepting before receipt skips a step.
+    let r = respond(FACILITY, "facility", "accepted", json!({}));
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem_type(r), "illegal-transition");
+    // Fetching the packet is the receipt.
+    assert_eq!(get(&s, FACILITY, &format!("/v1/handoffs/{id}"), "application/jose").status(), 200);
+    let view: Value = get(&s, "office", &format!("/v1/handoffs/{id}"), "application/json").json().unwrap();
+    assert_eq!(view["status"], "received");
+    // The sender cannot accept on the recipient's behalf.
+    assert_eq!(respond("office", "consultation_office", "accepted", json!({})).status(), 403);
+    assert_eq!(respond(FACILITY, "facility", "accepted", json!({})).status(), 201);
+    let r = respond(FACILITY, "facility", "received", json!({}));
+    assert_eq!(r.status(), 409);
+    assert_eq!(respond(FACILITY, "facility", "admitted", json!({})).status(), 201);
+    let report = json!({"report": {"summary": "7日間の短期入所で受け入れた。", "return_plan": "母の退院に合わせて自宅へ戻る。"}});
+    let r = respond(FACILITY, "facility", "completed", report);
+    assert_eq!(r.status(), 201);
+    let view: Value = r.json().unwrap();
+    assert_eq!(view["status"], "completed");
+    let statuses: Vec<&str> = view["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["received", "accepted", "admitted", "completed"]);
+    // A finished handoff can no longer be cancelled.
+    let r = respond("office", "consultation_office", "cancelled", json!({}));
+    assert_eq!(r.status(), 409);
+    // A response naming another responder than the caller is refused.
+    let r = respond(FACILITY, "facility", "cancelled", json!({"responder": {"organization_id": "office", "role": "consultation_office"}}));
+    assert_eq!(r.status(), 422);
+}
+
+#[test]
+fn an_expired_handoff_takes_no_more_responses() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let mut body = request(&reg, FACILITY);
+    let soon = chrono::Utc::now() + chrono::Duration::seconds(2);
+    body["expires_at"] = json!(soon.to_rfc3339());
+    let id = send(&s, "office", &body)["handoff_id"].as_str().unwrap().to_owned();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let view: Value = get(&s, "office", &format!("/v1/handoffs/{id}"), "application/json").json().unwrap();
+    assert_eq!(view["status"], "expired");
+    let doc = json!({
+        "document_type": "handoff_response", "schema_version": "1.0.0", "handoff_id": id,
+        "responder": {"organization_id": FACILITY, "role": "facility"}, "status": "received", "at": hours_ago(0)
+    });
+    let r = post_json(&s, FACILITY, &format!("/v1/handoffs/{id}/responses"), &doc);
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem_type(r), "handoff-expired");
+}
+
+#[test]
+fn a_withdrawn_consent_stops_handoffs_and_only_kikan_hub_or_city_may_break_the_glass() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let r = post_json(&s, "office", &format!("/v1/registrations/{reg}/consent-withdrawal"), &json!({"withdrawn_on": "2026-01-10"}));
+    assert!(r.status().is_success(), "{}", r.text().unwrap());
+    let r = post_json(&s, "office", "/v1/handoffs", &request(&reg, FACILITY));
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem_type(r), "consent-withdrawn");
+
+    let mut glass = request(&reg, FACILITY);
+    glass["legal_basis"] = json!("vital_interest");
+    glass["reason"] = json!("家族が救急搬送され本人の保護に直ちに情報提供が必要なため。");
+    let r = post_json(&s, "office", "/v1/handoffs", &glass);
+    assert_eq!(r.status(), 403);
+    assert_eq!(problem_type(r), "break-glass-not-allowed");
+
+    glass["categories"] = json!(["identity", "medical"]);
+    let created = send(&s, "kikan", &glass);
+    assert_eq!(created["legal_basis"], "vital_interest");
+    assert_eq!(created["break_glass"], true);
+    assert_eq!(created["disclosed_categories"], json!(["identity", "medical"]));
+    let audit: Value = get(&s, "city", "/v1/audit?action=break_glass", "application/json").json().unwrap();
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1);
+    assert_eq!(audit["items"][0]["organization_id"], "kikan");
+    let records = provisions(&s, &reg);
+    assert_eq!(records[0]["legal_basis"], "vital_interest");
+    assert!(records[0]["consent_ref"]["reason"].is_string());
+}
+
+#[test]
+fn categories_outside_the_consent_or_need_set_are_never_sent() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    // Household is denied to facilities; asking for it is refused, not silently dropped.
+    let mut body = request(&reg, FACILITY);
+    body["categories"] = json!(["identity", "household"]);
+    let r = post_json(&s, "office", "/v1/handoffs", &body);
+    assert_eq!(r.status(), 422);
+    assert_eq!(problem_type(r), "category-not-permitted");
+    // The consent gives facilities nothing for preparation.
+    let mut body = request(&reg, FACILITY);
+    body["purpose"] = json!("emergency_preparation");
+    let r = post_json(&s, "office", "/v1/handoffs", &body);
+    assert_eq!(r.status(), 422);
+    assert_eq!(problem_type(r), "nothing-permitted");
+    // The kikan gets household too (permitted and in its need set).
+    let created = send(&s, "office", &request(&reg, "kikan"));
+    assert!(created["disclosed_categories"].as_array().unwrap().contains(&json!("household")));
+}
+
+#[test]
+fn only_the_parties_and_the_coordinating_roles_see_a_handoff() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let id = send(&s, "office", &request(&reg, FACILITY))["handoff_id"].as_str().unwrap().to_owned();
+    for org in [OTHER_FACILITY, "other-office"] {
+        for accept in ["application/jose", "application/xml", "application/json"] {
+            assert_eq!(get(&s, org, &format!("/v1/handoffs/{id}"), accept).status(), 404);
+        }
+    }
+    for org in ["office", FACILITY, "kikan", "city"] {
+        assert_eq!(get(&s, org, &format!("/v1/handoffs/{id}"), "application/json").status(), 200);
+    }
+    assert_eq!(get(&s, FACILITY, &format!("/v1/handoffs/{id}"), "text/csv").status(), 406);
+    // Provision records are for the city and the kikan only.
+    for org in ["office", FACILITY] {
+        assert_eq!(get(&s, org, &format!("/v1/provisions?person={reg}"), "application/json").status(), 403);
+    }
+    let list: Value = get(&s, FACILITY, "/v1/handoffs?direction=received&status=requested", "application/json").json().unwrap();
+    assert_eq!(list["items"][0]["handoff_id"], id.as_str());
+    let list: Value = get(&s, OTHER_FACILITY, "/v1/handoffs", "application/json").json().unwrap();
+    assert!(list["items"].as_array().unwrap().is_empty());
+}
+
+/// A raw ES256 JWS over exactly these header and payload bytes.
+fn raw_es256(header: &Value, payload: &[u8], key: &SigningKey) -> String {
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
+    let mut signer = openssl::sign::Signer::new(MessageDigest::sha256(), &key.key).unwrap();
+    signer.update(input.as_bytes()).unwrap();
+    let der = signer.sign_to_vec().unwrap();
+    let sig = EcdsaSig::from_der(&der).unwrap();
+    let mut raw = sig.r().to_vec_padded(32).unwrap();
+    raw.extend(sig.s().to_vec_padded(32).unwrap());
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(raw))
+}
+
+/// A packet `office` might build itself, for the registration `reg`.
+fn own_packet(reg: &str, version: i64) -> Value {
+    let mut doc = read_json(&repo().join("conformance/vectors/handoff/valid/full.json"));
+    doc["handoff_id"] = json!("0b7f3a52-9c1e-4d2a-8e5f-1a2b3c4d5e6f");
+    doc["sender"] = json!({"organization_id": "office", "role": "consultation_office"});
+    doc["recipient"] = json!({"organization_id": FACILITY, "role": "facility"});
+    doc["registration_ref"] = json!({"registration_id": reg, "version": version});
+    doc["issued_at"] = json!(hours_ago(1));
+    doc["expires_at"] = json!((chrono::Utc::now() + chrono::Duration::hours(12)).to_rfc3339());
+    doc
+}
+
+fn register_key(s: &TestServer, org: &str) -> SigningKey {
+    let key = keys::generate(Alg::Es256).unwrap();
+    let jwk = keys::to_jwk(&keys::verifying_key(&key).unwrap()).unwrap();
+    let r = post_json(s, org, "/v1/keys", &jwk);
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    key
+}
+
+fn submit(s: &TestServer, org: &str, compact: &str) -> Response {
+    post_bytes(s, org, "/v1/handoffs", "application/jose", compact.as_bytes().to_vec())
+}
+
+fn verdict(r: Response) -> String {
+    let body: Value = r.json().unwrap();
+    assert!(body["type"].as_str().unwrap().ends_with("signature-refused"), "{body}");
+    body["verdict"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn a_packet_signed_by_the_sender_is_stored_as_signed_and_served_in_both_forms() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let key = register_key(&s, "office");
+    let compact = jws::sign(&own_packet(&reg, 1), "handoff+jws", &key).unwrap();
+    let r = submit(&s, "office", &compact);
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    let id = "0b7f3a52-9c1e-4d2a-8e5f-1a2b3c4d5e6f";
+    let jose = get(&s, FACILITY, &format!("/v1/handoffs/{id}"), "application/jose");
+    assert_eq!(jose.text().unwrap(), compact, "the sender's JWS is served byte for byte");
+    let xml = get(&s, FACILITY, &format!("/v1/handoffs/{id}"), "application/xml").bytes().unwrap();
+    let from_xml = open(&s, &xml).unwrap();
+    let from_jws = open(&s, compact.as_bytes()).unwrap();
+    assert_eq!(from_jws.kid, key.kid);
+    assert_ne!(from_xml.kid, key.kid, "the XML form is signed by the exchange");
+    assert_eq!(from_jws.content_sha256, from_xml.content_sha256);
+    // The same id again is a conflict.
+    assert_eq!(submit(&s, "office", &compact).status(), 409);
+}
+
+#[test]
+fn tampered_relabelled_and_self_keyed_packets_are_refused_with_a_clear_verdict() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let key = register_key(&s, "office");
+    let packet = own_packet(&reg, 1);
+    let payload = kyoten::crypto::jcs::canonical(&packet);
+    let header = json!({"alg": "ES256", "kid": key.kid, "typ": "handoff+jws"});
+    let good = raw_es256(&header, &payload, &key);
+
+    let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
+    let mut body = URL_SAFE_NO_PAD.decode(&parts[1]).unwrap();
+    let at = body.iter().position(|b| *b == b'2').unwrap();
+    body[at] = b'3';
+    parts[1] = URL_SAFE_NO_PAD.encode(&body);
+    assert_eq!(verdict(submit(&s, "office", &parts.join("."))), "bad_signature");
+
+    let mut sig = URL_SAFE_NO_PAD.decode(good.rsplit('.').next().unwrap()).unwrap();
+    sig[10] ^= 1;
+    let flipped = format!("{}.{}", good.rsplit_once('.').unwrap().0, URL_SAFE_NO_PAD.encode(sig));
+    assert_eq!(verdict(submit(&s, "office", &flipped)), "bad_signature");
+
+    let cases = [
+        (json!({"alg": "RS256", "kid": key.kid, "typ": "handoff+jws"}), "algorithm_mismatch"),
+        (json!({"alg": "HS256", "kid": key.kid, "typ": "handoff+jws"}), "algorithm_not_allowed"),
+        (json!({"alg": "none", "kid": key.kid, "typ": "handoff+jws"}), "algorithm_not_allowed"),
+        (json!({"alg": "ES256", "kid": key.kid, "typ": "handoff+jws", "crit": ["exp"], "exp": 1}), "unknown_crit"),
+        (
+            json!({"alg": "ES256", "kid": key.kid, "typ": "handoff+jws",
+                   "jwk": keys::to_jwk(&keys::verifying_key(&key).unwrap()).unwrap()}),
+            "key_in_packet",
+        ),
+    ];
+    for (header, expected) in cases {
+        assert_eq!(verdict(submit(&s, "office", &raw_es256(&header, &payload, &key))), expected, "{header}");
+    }
+    // A key nobody registered.
+    let stranger = keys::generate(Alg::Es256).unwrap();
+    let compact = jws::sign(&packet, "handoff+jws", &stranger).unwrap();
+    assert_eq!(verdict(submit(&s, "office", &compact)), "unknown_key");
+    // Duplicate keys in the payload: refused before anything is canonicalized.
+    let text = String::from_utf8(payload.clone()).unwrap();
+    let duplicated = text.replacen("{", "{\"purpose\":\"emergency_preparation\",", 1);
+    let compact = raw_es256(&header, duplicated.as_bytes(), &key);
+    assert_eq!(verdict(submit(&s, "office", &compact)), "bad_payload");
+    // Another office's registered key, or another sender, is not this caller.
+    let other_key = register_key(&s, "other-office");
+    let compact = jws::sign(&packet, "handoff+jws", &other_key).unwrap();
+    let r = submit(&s, "other-office", &compact);
+    assert_eq!(r.status(), 422);
+    assert_eq!(problem_type(r), "sender-mismatch");
+    let r = submit(&s, "other-office", &good);
+    assert_eq!(problem_type(r), "sender-mismatch");
+    // Nothing of it was stored.
+    assert!(provisions(&s, &reg).is_empty());
+}
+
+#[test]
+fn a_submitted_packet_must_keep_within_the_stored_consent_and_its_lifetime() {
+    let s = exchange();
+    // This person lets facilities see identity and contact only.
+    let narrow = json!({
+        "granted_on": "2025-10-15", "granted_by": "registrant", "method": "signature",
+        "provisions": [
+            {"recipients": ["kikan", "hub", "city", "office"], "purposes": ["emergency_preparation", "emergency_acceptance"],
+             "categories": ["identity", "contact", "certificates", "care_status", "medical", "emergency_plan", "emergency_contacts", "household"], "decision": "permit"},
+            {"recipients": ["facility"], "purposes": ["emergency_acceptance"], "categories": ["identity", "contact"], "decision": "permit"}
+        ]
+    });
+    let reg = register(&s, "office", Some(narrow));
+    let key = register_key(&s, "office");
+    let packet = own_packet(&reg, 1);
+    let compact = jws::sign(&packet, "handoff+jws", &key).unwrap();
+    let r = submit(&s, "office", &compact);
+    assert_eq!(r.status(), 422);
+    assert_eq!(problem_type(r), "category-not-permitted");
+
+    let mut expired = own_packet(&reg, 1);
+    expired["issued_at"] = json!(hours_ago(5));
+    expired["expires_at"] = json!(hours_ago(1));
+    let r = submit(&s, "office", &jws::sign(&expired, "handoff+jws", &key).unwrap());
+    assert_eq!(problem_type(r), "packet-expired");
+    assert!(provisions(&s, &reg).is_empty());
+}
+
+#[test]
+fn verify_gives_a_verdict_for_any_packet_the_caller_holds() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let id = send(&s, "office", &request(&reg, FACILITY))["handoff_id"].as_str().unwrap().to_owned();
+    for (accept, content_type) in [("application/jose", "application/jose"), ("application/xml", "application/xml")] {
+        let bytes = get(&s, FACILITY, &format!("/v1/handoffs/{id}"), accept).bytes().unwrap().to_vec();
+        let v: Value = post_bytes(&s, FACILITY, "/v1/verify", content_type, bytes.clone()).json().unwrap();
+        assert_eq!(v["valid"], true, "{v}");
+        assert_eq!(v["verdict"], "valid");
+        assert_eq!(v["document_type"], "handoff");
+        assert_eq!(v["signer"]["exchange"], true);
+        assert_eq!(v["report"]["valid"], true);
+        let v: Value = post_bytes(&s, OTHER_FACILITY, "/v1/verify", content_type, bytes.clone()).json().unwrap();
+        assert_eq!(v["verdict"], "wrong_recipient");
+        let mut tampered = bytes.clone();
+        let at = tampered.len() / 2;
+        tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+        let v: Value = post_bytes(&s, FACILITY, "/v1/verify", content_type, tampered).json().unwrap();
+        assert_eq!(v["valid"], false, "{v}");
+    }
+    let r = post_bytes(&s, FACILITY, "/v1/verify", "text/plain", b"x".to_vec());
+    assert_eq!(r.status(), 415);
+}
+
+#[test]
+fn the_jwks_publishes_the_exchange_key_under_its_thumbprint_and_registered_keys_until_retired() {
+    let s = exchange();
+    let published = jwks(&s);
+    assert_eq!(published.len(), 1);
+    let set: Value = client().get(s.url("/.well-known/jwks.json")).send().unwrap().json().unwrap();
+    let exchange = &set["keys"][0];
+    assert_eq!(exchange["alg"], "ES256");
+    assert_eq!(exchange["kid"], published[0].kid.as_str(), "kid is the RFC 7638 thumbprint");
+    let key = register_key(&s, "office");
+    assert_eq!(jwks(&s).len(), 2);
+    let listed: Value = get(&s, "office", "/v1/keys", "application/json").json().unwrap();
+    assert_eq!(listed[0]["kid"], key.kid.as_str());
+    // Registering the same key elsewhere is refused.
+    let jwk = keys::to_jwk(&keys::verifying_key(&key).unwrap()).unwrap();
+    assert_eq!(post_json(&s, "other-office", "/v1/keys", &jwk).status(), 409);
+    let r = post_bytes(&s, "office", &format!("/v1/keys/{}/retire", key.kid), "application/json", Vec::new());
+    assert_eq!(r.status(), 204);
+    assert_eq!(jwks(&s).len(), 1);
+    let reg = register(&s, "office", None);
+    let compact = jws::sign(&own_packet(&reg, 1), "handoff+jws", &key).unwrap();
+    assert_eq!(verdict(submit(&s, "office", &compact)), "unknown_key");
+}
