@@ -66,7 +66,7 @@ fn current_etag(server: &TestServer, path: &str) -> String {
         .to_owned()
 }
 
-const ENDPOINTS: [Endpoint; 13] = [
+const ENDPOINTS: [Endpoint; 21] = [
     Endpoint {
         name: "GET /v1/registrations",
         request: |s, _, _| client().get(s.url("/v1/registrations")),
@@ -151,6 +151,82 @@ const ENDPOINTS: [Endpoint; 13] = [
         expected: [403, 403, 403, 403, 403, 200, 403, 401],
     },
     Endpoint {
+        name: "POST /v1/handoffs",
+        request: |s, _, id| client().post(s.url("/v1/handoffs")).json(&handoff_request(id)),
+        expected: [201, 201, 201, 201, 404, 403, 403, 401],
+    },
+    Endpoint {
+        name: "GET /v1/handoffs",
+        request: |s, _, _| client().get(s.url("/v1/handoffs")),
+        expected: [200, 200, 200, 200, 200, 200, 200, 401],
+    },
+    Endpoint {
+        name: "GET /v1/handoffs/{id} (application/jose)",
+        request: |s, _, id| {
+            let h = handoff(s, id);
+            client()
+                .get(s.url(&format!("/v1/handoffs/{h}")))
+                .header("Accept", "application/jose")
+        },
+        expected: [200, 200, 200, 200, 404, 200, 404, 401],
+    },
+    Endpoint {
+        name: "GET /v1/handoffs/{id} (application/xml)",
+        request: |s, _, id| {
+            let h = handoff(s, id);
+            client()
+                .get(s.url(&format!("/v1/handoffs/{h}")))
+                .header("Accept", "application/xml")
+        },
+        expected: [200, 200, 200, 200, 404, 200, 404, 401],
+    },
+    Endpoint {
+        name: "POST /v1/handoffs/{id}/responses (cancelled)",
+        request: |s, caller, id| {
+            let h = handoff(s, id);
+            let role = ORGS
+                .iter()
+                .find(|o| o.0 == caller)
+                .map_or("city", |o| o.1.as_str());
+            client()
+                .post(s.url(&format!("/v1/handoffs/{h}/responses")))
+                .json(&json!({
+                    "document_type": "handoff_response", "schema_version": "1.0.0",
+                    "handoff_id": h, "responder": {"organization_id": caller, "role": role},
+                    "status": "cancelled", "at": hours_ago(0)
+                }))
+        },
+        expected: [201, 201, 201, 201, 404, 201, 404, 401],
+    },
+    Endpoint {
+        name: "POST /v1/verify",
+        request: |s, _, id| {
+            let h = handoff(s, id);
+            let packet = client()
+                .get(s.url(&format!("/v1/handoffs/{h}")))
+                .bearer_auth(s.key("kikan"))
+                .send()
+                .unwrap()
+                .text()
+                .unwrap();
+            client()
+                .post(s.url("/v1/verify"))
+                .header("Content-Type", "application/jose")
+                .body(packet)
+        },
+        expected: [200, 200, 200, 200, 200, 200, 200, 401],
+    },
+    Endpoint {
+        name: "GET /v1/provisions",
+        request: |s, _, id| client().get(s.url(&format!("/v1/provisions?person={id}"))),
+        expected: [200, 200, 403, 403, 403, 403, 403, 401],
+    },
+    Endpoint {
+        name: "GET /v1/keys",
+        request: |s, _, _| client().get(s.url("/v1/keys")),
+        expected: [200, 200, 200, 200, 200, 200, 200, 401],
+    },
+    Endpoint {
         name: "GET /v1/audit",
         request: |s, _, _| client().get(s.url("/v1/audit")),
         expected: [200, 200, 403, 403, 403, 403, 403, 401],
@@ -161,6 +237,31 @@ const ENDPOINTS: [Endpoint; 13] = [
         expected: [200, 200, 200, 403, 403, 403, 403, 401],
     },
 ];
+
+fn handoff_request(registration_id: &str) -> Value {
+    json!({
+        "registration_id": registration_id, "recipient": OWN_FACILITY,
+        "purpose": "emergency_acceptance",
+        "situation": {"kind": "caregiver_unavailable", "occurred_at": hours_ago(1),
+                      "description": "主たる介護者が入院した。", "urgency": "same_day"},
+        "request": {"service_type": "short_stay", "start_on": "2026-01-20"}
+    })
+}
+
+/// A handoff from "office" to the own facility, built from the registration `id`.
+fn handoff(s: &TestServer, id: &str) -> String {
+    let res = client()
+        .post(s.url("/v1/handoffs"))
+        .bearer_auth(s.key("office"))
+        .json(&handoff_request(id))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    res.json::<Value>().unwrap()["handoff_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
 
 fn own_facility() -> Value {
     facility(

@@ -149,7 +149,83 @@ fn snapshot(conn: &mut DbConnection) -> Vec<String> {
             T
         )
     );
+    dump!(
+        signing_keys::table,
+        signing_keys::kid,
+        (
+            String,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            T,
+            Option<T>
+        )
+    );
+    use handoffs as h;
+    let handoff_rows: Vec<((String, String, i32, String, String, String, String, String), (String, i32, String, String, String, T, T, T))> = h::table
+        .select((
+            (
+                h::id,
+                h::registration_id,
+                h::registration_version,
+                h::sender_id,
+                h::recipient_id,
+                h::purpose,
+                h::legal_basis,
+                h::categories,
+            ),
+            (
+                h::status,
+                h::version,
+                h::document,
+                h::content_sha256,
+                h::origin,
+                h::expires_at,
+                h::created_at,
+                h::updated_at,
+            ),
+        ))
+        .order(h::id)
+        .load(conn)
+        .unwrap();
+    rows.push(format!("{} rows", handoff_rows.len()));
+    rows.extend(handoff_rows.iter().map(|r| format!("{r:?}")));
+    dump!(
+        handoff_packets::table,
+        (handoff_packets::handoff_id, handoff_packets::form),
+        (String, String, String, String)
+    );
+    dump!(
+        handoff_responses::table,
+        (handoff_responses::handoff_id, handoff_responses::seq),
+        (String, i32, String, String, String, T)
+    );
+    use provision_records as p;
+    let provisions: Vec<((String, T, String, String, String, String, String), (String, String, String, String, String, String, String))> = p::table
+        .select((
+            (p::id, p::at, p::kind, p::handoff_id, p::registration_id, p::sender_id, p::recipient_id),
+            (p::purpose, p::categories, p::legal_basis, p::consent_ref, p::form, p::sha256, p::kid),
+        ))
+        .order(p::id)
+        .load(conn)
+        .unwrap();
+    rows.push(format!("{} rows", provisions.len()));
+    rows.extend(provisions.iter().map(|r| format!("{r:?}")));
     rows
+}
+
+/// A vital-interest handoff from the city (the consent is withdrawn) to the facility.
+fn break_glass_request(registration_id: &str) -> Value {
+    json!({
+        "registration_id": registration_id, "recipient": FACILITY,
+        "purpose": "emergency_acceptance",
+        "legal_basis": "vital_interest", "reason": "本人の保護のため直ちに提供が必要。",
+        "situation": {"kind": "caregiver_unavailable", "occurred_at": hours_ago(1),
+                      "description": "主たる介護者が救急搬送された。", "urgency": "same_day"},
+        "request": {"service_type": "short_stay", "start_on": "2026-01-20"}
+    })
 }
 
 #[test]
@@ -183,6 +259,28 @@ fn every_refused_write_leaves_every_table_exactly_as_it_was() {
         .send()
         .unwrap();
     assert_eq!(put.status(), 201);
+
+    let glass = c
+        .post(server.url("/v1/handoffs"))
+        .bearer_auth(server.key("city"))
+        .json(&break_glass_request(&id))
+        .send()
+        .unwrap();
+    assert_eq!(glass.status(), 201, "{}", glass.text().unwrap_or_default());
+    let handoff = glass.json::<Value>().unwrap()["handoff_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let accept_now = json!({
+        "document_type": "handoff_response", "schema_version": "1.0.0", "handoff_id": handoff,
+        "responder": {"organization_id": FACILITY, "role": "facility"},
+        "status": "accepted", "at": hours_ago(0)
+    });
+    let stranger = kyoten::crypto::keys::generate(kyoten::crypto::jws::Alg::Es256).unwrap();
+    let forged = kyoten::crypto::jws::sign(&json!({"document_type": "handoff"}), "handoff+jws", &stranger).unwrap();
+    let mut consent_request = break_glass_request(&id);
+    consent_request["legal_basis"] = json!("consent");
+    consent_request.as_object_mut().unwrap().remove("reason");
 
     let reg = format!("/v1/registrations/{id}");
     let fac = format!("/v1/facilities/{FACILITY}");
@@ -351,6 +449,78 @@ fn every_refused_write_leaves_every_table_exactly_as_it_was() {
             c.patch(server.url(&format!("{fac}/vacancies")))
                 .bearer_auth(server.key(FACILITY))
                 .json(&json!({"vacancies": [{"service_type": "group_home", "vacancies": 1}]})),
+        ),
+        (
+            "a handoff on a withdrawn consent",
+            409,
+            c.post(server.url("/v1/handoffs"))
+                .bearer_auth(server.key("office"))
+                .json(&consent_request),
+        ),
+        (
+            "break-glass by a consultation office",
+            403,
+            c.post(server.url("/v1/handoffs"))
+                .bearer_auth(server.key("office"))
+                .json(&break_glass_request(&id)),
+        ),
+        (
+            "a handoff to an unknown recipient",
+            422,
+            c.post(server.url("/v1/handoffs"))
+                .bearer_auth(server.key("city"))
+                .json(&{
+                    let mut r = break_glass_request(&id);
+                    r["recipient"] = json!("nobody");
+                    r
+                }),
+        ),
+        (
+            "a packet signed by an unregistered key",
+            422,
+            c.post(server.url("/v1/handoffs"))
+                .bearer_auth(server.key("office"))
+                .header("content-type", "application/jose")
+                .body(forged),
+        ),
+        (
+            "a signed XML packet with a DOCTYPE",
+            400,
+            c.post(server.url("/v1/handoffs"))
+                .bearer_auth(server.key("office"))
+                .header("content-type", "application/xml")
+                .body("<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY x \"y\">]><handoff>&x;</handoff>"),
+        ),
+        (
+            "acceptance before receipt",
+            409,
+            c.post(server.url(&format!("/v1/handoffs/{handoff}/responses")))
+                .bearer_auth(server.key(FACILITY))
+                .json(&accept_now),
+        ),
+        (
+            "a response by a facility that is not the recipient",
+            404,
+            c.post(server.url(&format!("/v1/handoffs/{handoff}/responses")))
+                .bearer_auth(server.key("0410000032"))
+                .json(&{
+                    let mut r = accept_now.clone();
+                    r["responder"] = json!({"organization_id": "0410000032", "role": "facility"});
+                    r
+                }),
+        ),
+        (
+            "a private JWK as a public key",
+            422,
+            c.post(server.url("/v1/keys"))
+                .bearer_auth(server.key("office"))
+                .json(&json!({"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "d": "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"})),
+        ),
+        (
+            "retiring a key of another organization",
+            404,
+            c.post(server.url("/v1/keys/NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs/retire"))
+                .bearer_auth(server.key("office")),
         ),
         (
             "vacancy update by another facility",
