@@ -191,3 +191,91 @@ fn validate_keeps_line_numbers_across_read_chunks_of_a_large_ndjson_file() {
         .collect();
     assert_eq!(invalid, vec![500, 1000, 1500, 2000]);
 }
+
+/// A handoff packet from the conformance vectors, still valid for hours.
+fn handoff_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut doc = read_json(&repo().join("conformance/vectors/handoff/valid/full.json"));
+    doc["expires_at"] = serde_json::json!((chrono::Utc::now() + chrono::Duration::hours(6)).to_rfc3339());
+    let path = dir.join("handoff.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn keygen_sign_and_verify_work_offline_on_files_in_both_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.pem");
+    let out = kyoten()
+        .args(["keygen", "--out"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let jwk: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(jwk["alg"], "ES256");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the private key is readable by its owner only");
+    }
+    let jwks = dir.path().join("jwks.json");
+    std::fs::write(&jwks, serde_json::json!({"keys": [jwk]}).to_string()).unwrap();
+    let packet = handoff_file(dir.path());
+    for format in ["jws", "xml"] {
+        let out = kyoten()
+            .args(["sign", "--format", format, "--key"])
+            .arg(&key)
+            .arg(&packet)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let signed = [dir.path().join("handoff.json.jws"), dir.path().join("handoff.json.signed.xml")];
+    let out = kyoten()
+        .args(["verify", "--jwks"])
+        .arg(&jwks)
+        .args(&signed)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(text.matches(": valid (").count(), 2, "{text}");
+    // The same key given as PEM verifies too; a changed byte does not.
+    let mut xml = std::fs::read_to_string(&signed[1]).unwrap();
+    xml = xml.replacen("short_stay", "group_home", 1);
+    let tampered = dir.path().join("tampered.xml");
+    std::fs::write(&tampered, xml).unwrap();
+    let out = kyoten()
+        .args(["verify", "--output", "json", "--key"])
+        .arg(&key)
+        .arg(&signed[0])
+        .arg(&tampered)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["verdict"], "valid");
+    assert_eq!(lines[1]["verdict"], "digest_mismatch");
+    // A key nobody trusts is not a verdict of "valid".
+    let other = dir.path().join("other.pem");
+    assert!(kyoten().args(["keygen", "--out"]).arg(&other).output().unwrap().status.success());
+    let out = kyoten().args(["verify", "--key"]).arg(&other).arg(&signed[0]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("REFUSED unknown_key"));
+}
+
+#[test]
+fn sign_refuses_an_invalid_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.pem");
+    assert!(kyoten().args(["keygen", "--out"]).arg(&key).output().unwrap().status.success());
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"document_type":"handoff","schema_version":"1.0.0"}"#).unwrap();
+    let out = kyoten().args(["sign", "--key"]).arg(&key).arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!dir.path().join("bad.json.jws").exists());
+}
