@@ -4,9 +4,9 @@
 //! (handoffs, `/v1/verify`) and the command line (`kyoten sign` / `kyoten verify`).
 use crate::contracts::json::parse_document;
 use crate::contracts::DocumentType;
+use crate::crypto::jcs;
 use crate::crypto::jws::{self, Alg, JwsError, SigningKey, VerifyingKey};
 use crate::crypto::xmldsig::{self, XmlDsigError};
-use crate::crypto::jcs;
 use crate::validation::Engine;
 use serde::Serialize;
 use serde_json::Value;
@@ -150,7 +150,8 @@ pub fn open(
                     "the header's typ names no kyoten document type (e.g. handoff+jws)",
                 )
             })?;
-            let verified = jws::verify(compact, &jws_type(doc), lookup).map_err(|e| jws_refusal(&e))?;
+            let verified =
+                jws::verify(compact, &jws_type(doc), lookup).map_err(|e| jws_refusal(&e))?;
             let document_type = verified
                 .payload
                 .get("document_type")

@@ -110,7 +110,10 @@ fn read_document(path: &Path) -> Result<(DocumentType, Value), String> {
     let outcome = engine.validate(None, &value);
     if !engine.is_valid(&outcome) {
         let ids: Vec<&str> = outcome.findings.iter().map(|f| f.id).collect();
-        return Err(format!("not valid ({}); run kyoten validate", ids.join(", ")));
+        return Err(format!(
+            "not valid ({}); run kyoten validate",
+            ids.join(", ")
+        ));
     }
     let doc = outcome
         .document_type
@@ -129,7 +132,12 @@ fn output_path(input: &Path, out_dir: Option<&Path>, suffix: &str) -> PathBuf {
     }
 }
 
-fn sign_one(key: &SigningKey, format: SignFormat, input: &Path, out_dir: Option<&Path>) -> Result<PathBuf, String> {
+fn sign_one(
+    key: &SigningKey,
+    format: SignFormat,
+    input: &Path,
+    out_dir: Option<&Path>,
+) -> Result<PathBuf, String> {
     let (doc, value) = read_document(input)?;
     let (signed, suffix) = match format {
         SignFormat::Jws => (packet::sign_jws(doc, &value, key)?, ".jws"),
@@ -219,7 +227,9 @@ fn trusted(args: &VerifyArgs) -> Result<HashMap<String, VerifyingKey>, String> {
 fn verify_one(keys: &HashMap<String, VerifyingKey>, file: &Path) -> Value {
     let bytes = match std::fs::read(file) {
         Ok(b) => b,
-        Err(e) => return json!({"file": file, "valid": false, "verdict": "unreadable", "message": e.to_string()}),
+        Err(e) => {
+            return json!({"file": file, "valid": false, "verdict": "unreadable", "message": e.to_string()})
+        }
     };
     match packet::open(&bytes, |kid| keys.get(kid).cloned()) {
         Err(r) => json!({"file": file, "valid": false, "verdict": r.code, "message": r.message}),
@@ -275,7 +285,9 @@ pub fn run_verify(args: VerifyArgs) -> ExitCode {
                 "{}: REFUSED {}: {}",
                 file.display(),
                 v["verdict"].as_str().unwrap_or_default(),
-                v["message"].as_str().unwrap_or("the content does not pass validation")
+                v["message"]
+                    .as_str()
+                    .unwrap_or("the content does not pass validation")
             ),
         };
     }
@@ -322,8 +334,10 @@ pub fn run_signing_key(args: SigningKeyArgs) -> ExitCode {
                     row.kid,
                     row.alg,
                     row.created_at.format("%Y-%m-%d %H:%M"),
-                    row.retired_at
-                        .map_or("active".to_owned(), |t| format!("retired {}", t.format("%Y-%m-%d %H:%M")))
+                    row.retired_at.map_or("active".to_owned(), |t| format!(
+                        "retired {}",
+                        t.format("%Y-%m-%d %H:%M")
+                    ))
                 );
             }
             Ok(true)
@@ -359,11 +373,16 @@ pub fn add_org_key(
     let (key, certificate) = match (jwk, cert) {
         (Some(path), None) => {
             let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let value = crate::contracts::json::parse_document(&bytes).map_err(|e| e.to_string())?;
-            (keys::from_jwk(&value, alg).map_err(|e| e.to_string())?, None)
+            let value =
+                crate::contracts::json::parse_document(&bytes).map_err(|e| e.to_string())?;
+            (
+                keys::from_jwk(&value, alg).map_err(|e| e.to_string())?,
+                None,
+            )
         }
         (None, Some(path)) => {
-            let pem = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let pem =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             (
                 keys::from_certificate_pem(pem.as_bytes(), alg).map_err(|e| e.to_string())?,
                 Some(pem),
@@ -378,10 +397,14 @@ pub fn add_org_key(
     {
         return Err(format!("no organization {organization_id}"));
     }
-    match stored::register(&mut conn, organization_id, &key, certificate).map_err(|e| e.to_string())? {
+    match stored::register(&mut conn, organization_id, &key, certificate)
+        .map_err(|e| e.to_string())?
+    {
         stored::Registered::New(row) | stored::Registered::Existing(row) => {
             Ok(format!("{}\t{}", row.kid, row.alg))
         }
-        stored::Registered::Taken => Err("this key is registered by another organization, or retired".into()),
+        stored::Registered::Taken => {
+            Err("this key is registered by another organization, or retired".into())
+        }
     }
 }

@@ -69,7 +69,9 @@ fn required_members(key: &PKey<Public>) -> Result<Value, KeyError> {
             }
             Ok(json!({"e": b64(&rsa.e().to_vec()), "kty": "RSA", "n": b64(&rsa.n().to_vec())}))
         }
-        Id::ED25519 => Ok(json!({"crv": "Ed25519", "kty": "OKP", "x": b64(&key.raw_public_key()?)})),
+        Id::ED25519 => {
+            Ok(json!({"crv": "Ed25519", "kty": "OKP", "x": b64(&key.raw_public_key()?)}))
+        }
         _ => Err(KeyError::UnsupportedKey),
     }
 }
@@ -137,7 +139,9 @@ pub fn from_jwk(jwk: &Value, alg: Option<Alg>) -> Result<VerifyingKey, KeyError>
         return Err(KeyError::PrivateMembers);
     }
     let own_alg = match jwk.get("alg").and_then(Value::as_str) {
-        Some(name) => Some(Alg::parse(name).ok_or_else(|| KeyError::AlgorithmMismatch(name.into()))?),
+        Some(name) => {
+            Some(Alg::parse(name).ok_or_else(|| KeyError::AlgorithmMismatch(name.into()))?)
+        }
         None => None,
     };
     let key = match (
@@ -152,7 +156,7 @@ pub fn from_jwk(jwk: &Value, alg: Option<Alg>) -> Result<VerifyingKey, KeyError>
             let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
             let (x, y) = (BigNum::from_slice(&x)?, BigNum::from_slice(&y)?);
             let ec = EcKey::from_public_key_affine_coordinates(&group, &x, &y)
-            .map_err(|_| KeyError::BadMember("x"))?;
+                .map_err(|_| KeyError::BadMember("x"))?;
             ec.check_key().map_err(|_| KeyError::BadMember("x"))?;
             PKey::from_ec_key(ec)?
         }
@@ -264,7 +268,8 @@ mod tests {
 
     #[test]
     fn the_rsa_thumbprint_is_the_one_of_rfc_7638() {
-        let jwk = json!({"kty": "RSA", "n": RFC7638_N, "e": "AQAB", "alg": "RS256", "kid": "2011-04-29"});
+        let jwk =
+            json!({"kty": "RSA", "n": RFC7638_N, "e": "AQAB", "alg": "RS256", "kid": "2011-04-29"});
         let key = from_jwk(&jwk, None).ok().unwrap();
         assert_eq!(key.kid, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
         assert_eq!(key.alg, Alg::Rs256);
@@ -324,7 +329,8 @@ mod tests {
     fn a_certificate_gives_the_key_it_certifies() {
         let signing = generate(Alg::Es256).ok().unwrap();
         let mut name = openssl::x509::X509NameBuilder::new().unwrap();
-        name.append_entry_by_text("CN", "見本相談支援事業所").unwrap();
+        name.append_entry_by_text("CN", "見本相談支援事業所")
+            .unwrap();
         let name = name.build();
         let mut builder = openssl::x509::X509Builder::new().unwrap();
         builder.set_version(2).unwrap();

@@ -348,7 +348,11 @@ mod tests {
     #[test]
     fn any_open_state_may_be_cancelled() {
         for from in [Requested, Received, Accepted, Admitted] {
-            for who in [Responder::Recipient, Responder::Sender, Responder::Coordinator] {
+            for who in [
+                Responder::Recipient,
+                Responder::Sender,
+                Responder::Coordinator,
+            ] {
                 assert!(may_transition(from, Cancelled, who));
             }
         }

@@ -3,7 +3,7 @@
 pub mod address;
 pub mod consent;
 pub mod facility;
+pub mod handoff;
 pub mod matching;
 pub mod policy;
 pub mod role;
-pub mod handoff;

@@ -63,7 +63,8 @@ pub struct HandoffView {
 }
 
 fn utc(t: chrono::NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 pub fn view(h: &Handoff, responses: Vec<Response>) -> HandoffView {
@@ -134,7 +135,11 @@ pub fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Cr
     let sign_jws = || packet::sign_jws(DocumentType::Handoff, doc, key).map_err(ApiError::Internal);
     let sign_xml = || packet::sign_xml(DocumentType::Handoff, doc, key).map_err(ApiError::Internal);
     let (origin, (jws, jws_kid), (xml, xml_kid)) = match &ready.submitted {
-        None => ("composed", (sign_jws()?, key.kid.clone()), (sign_xml()?, key.kid.clone())),
+        None => (
+            "composed",
+            (sign_jws()?, key.kid.clone()),
+            (sign_xml()?, key.kid.clone()),
+        ),
         Some((Form::Jws, bytes, kid)) => (
             "jws",
             (bytes.clone(), kid.clone()),

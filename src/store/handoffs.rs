@@ -235,7 +235,8 @@ pub fn deliver(
         let at = now();
         if h.status_at(at) == Status::Requested {
             let document = receipt(&h);
-            if let Some(updated) = transition(conn, &h, Status::Received, &caller.id, document, at)? {
+            if let Some(updated) = transition(conn, &h, Status::Received, &caller.id, document, at)?
+            {
                 h = updated;
             }
         }
@@ -294,7 +295,9 @@ pub enum Responded {
     /// The caller may see the handoff but not answer it this way.
     Forbidden,
     /// Not a transition the lifecycle allows from the current state.
-    Illegal { current: Status },
+    Illegal {
+        current: Status,
+    },
     /// The packet expired before it was accepted.
     Expired,
 }
@@ -329,15 +332,7 @@ pub fn respond(
             let current = find(conn, id)?.map_or(current, |h| h.status_at(at));
             return Ok(Responded::Illegal { current });
         };
-        audit::record(
-            conn,
-            &caller.id,
-            "respond",
-            "handoff",
-            id,
-            "",
-            &h.purpose,
-        )?;
+        audit::record(conn, &caller.id, "respond", "handoff", id, "", &h.purpose)?;
         Ok(Responded::Done(updated))
     })
 }
@@ -390,9 +385,9 @@ pub fn list(
             return Ok(None);
         };
         q = q.filter(
-            handoffs::created_at
-                .gt(at)
-                .or(handoffs::created_at.eq(at).and(handoffs::id.gt(after.clone()))),
+            handoffs::created_at.gt(at).or(handoffs::created_at
+                .eq(at)
+                .and(handoffs::id.gt(after.clone()))),
         );
     }
     if let Some(r) = &filter.registration_id {

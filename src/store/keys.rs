@@ -144,11 +144,7 @@ pub fn list(
 }
 
 /// Retires a key of `owner` (`None`: the exchange). `false` when there is no such active key.
-pub fn retire(
-    conn: &mut DbConnection,
-    owner: Option<&str>,
-    kid: &str,
-) -> Result<bool, StoreError> {
+pub fn retire(conn: &mut DbConnection, owner: Option<&str>, kid: &str) -> Result<bool, StoreError> {
     let target = signing_keys::table
         .filter(signing_keys::kid.eq(kid))
         .filter(signing_keys::retired_at.is_null());

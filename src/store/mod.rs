@@ -132,7 +132,9 @@ pub struct Store {
     keys: std::sync::Arc<std::sync::Mutex<KeyCache>>,
     /// The signing and verifying keys, reloaded every [`KEY_CACHE_TTL`] and when a packet names
     /// a key not seen yet (registered on another instance).
-    ring: std::sync::Arc<std::sync::RwLock<Option<(std::time::Instant, std::sync::Arc<keys::KeyRing>)>>>,
+    ring: std::sync::Arc<
+        std::sync::RwLock<Option<(std::time::Instant, std::sync::Arc<keys::KeyRing>)>>,
+    >,
 }
 
 fn lock(keys: &std::sync::Mutex<KeyCache>) -> std::sync::MutexGuard<'_, KeyCache> {

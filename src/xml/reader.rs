@@ -26,7 +26,9 @@ impl std::fmt::Display for XmlError {
             XmlError::ByteOrderMark => write!(f, "starts with a byte order mark"),
             XmlError::NotUtf8 => write!(f, "not UTF-8"),
             XmlError::Doctype => write!(f, "a DOCTYPE or entity declaration is not accepted"),
-            XmlError::ProcessingInstruction => write!(f, "processing instructions are not accepted"),
+            XmlError::ProcessingInstruction => {
+                write!(f, "processing instructions are not accepted")
+            }
             XmlError::TooDeep => write!(f, "elements nested too deeply"),
             XmlError::Malformed { position } => {
                 write!(f, "not well-formed XML (near byte {position})")

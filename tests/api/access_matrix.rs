@@ -152,7 +152,11 @@ const ENDPOINTS: [Endpoint; 21] = [
     },
     Endpoint {
         name: "POST /v1/handoffs",
-        request: |s, _, id| client().post(s.url("/v1/handoffs")).json(&handoff_request(id)),
+        request: |s, _, id| {
+            client()
+                .post(s.url("/v1/handoffs"))
+                .json(&handoff_request(id))
+        },
         expected: [201, 201, 201, 201, 404, 403, 403, 401],
     },
     Endpoint {

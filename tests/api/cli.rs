@@ -195,7 +195,8 @@ fn validate_keeps_line_numbers_across_read_chunks_of_a_large_ndjson_file() {
 /// A handoff packet from the conformance vectors, still valid for hours.
 fn handoff_file(dir: &std::path::Path) -> std::path::PathBuf {
     let mut doc = read_json(&repo().join("conformance/vectors/handoff/valid/full.json"));
-    doc["expires_at"] = serde_json::json!((chrono::Utc::now() + chrono::Duration::hours(6)).to_rfc3339());
+    doc["expires_at"] =
+        serde_json::json!((chrono::Utc::now() + chrono::Duration::hours(6)).to_rfc3339());
     let path = dir.join("handoff.json");
     std::fs::write(&path, doc.to_string()).unwrap();
     path
@@ -210,14 +211,22 @@ fn keygen_sign_and_verify_work_offline_on_files_in_both_forms() {
         .arg(&key)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let jwk: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(jwk["alg"], "ES256");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&key).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600, "the private key is readable by its owner only");
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the private key is readable by its owner only"
+        );
     }
     let jwks = dir.path().join("jwks.json");
     std::fs::write(&jwks, serde_json::json!({"keys": [jwk]}).to_string()).unwrap();
@@ -229,9 +238,16 @@ fn keygen_sign_and_verify_work_offline_on_files_in_both_forms() {
             .arg(&packet)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let signed = [dir.path().join("handoff.json.jws"), dir.path().join("handoff.json.signed.xml")];
+    let signed = [
+        dir.path().join("handoff.json.jws"),
+        dir.path().join("handoff.json.signed.xml"),
+    ];
     let out = kyoten()
         .args(["verify", "--jwks"])
         .arg(&jwks)
@@ -262,8 +278,19 @@ fn keygen_sign_and_verify_work_offline_on_files_in_both_forms() {
     assert_eq!(lines[1]["verdict"], "digest_mismatch");
     // A key nobody trusts is not a verdict of "valid".
     let other = dir.path().join("other.pem");
-    assert!(kyoten().args(["keygen", "--out"]).arg(&other).output().unwrap().status.success());
-    let out = kyoten().args(["verify", "--key"]).arg(&other).arg(&signed[0]).output().unwrap();
+    assert!(kyoten()
+        .args(["keygen", "--out"])
+        .arg(&other)
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let out = kyoten()
+        .args(["verify", "--key"])
+        .arg(&other)
+        .arg(&signed[0])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("REFUSED unknown_key"));
 }
@@ -272,10 +299,25 @@ fn keygen_sign_and_verify_work_offline_on_files_in_both_forms() {
 fn sign_refuses_an_invalid_document() {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("key.pem");
-    assert!(kyoten().args(["keygen", "--out"]).arg(&key).output().unwrap().status.success());
+    assert!(kyoten()
+        .args(["keygen", "--out"])
+        .arg(&key)
+        .output()
+        .unwrap()
+        .status
+        .success());
     let bad = dir.path().join("bad.json");
-    std::fs::write(&bad, r#"{"document_type":"handoff","schema_version":"1.0.0"}"#).unwrap();
-    let out = kyoten().args(["sign", "--key"]).arg(&key).arg(&bad).output().unwrap();
+    std::fs::write(
+        &bad,
+        r#"{"document_type":"handoff","schema_version":"1.0.0"}"#,
+    )
+    .unwrap();
+    let out = kyoten()
+        .args(["sign", "--key"])
+        .arg(&key)
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(!dir.path().join("bad.json.jws").exists());
 }

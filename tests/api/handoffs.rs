@@ -23,7 +23,11 @@ fn exchange() -> TestServer {
         ("city", Role::City, "見本市"),
         ("kikan", Role::Kikan, "見本基幹相談支援センター"),
         ("office", Role::ConsultationOffice, "見本相談支援事業所"),
-        ("other-office", Role::ConsultationOffice, "別の相談支援事業所"),
+        (
+            "other-office",
+            Role::ConsultationOffice,
+            "別の相談支援事業所",
+        ),
         (FACILITY, Role::Facility, "見本短期入所"),
         (OTHER_FACILITY, Role::Facility, "別の短期入所"),
     ])
@@ -38,7 +42,13 @@ fn post_json(s: &TestServer, org: &str, path: &str, body: &Value) -> Response {
         .unwrap()
 }
 
-fn post_bytes(s: &TestServer, org: &str, path: &str, content_type: &str, body: Vec<u8>) -> Response {
+fn post_bytes(
+    s: &TestServer,
+    org: &str,
+    path: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Response {
     client()
         .post(s.url(path))
         .bearer_auth(s.key(org))
@@ -119,9 +129,17 @@ fn open(s: &TestServer, bytes: &[u8]) -> Result<packet::Opened, packet::Refusal>
 }
 
 fn provisions(s: &TestServer, person: &str) -> Vec<Value> {
-    let r = get(s, "city", &format!("/v1/provisions?person={person}"), "application/json");
+    let r = get(
+        s,
+        "city",
+        &format!("/v1/provisions?person={person}"),
+        "application/json",
+    );
     assert_eq!(r.status(), 200);
-    r.json::<Value>().unwrap()["items"].as_array().unwrap().clone()
+    r.json::<Value>().unwrap()["items"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 #[test]
@@ -141,14 +159,30 @@ fn a_composed_handoff_carries_only_what_the_consent_permits_in_both_signed_forms
     assert!(!disclosed.contains(&"household"));
     assert!(disclosed.contains(&"medical") && disclosed.contains(&"identity"));
 
-    let jose = get(&s, FACILITY, &format!("/v1/handoffs/{id}"), "application/jose");
+    let jose = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{id}"),
+        "application/jose",
+    );
     assert_eq!(jose.status(), 200);
     assert_eq!(jose.headers()["content-type"], "application/jose");
-    let jose_sha = jose.headers()["kyoten-content-sha256"].to_str().unwrap().to_owned();
+    let jose_sha = jose.headers()["kyoten-content-sha256"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let jose_bytes = jose.bytes().unwrap().to_vec();
-    let xml = get(&s, FACILITY, &format!("/v1/handoffs/{id}"), "application/xml");
+    let xml = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{id}"),
+        "application/xml",
+    );
     assert_eq!(xml.status(), 200);
-    let xml_sha = xml.headers()["kyoten-content-sha256"].to_str().unwrap().to_owned();
+    let xml_sha = xml.headers()["kyoten-content-sha256"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let xml_bytes = xml.bytes().unwrap().to_vec();
     assert_eq!(jose_sha, xml_sha);
 
@@ -167,7 +201,10 @@ fn a_composed_handoff_carries_only_what_the_consent_permits_in_both_signed_forms
     // The provision records: one provided, one received per delivered form, with the SHA-256
     // of exactly the bytes delivered.
     let records = provisions(&s, &reg);
-    let kinds: Vec<&str> = records.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = records
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["provided", "received", "received"]);
     let digest = |b: &[u8]| hex::encode(sha256(b));
     assert_eq!(records[1]["sha256"], digest(&jose_bytes));
@@ -207,15 +244,40 @@ fn the_recipient_takes_a_handoff_through_its_lifecycle_and_illegal_steps_are_ref
     assert_eq!(r.status(), 409);
     assert_eq!(problem_type(r), "illegal-transition");
     // Fetching the packet is the receipt.
-    assert_eq!(get(&s, FACILITY, &format!("/v1/handoffs/{id}"), "application/jose").status(), 200);
-    let view: Value = get(&s, "office", &format!("/v1/handoffs/{id}"), "application/json").json().unwrap();
+    assert_eq!(
+        get(
+            &s,
+            FACILITY,
+            &format!("/v1/handoffs/{id}"),
+            "application/jose"
+        )
+        .status(),
+        200
+    );
+    let view: Value = get(
+        &s,
+        "office",
+        &format!("/v1/handoffs/{id}"),
+        "application/json",
+    )
+    .json()
+    .unwrap();
     assert_eq!(view["status"], "received");
     // The sender cannot accept on the recipient's behalf.
-    assert_eq!(respond("office", "consultation_office", "accepted", json!({})).status(), 403);
-    assert_eq!(respond(FACILITY, "facility", "accepted", json!({})).status(), 201);
+    assert_eq!(
+        respond("office", "consultation_office", "accepted", json!({})).status(),
+        403
+    );
+    assert_eq!(
+        respond(FACILITY, "facility", "accepted", json!({})).status(),
+        201
+    );
     let r = respond(FACILITY, "facility", "received", json!({}));
     assert_eq!(r.status(), 409);
-    assert_eq!(respond(FACILITY, "facility", "admitted", json!({})).status(), 201);
+    assert_eq!(
+        respond(FACILITY, "facility", "admitted", json!({})).status(),
+        201
+    );
     let report = json!({"report": {"summary": "7日間の短期入所で受け入れた。", "return_plan": "母の退院に合わせて自宅へ戻る。"}});
     let r = respond(FACILITY, "facility", "completed", report);
     assert_eq!(r.status(), 201);
@@ -232,7 +294,12 @@ fn the_recipient_takes_a_handoff_through_its_lifecycle_and_illegal_steps_are_ref
     let r = respond("office", "consultation_office", "cancelled", json!({}));
     assert_eq!(r.status(), 409);
     // A response naming another responder than the caller is refused.
-    let r = respond(FACILITY, "facility", "cancelled", json!({"responder": {"organization_id": "office", "role": "consultation_office"}}));
+    let r = respond(
+        FACILITY,
+        "facility",
+        "cancelled",
+        json!({"responder": {"organization_id": "office", "role": "consultation_office"}}),
+    );
     assert_eq!(r.status(), 422);
 }
 
@@ -243,9 +310,19 @@ fn an_expired_handoff_takes_no_more_responses() {
     let mut body = request(&reg, FACILITY);
     let soon = chrono::Utc::now() + chrono::Duration::seconds(2);
     body["expires_at"] = json!(soon.to_rfc3339());
-    let id = send(&s, "office", &body)["handoff_id"].as_str().unwrap().to_owned();
+    let id = send(&s, "office", &body)["handoff_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     std::thread::sleep(std::time::Duration::from_millis(2500));
-    let view: Value = get(&s, "office", &format!("/v1/handoffs/{id}"), "application/json").json().unwrap();
+    let view: Value = get(
+        &s,
+        "office",
+        &format!("/v1/handoffs/{id}"),
+        "application/json",
+    )
+    .json()
+    .unwrap();
     assert_eq!(view["status"], "expired");
     let doc = json!({
         "document_type": "handoff_response", "schema_version": "1.0.0", "handoff_id": id,
@@ -260,7 +337,12 @@ fn an_expired_handoff_takes_no_more_responses() {
 fn a_withdrawn_consent_stops_handoffs_and_only_kikan_hub_or_city_may_break_the_glass() {
     let s = exchange();
     let reg = register(&s, "office", None);
-    let r = post_json(&s, "office", &format!("/v1/registrations/{reg}/consent-withdrawal"), &json!({"withdrawn_on": "2026-01-10"}));
+    let r = post_json(
+        &s,
+        "office",
+        &format!("/v1/registrations/{reg}/consent-withdrawal"),
+        &json!({"withdrawn_on": "2026-01-10"}),
+    );
     assert!(r.status().is_success(), "{}", r.text().unwrap());
     let r = post_json(&s, "office", "/v1/handoffs", &request(&reg, FACILITY));
     assert_eq!(r.status(), 409);
@@ -277,8 +359,18 @@ fn a_withdrawn_consent_stops_handoffs_and_only_kikan_hub_or_city_may_break_the_g
     let created = send(&s, "kikan", &glass);
     assert_eq!(created["legal_basis"], "vital_interest");
     assert_eq!(created["break_glass"], true);
-    assert_eq!(created["disclosed_categories"], json!(["identity", "medical"]));
-    let audit: Value = get(&s, "city", "/v1/audit?action=break_glass", "application/json").json().unwrap();
+    assert_eq!(
+        created["disclosed_categories"],
+        json!(["identity", "medical"])
+    );
+    let audit: Value = get(
+        &s,
+        "city",
+        "/v1/audit?action=break_glass",
+        "application/json",
+    )
+    .json()
+    .unwrap();
     assert_eq!(audit["items"].as_array().unwrap().len(), 1);
     assert_eq!(audit["items"][0]["organization_id"], "kikan");
     let records = provisions(&s, &reg);
@@ -304,30 +396,63 @@ fn categories_outside_the_consent_or_need_set_are_never_sent() {
     assert_eq!(problem_type(r), "nothing-permitted");
     // The kikan gets household too (permitted and in its need set).
     let created = send(&s, "office", &request(&reg, "kikan"));
-    assert!(created["disclosed_categories"].as_array().unwrap().contains(&json!("household")));
+    assert!(created["disclosed_categories"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("household")));
 }
 
 #[test]
 fn only_the_parties_and_the_coordinating_roles_see_a_handoff() {
     let s = exchange();
     let reg = register(&s, "office", None);
-    let id = send(&s, "office", &request(&reg, FACILITY))["handoff_id"].as_str().unwrap().to_owned();
+    let id = send(&s, "office", &request(&reg, FACILITY))["handoff_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for org in [OTHER_FACILITY, "other-office"] {
         for accept in ["application/jose", "application/xml", "application/json"] {
-            assert_eq!(get(&s, org, &format!("/v1/handoffs/{id}"), accept).status(), 404);
+            assert_eq!(
+                get(&s, org, &format!("/v1/handoffs/{id}"), accept).status(),
+                404
+            );
         }
     }
     for org in ["office", FACILITY, "kikan", "city"] {
-        assert_eq!(get(&s, org, &format!("/v1/handoffs/{id}"), "application/json").status(), 200);
+        assert_eq!(
+            get(&s, org, &format!("/v1/handoffs/{id}"), "application/json").status(),
+            200
+        );
     }
-    assert_eq!(get(&s, FACILITY, &format!("/v1/handoffs/{id}"), "text/csv").status(), 406);
+    assert_eq!(
+        get(&s, FACILITY, &format!("/v1/handoffs/{id}"), "text/csv").status(),
+        406
+    );
     // Provision records are for the city and the kikan only.
     for org in ["office", FACILITY] {
-        assert_eq!(get(&s, org, &format!("/v1/provisions?person={reg}"), "application/json").status(), 403);
+        assert_eq!(
+            get(
+                &s,
+                org,
+                &format!("/v1/provisions?person={reg}"),
+                "application/json"
+            )
+            .status(),
+            403
+        );
     }
-    let list: Value = get(&s, FACILITY, "/v1/handoffs?direction=received&status=requested", "application/json").json().unwrap();
+    let list: Value = get(
+        &s,
+        FACILITY,
+        "/v1/handoffs?direction=received&status=requested",
+        "application/json",
+    )
+    .json()
+    .unwrap();
     assert_eq!(list["items"][0]["handoff_id"], id.as_str());
-    let list: Value = get(&s, OTHER_FACILITY, "/v1/handoffs", "application/json").json().unwrap();
+    let list: Value = get(&s, OTHER_FACILITY, "/v1/handoffs", "application/json")
+        .json()
+        .unwrap();
     assert!(list["items"].as_array().unwrap().is_empty());
 }
 
@@ -368,12 +493,24 @@ fn register_key(s: &TestServer, org: &str) -> SigningKey {
 }
 
 fn submit(s: &TestServer, org: &str, compact: &str) -> Response {
-    post_bytes(s, org, "/v1/handoffs", "application/jose", compact.as_bytes().to_vec())
+    post_bytes(
+        s,
+        org,
+        "/v1/handoffs",
+        "application/jose",
+        compact.as_bytes().to_vec(),
+    )
 }
 
 fn verdict(r: Response) -> String {
     let body: Value = r.json().unwrap();
-    assert!(body["type"].as_str().unwrap().ends_with("signature-refused"), "{body}");
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("signature-refused"),
+        "{body}"
+    );
     body["verdict"].as_str().unwrap().to_owned()
 }
 
@@ -386,13 +523,32 @@ fn a_packet_signed_by_the_sender_is_stored_as_signed_and_served_in_both_forms() 
     let r = submit(&s, "office", &compact);
     assert_eq!(r.status(), 201, "{}", r.text().unwrap());
     let id = "0b7f3a52-9c1e-4d2a-8e5f-1a2b3c4d5e6f";
-    let jose = get(&s, FACILITY, &format!("/v1/handoffs/{id}"), "application/jose");
-    assert_eq!(jose.text().unwrap(), compact, "the sender's JWS is served byte for byte");
-    let xml = get(&s, FACILITY, &format!("/v1/handoffs/{id}"), "application/xml").bytes().unwrap();
+    let jose = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{id}"),
+        "application/jose",
+    );
+    assert_eq!(
+        jose.text().unwrap(),
+        compact,
+        "the sender's JWS is served byte for byte"
+    );
+    let xml = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{id}"),
+        "application/xml",
+    )
+    .bytes()
+    .unwrap();
     let from_xml = open(&s, &xml).unwrap();
     let from_jws = open(&s, compact.as_bytes()).unwrap();
     assert_eq!(from_jws.kid, key.kid);
-    assert_ne!(from_xml.kid, key.kid, "the XML form is signed by the exchange");
+    assert_ne!(
+        from_xml.kid, key.kid,
+        "the XML form is signed by the exchange"
+    );
     assert_eq!(from_jws.content_sha256, from_xml.content_sha256);
     // The same id again is a conflict.
     assert_eq!(submit(&s, "office", &compact).status(), 409);
@@ -413,18 +569,39 @@ fn tampered_relabelled_and_self_keyed_packets_are_refused_with_a_clear_verdict()
     let at = body.iter().position(|b| *b == b'2').unwrap();
     body[at] = b'3';
     parts[1] = URL_SAFE_NO_PAD.encode(&body);
-    assert_eq!(verdict(submit(&s, "office", &parts.join("."))), "bad_signature");
+    assert_eq!(
+        verdict(submit(&s, "office", &parts.join("."))),
+        "bad_signature"
+    );
 
-    let mut sig = URL_SAFE_NO_PAD.decode(good.rsplit('.').next().unwrap()).unwrap();
+    let mut sig = URL_SAFE_NO_PAD
+        .decode(good.rsplit('.').next().unwrap())
+        .unwrap();
     sig[10] ^= 1;
-    let flipped = format!("{}.{}", good.rsplit_once('.').unwrap().0, URL_SAFE_NO_PAD.encode(sig));
+    let flipped = format!(
+        "{}.{}",
+        good.rsplit_once('.').unwrap().0,
+        URL_SAFE_NO_PAD.encode(sig)
+    );
     assert_eq!(verdict(submit(&s, "office", &flipped)), "bad_signature");
 
     let cases = [
-        (json!({"alg": "RS256", "kid": key.kid, "typ": "handoff+jws"}), "algorithm_mismatch"),
-        (json!({"alg": "HS256", "kid": key.kid, "typ": "handoff+jws"}), "algorithm_not_allowed"),
-        (json!({"alg": "none", "kid": key.kid, "typ": "handoff+jws"}), "algorithm_not_allowed"),
-        (json!({"alg": "ES256", "kid": key.kid, "typ": "handoff+jws", "crit": ["exp"], "exp": 1}), "unknown_crit"),
+        (
+            json!({"alg": "RS256", "kid": key.kid, "typ": "handoff+jws"}),
+            "algorithm_mismatch",
+        ),
+        (
+            json!({"alg": "HS256", "kid": key.kid, "typ": "handoff+jws"}),
+            "algorithm_not_allowed",
+        ),
+        (
+            json!({"alg": "none", "kid": key.kid, "typ": "handoff+jws"}),
+            "algorithm_not_allowed",
+        ),
+        (
+            json!({"alg": "ES256", "kid": key.kid, "typ": "handoff+jws", "crit": ["exp"], "exp": 1}),
+            "unknown_crit",
+        ),
         (
             json!({"alg": "ES256", "kid": key.kid, "typ": "handoff+jws",
                    "jwk": keys::to_jwk(&keys::verifying_key(&key).unwrap()).unwrap()}),
@@ -432,7 +609,11 @@ fn tampered_relabelled_and_self_keyed_packets_are_refused_with_a_clear_verdict()
         ),
     ];
     for (header, expected) in cases {
-        assert_eq!(verdict(submit(&s, "office", &raw_es256(&header, &payload, &key))), expected, "{header}");
+        assert_eq!(
+            verdict(submit(&s, "office", &raw_es256(&header, &payload, &key))),
+            expected,
+            "{header}"
+        );
     }
     // A key nobody registered.
     let stranger = keys::generate(Alg::Es256).unwrap();
@@ -478,7 +659,11 @@ fn a_submitted_packet_must_keep_within_the_stored_consent_and_its_lifetime() {
     let mut expired = own_packet(&reg, 1);
     expired["issued_at"] = json!(hours_ago(5));
     expired["expires_at"] = json!(hours_ago(1));
-    let r = submit(&s, "office", &jws::sign(&expired, "handoff+jws", &key).unwrap());
+    let r = submit(
+        &s,
+        "office",
+        &jws::sign(&expired, "handoff+jws", &key).unwrap(),
+    );
     assert_eq!(problem_type(r), "packet-expired");
     assert!(provisions(&s, &reg).is_empty());
 }
@@ -487,21 +672,42 @@ fn a_submitted_packet_must_keep_within_the_stored_consent_and_its_lifetime() {
 fn verify_gives_a_verdict_for_any_packet_the_caller_holds() {
     let s = exchange();
     let reg = register(&s, "office", None);
-    let id = send(&s, "office", &request(&reg, FACILITY))["handoff_id"].as_str().unwrap().to_owned();
-    for (accept, content_type) in [("application/jose", "application/jose"), ("application/xml", "application/xml")] {
-        let bytes = get(&s, FACILITY, &format!("/v1/handoffs/{id}"), accept).bytes().unwrap().to_vec();
-        let v: Value = post_bytes(&s, FACILITY, "/v1/verify", content_type, bytes.clone()).json().unwrap();
+    let id = send(&s, "office", &request(&reg, FACILITY))["handoff_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (accept, content_type) in [
+        ("application/jose", "application/jose"),
+        ("application/xml", "application/xml"),
+    ] {
+        let bytes = get(&s, FACILITY, &format!("/v1/handoffs/{id}"), accept)
+            .bytes()
+            .unwrap()
+            .to_vec();
+        let v: Value = post_bytes(&s, FACILITY, "/v1/verify", content_type, bytes.clone())
+            .json()
+            .unwrap();
         assert_eq!(v["valid"], true, "{v}");
         assert_eq!(v["verdict"], "valid");
         assert_eq!(v["document_type"], "handoff");
         assert_eq!(v["signer"]["exchange"], true);
         assert_eq!(v["report"]["valid"], true);
-        let v: Value = post_bytes(&s, OTHER_FACILITY, "/v1/verify", content_type, bytes.clone()).json().unwrap();
+        let v: Value = post_bytes(
+            &s,
+            OTHER_FACILITY,
+            "/v1/verify",
+            content_type,
+            bytes.clone(),
+        )
+        .json()
+        .unwrap();
         assert_eq!(v["verdict"], "wrong_recipient");
         let mut tampered = bytes.clone();
         let at = tampered.len() / 2;
         tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
-        let v: Value = post_bytes(&s, FACILITY, "/v1/verify", content_type, tampered).json().unwrap();
+        let v: Value = post_bytes(&s, FACILITY, "/v1/verify", content_type, tampered)
+            .json()
+            .unwrap();
         assert_eq!(v["valid"], false, "{v}");
     }
     let r = post_bytes(&s, FACILITY, "/v1/verify", "text/plain", b"x".to_vec());
@@ -513,21 +719,195 @@ fn the_jwks_publishes_the_exchange_key_under_its_thumbprint_and_registered_keys_
     let s = exchange();
     let published = jwks(&s);
     assert_eq!(published.len(), 1);
-    let set: Value = client().get(s.url("/.well-known/jwks.json")).send().unwrap().json().unwrap();
+    let set: Value = client()
+        .get(s.url("/.well-known/jwks.json"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     let exchange = &set["keys"][0];
     assert_eq!(exchange["alg"], "ES256");
-    assert_eq!(exchange["kid"], published[0].kid.as_str(), "kid is the RFC 7638 thumbprint");
+    assert_eq!(
+        exchange["kid"],
+        published[0].kid.as_str(),
+        "kid is the RFC 7638 thumbprint"
+    );
     let key = register_key(&s, "office");
     assert_eq!(jwks(&s).len(), 2);
-    let listed: Value = get(&s, "office", "/v1/keys", "application/json").json().unwrap();
+    let listed: Value = get(&s, "office", "/v1/keys", "application/json")
+        .json()
+        .unwrap();
     assert_eq!(listed[0]["kid"], key.kid.as_str());
     // Registering the same key elsewhere is refused.
     let jwk = keys::to_jwk(&keys::verifying_key(&key).unwrap()).unwrap();
-    assert_eq!(post_json(&s, "other-office", "/v1/keys", &jwk).status(), 409);
-    let r = post_bytes(&s, "office", &format!("/v1/keys/{}/retire", key.kid), "application/json", Vec::new());
+    assert_eq!(
+        post_json(&s, "other-office", "/v1/keys", &jwk).status(),
+        409
+    );
+    let r = post_bytes(
+        &s,
+        "office",
+        &format!("/v1/keys/{}/retire", key.kid),
+        "application/json",
+        Vec::new(),
+    );
     assert_eq!(r.status(), 204);
     assert_eq!(jwks(&s).len(), 1);
     let reg = register(&s, "office", None);
     let compact = jws::sign(&own_packet(&reg, 1), "handoff+jws", &key).unwrap();
     assert_eq!(verdict(submit(&s, "office", &compact)), "unknown_key");
+}
+
+#[test]
+fn a_rotated_exchange_key_keeps_verifying_old_packets_until_it_is_retired() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let first = send(&s, "office", &request(&reg, FACILITY))["handoff_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let old_packet = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{first}"),
+        "application/jose",
+    )
+    .bytes()
+    .unwrap()
+    .to_vec();
+    let old_kid = open(&s, &old_packet).unwrap().kid;
+    let new =
+        kyoten::store::keys::rotate_exchange_key(&mut s.store.conn().unwrap(), Alg::Es256).unwrap();
+    s.store.reload_keyring().unwrap();
+    assert_eq!(jwks(&s).len(), 2);
+    let second = send(&s, "office", &request(&reg, FACILITY))["handoff_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let new_packet = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{second}"),
+        "application/jose",
+    )
+    .bytes()
+    .unwrap()
+    .to_vec();
+    assert_eq!(
+        open(&s, &new_packet).unwrap().kid,
+        new.kid,
+        "the newest key signs"
+    );
+    let verdict_of = |bytes: &[u8]| -> Value {
+        post_bytes(
+            &s,
+            FACILITY,
+            "/v1/verify",
+            "application/jose",
+            bytes.to_vec(),
+        )
+        .json()
+        .unwrap()
+    };
+    assert_eq!(verdict_of(&old_packet)["verdict"], "valid");
+    assert!(kyoten::store::keys::retire(&mut s.store.conn().unwrap(), None, &old_kid).unwrap());
+    s.store.reload_keyring().unwrap();
+    assert_eq!(verdict_of(&old_packet)["verdict"], "unknown_key");
+    assert_eq!(verdict_of(&new_packet)["verdict"], "valid");
+}
+
+#[test]
+fn an_organization_may_register_its_key_as_an_x509_certificate() {
+    let s = exchange();
+    let key = keys::generate(Alg::Es256).unwrap();
+    let mut name = openssl::x509::X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "office").unwrap();
+    let name = name.build();
+    let mut b = openssl::x509::X509Builder::new().unwrap();
+    b.set_version(2).unwrap();
+    b.set_serial_number(
+        &openssl::bn::BigNum::from_u32(7)
+            .unwrap()
+            .to_asn1_integer()
+            .unwrap(),
+    )
+    .unwrap();
+    b.set_subject_name(&name).unwrap();
+    b.set_issuer_name(&name).unwrap();
+    b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(365).unwrap())
+        .unwrap();
+    b.set_pubkey(&key.key).unwrap();
+    b.sign(&key.key, MessageDigest::sha256()).unwrap();
+    let pem = b.build().to_pem().unwrap();
+    let r = post_bytes(&s, "office", "/v1/keys", "application/x-pem-file", pem);
+    assert_eq!(r.status(), 201);
+    let entry: Value = r.json().unwrap();
+    assert_eq!(entry["kid"], key.kid.as_str());
+    assert_eq!(entry["certificate"], true);
+    let r = post_bytes(
+        &s,
+        "office",
+        "/v1/keys",
+        "application/x-pem-file",
+        b"not a certificate".to_vec(),
+    );
+    assert_eq!(r.status(), 422);
+    assert_eq!(problem_type(r), "key-refused");
+    let reg = register(&s, "office", None);
+    let compact = jws::sign(&own_packet(&reg, 1), "handoff+jws", &key).unwrap();
+    assert_eq!(submit(&s, "office", &compact).status(), 201);
+}
+
+#[test]
+fn provision_records_cannot_be_changed_even_in_the_database() {
+    use diesel::prelude::*;
+    use kyoten::store::schema::provision_records;
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    send(&s, "office", &request(&reg, FACILITY));
+    let mut conn = s.store.conn().unwrap();
+    let update = conn.transaction(|c| {
+        diesel::update(provision_records::table)
+            .set(provision_records::recipient_id.eq("someone-else"))
+            .execute(c)
+    });
+    assert!(update.is_err());
+    let delete = conn.transaction(|c| diesel::delete(provision_records::table).execute(c));
+    assert!(delete.is_err());
+    drop(conn);
+    assert_eq!(provisions(&s, &reg).len(), 1);
+}
+
+#[test]
+fn the_operations_report_counts_handoffs_by_outcome_and_break_glass() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    send(&s, "office", &request(&reg, FACILITY));
+    let mut glass = request(&reg, FACILITY);
+    glass["legal_basis"] = json!("vital_interest");
+    glass["reason"] = json!("本人の保護のため。");
+    send(&s, "kikan", &glass);
+    let year = {
+        use chrono::Datelike;
+        let today = chrono::Utc::now().with_timezone(&kyoten::validation::rules::jst());
+        if today.month() >= 4 {
+            today.year()
+        } else {
+            today.year() - 1
+        }
+    };
+    let report: Value = get(
+        &s,
+        "city",
+        &format!("/v1/reports/operations?fiscal_year={year}"),
+        "application/json",
+    )
+    .json()
+    .unwrap();
+    assert_eq!(report["handoffs"]["sent"], 2);
+    assert_eq!(report["handoffs"]["break_glass"], 1);
+    assert_eq!(report["handoffs"]["by_outcome"]["requested"], 2);
+    assert_eq!(report["handoffs"]["by_purpose"]["emergency_acceptance"], 2);
 }

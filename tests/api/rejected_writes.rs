@@ -164,7 +164,10 @@ fn snapshot(conn: &mut DbConnection) -> Vec<String> {
         )
     );
     use handoffs as h;
-    let handoff_rows: Vec<((String, String, i32, String, String, String, String, String), (String, i32, String, String, String, T, T, T))> = h::table
+    let handoff_rows: Vec<(
+        (String, String, i32, String, String, String, String, String),
+        (String, i32, String, String, String, T, T, T),
+    )> = h::table
         .select((
             (
                 h::id,
@@ -203,10 +206,29 @@ fn snapshot(conn: &mut DbConnection) -> Vec<String> {
         (String, i32, String, String, String, T)
     );
     use provision_records as p;
-    let provisions: Vec<((String, T, String, String, String, String, String), (String, String, String, String, String, String, String))> = p::table
+    let provisions: Vec<(
+        (String, T, String, String, String, String, String),
+        (String, String, String, String, String, String, String),
+    )> = p::table
         .select((
-            (p::id, p::at, p::kind, p::handoff_id, p::registration_id, p::sender_id, p::recipient_id),
-            (p::purpose, p::categories, p::legal_basis, p::consent_ref, p::form, p::sha256, p::kid),
+            (
+                p::id,
+                p::at,
+                p::kind,
+                p::handoff_id,
+                p::registration_id,
+                p::sender_id,
+                p::recipient_id,
+            ),
+            (
+                p::purpose,
+                p::categories,
+                p::legal_basis,
+                p::consent_ref,
+                p::form,
+                p::sha256,
+                p::kid,
+            ),
         ))
         .order(p::id)
         .load(conn)
@@ -277,7 +299,12 @@ fn every_refused_write_leaves_every_table_exactly_as_it_was() {
         "status": "accepted", "at": hours_ago(0)
     });
     let stranger = kyoten::crypto::keys::generate(kyoten::crypto::jws::Alg::Es256).unwrap();
-    let forged = kyoten::crypto::jws::sign(&json!({"document_type": "handoff"}), "handoff+jws", &stranger).unwrap();
+    let forged = kyoten::crypto::jws::sign(
+        &json!({"document_type": "handoff"}),
+        "handoff+jws",
+        &stranger,
+    )
+    .unwrap();
     let mut consent_request = break_glass_request(&id);
     consent_request["legal_basis"] = json!("consent");
     consent_request.as_object_mut().unwrap().remove("reason");

@@ -141,7 +141,11 @@ fn compose(
         Some("vital_interest") => Basis::VitalInterest {
             reason: required(&body, "reason")?,
         },
-        Some(_) => return Err(ApiError::InvalidHandoffRequest { field: "legal_basis" }),
+        Some(_) => {
+            return Err(ApiError::InvalidHandoffRequest {
+                field: "legal_basis",
+            })
+        }
     };
     let only: Option<BTreeSet<String>> = match body.get("categories") {
         None | Some(Value::Null) => None,
@@ -150,9 +154,15 @@ fn compose(
                 .iter()
                 .map(|c| c.as_str().map(str::to_owned))
                 .collect::<Option<_>>()
-                .ok_or(ApiError::InvalidHandoffRequest { field: "categories" })?,
+                .ok_or(ApiError::InvalidHandoffRequest {
+                    field: "categories",
+                })?,
         ),
-        _ => return Err(ApiError::InvalidHandoffRequest { field: "categories" }),
+        _ => {
+            return Err(ApiError::InvalidHandoffRequest {
+                field: "categories",
+            })
+        }
     };
     for field in ["situation", "request"] {
         if !body.get(field).is_some_and(Value::is_object) {
@@ -162,7 +172,9 @@ fn compose(
     let issued = Utc::now().with_timezone(&jst());
     let expires_at = match text(&body, "expires_at")? {
         Some(t) => {
-            parse_timestamp(t).ok_or(ApiError::InvalidHandoffRequest { field: "expires_at" })?;
+            parse_timestamp(t).ok_or(ApiError::InvalidHandoffRequest {
+                field: "expires_at",
+            })?;
             t.to_owned()
         }
         None => {
@@ -178,7 +190,8 @@ fn compose(
     let mut conn = store.conn()?;
     let registration = registrations::for_handoff(&mut conn, caller, registration_id)?
         .ok_or(ApiError::NotFound)?;
-    let recipient = organizations::get(&mut conn, recipient_id)?.ok_or(ApiError::UnknownRecipient)?;
+    let recipient =
+        organizations::get(&mut conn, recipient_id)?.ok_or(ApiError::UnknownRecipient)?;
     drop(conn);
     let stored: Value = serde_json::from_str(&registration.document)
         .map_err(|e| ApiError::Internal(format!("stored registration unreadable: {e}")))?;
@@ -219,7 +232,14 @@ fn uuid_v4() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// Checks a packet the sender signed: the signature against the sender's registered key, the
@@ -287,9 +307,8 @@ fn submitted(
             category: category.to_owned(),
         });
     }
-    let text = String::from_utf8(body.to_vec()).map_err(|_| ApiError::InvalidHandoffRequest {
-        field: "(body)",
-    })?;
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| ApiError::InvalidHandoffRequest { field: "(body)" })?;
     Ok(Ready {
         document,
         submitted: Some((opened.form, text, opened.kid)),

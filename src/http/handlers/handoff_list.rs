@@ -65,8 +65,7 @@ pub async fn handoff_list(
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let q = q.into_inner();
-    if q
-        .direction
+    if q.direction
         .as_deref()
         .is_some_and(|d| d != "sent" && d != "received")
     {
@@ -88,9 +87,6 @@ pub async fn handoff_list(
         .await??
         .ok_or(ApiError::InvalidParameter { name: "after" })?;
     let next_after = query::next_after(&mut rows, limit, |h| h.id.clone());
-    let items = rows
-        .iter()
-        .map(|h| handoffs::view(h, Vec::new()))
-        .collect();
+    let items = rows.iter().map(|h| handoffs::view(h, Vec::new())).collect();
     Ok(HttpResponse::Ok().json(HandoffPage { items, next_after }))
 }

@@ -75,7 +75,10 @@ fn content_verdict(
     report_valid: bool,
 ) -> Result<Option<(&'static str, &'static str)>, ApiError> {
     if !report_valid {
-        return Ok(Some(("invalid_content", "the content does not pass validation; see report")));
+        return Ok(Some((
+            "invalid_content",
+            "the content does not pass validation; see report",
+        )));
     }
     if document["document_type"].as_str() != Some("handoff") {
         return Ok(None);
@@ -161,7 +164,11 @@ fn verify_packet(
         report_valid,
     )?;
     let (valid, verdict, message) = match verdict {
-        None => (true, "valid", "the signature verifies and the content is valid"),
+        None => (
+            true,
+            "valid",
+            "the signature verifies and the content is valid",
+        ),
         Some((v, m)) => (false, v, m),
     };
     Ok(Verification {
