@@ -48,7 +48,7 @@ fn parse_type(s: &str) -> Result<DocumentType, String> {
 /// The result for one document.
 struct Checked {
     line: Option<u64>,
-    result: Result<Report, Problem>,
+    result: Result<Report, Box<Problem>>,
 }
 
 impl Checked {
@@ -149,9 +149,9 @@ fn check_one(
     bytes: &[u8],
     expected: Option<DocumentType>,
     lang: Lang,
-) -> Result<Report, Problem> {
-    let input =
-        Input::read(format, bytes, engine).map_err(|e| ApiError::from(e).to_problem(lang))?;
+) -> Result<Report, Box<Problem>> {
+    let input = Input::read(format, bytes, engine)
+        .map_err(|e| Box::new(ApiError::from(e).to_problem(lang)))?;
     let outcome = input.validate(engine, expected);
     Ok(input.render(engine, &outcome, lang))
 }
@@ -220,7 +220,7 @@ fn check_ndjson(
                         .to_problem(lang);
                     emit(&[Checked {
                         line: Some(line_no),
-                        result: Err(problem),
+                        result: Err(Box::new(problem)),
                     }]);
                 }
                 skipping = true;

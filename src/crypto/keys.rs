@@ -93,7 +93,7 @@ pub fn to_jwk(key: &VerifyingKey) -> Result<Value, KeyError> {
     Ok(jwk)
 }
 
-fn member<'a>(jwk: &'a Map<String, Value>, name: &'static str) -> Result<Vec<u8>, KeyError> {
+fn member(jwk: &Map<String, Value>, name: &'static str) -> Result<Vec<u8>, KeyError> {
     jwk.get(name)
         .and_then(Value::as_str)
         .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
@@ -116,11 +116,10 @@ fn pin(key: PKey<Public>, alg: Option<Alg>) -> Result<VerifyingKey, KeyError> {
         Some(a) => a,
         None => default_alg(&key)?,
     };
-    let fits = match (alg, key.id()) {
-        (Alg::Es256, Id::EC) | (Alg::Ed25519, Id::ED25519) => true,
-        (Alg::Ps256 | Alg::Rs256, Id::RSA) => true,
-        _ => false,
-    };
+    let fits = matches!(
+        (alg, key.id()),
+        (Alg::Es256, Id::EC) | (Alg::Ed25519, Id::ED25519) | (Alg::Ps256 | Alg::Rs256, Id::RSA)
+    );
     if !fits {
         return Err(KeyError::AlgorithmMismatch(alg.name().into()));
     }

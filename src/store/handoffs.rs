@@ -111,7 +111,7 @@ pub fn responder(caller: &Organization, h: &Handoff) -> Option<Responder> {
 /// What storing a new handoff came to.
 #[derive(Debug)]
 pub enum Created {
-    Done(Handoff),
+    Done(Box<Handoff>),
     /// The registration changed since the packet was composed from it (compose again).
     RegistrationChanged,
     /// A handoff with this id exists.
@@ -170,7 +170,7 @@ pub fn create(
                 &h.purpose,
             )?;
         }
-        Ok(Created::Done(h))
+        Ok(Created::Done(Box::new(h)))
     })
 }
 
@@ -290,7 +290,7 @@ fn transition(
 /// What a response came to.
 #[derive(Debug)]
 pub enum Responded {
-    Done(Handoff),
+    Done(Box<Handoff>),
     NotFound,
     /// The caller may see the handoff but not answer it this way.
     Forbidden,
@@ -333,7 +333,7 @@ pub fn respond(
             return Ok(Responded::Illegal { current });
         };
         audit::record(conn, &caller.id, "respond", "handoff", id, "", &h.purpose)?;
-        Ok(Responded::Done(updated))
+        Ok(Responded::Done(Box::new(updated)))
     })
 }
 

@@ -132,9 +132,7 @@ pub struct Store {
     keys: std::sync::Arc<std::sync::Mutex<KeyCache>>,
     /// The signing and verifying keys, reloaded every [`KEY_CACHE_TTL`] and when a packet names
     /// a key not seen yet (registered on another instance).
-    ring: std::sync::Arc<
-        std::sync::RwLock<Option<(std::time::Instant, std::sync::Arc<keys::KeyRing>)>>,
-    >,
+    ring: std::sync::Arc<std::sync::RwLock<Option<LoadedRing>>>,
 }
 
 fn lock(keys: &std::sync::Mutex<KeyCache>) -> std::sync::MutexGuard<'_, KeyCache> {
@@ -145,6 +143,9 @@ fn lock(keys: &std::sync::Mutex<KeyCache>) -> std::sync::MutexGuard<'_, KeyCache
 /// rotated key stops working at most this long after the change, on every instance.
 pub const KEY_CACHE_TTL: Duration = Duration::from_secs(5);
 const KEY_CACHE_MAX: usize = 10_000;
+
+/// The key ring and when it was loaded.
+type LoadedRing = (std::time::Instant, std::sync::Arc<keys::KeyRing>);
 
 type KeyCache =
     std::collections::HashMap<String, (organizations::Organization, std::time::Instant)>;

@@ -31,6 +31,11 @@ type ServiceHead = (
     i32,
     chrono::NaiveDateTime,
 );
+type HandoffHead = (String, String, i32, String, String, String, String, String);
+type HandoffTail = (String, i32, String, String, String, T, T, T);
+type ProvisionHead = (String, T, String, String, String, String, String);
+type ProvisionTail = (String, String, String, String, String, String, String);
+type T = chrono::NaiveDateTime;
 type ServiceTail = (
     String,
     String,
@@ -51,7 +56,6 @@ fn snapshot(conn: &mut DbConnection) -> Vec<String> {
             rows.extend(loaded.iter().map(|r| format!("{r:?}")));
         };
     }
-    use chrono::NaiveDateTime as T;
     dump!(
         organizations::table,
         organizations::id,
@@ -164,10 +168,7 @@ fn snapshot(conn: &mut DbConnection) -> Vec<String> {
         )
     );
     use handoffs as h;
-    let handoff_rows: Vec<(
-        (String, String, i32, String, String, String, String, String),
-        (String, i32, String, String, String, T, T, T),
-    )> = h::table
+    let handoff_rows: Vec<(HandoffHead, HandoffTail)> = h::table
         .select((
             (
                 h::id,
@@ -206,10 +207,7 @@ fn snapshot(conn: &mut DbConnection) -> Vec<String> {
         (String, i32, String, String, String, T)
     );
     use provision_records as p;
-    let provisions: Vec<(
-        (String, T, String, String, String, String, String),
-        (String, String, String, String, String, String, String),
-    )> = p::table
+    let provisions: Vec<(ProvisionHead, ProvisionTail)> = p::table
         .select((
             (
                 p::id,

@@ -390,7 +390,7 @@ pub async fn handoff_create(
     })
     .await??;
     let h = match created {
-        Created::Done(h) => h,
+        Created::Done(h) => *h,
         Created::Exists => return Err(ApiError::HandoffExists),
         Created::RegistrationChanged => {
             return Err(ApiError::Internal("the registration kept changing".into()))

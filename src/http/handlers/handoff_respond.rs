@@ -60,7 +60,7 @@ pub async fn handoff_respond(
             store.write(move |conn| stored::respond(conn, &org, &id, to, text))?
         };
         let h = match responded {
-            Responded::Done(h) => h,
+            Responded::Done(h) => *h,
             Responded::NotFound => return Err(ApiError::NotFound),
             Responded::Forbidden => return Err(ApiError::Forbidden),
             Responded::Expired => return Err(ApiError::HandoffExpired),
