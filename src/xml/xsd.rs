@@ -78,9 +78,10 @@ pub fn generate(doc_type: DocumentType, version: &str, shape: &Shape) -> String 
         doc_type.as_str()
     );
     let en = format!(
-        "XML Schema of the XML form of {title_en} ({} {version}), generated from its JSON Schema \
-         following docs/xml-mapping.md. Element order is free, so this schema checks element \
-         names, namespaces and nesting, and the types and enumerated values of the text only. \
+        "XML Schema of the XML form of the document type {title_en} ({} {version}), generated \
+         from its JSON Schema following docs/xml-mapping.md. Element order is free, so this \
+         schema checks element names, namespaces and nesting, and the types and enumerated \
+         values of the text only. \
          Presence (required or not), cardinality, lengths, patterns and formats not expressed \
          here, and the document rules are checked by validating the mapped JSON document with \
          the JSON Schema. The root element may hold an enveloped XML signature (ds:Signature).",

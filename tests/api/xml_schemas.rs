@@ -119,11 +119,15 @@ fn every_valid_xml_vector_validates_against_its_xml_schema() {
 }
 
 #[test]
-fn the_xml_form_of_every_valid_json_vector_validates_against_its_xml_schema() {
+fn the_xml_form_of_every_valid_json_vector_and_demo_document_validates_against_its_xml_schema() {
     let schemas = fetched_schemas();
-    let vectors = valid_vectors("json");
-    assert!(vectors.len() >= 15, "{} JSON vectors", vectors.len());
-    for (name, path) in vectors {
+    let mut documents = valid_vectors("json");
+    assert!(documents.len() >= 14, "{} JSON vectors", documents.len());
+    documents.push(("registration", repo().join("demo/registration.json")));
+    for entry in std::fs::read_dir(repo().join("demo/facilities")).unwrap() {
+        documents.push(("facility", entry.unwrap().path()));
+    }
+    for (name, path) in documents {
         let doc_type = DocumentType::parse(name).unwrap();
         let value: Value = read_json(&path);
         let xml = kyoten::xml::to_xml(doc_type, &value, Engine::get()).unwrap();

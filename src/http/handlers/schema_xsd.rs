@@ -3,9 +3,11 @@ use crate::http::published;
 use crate::xml::xsd;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
-/// The XML Schema (XSD 1.0) of a document type's XML form, generated from its JSON Schema
-/// (docs/xml-mapping.md, "XML Schema (XSD)"). It checks element names, namespaces, nesting,
-/// value types and code values; presence and cardinality are left to the JSON Schema.
+/// The XML Schema (XSD 1.0) of a document type's XML form (`application/xml`, strong ETag).
+///
+/// Generated from the document's JSON Schema (docs/xml-mapping.md, "XML Schema (XSD)"). It
+/// checks element names, namespaces, nesting, value types and code values; presence and
+/// cardinality are left to the JSON Schema validator.
 #[utoipa::path(
     tag = "contracts",
     params(("name" = String, Path, example = "registration"), ("version" = String, Path, example = "1.0.0")),

@@ -16,7 +16,7 @@ pub struct SchemaEntry {
     pub url: String,
     /// The XML Schema of the document's XML form (document types only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "/schemas/registration/1.0.0.xsd")]
+    #[schema(nullable = false, example = "/schemas/registration/1.0.0.xsd")]
     pub xsd: Option<String>,
 }
 
