@@ -23,6 +23,9 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 export KYOTEN_PYTHON="$PWD/$venv/bin/python"
 
+# xmllint: the XML Schema tests validate documents with it.
+command -v xmllint >/dev/null || apt-get install -y libxml2-utils
+
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked --all-targets

@@ -26,6 +26,11 @@ pub struct Shape {
     pub properties: Vec<(String, Shape)>,
     pub required: Vec<String>,
     pub items: Option<Box<Shape>>,
+    /// The values `enum` or `const` allow, when the schema lists them (the XML Schema's
+    /// enumerations); `None` when any value of the kind is allowed.
+    pub values: Option<Vec<Value>>,
+    /// The schema's `format` (`date`, `date-time` …), if any.
+    pub format: Option<String>,
 }
 
 impl Shape {
@@ -133,6 +138,17 @@ fn merge(
             .and_then(Value::as_str)
             .map(str::to_owned);
     }
+    // A node's own `enum`/`const` is at least as narrow as the one of what it refers to.
+    if into.values.is_none() {
+        into.values = match (obj.get("const"), obj.get("enum")) {
+            (Some(c), _) => Some(vec![c.clone()]),
+            (None, Some(Value::Array(e))) => Some(e.clone()),
+            _ => None,
+        };
+    }
+    if into.format.is_none() {
+        into.format = obj.get("format").and_then(Value::as_str).map(str::to_owned);
+    }
     if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
         let target = if r.starts_with('#') {
             format!("{base}{r}")
@@ -177,24 +193,68 @@ fn merge(
         merge(contracts, base, items, target, depth + 1)?;
     }
     for key in ["allOf", "anyOf", "oneOf"] {
+        let mut alternatives = Vec::new();
         for alt in obj.get(key).and_then(Value::as_array).into_iter().flatten() {
             let mut alt_shape = Shape::default();
             merge(contracts, base, alt, &mut alt_shape, depth + 1)?;
+            alternatives.push(alt_shape);
+        }
+        if key != "allOf" && into.values.is_none() && into.format.is_none() {
+            let (values, format) = widen(&alternatives);
+            into.values = values;
+            into.format = format;
+        }
+        for alt_shape in alternatives {
             absorb(into, alt_shape, key == "allOf");
         }
     }
     Ok(())
 }
 
-/// Folds an alternative's shape into a node: properties are united; requirements only count
-/// when every alternative has them (`allOf`).
+/// What one of several alternatives (`anyOf`, `oneOf`) allows: the union of their listed
+/// values, unless one of them allows any value; their format, if they share one.
+fn widen<'a>(
+    alternatives: impl IntoIterator<Item = &'a Shape>,
+) -> (Option<Vec<Value>>, Option<String>) {
+    let mut values: Option<Vec<Value>> = Some(Vec::new());
+    let mut format: Option<Option<String>> = None;
+    for alt in alternatives {
+        values = match (values, &alt.values) {
+            (Some(mut all), Some(these)) => {
+                for v in these {
+                    if !all.contains(v) {
+                        all.push(v.clone());
+                    }
+                }
+                Some(all)
+            }
+            _ => None,
+        };
+        format = match format {
+            None => Some(alt.format.clone()),
+            Some(f) if f == alt.format => Some(f),
+            Some(_) => Some(None),
+        };
+    }
+    (values.filter(|v| !v.is_empty()), format.flatten())
+}
+
+/// Folds an alternative's shape into a node: properties are united (a property several
+/// alternatives share allows what any of them allows); requirements only count when every
+/// alternative has them (`allOf`).
 fn absorb(into: &mut Shape, alt: Shape, keep_required: bool) {
     if into.kind == Kind::Any {
         into.kind = alt.kind;
     }
     for (name, sub) in alt.properties {
-        if into.property(&name).is_none() {
-            into.properties.push((name, sub));
+        match into.properties.iter_mut().find(|(n, _)| *n == name) {
+            None => into.properties.push((name, sub)),
+            Some((_, existing)) if !keep_required => {
+                let (values, format) = widen([&*existing, &sub]);
+                existing.values = values;
+                existing.format = format;
+            }
+            Some(_) => {}
         }
     }
     if keep_required {

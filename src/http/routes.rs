@@ -7,6 +7,8 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(health::health)
         .service(openapi_json::openapi_json)
         .service(schemas_index::schemas_index)
+        // Before `schema_get`, whose `{version}` would also match `1.0.0.xsd`.
+        .service(schema_xsd::schema_xsd)
         .service(schema_get::schema_get)
         .service(codelists_index::codelists_index)
         .service(codelist_get::codelist_get)

@@ -5,8 +5,11 @@
 //! reader refuses DOCTYPE (no external entities, no entity expansion) and processing
 //! instructions before any content is interpreted.
 mod reader;
+mod writer;
+pub mod xsd;
 
 pub use reader::{parse, Element, XmlError};
+pub use writer::{to_xml, WriteError};
 
 use crate::contracts::shape::{Kind, Shape};
 use crate::contracts::DocumentType;

@@ -21,3 +21,4 @@ mod rejected_writes;
 mod robustness;
 mod store;
 mod vectors;
+mod xml_schemas;

@@ -28,6 +28,7 @@ pub mod registration_withdraw_consent;
 pub mod report_operations;
 pub mod root;
 pub mod schema_get;
+pub mod schema_xsd;
 pub mod schemas_index;
 pub mod validate;
 pub mod validate_batch;

@@ -1,4 +1,4 @@
-use crate::contracts::Contracts;
+use crate::contracts::{Contracts, DocumentType};
 use actix_web::{get, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -14,6 +14,10 @@ pub struct SchemaEntry {
     pub id: String,
     #[schema(example = "/schemas/registration/1.0.0")]
     pub url: String,
+    /// The XML Schema of the document's XML form (document types only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "/schemas/registration/1.0.0.xsd")]
+    pub xsd: Option<String>,
 }
 
 /// Every published JSON Schema with its canonical `$id`.
@@ -28,6 +32,8 @@ pub async fn schemas_index() -> HttpResponse {
             version: s.version.clone(),
             id: s.id.clone(),
             url: format!("/schemas/{}/{}", s.name, s.version),
+            xsd: DocumentType::parse(&s.name)
+                .map(|_| format!("/schemas/{}/{}.xsd", s.name, s.version)),
         })
         .collect();
     HttpResponse::Ok().json(list)
