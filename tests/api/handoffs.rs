@@ -911,3 +911,75 @@ fn the_operations_report_counts_handoffs_by_outcome_and_break_glass() {
     assert_eq!(report["handoffs"]["by_outcome"]["requested"], 2);
     assert_eq!(report["handoffs"]["by_purpose"]["emergency_acceptance"], 2);
 }
+
+#[test]
+fn xml_packets_with_a_second_signature_a_wrapped_signature_an_inline_key_or_a_doctype_are_refused()
+{
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let id = send(&s, "office", &request(&reg, FACILITY))["handoff_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let xml = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{id}"),
+        "application/xml",
+    )
+    .text()
+    .unwrap();
+    let start = xml.find("<ds:Signature").unwrap();
+    let end = xml.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    let signature = &xml[start..end];
+    let unsigned = format!("{}{}", &xml[..start], &xml[end..]);
+    let close = unsigned.rfind("</handoff>").unwrap();
+    let wrapped = unsigned.replacen("<subject>", &format!("<subject>{signature}"), 1);
+    let key_value = signature.replace(
+        "<ds:KeyInfo><ds:KeyName>",
+        "<ds:KeyInfo><ds:KeyValue>AAAA</ds:KeyValue><ds:KeyName>",
+    );
+    let relabelled = signature.replace("xmldsig-more#ecdsa-sha256", "xmldsig-more#rsa-sha256");
+    let hmac = signature.replace("xmldsig-more#ecdsa-sha256", "xmldsig-more#hmac-sha256");
+    let with = |sig: &str| format!("{}{sig}{}", &unsigned[..close], &unsigned[close..]);
+    let cases = [
+        (with(&format!("{signature}{signature}")), "multiple_signatures"),
+        (wrapped, "signature_wrapping"),
+        (with(&key_value), "key_in_packet"),
+        (with(&relabelled), "algorithm_mismatch"),
+        (with(&hmac), "algorithm_mismatch"),
+        (unsigned.clone(), "no_signature"),
+        (xml.replacen("<subject>", "<subject><extra>x</extra>", 1), "digest_mismatch"),
+        (
+            xml.replacen(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+                "<?xml version=\"1.0\"?><!DOCTYPE handoff [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>",
+                1,
+            ),
+            "hostile_xml",
+        ),
+    ];
+    for (body, expected) in cases {
+        let v: Value = post_bytes(
+            &s,
+            FACILITY,
+            "/v1/verify",
+            "application/xml",
+            body.into_bytes(),
+        )
+        .json()
+        .unwrap();
+        assert_eq!(v["valid"], false, "{expected}: {v}");
+        assert_eq!(v["verdict"], expected, "{v}");
+    }
+    let v: Value = post_bytes(
+        &s,
+        FACILITY,
+        "/v1/verify",
+        "application/xml",
+        xml.into_bytes(),
+    )
+    .json()
+    .unwrap();
+    assert_eq!(v["verdict"], "valid");
+}

@@ -33,7 +33,8 @@ pub struct Verification {
     valid: bool,
     /// `valid`, or why not: `malformed`, `bad_header`, `algorithm_not_allowed`,
     /// `unknown_crit`, `key_in_packet`, `no_key_id`, `unknown_key`, `algorithm_mismatch`,
-    /// `wrong_type`, `bad_signature`, `bad_payload`, `digest_mismatch`, `multiple_signatures`,
+    /// `wrong_type`, `bad_signature`, `bad_payload`, `no_signature`, `digest_mismatch`,
+    /// `multiple_signatures`,
     /// `signature_wrapping`, `profile_violation`, `hostile_xml`, `invalid_content`, `expired`,
     /// `wrong_recipient`, `sender_mismatch`, `category_not_permitted`, `consent_withdrawn`.
     verdict: String,
