@@ -119,7 +119,11 @@ pub struct Verified {
 
 const ES256_PART: usize = 32;
 
-fn raw_signature(alg: Alg, key: &PKey<Private>, input: &[u8]) -> Result<Vec<u8>, JwsError> {
+pub(crate) fn raw_signature(
+    alg: Alg,
+    key: &PKey<Private>,
+    input: &[u8],
+) -> Result<Vec<u8>, JwsError> {
     match alg {
         Alg::Ed25519 => {
             let mut signer = Signer::new_without_digest(key)?;
@@ -147,7 +151,7 @@ fn raw_signature(alg: Alg, key: &PKey<Private>, input: &[u8]) -> Result<Vec<u8>,
     }
 }
 
-fn signature_verifies(
+pub(crate) fn signature_verifies(
     alg: Alg,
     key: &PKey<Public>,
     input: &[u8],

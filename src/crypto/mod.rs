@@ -1,4 +1,5 @@
-//! Signatures: JCS canonical JSON, JWS (compact) on openssl. Small modules with known-answer
-//! tests; nothing here knows HTTP or storage.
+//! Signatures: JCS canonical JSON, JWS (compact) and XMLDSig (enveloped) on openssl. Small modules
+//! with known-answer tests; nothing here knows HTTP or storage.
 pub mod jcs;
 pub mod jws;
+pub mod xmldsig;
