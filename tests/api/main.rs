@@ -20,3 +20,4 @@ mod rejected_writes;
 mod robustness;
 mod store;
 mod vectors;
+mod xmldsig_interop;
