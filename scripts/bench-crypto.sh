@@ -16,7 +16,7 @@ openssl speed -seconds 3 ecdsap256 2>/dev/null | tail -n 2
 
 echo "== cargo bench --bench crypto"
 cargo bench --bench crypto -- --warm-up-time 2 --measurement-time 5 2>&1 |
-  grep -E '^(jws|xmldsig)|time:|thrpt:'
+  grep -E '^(jws|xmldsig|components)|time:|thrpt:'
 
 echo "== whole processes over $n XML files"
 work=target/bench/xmldsig
