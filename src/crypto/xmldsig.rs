@@ -751,4 +751,41 @@ mod tests {
         assert_eq!(a.value, b.value);
         assert!(b.findings.is_empty(), "{:?}", b.findings);
     }
+
+    #[test]
+    fn no_truncation_or_changed_byte_of_a_signed_document_panics_or_verifies_other_content() {
+        let xml = signed();
+        let bytes = xml.as_bytes();
+        let original = canonicalize(DOC.as_bytes()).unwrap();
+        for end in 0..bytes.len() {
+            let _ = check_bytes(&bytes[..end]);
+        }
+        for at in 0..bytes.len() {
+            for replacement in [b'<', b'>', b'&', b'"', b' ', b':', b'x', 0xff] {
+                let mut changed = bytes.to_vec();
+                changed[at] = replacement;
+                if check_bytes(&changed).is_ok() {
+                    // Only a change the canonical form does not see (white space in a tag) may
+                    // still verify.
+                    let doc = Document::parse(&changed).unwrap();
+                    let (signature, _) = doc
+                        .elements()
+                        .find(|(id, _)| is_ds(&doc, *id, "Signature"))
+                        .unwrap();
+                    assert_eq!(
+                        doc.canonicalize(Subset::DocumentWithout(signature)),
+                        original,
+                        "byte {at} -> {replacement}"
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_bytes(xml: &[u8]) -> Result<VerifiedXml, XmlDsigError> {
+        let registered = es256().1.clone();
+        verify(xml, |kid| {
+            (kid == registered.kid).then(|| registered.clone())
+        })
+    }
 }
