@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of kyoten on a fresh machine: installs the test tools the suite needs
-# (into .venv-test), then runs the Rust test suite, formatting and lint checks.
+# (xmlsec1; python packages into .venv-test), then runs the Rust test suite, formatting and
+# lint checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,14 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 export KYOTEN_TEST_POSTGRES_URL=${KYOTEN_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+
+# xmlsec1: the XMLDSig interoperability tests compare with it (Debian package xmlsec1).
+if ! command -v xmlsec1 >/dev/null; then
+  apt-get install -y xmlsec1 || {
+    echo "xmlsec1 could not be installed: apt-get install xmlsec1 (as root), then run this again" >&2
+    exit 2
+  }
+fi
 
 venv=.venv-test
 if [ ! -x "$venv/bin/python" ]; then

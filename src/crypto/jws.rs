@@ -119,7 +119,11 @@ pub struct Verified {
 
 const ES256_PART: usize = 32;
 
-fn raw_signature(alg: Alg, key: &PKey<Private>, input: &[u8]) -> Result<Vec<u8>, JwsError> {
+pub(crate) fn raw_signature(
+    alg: Alg,
+    key: &PKey<Private>,
+    input: &[u8],
+) -> Result<Vec<u8>, JwsError> {
     match alg {
         Alg::Ed25519 => {
             let mut signer = Signer::new_without_digest(key)?;
@@ -147,7 +151,7 @@ fn raw_signature(alg: Alg, key: &PKey<Private>, input: &[u8]) -> Result<Vec<u8>,
     }
 }
 
-fn signature_verifies(
+pub(crate) fn signature_verifies(
     alg: Alg,
     key: &PKey<Public>,
     input: &[u8],
@@ -422,5 +426,91 @@ mod tests {
             key: private,
         };
         assert_eq!(sign(&payload(), TYP, &signing), Err(JwsError::KeyMismatch));
+    }
+
+    /// Known answers from the RFCs: the signing input, key and signature they print.
+    mod rfc_vectors {
+        use super::*;
+        use openssl::rsa::RsaPrivateKeyBuilder;
+
+        fn b64(s: &str) -> Vec<u8> {
+            URL_SAFE_NO_PAD.decode(s).unwrap()
+        }
+
+        fn bn(s: &str) -> BigNum {
+            BigNum::from_slice(&b64(s)).unwrap()
+        }
+
+        /// RFC 7515 A.2 and A.3 sign the same payload (`{"iss":"joe", ...}` with CRLF).
+        const PAYLOAD: &str = "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+
+        const RSA_N: &str = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
+        const RSA_D: &str = "Eq5xpGnNCivDflJsRQBXHx1hdR1k6Ulwe2JZD50LpXyWPEAeP88vLNO97IjlA7_GQ5sLKMgvfTeXZx9SE-7YwVol2NXOoAJe46sui395IW_GO-pWJ1O0BkTGoVEn2bKVRUCgu-GjBVaYLU6f3l9kJfFNS3E0QbVdxzubSu3Mkqzjkn439X0M_V51gfpRLI9JYanrC4D4qAdGcopV_0ZHHzQlBjudU2QvXt4ehNYTCBr6XCLQUShb1juUO1ZdiYoFaFQT5Tw8bGUl_x_jTj3ccPDVZFD9pIuhLhBOneufuBiB4cS98l2SR_RQyGWSeWjnczT0QU91p1DhOVRuOopznQ";
+        const RS256_INPUT: &str = "eyJhbGciOiJSUzI1NiJ9";
+        const RS256_SIGNATURE: &str = "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
+
+        #[test]
+        fn rs256_signs_rfc7515_a2_to_the_exact_signature_and_verifies_it() {
+            let rsa = RsaPrivateKeyBuilder::new(bn(RSA_N), bn("AQAB"), bn(RSA_D))
+                .unwrap()
+                .build();
+            let private = PKey::from_rsa(rsa).unwrap();
+            let public = PKey::public_key_from_der(&private.public_key_to_der().unwrap()).unwrap();
+            let input = format!("{RS256_INPUT}.{PAYLOAD}");
+            let signature = raw_signature(Alg::Rs256, &private, input.as_bytes()).unwrap();
+            assert_eq!(URL_SAFE_NO_PAD.encode(&signature), RS256_SIGNATURE);
+            assert!(signature_verifies(Alg::Rs256, &public, input.as_bytes(), &signature).unwrap());
+        }
+
+        #[test]
+        fn es256_verifies_the_rfc7515_a3_signature_and_not_a_changed_one() {
+            // ES256 signatures are randomized: the known answer is that the RFC's verifies.
+            let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+            let ec = EcKey::from_public_key_affine_coordinates(
+                &group,
+                &bn("f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"),
+                &bn("x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"),
+            )
+            .unwrap();
+            let public = PKey::from_ec_key(ec).unwrap();
+            let input = format!("eyJhbGciOiJFUzI1NiJ9.{PAYLOAD}");
+            let mut signature = b64("DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q");
+            assert!(signature_verifies(Alg::Es256, &public, input.as_bytes(), &signature).unwrap());
+            signature[63] ^= 1;
+            assert!(
+                !signature_verifies(Alg::Es256, &public, input.as_bytes(), &signature).unwrap()
+            );
+        }
+
+        /// RFC 8037 A.4 (signing) and A.5 (validation).
+        #[test]
+        fn ed25519_signs_rfc8037_a4_to_the_exact_signature_and_verifies_it_as_a5() {
+            let private = PKey::private_key_from_raw_bytes(
+                &b64("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"),
+                Id::ED25519,
+            )
+            .unwrap();
+            let public = PKey::public_key_from_raw_bytes(
+                &b64("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"),
+                Id::ED25519,
+            )
+            .unwrap();
+            assert_eq!(
+                private.raw_public_key().unwrap(),
+                public.raw_public_key().unwrap()
+            );
+            let input = b"eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
+            let signature = raw_signature(Alg::Ed25519, &private, input).unwrap();
+            let expected = "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
+            assert_eq!(URL_SAFE_NO_PAD.encode(&signature), expected);
+            assert!(signature_verifies(Alg::Ed25519, &public, input, &b64(expected)).unwrap());
+            assert!(!signature_verifies(
+                Alg::Ed25519,
+                &public,
+                b"eyJhbGciOiJFZERTQSJ9.eA",
+                &b64(expected)
+            )
+            .unwrap());
+        }
     }
 }

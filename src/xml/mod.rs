@@ -4,6 +4,7 @@
 //! No crate maps XML to JSON by a JSON Schema's types, so the mapping is written here; the
 //! reader refuses DOCTYPE (no external entities, no entity expansion) and processing
 //! instructions before any content is interpreted.
+pub mod c14n;
 mod reader;
 mod writer;
 pub mod xsd;
@@ -27,7 +28,12 @@ pub struct Mapped {
 
 /// Reads an XML document and maps it to its JSON form.
 pub fn to_json(bytes: &[u8], engine: &Engine) -> Result<Mapped, XmlError> {
-    let root = parse(bytes)?;
+    let mut root = parse(bytes)?;
+    // An enveloped XML signature is not content: a signed document maps like its unsigned form.
+    root.children.retain(|c| {
+        !(c.name == "Signature"
+            && c.namespace.as_deref() == Some(crate::crypto::xmldsig::NAMESPACE))
+    });
     Ok(map_document(&root, engine))
 }
 

@@ -22,3 +22,4 @@ mod robustness;
 mod store;
 mod vectors;
 mod xml_schemas;
+mod xmldsig_interop;
