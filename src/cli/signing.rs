@@ -236,12 +236,23 @@ fn verify_one(keys: &HashMap<String, VerifyingKey>, file: &Path) -> Value {
         Ok(opened) => {
             let engine = Engine::get();
             let outcome = engine.validate(opened.document_type, &opened.document);
-            let valid = engine.is_valid(&outcome);
+            let content_valid = engine.is_valid(&outcome);
             let ids: Vec<&str> = outcome.findings.iter().map(|f| f.id).collect();
+            // A handoff past its lifetime is no longer to be acted on.
+            let expired = opened.document["expires_at"]
+                .as_str()
+                .and_then(crate::validation::rules::parse_timestamp)
+                .is_some_and(|t| t <= chrono::Utc::now());
+            let verdict = match (content_valid, expired) {
+                (false, _) => "invalid_content",
+                (true, true) => "expired",
+                (true, false) => "valid",
+            };
+            let valid = verdict == "valid";
             json!({
                 "file": file,
                 "valid": valid,
-                "verdict": if valid { "valid" } else { "invalid_content" },
+                "verdict": verdict,
                 "kid": opened.kid,
                 "alg": opened.alg.name(),
                 "form": opened.form.as_str(),
