@@ -31,9 +31,10 @@ const SIGNATURES: &str = "§2 Signatures";
 const KEYS_README: &str = "\
 # Test keys — never trust them
 
-These private keys are published on purpose: they sign the conformance vectors in `..`, so
-anyone can check a verifier against them. **They are test keys. Never register them with an
-exchange, never put `jwks.json` into a production trust store, never sign real data with them.**
+These private keys are published on purpose: they sign the conformance vectors next to
+this folder, so anyone can check a verifier against them. **They are test keys. Never
+register them with a production exchange, never put `jwks.json` into a production trust
+store, never sign real data with them.**
 
 | file | key | algorithm pinned in `jwks.json` |
 |---|---|---|
