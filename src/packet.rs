@@ -144,6 +144,10 @@ pub fn open(
         Form::Jws => {
             let compact = std::str::from_utf8(bytes)
                 .map_err(|_| Refusal::new("malformed", "not a compact JWS (UTF-8 text)"))?;
+            // Not three parts (e.g. the JSON serialization) is malformed, whatever its typ.
+            if compact.trim().split('.').count() != 3 {
+                return Err(jws_refusal(&JwsError::Malformed));
+            }
             let doc = peek_type(compact).ok_or_else(|| {
                 Refusal::new(
                     "wrong_type",

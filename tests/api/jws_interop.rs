@@ -13,7 +13,7 @@ const TYP: &str = "kyoten-handoff+jws";
 const ALGS: [Alg; 4] = [Alg::Es256, Alg::Ed25519, Alg::Ps256, Alg::Rs256];
 
 /// Python with jwcrypto: `KYOTEN_PYTHON` (set by scripts/test.sh) or `python3`.
-fn peer(args: &[&str], stdin: &str) -> String {
+pub(crate) fn peer(args: &[&str], stdin: &str) -> String {
     let python = std::env::var("KYOTEN_PYTHON").unwrap_or_else(|_| "python3".into());
     let mut child = Command::new(python)
         .arg(repo().join("tests/interop/jwcrypto_peer.py"))

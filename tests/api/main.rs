@@ -19,6 +19,7 @@ mod processes;
 mod registrations;
 mod rejected_writes;
 mod robustness;
+mod signed_vectors;
 mod store;
 mod vectors;
 mod xml_schemas;
