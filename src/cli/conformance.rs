@@ -1,6 +1,5 @@
 use crate::conformance::{
-    self, report, CaseResult, Caller, Credential, Credentials, Runner, Scenario, Target,
-    VectorCase,
+    self, report, Caller, CaseResult, Credential, Credentials, Runner, Scenario, Target, VectorCase,
 };
 use crate::http::{serve, Settings, Shared};
 use crate::store::{organizations, Store};
@@ -127,7 +126,10 @@ fn try_run(args: &RunArgs) -> Result<bool, SetupError> {
         .scenarios
         .clone()
         .unwrap_or_else(|| default_dir("scenarios"));
-    let vectors_dir = args.vectors.clone().unwrap_or_else(|| default_dir("vectors"));
+    let vectors_dir = args
+        .vectors
+        .clone()
+        .unwrap_or_else(|| default_dir("vectors"));
     // `body_file` paths are relative to the folder that holds the scenarios folder.
     let root = scenarios_dir
         .parent()
@@ -220,9 +222,21 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), SetupError> {
 /// The organizations of a spawned server, one per caller. A facility's id is its 事業所番号.
 const SPAWNED: [(Caller, &str, &str); 7] = [
     (Caller::City, "conformance-city", "適合試験市 障害福祉課"),
-    (Caller::Kikan, "conformance-kikan", "適合試験 基幹相談支援センター"),
-    (Caller::Hub, "conformance-hub", "適合試験 拠点コーディネーター"),
-    (Caller::Office, "conformance-office", "適合試験 相談支援事業所"),
+    (
+        Caller::Kikan,
+        "conformance-kikan",
+        "適合試験 基幹相談支援センター",
+    ),
+    (
+        Caller::Hub,
+        "conformance-hub",
+        "適合試験 拠点コーディネーター",
+    ),
+    (
+        Caller::Office,
+        "conformance-office",
+        "適合試験 相談支援事業所",
+    ),
     (
         Caller::OtherOffice,
         "conformance-other-office",
@@ -247,10 +261,8 @@ impl Spawned {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or_default();
-        let dir = std::env::temp_dir().join(format!(
-            "kyoten-conformance-{}-{nanos}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("kyoten-conformance-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| fail(&e))?;
         let spawned = Spawned {
             url: String::new(),
@@ -267,7 +279,9 @@ impl Spawned {
         {
             let mut conn = store.conn().map_err(|e| fail(&e))?;
             for (caller, id, name) in SPAWNED {
-                let role = caller.role().ok_or_else(|| fail(&"a caller without a role"))?;
+                let role = caller
+                    .role()
+                    .ok_or_else(|| fail(&"a caller without a role"))?;
                 let (_, key) =
                     organizations::add(&mut conn, Some(id), name, role).map_err(|e| fail(&e))?;
                 self.credentials.insert(

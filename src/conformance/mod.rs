@@ -254,7 +254,10 @@ pub fn load_scenarios(dir: &Path) -> Result<Vec<Scenario>, LoadError> {
             message,
         };
         if scenarios.iter().any(|s| s.id == scenario.id) {
-            return Err(problem(format!("scenario id {} is used twice", scenario.id)));
+            return Err(problem(format!(
+                "scenario id {} is used twice",
+                scenario.id
+            )));
         }
         for step in &scenario.steps {
             check_step(step, false).map_err(|m| problem(format!("step \"{}\": {m}", step.name)))?;
@@ -387,10 +390,9 @@ impl Runner {
         let started = Instant::now();
         let spec = scenario.spec.join(", ");
         let outcome = match self.missing_caller(scenario) {
-            Some(caller) => Outcome::Skipped(format!(
-                "no credentials for the caller {}",
-                caller.name()
-            )),
+            Some(caller) => {
+                Outcome::Skipped(format!("no credentials for the caller {}", caller.name()))
+            }
             None => match self.scenario_steps(scenario) {
                 Ok(()) => Outcome::Passed,
                 Err(mut failure) => {
@@ -519,7 +521,9 @@ impl Runner {
         let method = step.method.as_deref().unwrap_or("GET");
         let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
             .map_err(|_| invalid(format!("the method {method} is not valid")))?;
-        let path = vars.text(step.path.as_deref().unwrap_or("/")).map_err(invalid)?;
+        let path = vars
+            .text(step.path.as_deref().unwrap_or("/"))
+            .map_err(invalid)?;
         let mut builder = self
             .client
             .request(method, format!("{}{path}", self.target.base_url));
@@ -578,8 +582,7 @@ impl Runner {
         }
         if let Some(file) = &step.body_file {
             let path = self.root.join(file);
-            let bytes =
-                std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             let xml = path.extension().is_some_and(|e| e == "xml");
             if xml {
                 return Ok((Some(bytes), Some("application/xml")));
@@ -672,8 +675,7 @@ impl Runner {
                 warnings,
             } => {
                 let expected = verdict_text(*valid, errors, warnings);
-                let Some(report) = response.json.as_ref().filter(|_| response.status == 200)
-                else {
+                let Some(report) = response.json.as_ref().filter(|_| response.status == 200) else {
                     return Err((
                         format!("status 200 with a report: {expected}"),
                         format!("status {}{}", response.status, problem_hint(&response)),
@@ -682,8 +684,7 @@ impl Runner {
                 let got_valid = report.get("valid").and_then(Value::as_bool);
                 let got_errors = ids(report, "errors");
                 let got_warnings = ids(report, "warnings");
-                if got_valid != Some(*valid) || &got_errors != errors || &got_warnings != warnings
-                {
+                if got_valid != Some(*valid) || &got_errors != errors || &got_warnings != warnings {
                     let got = match got_valid {
                         Some(v) => verdict_text(v, &got_errors, &got_warnings),
                         None => "a report without `valid`".into(),
@@ -791,7 +792,9 @@ fn check_response(expect: &Expect, response: &Response, vars: &Vars) -> Result<(
         }
     }
     for (name, value) in &expect.headers {
-        let expected = vars.text(value).map_err(|e| ("a well-formed step".into(), e))?;
+        let expected = vars
+            .text(value)
+            .map_err(|e| ("a well-formed step".into(), e))?;
         let got = response
             .headers
             .get(name.as_str())
@@ -854,7 +857,11 @@ fn check_json(check: &Check, body: &Value, vars: &Vars) -> Result<(), Mismatch> 
             _ => false,
         };
         if holds == negate {
-            let verb = if negate { "not containing" } else { "containing" };
+            let verb = if negate {
+                "not containing"
+            } else {
+                "containing"
+            };
             return Err((
                 at(format!("{verb} {}", compact(&element))),
                 at(shown(found)),
@@ -908,7 +915,10 @@ fn capture(response: &Response, source: &str) -> Option<Value> {
     response.json.as_ref()?.pointer(source).cloned()
 }
 
-fn pointer_parent<'a>(doc: &'a mut Value, pointer: &str) -> Result<(&'a mut Value, String), String> {
+fn pointer_parent<'a>(
+    doc: &'a mut Value,
+    pointer: &str,
+) -> Result<(&'a mut Value, String), String> {
     let Some((parent, last)) = pointer.rsplit_once('/') else {
         return Err(format!("{pointer} is not a JSON Pointer"));
     };
@@ -1163,8 +1173,7 @@ pub fn load_vectors(dir: &Path) -> Result<Vec<VectorCase>, LoadError> {
                 },
                 _ => continue,
             };
-            let Some(document_type) = entry.document_type.or(manifest.document_type.clone())
-            else {
+            let Some(document_type) = entry.document_type.or(manifest.document_type.clone()) else {
                 return Err(LoadError::Format {
                     path: manifest_path.display().to_string(),
                     message: format!("{}: no document_type", entry.file),
@@ -1173,7 +1182,12 @@ pub fn load_vectors(dir: &Path) -> Result<Vec<VectorCase>, LoadError> {
             let file = folder.join(&entry.file);
             let xml = file.extension().is_some_and(|e| e == "xml");
             let content_type = entry.content_type.unwrap_or_else(|| {
-                if xml { "application/xml" } else { "application/json" }.to_owned()
+                if xml {
+                    "application/xml"
+                } else {
+                    "application/json"
+                }
+                .to_owned()
             });
             cases.push(VectorCase {
                 id: format!("vectors/{folder_name}/{}", entry.file),
@@ -1238,10 +1252,8 @@ mod tests {
     fn json_checks_report_expected_and_got() {
         let v = vars();
         let body = json!({"status": "requested", "list": ["identity"]});
-        let check: Check = serde_json::from_value(
-            json!({"pointer": "/list", "contains": "household"}),
-        )
-        .unwrap();
+        let check: Check =
+            serde_json::from_value(json!({"pointer": "/list", "contains": "household"})).unwrap();
         let (expected, got) = check_json(&check, &body, &v).unwrap_err();
         assert_eq!(expected, "/list: containing \"household\"");
         assert_eq!(got, "/list: [\"identity\"]");
