@@ -832,10 +832,9 @@ fn check_json(check: &Check, body: &Value, vars: &Vars) -> Result<(), Mismatch> 
         vars.value(v)
             .map_err(|e| ("a well-formed step".to_owned(), e))
     };
-    if check.exists == Some(true) || check.absent == Some(false) {
-        if found.is_none() {
-            return Err((at("present".into()), at("absent".into())));
-        }
+    let wants_present = check.exists == Some(true) || check.absent == Some(false);
+    if wants_present && found.is_none() {
+        return Err((at("present".into()), at("absent".into())));
     }
     if check.absent == Some(true) || check.exists == Some(false) {
         if let Some(v) = found {
