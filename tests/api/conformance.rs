@@ -127,6 +127,17 @@ fn the_whole_suite_passes_against_the_shared_test_server_on_the_backend_under_te
     );
     let (tests, cases, failures) = junit_counts(&junit);
     assert_eq!((tests, cases, failures), (suite_size(), suite_size(), 0));
+    // A second run on the same database finds the facility record of the first and passes.
+    let (code, stdout, stderr) = run(&[
+        "--target",
+        base_url(),
+        "--credentials",
+        file.to_str().unwrap(),
+        "--no-vectors",
+        "--only",
+        "main-flow",
+    ]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
 }
 
 /// A server that answers from `answer(method, path)` with JSON, one request per connection.
