@@ -673,6 +673,7 @@ impl Runner {
                 valid,
                 errors,
                 warnings,
+                locations,
             } => {
                 let expected = verdict_text(*valid, errors, warnings);
                 let Some(report) = response.json.as_ref().filter(|_| response.status == 200) else {
@@ -691,6 +692,13 @@ impl Runner {
                     };
                     return Err((expected, got));
                 }
+                let found = error_locations(report);
+                if let Some(missing) = locations.iter().find(|l| !found.contains(l)) {
+                    return Err((
+                        format!("an error at {missing}"),
+                        format!("errors at {found:?}"),
+                    ));
+                }
                 Ok(())
             }
         }
@@ -702,6 +710,20 @@ fn verdict_text(valid: bool, errors: &[String], warnings: &[String]) -> String {
         "{}, errors {errors:?}, warnings {warnings:?}",
         if valid { "valid" } else { "invalid" }
     )
+}
+
+/// The `instance_location` of every error of a report.
+fn error_locations(report: &Value) -> Vec<String> {
+    report
+        .get("errors")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|m| m.get("instance_location").and_then(Value::as_str))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Sorted message ids of a report's `errors` or `warnings`.
@@ -1085,6 +1107,8 @@ pub enum Expected {
         valid: bool,
         errors: Vec<String>,
         warnings: Vec<String>,
+        /// JSON Pointers that must each be the `instance_location` of an error.
+        locations: Vec<String>,
     },
     /// A body that is not a document: this status and RFC 9457 problem type.
     Problem { status: u16, problem_type: String },
@@ -1131,6 +1155,8 @@ struct ManifestEntry {
     document_type: Option<String>,
     #[serde(default)]
     spec: Option<String>,
+    #[serde(default)]
+    locations: Vec<String>,
 }
 
 /// Every vector of `dir/*/manifest.json` that the validation endpoint can check: entries with
@@ -1164,6 +1190,7 @@ pub fn load_vectors(dir: &Path) -> Result<Vec<VectorCase>, LoadError> {
                         valid,
                         errors,
                         warnings,
+                        locations: entry.locations,
                     }
                 }
                 (None, Some(status), Some(problem_type)) => Expected::Problem {
@@ -1245,6 +1272,49 @@ mod tests {
         remove_pointer(&mut doc, "/c").unwrap();
         assert_eq!(doc, json!({"a": {"b": [1, 9], "new": "x"}}));
         assert!(set_pointer(&mut doc, "/zz/y", json!(1)).is_err());
+    }
+
+    #[test]
+    fn vectors_are_read_from_every_manifest_and_entries_of_other_kinds_are_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |folder: &str, manifest: Value| {
+            std::fs::create_dir(dir.path().join(folder)).unwrap();
+            std::fs::write(
+                dir.path().join(folder).join("manifest.json"),
+                manifest.to_string(),
+            )
+            .unwrap();
+        };
+        write(
+            "registration",
+            json!({"document_type": "registration", "vectors": [
+                {"file": "invalid/b.xml", "valid": false, "errors": ["KY-B", "KY-A"],
+                 "warnings": [], "locations": ["/x"]}]}),
+        );
+        write(
+            "malformed",
+            json!({"vectors": [{"file": "d.json", "status": 400, "document_type": "facility",
+                                "problem_type": "https://w3id.org/kyoten/problems/duplicate-key"}]}),
+        );
+        write(
+            "signed",
+            json!({"keys": "keys/jwks.json", "vectors": [{"file": "a.jws", "verdict": "valid"}]}),
+        );
+        let cases = load_vectors(dir.path()).unwrap();
+        let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "vectors/malformed/d.json",
+                "vectors/registration/invalid/b.xml"
+            ]
+        );
+        assert_eq!(cases[1].content_type, "application/xml");
+        assert!(matches!(
+            &cases[1].expected,
+            Expected::Verdict { errors, locations, .. } if errors == &["KY-A", "KY-B"] && locations == &["/x"]
+        ));
+        assert_eq!(cases[0].document_type, "facility");
     }
 
     #[test]
