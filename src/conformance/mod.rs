@@ -528,7 +528,11 @@ impl Runner {
             .client
             .request(method, format!("{}{path}", self.target.base_url));
         let caller = step.caller.unwrap_or(Caller::Anonymous);
-        if caller != Caller::Anonymous {
+        let has_authorization = step
+            .headers
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("authorization"));
+        if caller != Caller::Anonymous && !has_authorization {
             let credential = self
                 .target
                 .credentials
