@@ -4,6 +4,7 @@
 //! Layout: `contracts` (published schemas, code lists, policies) ← `validation` and `domain` ←
 //! `xml` ← `http` and `cli`.
 pub mod cli;
+pub mod conformance;
 pub mod contracts;
 pub mod crypto;
 pub mod domain;

@@ -1,4 +1,5 @@
 //! The `kyoten` command line: one file per subcommand.
+mod conformance;
 mod demo;
 mod openapi;
 mod org;
@@ -42,6 +43,8 @@ enum Command {
     Verify(signing::VerifyArgs),
     /// Manage the exchange's own signing keys (list, rotate, retire).
     SigningKey(signing::SigningKeyArgs),
+    /// Run the conformance suite (scenarios and vectors) against a server.
+    Conformance(conformance::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -57,5 +60,6 @@ pub fn main() -> ExitCode {
         Command::Sign(args) => signing::run_sign(args),
         Command::Verify(args) => signing::run_verify(args),
         Command::SigningKey(args) => signing::run_signing_key(args),
+        Command::Conformance(args) => conformance::run(args),
     }
 }

@@ -5,6 +5,7 @@ mod helpers;
 mod access_matrix;
 mod audit_reports;
 mod cli;
+mod conformance;
 mod contracts;
 mod facilities;
 mod handoffs;

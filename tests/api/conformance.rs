@@ -1,0 +1,301 @@
+//! `kyoten conformance run`: the whole suite passes against a spawned server and against the
+//! shared test server (SQLite, or PostgreSQL in the second pass), and a server that does not
+//! conform fails the run with expected vs got.
+use crate::helpers::*;
+use quick_xml::events::Event;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+
+/// The scenario files and the vectors the validation endpoint can check.
+fn suite_size() -> usize {
+    let scenarios = std::fs::read_dir(repo().join("conformance/scenarios"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "json")
+        })
+        .count();
+    let mut vectors = 0;
+    for dir in DOCUMENT_DIRS.iter().chain(["malformed"].iter()) {
+        let manifest = read_json(
+            &repo()
+                .join("conformance/vectors")
+                .join(dir)
+                .join("manifest.json"),
+        );
+        vectors += manifest["vectors"].as_array().unwrap().len();
+    }
+    scenarios + vectors
+}
+
+/// `(tests attribute of <testsuites>, number of <testcase> elements, number of <failure>)`.
+fn junit_counts(path: &Path) -> (usize, usize, usize) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let (mut tests, mut cases, mut failures) = (0, 0, 0);
+    loop {
+        match reader
+            .read_event()
+            .expect("the JUnit file is well-formed XML")
+        {
+            Event::Start(e) | Event::Empty(e) => match e.name().into_inner() {
+                "testsuites" => {
+                    let attr = e
+                        .try_get_attribute("tests")
+                        .unwrap()
+                        .expect("a tests attribute");
+                    tests = attr.value.parse().unwrap();
+                }
+                "testcase" => cases += 1,
+                "failure" => failures += 1,
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    (tests, cases, failures)
+}
+
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = kyoten()
+        .args(["conformance", "run"])
+        .args(args)
+        .output()
+        .expect("kyoten conformance runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_whole_suite_passes_against_a_spawned_server_and_the_junit_file_counts_every_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("conformance.xml");
+    let report = dir.path().join("conformance.json");
+    let (code, stdout, stderr) = run(&[
+        "--spawn",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--json",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("PASS:"), "{stdout}");
+    let expected = suite_size();
+    assert_eq!(junit_counts(&junit), (expected, expected, 0));
+    let report = read_json(&report);
+    assert_eq!(report["passed"], true);
+    assert_eq!(report["totals"]["total"], expected);
+    assert_eq!(report["totals"]["skipped"], 0, "every scenario ran");
+}
+
+#[test]
+fn the_whole_suite_passes_against_the_shared_test_server_on_the_backend_under_test() {
+    // The shared server has no second facility: the scenario that needs one is skipped.
+    let credentials = json!({
+        "city": {"organization_id": "city-041009", "api_key": key("city-041009")},
+        "kikan": {"organization_id": "kikan-sendai", "api_key": key("kikan-sendai")},
+        "hub": {"organization_id": "hub-aoba", "api_key": key("hub-aoba")},
+        "office": {"organization_id": "office-a", "api_key": key("office-a")},
+        "other_office": {"organization_id": "office-b", "api_key": key("office-b")},
+        "facility": {"organization_id": "0411200015", "api_key": key("0411200015")},
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("credentials.json");
+    std::fs::write(&file, credentials.to_string()).unwrap();
+    let junit = dir.path().join("conformance.xml");
+    let (code, stdout, stderr) = run(&[
+        "--target",
+        base_url(),
+        "--credentials",
+        file.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("skipped forbidden-reads-other-facility"),
+        "{stdout}"
+    );
+    let (tests, cases, failures) = junit_counts(&junit);
+    assert_eq!((tests, cases, failures), (suite_size(), suite_size(), 0));
+    // A second run on the same database finds the facility record of the first and passes.
+    let (code, stdout, stderr) = run(&[
+        "--target",
+        base_url(),
+        "--credentials",
+        file.to_str().unwrap(),
+        "--no-vectors",
+        "--only",
+        "main-flow",
+    ]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+}
+
+/// A server that answers from `answer(method, path)` with JSON, one request per connection.
+fn fake_server(answer: fn(&str, &str) -> (u16, Value)) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let mut parts = request_line.split_whitespace();
+            let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let (status, json) = answer(method, path);
+            let body = json.to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn fake_credentials(dir: &Path) -> String {
+    let mut all = serde_json::Map::new();
+    for caller in [
+        "city",
+        "kikan",
+        "hub",
+        "office",
+        "other_office",
+        "facility",
+        "other_facility",
+    ] {
+        all.insert(
+            caller.into(),
+            json!({"organization_id": format!("{caller}-1"), "api_key": "k"}),
+        );
+    }
+    let file = dir.join("credentials.json");
+    std::fs::write(&file, Value::Object(all).to_string()).unwrap();
+    file.display().to_string()
+}
+
+#[test]
+fn a_validator_that_calls_every_document_valid_fails_the_run_naming_expected_and_got() {
+    let url = fake_server(|_, _| (200, json!({"valid": true, "errors": [], "warnings": []})));
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = fake_credentials(dir.path());
+    let junit = dir.path().join("conformance.xml");
+    let (code, stdout, stderr) = run(&[
+        "--target",
+        &url,
+        "--credentials",
+        &credentials,
+        "--no-scenarios",
+        "--only",
+        "vectors/registration",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("✗ vectors/registration/invalid/shortstay_without_caregiver_reason.json"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("expected: invalid, errors [\"KY-REG-SHORTSTAY-REASON\"], warnings []"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("got:      valid, errors [], warnings []"));
+    assert!(stdout.contains("SPEC:     §3.1"));
+    let (tests, cases, failures) = junit_counts(&junit);
+    assert_eq!(tests, cases);
+    assert!(failures > 0 && failures < cases, "valid vectors still pass");
+}
+
+#[test]
+fn a_handoff_with_one_category_too_many_fails_the_scenario_at_that_step() {
+    let url = fake_server(|method, path| match (method, path) {
+        ("POST", "/v1/registrations") => (201, json!({"registration_id": "reg-1"})),
+        ("POST", "/v1/handoffs") => (
+            201,
+            json!({"handoff_id": "h-1", "status": "requested",
+                   "disclosed_categories": ["identity", "medical", "household"]}),
+        ),
+        _ => (200, json!({})),
+    });
+    // The main flow's handoff step, after a registration the fake server accepts.
+    let main = read_json(&repo().join("conformance/scenarios/01_main_flow.json"));
+    let handoff_step = main["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"] == "/v1/handoffs")
+        .expect("the main flow sends a handoff")
+        .clone();
+    let scenario = json!({
+        "id": "handoff-only", "title": "The main flow's handoff", "spec": main["spec"],
+        "vars": main["vars"],
+        "steps": [
+            {"name": "register", "as": "office", "method": "POST", "path": "/v1/registrations",
+             "body": {}, "expect": {"status": 201}, "capture": {"reg": "/registration_id"}},
+            handoff_step
+        ]
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir(&scenarios).unwrap();
+    std::fs::write(scenarios.join("handoff.json"), scenario.to_string()).unwrap();
+    let credentials = fake_credentials(dir.path());
+    let (code, stdout, stderr) = run(&[
+        "--target",
+        &url,
+        "--credentials",
+        &credentials,
+        "--scenarios",
+        scenarios.to_str().unwrap(),
+        "--no-vectors",
+    ]);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("step:     the office sends a handoff composed from the registration"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("expected: /disclosed_categories: not containing \"household\""));
+    assert!(stdout
+        .contains("got:      /disclosed_categories: [\"identity\",\"medical\",\"household\"]"));
+    assert!(stdout.contains("SPEC:     §3.3, §4"));
+}
+
+#[test]
+fn an_unreachable_target_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = fake_credentials(dir.path());
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let (code, _, stderr) = run(&["--target", &url, "--credentials", &credentials]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("cannot reach"), "{stderr}");
+}
