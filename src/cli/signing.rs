@@ -249,9 +249,15 @@ fn verify_one(keys: &HashMap<String, VerifyingKey>, file: &Path) -> Value {
                 (true, false) => "valid",
             };
             let valid = verdict == "valid";
+            let message = match verdict {
+                "invalid_content" => "the content does not pass validation",
+                "expired" => "the packet's expires_at has passed",
+                _ => "the signature verifies and the content is valid",
+            };
             json!({
                 "file": file,
                 "valid": valid,
+                "message": message,
                 "verdict": verdict,
                 "kid": opened.kid,
                 "alg": opened.alg.name(),
@@ -296,9 +302,7 @@ pub fn run_verify(args: VerifyArgs) -> ExitCode {
                 "{}: REFUSED {}: {}",
                 file.display(),
                 v["verdict"].as_str().unwrap_or_default(),
-                v["message"]
-                    .as_str()
-                    .unwrap_or("the content does not pass validation")
+                v["message"].as_str().unwrap_or_default()
             ),
         };
     }
