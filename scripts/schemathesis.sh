@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The conformance run: Schemathesis generates requests from openapi/openapi.json and sends them
+# to a live `kyoten serve --demo` on a throwaway SQLite database, with every check on. Any
+# failure (an undeclared status or content type, a body that does not match its schema, a 500,
+# a schema-valid request refused …) fails the run.
+#
+#   bash scripts/schemathesis.sh [path/to/kyoten]      (default: target/debug/kyoten)
+#
+# It builds nothing: `cargo test` has built the binary. Schemathesis comes from .venv-test
+# (scripts/test.sh installs tests/requirements.txt there); SCHEMATHESIS overrides it.
+# KYOTEN_ST_MAX_EXAMPLES (default 25) bounds the test cases per operation and phase, so the
+# whole run stays within a few minutes on two cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target_dir=${CARGO_TARGET_DIR:-target}
+binary=${1:-$target_dir/debug/kyoten}
+schemathesis=${SCHEMATHESIS:-.venv-test/bin/schemathesis}
+max_examples=${KYOTEN_ST_MAX_EXAMPLES:-25}
+[ -x "$binary" ] || { echo "no kyoten binary at $binary (run cargo build first)" >&2; exit 2; }
+[ -x "$schemathesis" ] || { echo "no schemathesis at $schemathesis (run scripts/test.sh)" >&2; exit 2; }
+
+work=$(mktemp -d)
+server=
+cleanup() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Port 0: the server picks a free port and says which on stderr.
+"$binary" serve --demo --port 0 --workers 2 --database-url "$work/kyoten.sqlite" \
+  >"$work/keys" 2>"$work/server.log" &
+server=$!
+base=
+for _ in $(seq 100); do
+  base=$(sed -n 's/^kyoten listening on \(http:[^ ]*\).*/\1/p' "$work/server.log")
+  [ -n "$base" ] && curl -fs "$base/health" >/dev/null && break
+  kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
+  base=
+  sleep 0.1
+done
+[ -n "$base" ] || { echo "kyoten did not come up" >&2; cat "$work/server.log" >&2; exit 1; }
+
+# The demo prints `export NAME=value   # comment` lines: CITY_KEY, KIKAN_KEY, HUB_KEY,
+# OFFICE_KEY, FACILITY1_KEY … and REG. tests/schemathesis/schemathesis.toml reads them.
+while read -r _ assignment _; do
+  export "${assignment?}"
+done < <(grep '^export ' "$work/keys")
+export FACILITY1_ID
+FACILITY1_ID=$(sed -n 's/^export FACILITY1_KEY=[^#]*# \([0-9]*\) .*/\1/p' "$work/keys")
+: "${KIKAN_KEY:?} ${FACILITY1_KEY:?} ${REG:?} ${FACILITY1_ID:?}"
+
+started=$(date +%s)
+status=0
+"$schemathesis" --config-file tests/schemathesis/schemathesis.toml run openapi/openapi.json \
+  --url "$base" \
+  --checks all \
+  --max-examples "$max_examples" \
+  --seed "${KYOTEN_ST_SEED:-$RANDOM}" \
+  --workers 2 \
+  --no-color \
+  --report junit --report-dir "${KYOTEN_ST_REPORT_DIR:-$work/report}" || status=$?
+echo "schemathesis: exit $status after $(($(date +%s) - started)) s"
+if grep -aqE 'ERROR|panicked' "$work/server.log"; then
+  echo "the server logged errors:" >&2
+  grep -aE 'ERROR|panicked' "$work/server.log" | tail -20 >&2
+  status=1
+fi
+exit "$status"
