@@ -127,23 +127,41 @@ fn rewrite_refs(v: &mut Value, own: &str) {
     }
 }
 
-/// The validate endpoint takes any of the four documents, as JSON or as XML.
+/// Request bodies that are documents: the stored ones are the document type's schema (JSON)
+/// or its XML mapping; the validate endpoint takes any JSON value or XML, valid or not (the
+/// report says). Every document body is required.
 fn document_bodies(doc: &mut Value) {
-    let one_of: Vec<Value> = DocumentType::ALL
-        .iter()
-        .map(|d| json!({"$ref": format!("#/components/schemas/{}", d.component_name())}))
-        .collect();
-    if let Some(content) =
-        doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/requestBody/content")
-    {
-        content["application/json"] = json!({"schema": {"oneOf": one_of}});
-        content["application/xml"] = json!({"schema": {"type": "string", "description": "The document in the XML mapping (see README, XML mapping)"}});
+    let xml = || json!({"schema": {"type": "string", "description": "The document in the XML mapping (see README, XML mapping)"}});
+    let stored = [
+        ("/v1/registrations", "post", DocumentType::Registration),
+        ("/v1/registrations/{id}", "put", DocumentType::Registration),
+        ("/v1/facilities/{facility_id}", "put", DocumentType::Facility),
+        ("/v1/handoffs/{id}/responses", "post", DocumentType::HandoffResponse),
+    ];
+    for (path, method, document_type) in stored {
+        let pointer = format!("/paths/{}/{method}/requestBody", path.replace('/', "~1"));
+        if let Some(body) = doc.pointer_mut(&pointer) {
+            let component = format!("#/components/schemas/{}", document_type.component_name());
+            body["content"]["application/json"] = json!({"schema": {"$ref": component}});
+            body["content"]["application/xml"] = xml();
+            body["required"] = json!(true);
+        }
     }
-    if let Some(content) =
-        doc.pointer_mut("/paths/~1v1~1validate~1{document_type}~1batch/post/requestBody/content")
+    let names: Vec<&str> = DocumentType::ALL.iter().map(|d| d.component_name()).collect();
+    if let Some(body) = doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/requestBody") {
+        body["content"]["application/json"] = json!({"schema": {"description": format!(
+            "A document to check, valid or not: any JSON value is reported on. The valid ones are {}.",
+            names.join(", ")
+        )}});
+        body["content"]["application/xml"] = xml();
+        body["required"] = json!(true);
+    }
+    if let Some(body) =
+        doc.pointer_mut("/paths/~1v1~1validate~1{document_type}~1batch/post/requestBody")
     {
-        content["application/x-ndjson"] =
+        body["content"]["application/x-ndjson"] =
             json!({"schema": {"type": "string", "description": "One JSON document per line"}});
+        body["required"] = json!(true);
     }
     if let Some(ok) =
         doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/responses/200/content")

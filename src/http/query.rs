@@ -40,3 +40,106 @@ pub fn time(value: Option<&str>, name: &'static str) -> Result<Option<NaiveDateT
         })
         .transpose()
 }
+
+/// Schemas of query parameters, for `#[param(schema_with = …)]`: what the handlers accept,
+/// declared, so that clients (and Schemathesis) know a value before the server refuses it.
+pub mod schema {
+    use crate::contracts::Contracts;
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    use utoipa::openapi::Object;
+
+    fn string() -> ObjectBuilder {
+        ObjectBuilder::new().schema_type(Type::String)
+    }
+
+    fn one_of<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
+        string()
+            .enum_values(Some(values.into_iter().collect::<Vec<_>>()))
+            .build()
+    }
+
+    fn codes(list: &str) -> Vec<&'static str> {
+        Contracts::get()
+            .codes(list)
+            .into_iter()
+            .filter_map(|c| c.as_str())
+            .collect()
+    }
+
+    /// A code of the code list `list`.
+    fn code(list: &str) -> Object {
+        one_of(codes(list))
+    }
+
+    /// Codes of the code list `list`, comma-separated (blanks around a code are ignored).
+    fn code_csv(list: &str) -> Object {
+        let one = codes(list)
+            .iter()
+            .map(|c| regex_escape(c))
+            .collect::<Vec<_>>()
+            .join("|");
+        string()
+            .pattern(Some(format!(r"^\s*({one})\s*(,\s*({one})\s*)*$")))
+            .build()
+    }
+
+    fn regex_escape(s: &str) -> String {
+        s.chars()
+            .flat_map(|c| {
+                let special = "\\^$.|?*+()[]{}".contains(c);
+                special.then_some('\\').into_iter().chain([c])
+            })
+            .collect()
+    }
+
+    /// An RFC 3339 time with offset.
+    pub fn date_time() -> Object {
+        string()
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .build()
+    }
+
+    pub fn service_type() -> Object {
+        code("service_types")
+    }
+
+    pub fn short_stay_variant() -> Object {
+        code("short_stay_variants")
+    }
+
+    pub fn facility_target() -> Object {
+        code("facility_targets")
+    }
+
+    pub fn hub_function() -> Object {
+        code("hub_functions")
+    }
+
+    pub fn registration_reason() -> Object {
+        code("registration_reasons")
+    }
+
+    pub fn medical_care_codes() -> Object {
+        code_csv("medical_care_codes")
+    }
+
+    pub fn survey_groups() -> Object {
+        code_csv("survey_groups")
+    }
+
+    pub fn registration_status() -> Object {
+        one_of(["active", "consent_withdrawn"])
+    }
+
+    pub fn handoff_direction() -> Object {
+        one_of(["sent", "received"])
+    }
+
+    pub fn handoff_status() -> Object {
+        one_of(crate::http::handlers::handoff_list::STATUSES)
+    }
+
+    pub fn key_alg() -> Object {
+        one_of(["ES256", "Ed25519", "EdDSA", "PS256", "RS256"])
+    }
+}

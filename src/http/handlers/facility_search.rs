@@ -19,26 +19,29 @@ pub const MAX_LIMIT: i64 = 500;
 #[serde(deny_unknown_fields)]
 pub struct FacilityQuery {
     /// A service type code (code list `service_types`).
-    #[param(example = "short_stay")]
+    #[param(schema_with = crate::http::query::schema::service_type, example = "short_stay")]
     service_type: Option<String>,
     /// `welfare` or `medical` (short stay).
+    #[param(schema_with = crate::http::query::schema::short_stay_variant)]
     variant: Option<String>,
     /// `true`: the service has at least one vacancy; `false`: it has none.
     has_vacancy: Option<bool>,
     /// Medical care codes the service must all offer, comma-separated.
-    #[param(example = "suction,tube_feeding")]
+    #[param(schema_with = crate::http::query::schema::medical_care_codes, example = "suction,tube_feeding")]
     medical_care: Option<String>,
     /// Whether the service offers behavioural support.
     behavioral_support: Option<bool>,
     /// A target group the service takes (code list `facility_targets`).
+    #[param(schema_with = crate::http::query::schema::facility_target)]
     target: Option<String>,
     /// Only vacancy figures taken at or after this time (RFC 3339).
-    #[param(example = "2026-11-21T00:00:00+09:00")]
+    #[param(schema_with = crate::http::query::schema::date_time, example = "2026-11-21T00:00:00+09:00")]
     vacancy_since: Option<String>,
     /// Survey groups, comma-separated (`A`, `B`, `C`, `other`).
-    #[param(example = "A,B")]
+    #[param(schema_with = crate::http::query::schema::survey_groups, example = "A,B")]
     survey_group: Option<String>,
     /// A hub function the facility is registered for (code list `hub_functions`).
+    #[param(schema_with = crate::http::query::schema::hub_function)]
     hub_function: Option<String>,
     /// Whether the facility keeps an emergency room as a hub.
     emergency_room: Option<bool>,
@@ -47,6 +50,7 @@ pub struct FacilityQuery {
     /// Continue after this facility id (the `next_after` of the previous page).
     after: Option<String>,
     /// Records per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 

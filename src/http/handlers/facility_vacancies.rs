@@ -16,16 +16,17 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct VacancyPatch {
     /// When the figures were taken (RFC 3339 with offset); now when left out.
-    #[schema(example = "2026-11-22T09:00:00+09:00")]
+    #[schema(format = DateTime, example = "2026-11-22T09:00:00+09:00")]
     pub as_of: Option<String>,
     /// One entry per service whose vacancy changed.
+    #[schema(min_items = 1)]
     pub vacancies: Vec<ServiceVacancy>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceVacancy {
-    #[schema(example = "short_stay")]
+    #[schema(schema_with = crate::http::query::schema::service_type, example = "short_stay")]
     pub service_type: String,
     /// `welfare` or `medical`; needed only when the facility offers both short stays.
     pub variant: Option<String>,

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 500;
-const STATUSES: [&str; 8] = [
+pub const STATUSES: [&str; 8] = [
     "requested",
     "received",
     "accepted",
@@ -27,14 +27,17 @@ const STATUSES: [&str; 8] = [
 pub struct HandoffQuery {
     /// `sent` (by the caller) or `received` (by the caller); default both (kikan, hub and
     /// city: every handoff).
+    #[param(schema_with = crate::http::query::schema::handoff_direction)]
     direction: Option<String>,
     /// Only handoffs in this state (`expired` included).
+    #[param(schema_with = crate::http::query::schema::handoff_status)]
     status: Option<String>,
     /// Only handoffs built from this registration.
     registration_id: Option<String>,
     /// Continue after this handoff (the `next_after` of the previous page).
     after: Option<String>,
     /// Handoffs per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 

@@ -22,12 +22,15 @@ pub struct ProvisionQuery {
     /// Only the records of this handoff.
     handoff: Option<String>,
     /// From this time (RFC 3339, inclusive).
+    #[param(schema_with = crate::http::query::schema::date_time)]
     since: Option<String>,
     /// Up to this time (RFC 3339, exclusive).
+    #[param(schema_with = crate::http::query::schema::date_time)]
     until: Option<String>,
     /// Continue after this record (the `next_after` of the previous page).
     after: Option<String>,
     /// Records per page, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
