@@ -73,6 +73,7 @@ pub fn build() -> Value {
     let mut doc = serde_json::to_value(api).expect("OpenAPI serializes");
     splice_schemas(&mut doc);
     document_bodies(&mut doc);
+    declare_parameter_values(&mut doc);
     declare_problem_default(&mut doc);
     doc
 }
@@ -168,6 +169,70 @@ fn document_bodies(doc: &mut Value) {
     {
         ok["application/fhir+json"] = json!({"schema": {"type": "object", "description": "FHIR R4 OperationOutcome (with ?format=operation-outcome)"}});
     }
+}
+
+/// The values a query parameter takes, where the handler accepts only some (anything else is
+/// 400): code lists from the contracts, fixed sets, comma-separated code lists. Merged into the
+/// schema the handler's annotation declares, keyed by operation path and parameter name.
+fn declare_parameter_values(doc: &mut Value) {
+    use super::handlers::handoff_list::STATUSES as HANDOFF_STATUSES;
+    let contracts = Contracts::get();
+    let codes = |list: &str| -> Vec<Value> { contracts.codes(list).into_iter().cloned().collect() };
+    let one_of = |values: &[&str]| json!({"enum": values});
+    let code = |list: &str| json!({"enum": codes(list)});
+    // Blanks around a code are ignored, as the handler trims them.
+    let code_csv = |list: &str| {
+        let one = codes(list)
+            .iter()
+            .filter_map(Value::as_str)
+            .map(regex_escape)
+            .collect::<Vec<_>>()
+            .join("|");
+        json!({"pattern": format!(r"^\s*({one})\s*(,\s*({one})\s*)*$")})
+    };
+    let table: [(&str, &str, Value); 12] = [
+        ("/v1/registrations", "status", one_of(&["active", "consent_withdrawn"])),
+        ("/v1/registrations/{id}/candidates", "situation", code("registration_reasons")),
+        ("/v1/registrations/{id}/candidates", "service_type", code("service_types")),
+        ("/v1/facilities", "service_type", code("service_types")),
+        ("/v1/facilities", "variant", code("short_stay_variants")),
+        ("/v1/facilities", "target", code("facility_targets")),
+        ("/v1/facilities", "hub_function", code("hub_functions")),
+        ("/v1/facilities", "medical_care", code_csv("medical_care_codes")),
+        ("/v1/facilities", "survey_group", code_csv("survey_groups")),
+        ("/v1/handoffs", "direction", one_of(&["sent", "received"])),
+        ("/v1/handoffs", "status", one_of(&HANDOFF_STATUSES)),
+        ("/v1/keys", "alg", one_of(&["ES256", "Ed25519", "EdDSA", "PS256", "RS256"])),
+    ];
+    for (path, name, values) in table {
+        let params = doc
+            .pointer_mut(&format!("/paths/{}", path.replace('/', "~1")))
+            .and_then(Value::as_object_mut)
+            .into_iter()
+            .flat_map(|item| item.values_mut())
+            .filter_map(|op| op.get_mut("parameters").and_then(Value::as_array_mut))
+            .flatten();
+        for param in params.filter(|p| p["in"] == "query" && p["name"] == name) {
+            if let (Some(schema), Some(values)) = (param["schema"].as_object_mut(), values.as_object()) {
+                schema.extend(values.clone());
+            }
+        }
+    }
+    // The vacancy update names a service by its type code.
+    if let Some(service_type) =
+        doc.pointer_mut("/components/schemas/ServiceVacancy/properties/service_type")
+    {
+        service_type["enum"] = json!(codes("service_types"));
+    }
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let special = "\\^$.|?*+()[]{}".contains(c);
+            special.then_some('\\').into_iter().chain([c])
+        })
+        .collect()
 }
 
 /// Every operation can answer with a problem+json for errors it does not list specifically

@@ -19,29 +19,26 @@ pub const MAX_LIMIT: i64 = 500;
 #[serde(deny_unknown_fields)]
 pub struct FacilityQuery {
     /// A service type code (code list `service_types`).
-    #[param(schema_with = crate::http::query::schema::service_type, example = "short_stay")]
+    #[param(example = "short_stay")]
     service_type: Option<String>,
     /// `welfare` or `medical` (short stay).
-    #[param(schema_with = crate::http::query::schema::short_stay_variant)]
     variant: Option<String>,
     /// `true`: the service has at least one vacancy; `false`: it has none.
     has_vacancy: Option<bool>,
     /// Medical care codes the service must all offer, comma-separated.
-    #[param(schema_with = crate::http::query::schema::medical_care_codes, example = "suction,tube_feeding")]
+    #[param(example = "suction,tube_feeding")]
     medical_care: Option<String>,
     /// Whether the service offers behavioural support.
     behavioral_support: Option<bool>,
     /// A target group the service takes (code list `facility_targets`).
-    #[param(schema_with = crate::http::query::schema::facility_target)]
     target: Option<String>,
     /// Only vacancy figures taken at or after this time (RFC 3339).
-    #[param(schema_with = crate::http::query::schema::date_time, example = "2026-11-21T00:00:00+09:00")]
+    #[param(format = DateTime, example = "2026-11-21T00:00:00+09:00")]
     vacancy_since: Option<String>,
     /// Survey groups, comma-separated (`A`, `B`, `C`, `other`).
-    #[param(schema_with = crate::http::query::schema::survey_groups, example = "A,B")]
+    #[param(example = "A,B")]
     survey_group: Option<String>,
     /// A hub function the facility is registered for (code list `hub_functions`).
-    #[param(schema_with = crate::http::query::schema::hub_function)]
     hub_function: Option<String>,
     /// Whether the facility keeps an emergency room as a hub.
     emergency_room: Option<bool>,

@@ -26,7 +26,7 @@ pub struct VacancyPatch {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceVacancy {
-    #[schema(schema_with = crate::http::query::schema::service_type, example = "short_stay")]
+    #[schema(example = "short_stay")]
     pub service_type: String,
     /// `welfare` or `medical`; needed only when the facility offers both short stays.
     pub variant: Option<String>,
@@ -41,7 +41,7 @@ pub struct ServiceVacancy {
     tag = "facilities",
     security(("api_key" = [])),
     params(("facility_id" = String, Path, description = "事業所番号 (10 digits)", example = "0410100101"),
-           ("If-Match" = Option<String>, Header, description = "ETag of the version being updated (optional)")),
+           ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version being updated (optional)")),
     request_body(content = VacancyPatch, content_type = "application/json"),
     responses(
         (status = 200, description = "Recorded; the body is the updated record", content_type = "application/json",

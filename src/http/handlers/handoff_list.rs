@@ -27,10 +27,8 @@ pub const STATUSES: [&str; 8] = [
 pub struct HandoffQuery {
     /// `sent` (by the caller) or `received` (by the caller); default both (kikan, hub and
     /// city: every handoff).
-    #[param(schema_with = crate::http::query::schema::handoff_direction)]
     direction: Option<String>,
     /// Only handoffs in this state (`expired` included).
-    #[param(schema_with = crate::http::query::schema::handoff_status)]
     status: Option<String>,
     /// Only handoffs built from this registration.
     registration_id: Option<String>,
@@ -82,7 +80,7 @@ pub async fn handoff_list(
         direction: q.direction,
         status: q.status,
         registration_id: q.registration_id,
-        after: q.after,
+        after: q.after.filter(|a| !a.is_empty()),
         limit: limit + 1,
     };
     let store = store.into_inner();

@@ -22,7 +22,6 @@ impl From<KeyError> for ApiError {
 pub struct KeyQuery {
     /// The algorithm to pin the key to (ES256, Ed25519, PS256, RS256); default: the JWK's
     /// `alg`, else ES256 for P-256, Ed25519 for OKP, RS256 for RSA.
-    #[param(schema_with = crate::http::query::schema::key_alg)]
     alg: Option<String>,
 }
 

@@ -16,10 +16,10 @@ pub struct CandidatesQuery {
     /// What happened: a registration reason code (`caregiver_unavailable`,
     /// `disability_related_crisis`). Short stay is offered only for `caregiver_unavailable`,
     /// and only when the registration gives that reason.
-    #[param(schema_with = crate::http::query::schema::registration_reason, example = "caregiver_unavailable")]
+    #[param(example = "caregiver_unavailable")]
     situation: String,
     /// Look for this service type instead of the registration's desired services.
-    #[param(schema_with = crate::http::query::schema::service_type, example = "short_stay")]
+    #[param(example = "short_stay")]
     service_type: Option<String>,
 }
 

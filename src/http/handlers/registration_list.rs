@@ -17,10 +17,9 @@ pub struct RegistrationQuery {
     /// The ward (区) of the registrant's address, e.g. 青葉区.
     ward: Option<String>,
     /// `active` or `consent_withdrawn`.
-    #[param(schema_with = crate::http::query::schema::registration_status)]
     status: Option<String>,
     /// Only registrations changed at or after this time (RFC 3339).
-    #[param(schema_with = crate::http::query::schema::date_time, example = "2026-11-01T00:00:00+09:00")]
+    #[param(format = DateTime, example = "2026-11-01T00:00:00+09:00")]
     updated_since: Option<String>,
     /// Continue after this registration id (the `next_after` of the previous page).
     after: Option<String>,
