@@ -52,14 +52,18 @@ export FACILITY1_ID
 FACILITY1_ID=$(sed -n 's/^export FACILITY1_KEY=[^#]*# \([0-9]*\) .*/\1/p' "$work/keys")
 : "${KIKAN_KEY:?} ${FACILITY1_KEY:?} ${REG:?} ${FACILITY1_ID:?}"
 
+# Every check runs: all are on by default in Schemathesis 4, and the config file turns a few off
+# for single operations, with the reason. (`--checks all` on the command line would override
+# those per-operation settings.)
+# One worker: with two, Hypothesis's lambda descriptions call ast.parse on two threads at once,
+# which trips a CPython 3.11 bug ("AST constructor recursion depth mismatch"). The run is short.
 started=$(date +%s)
 status=0
 SCHEMATHESIS_HOOKS="$PWD/tests/schemathesis/hooks.py" "$schemathesis" --config-file tests/schemathesis/schemathesis.toml run openapi/openapi.json \
   --url "$base" \
-  --checks all \
   --max-examples "$max_examples" \
   --seed "${KYOTEN_ST_SEED:-$RANDOM}" \
-  --workers 2 \
+  --workers 1 \
   --no-color \
   --report junit --report-dir "${KYOTEN_ST_REPORT_DIR:-$work/report}" || status=$?
 echo "schemathesis: exit $status after $(($(date +%s) - started)) s"

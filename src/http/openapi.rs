@@ -136,8 +136,16 @@ fn document_bodies(doc: &mut Value) {
     let stored = [
         ("/v1/registrations", "post", DocumentType::Registration),
         ("/v1/registrations/{id}", "put", DocumentType::Registration),
-        ("/v1/facilities/{facility_id}", "put", DocumentType::Facility),
-        ("/v1/handoffs/{id}/responses", "post", DocumentType::HandoffResponse),
+        (
+            "/v1/facilities/{facility_id}",
+            "put",
+            DocumentType::Facility,
+        ),
+        (
+            "/v1/handoffs/{id}/responses",
+            "post",
+            DocumentType::HandoffResponse,
+        ),
     ];
     for (path, method, document_type) in stored {
         let pointer = format!("/paths/{}/{method}/requestBody", path.replace('/', "~1"));
@@ -148,7 +156,10 @@ fn document_bodies(doc: &mut Value) {
             body["required"] = json!(true);
         }
     }
-    let names: Vec<&str> = DocumentType::ALL.iter().map(|d| d.component_name()).collect();
+    let names: Vec<&str> = DocumentType::ALL
+        .iter()
+        .map(|d| d.component_name())
+        .collect();
     if let Some(body) = doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/requestBody") {
         body["content"]["application/json"] = json!({"schema": {"description": format!(
             "A document to check, valid or not: any JSON value is reported on. The valid ones are {}.",
@@ -191,18 +202,38 @@ fn declare_parameter_values(doc: &mut Value) {
         json!({"pattern": format!(r"^\s*({one})\s*(,\s*({one})\s*)*$")})
     };
     let table: [(&str, &str, Value); 12] = [
-        ("/v1/registrations", "status", one_of(&["active", "consent_withdrawn"])),
-        ("/v1/registrations/{id}/candidates", "situation", code("registration_reasons")),
-        ("/v1/registrations/{id}/candidates", "service_type", code("service_types")),
+        (
+            "/v1/registrations",
+            "status",
+            one_of(&["active", "consent_withdrawn"]),
+        ),
+        (
+            "/v1/registrations/{id}/candidates",
+            "situation",
+            code("registration_reasons"),
+        ),
+        (
+            "/v1/registrations/{id}/candidates",
+            "service_type",
+            code("service_types"),
+        ),
         ("/v1/facilities", "service_type", code("service_types")),
         ("/v1/facilities", "variant", code("short_stay_variants")),
         ("/v1/facilities", "target", code("facility_targets")),
         ("/v1/facilities", "hub_function", code("hub_functions")),
-        ("/v1/facilities", "medical_care", code_csv("medical_care_codes")),
+        (
+            "/v1/facilities",
+            "medical_care",
+            code_csv("medical_care_codes"),
+        ),
         ("/v1/facilities", "survey_group", code_csv("survey_groups")),
         ("/v1/handoffs", "direction", one_of(&["sent", "received"])),
         ("/v1/handoffs", "status", one_of(&HANDOFF_STATUSES)),
-        ("/v1/keys", "alg", one_of(&["ES256", "Ed25519", "EdDSA", "PS256", "RS256"])),
+        (
+            "/v1/keys",
+            "alg",
+            one_of(&["ES256", "Ed25519", "EdDSA", "PS256", "RS256"]),
+        ),
     ];
     for (path, name, values) in table {
         let params = doc
@@ -213,16 +244,24 @@ fn declare_parameter_values(doc: &mut Value) {
             .filter_map(|op| op.get_mut("parameters").and_then(Value::as_array_mut))
             .flatten();
         for param in params.filter(|p| p["in"] == "query" && p["name"] == name) {
-            if let (Some(schema), Some(values)) = (param["schema"].as_object_mut(), values.as_object()) {
+            if let (Some(schema), Some(values)) =
+                (param["schema"].as_object_mut(), values.as_object())
+            {
                 schema.extend(values.clone());
             }
         }
     }
-    // The vacancy update names a service by its type code.
+    // The vacancy update names a service by its type code (and short-stay variant).
     if let Some(service_type) =
         doc.pointer_mut("/components/schemas/ServiceVacancy/properties/service_type")
     {
         service_type["enum"] = json!(codes("service_types"));
+    }
+    if let Some(variant) = doc.pointer_mut("/components/schemas/ServiceVacancy/properties/variant")
+    {
+        let mut values = codes("short_stay_variants");
+        values.push(Value::Null);
+        variant["enum"] = json!(values);
     }
 }
 
