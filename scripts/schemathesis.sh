@@ -60,6 +60,18 @@ FACILITY1_ID=$(sed -n 's/^export FACILITY1_KEY=[^#]*# \([0-9]*\) .*/\1/p' "$work
 # those per-operation settings.)
 # One worker: with two, Hypothesis's lambda descriptions call ast.parse on two threads at once,
 # which trips a CPython 3.11 bug ("AST constructor recursion depth mismatch"). The run is short.
+# One handoff, from the demo registration to the first facility, for the operations on a
+# handoff to read (nothing Schemathesis generates composes a valid one).
+export HANDOFF
+HANDOFF=$(curl -fsS -X POST "$base/v1/handoffs" -H "Authorization: Bearer $KIKAN_KEY" \
+  -H 'Content-Type: application/json' -d '{
+  "registration_id": "'"$REG"'", "recipient": "'"$FACILITY1_ID"'", "purpose": "emergency_acceptance",
+  "situation": {"kind": "caregiver_unavailable", "occurred_at": "'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'",
+                "description": "主たる介護者が急病で入院した。", "urgency": "same_day"},
+  "request": {"service_type": "short_stay", "start_on": "'"$(TZ=Asia/Tokyo date +%F)"'"}}' |
+  sed -n 's/.*"handoff_id":"\([^"]*\)".*/\1/p')
+: "${HANDOFF:?the demo handoff could not be created}"
+
 started=$(date +%s)
 status=0
 SCHEMATHESIS_HOOKS="$PWD/tests/schemathesis/hooks.py" "$schemathesis" --config-file tests/schemathesis/schemathesis.toml run openapi/openapi.json \
