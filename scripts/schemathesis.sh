@@ -8,10 +8,10 @@
 #
 # It builds nothing: `cargo test` has built the binary. Schemathesis comes from .venv-test
 # (scripts/test.sh installs tests/requirements.txt there); SCHEMATHESIS overrides it.
-# KYOTEN_ST_MAX_EXAMPLES (default 100) bounds the test cases per operation and phase: about 6,000
-# requests as the kikan and a quarter of that as a consultation office, ~2.5 min on two cores. KYOTEN_ST_SEED (default 1) picks the generated cases; another
-# seed explores others. Failures Schemathesis found before are replayed first from
-# .schemathesis/ (not committed).
+# KYOTEN_ST_MAX_EXAMPLES (default 100) bounds the test cases per operation and phase: about
+# 6,000 requests as the kikan and a quarter of that as a consultation office, ~2 minutes on two
+# cores. KYOTEN_ST_SEED (default 1) picks the generated cases; another seed explores others.
+# Failures Schemathesis found before are replayed first from .schemathesis/ (not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
