@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of kyoten on a fresh machine: installs the test tools the suite needs
 # (xmlsec1; python packages into .venv-test), then runs the Rust test suite, formatting and
-# lint checks.
+# lint checks, and Schemathesis against the OpenAPI document and a live server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,5 +38,7 @@ command -v xmllint >/dev/null || apt-get install -y libxml2-utils
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked --all-targets
+# The OpenAPI document against the live server (the binary cargo test just built).
+SCHEMATHESIS="$PWD/$venv/bin/schemathesis" bash scripts/schemathesis.sh
 # The integration suite once more, with the shared server on PostgreSQL instead of SQLite.
 KYOTEN_TEST_BACKEND=postgres cargo test --locked --test api

@@ -73,6 +73,7 @@ pub fn build() -> Value {
     let mut doc = serde_json::to_value(api).expect("OpenAPI serializes");
     splice_schemas(&mut doc);
     document_bodies(&mut doc);
+    declare_parameter_values(&mut doc);
     declare_problem_default(&mut doc);
     doc
 }
@@ -127,29 +128,150 @@ fn rewrite_refs(v: &mut Value, own: &str) {
     }
 }
 
-/// The validate endpoint takes any of the four documents, as JSON or as XML.
+/// Request bodies that are documents: the stored ones are the document type's schema (JSON)
+/// or its XML mapping; the validate endpoint takes any JSON value or XML, valid or not (the
+/// report says). Every document body is required.
 fn document_bodies(doc: &mut Value) {
-    let one_of: Vec<Value> = DocumentType::ALL
-        .iter()
-        .map(|d| json!({"$ref": format!("#/components/schemas/{}", d.component_name())}))
-        .collect();
-    if let Some(content) =
-        doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/requestBody/content")
-    {
-        content["application/json"] = json!({"schema": {"oneOf": one_of}});
-        content["application/xml"] = json!({"schema": {"type": "string", "description": "The document in the XML mapping (see README, XML mapping)"}});
+    let xml = || json!({"schema": {"type": "string", "description": "The document in the XML mapping (see README, XML mapping)"}});
+    let stored = [
+        ("/v1/registrations", "post", DocumentType::Registration),
+        ("/v1/registrations/{id}", "put", DocumentType::Registration),
+        (
+            "/v1/facilities/{facility_id}",
+            "put",
+            DocumentType::Facility,
+        ),
+        (
+            "/v1/handoffs/{id}/responses",
+            "post",
+            DocumentType::HandoffResponse,
+        ),
+    ];
+    for (path, method, document_type) in stored {
+        let pointer = format!("/paths/{}/{method}/requestBody", path.replace('/', "~1"));
+        if let Some(body) = doc.pointer_mut(&pointer) {
+            let component = format!("#/components/schemas/{}", document_type.component_name());
+            body["content"]["application/json"] = json!({"schema": {"$ref": component}});
+            body["content"]["application/xml"] = xml();
+            body["required"] = json!(true);
+        }
     }
-    if let Some(content) =
-        doc.pointer_mut("/paths/~1v1~1validate~1{document_type}~1batch/post/requestBody/content")
+    let names: Vec<&str> = DocumentType::ALL
+        .iter()
+        .map(|d| d.component_name())
+        .collect();
+    if let Some(body) = doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/requestBody") {
+        body["content"]["application/json"] = json!({"schema": {"description": format!(
+            "A document to check, valid or not: any JSON value is reported on. The valid ones are {}.",
+            names.join(", ")
+        )}});
+        body["content"]["application/xml"] = xml();
+        body["required"] = json!(true);
+    }
+    if let Some(body) =
+        doc.pointer_mut("/paths/~1v1~1validate~1{document_type}~1batch/post/requestBody")
     {
-        content["application/x-ndjson"] =
+        body["content"]["application/x-ndjson"] =
             json!({"schema": {"type": "string", "description": "One JSON document per line"}});
+        body["required"] = json!(true);
     }
     if let Some(ok) =
         doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/responses/200/content")
     {
         ok["application/fhir+json"] = json!({"schema": {"type": "object", "description": "FHIR R4 OperationOutcome (with ?format=operation-outcome)"}});
     }
+}
+
+/// The values a query parameter takes, where the handler accepts only some (anything else is
+/// 400): code lists from the contracts, fixed sets, comma-separated code lists. Merged into the
+/// schema the handler's annotation declares, keyed by operation path and parameter name.
+fn declare_parameter_values(doc: &mut Value) {
+    use super::handlers::handoff_list::STATUSES as HANDOFF_STATUSES;
+    let contracts = Contracts::get();
+    let codes = |list: &str| -> Vec<Value> { contracts.codes(list).into_iter().cloned().collect() };
+    let one_of = |values: &[&str]| json!({"enum": values});
+    let code = |list: &str| json!({"enum": codes(list)});
+    // Blanks around a code are ignored, as the handler trims them.
+    let code_csv = |list: &str| {
+        let one = codes(list)
+            .iter()
+            .filter_map(Value::as_str)
+            .map(regex_escape)
+            .collect::<Vec<_>>()
+            .join("|");
+        json!({"pattern": format!(r"^\s*({one})\s*(,\s*({one})\s*)*$")})
+    };
+    let table: [(&str, &str, Value); 12] = [
+        (
+            "/v1/registrations",
+            "status",
+            one_of(&["active", "consent_withdrawn"]),
+        ),
+        (
+            "/v1/registrations/{id}/candidates",
+            "situation",
+            code("registration_reasons"),
+        ),
+        (
+            "/v1/registrations/{id}/candidates",
+            "service_type",
+            code("service_types"),
+        ),
+        ("/v1/facilities", "service_type", code("service_types")),
+        ("/v1/facilities", "variant", code("short_stay_variants")),
+        ("/v1/facilities", "target", code("facility_targets")),
+        ("/v1/facilities", "hub_function", code("hub_functions")),
+        (
+            "/v1/facilities",
+            "medical_care",
+            code_csv("medical_care_codes"),
+        ),
+        ("/v1/facilities", "survey_group", code_csv("survey_groups")),
+        ("/v1/handoffs", "direction", one_of(&["sent", "received"])),
+        ("/v1/handoffs", "status", one_of(&HANDOFF_STATUSES)),
+        (
+            "/v1/keys",
+            "alg",
+            one_of(&["ES256", "Ed25519", "EdDSA", "PS256", "RS256"]),
+        ),
+    ];
+    for (path, name, values) in table {
+        let params = doc
+            .pointer_mut(&format!("/paths/{}", path.replace('/', "~1")))
+            .and_then(Value::as_object_mut)
+            .into_iter()
+            .flat_map(|item| item.values_mut())
+            .filter_map(|op| op.get_mut("parameters").and_then(Value::as_array_mut))
+            .flatten();
+        for param in params.filter(|p| p["in"] == "query" && p["name"] == name) {
+            if let (Some(schema), Some(values)) =
+                (param["schema"].as_object_mut(), values.as_object())
+            {
+                schema.extend(values.clone());
+            }
+        }
+    }
+    // The vacancy update names a service by its type code (and short-stay variant).
+    if let Some(service_type) =
+        doc.pointer_mut("/components/schemas/ServiceVacancy/properties/service_type")
+    {
+        service_type["enum"] = json!(codes("service_types"));
+    }
+    if let Some(variant) = doc.pointer_mut("/components/schemas/ServiceVacancy/properties/variant")
+    {
+        let mut values = codes("short_stay_variants");
+        values.push(Value::Null);
+        variant["enum"] = json!(values);
+    }
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let special = "\\^$.|?*+()[]{}".contains(c);
+            special.then_some('\\').into_iter().chain([c])
+        })
+        .collect()
 }
 
 /// Every operation can answer with a problem+json for errors it does not list specifically

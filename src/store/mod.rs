@@ -88,13 +88,14 @@ impl ManageConnection for Manager {
                 let mut conn = SqliteConnection::establish(&self.url)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the writer; busy_timeout turns contention into
-                // waiting instead of "database is locked".
+                // waiting instead of "database is locked" — set first, since switching to WAL
+                // itself needs a lock that another connection may hold.
                 // No automatic checkpoint: it would run (and sync the disk) inside whichever
                 // write crossed the threshold, and under a stream of writes those syncs were
                 // half the cost of a write. The store's checkpointer thread runs them instead.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
                      PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -8000;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;

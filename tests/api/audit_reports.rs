@@ -88,6 +88,19 @@ fn the_audit_shows_who_read_and_wrote_a_registration_with_categories_and_purpose
     .unwrap();
     assert_eq!(second["items"][0]["action"], "read");
     assert_eq!(second["next_after"], Value::Null);
+    // An empty `after` is the first page; one naming no record is refused.
+    let again: Value = get(
+        &server,
+        "city",
+        &format!("/v1/audit?record_id={id}&limit=1&after="),
+    )
+    .json()
+    .unwrap();
+    assert_eq!(again, first);
+    assert_eq!(
+        get(&server, "city", "/v1/audit?after=acc_nothing").status(),
+        400
+    );
     assert_eq!(
         get(&server, "city", "/v1/audit?since=yesterday").status(),
         400

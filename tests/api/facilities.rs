@@ -213,6 +213,17 @@ fn a_vacancy_update_is_refused_for_an_unknown_service_over_capacity_in_the_futur
             "invalid-vacancy-update",
         ),
         (json!({"vacancy": 1}), 422, "invalid-vacancy-update"),
+        // Codes outside the code lists are not a vacancy update at all.
+        (
+            json!({"vacancies": [{"service_type": "AAA", "vacancies": 1}]}),
+            422,
+            "invalid-vacancy-update",
+        ),
+        (
+            json!({"vacancies": [{"service_type": "short_stay", "variant": "AAA", "vacancies": 1}]}),
+            422,
+            "invalid-vacancy-update",
+        ),
     ];
     for (body, status, kind) in cases {
         let res = patch(&server, id, id, &body);
@@ -230,6 +241,23 @@ fn a_vacancy_update_is_refused_for_an_unknown_service_over_capacity_in_the_futur
         .send()
         .unwrap();
     assert_eq!(read.headers()["etag"], "\"1\"");
+}
+
+#[test]
+fn a_vacancy_update_with_codes_outside_the_code_lists_is_refused_whatever_if_match_says() {
+    let server = TestServer::isolated(&ORGS);
+    let id = "0410000011";
+    let doc = facility(id, "青葉区", "A", vec![service("short_stay", 1, &[])]);
+    assert_eq!(put(&server, id, id, &doc, None).status(), 201);
+    let res = client()
+        .patch(server.url(&format!("/v1/facilities/{id}/vacancies")))
+        .bearer_auth(server.key(id))
+        .header("If-Match", "\"7\"")
+        .json(&json!({"vacancies": [{"service_type": "AAA", "vacancies": 1}]}))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(problem_type(res), "invalid-vacancy-update");
 }
 
 #[test]

@@ -24,12 +24,15 @@ pub struct AuditQuery {
     /// `create`, `read`, `read_history`, `update`, `withdraw_consent`, `list`, `match`.
     action: Option<String>,
     /// From this time (RFC 3339, inclusive).
+    #[param(format = DateTime)]
     since: Option<String>,
     /// Up to this time (RFC 3339, exclusive).
+    #[param(format = DateTime)]
     until: Option<String>,
     /// Continue after this access record (the `next_after` of the previous page).
     after: Option<String>,
     /// Records per page, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -108,7 +111,7 @@ pub async fn audit_list(
         record_type: q.record_type,
         record_id: q.record_id,
         action: q.action,
-        after: q.after,
+        after: q.after.filter(|a| !a.is_empty()),
         limit: limit + 1,
     };
     let store = store.into_inner();

@@ -17,7 +17,7 @@ use actix_web::{put, web, HttpRequest, HttpResponse};
     tag = "facilities",
     security(("api_key" = [])),
     params(("facility_id" = String, Path, description = "事業所番号 (10 digits)", example = "0410100101"),
-           ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced; absent on the first upload")),
+           ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version being replaced; absent on the first upload")),
     request_body(description = "The facility capability record", content_type = "application/json"),
     responses(
         (status = 200, description = "Replaced; the body is the stored record", content_type = "application/json",

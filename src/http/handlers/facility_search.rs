@@ -33,7 +33,7 @@ pub struct FacilityQuery {
     /// A target group the service takes (code list `facility_targets`).
     target: Option<String>,
     /// Only vacancy figures taken at or after this time (RFC 3339).
-    #[param(example = "2026-11-21T00:00:00+09:00")]
+    #[param(format = DateTime, example = "2026-11-21T00:00:00+09:00")]
     vacancy_since: Option<String>,
     /// Survey groups, comma-separated (`A`, `B`, `C`, `other`).
     #[param(example = "A,B")]
@@ -47,6 +47,7 @@ pub struct FacilityQuery {
     /// Continue after this facility id (the `next_after` of the previous page).
     after: Option<String>,
     /// Records per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 

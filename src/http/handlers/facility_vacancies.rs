@@ -1,4 +1,5 @@
 use crate::contracts::json::parse_document;
+use crate::contracts::Contracts;
 use crate::http::auth::Caller;
 use crate::http::body::media_type;
 use crate::http::conditional::{etag, if_match};
@@ -16,9 +17,10 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct VacancyPatch {
     /// When the figures were taken (RFC 3339 with offset); now when left out.
-    #[schema(example = "2026-11-22T09:00:00+09:00")]
+    #[schema(format = DateTime, example = "2026-11-22T09:00:00+09:00")]
     pub as_of: Option<String>,
     /// One entry per service whose vacancy changed.
+    #[schema(min_items = 1)]
     pub vacancies: Vec<ServiceVacancy>,
 }
 
@@ -29,7 +31,7 @@ pub struct ServiceVacancy {
     pub service_type: String,
     /// `welfare` or `medical`; needed only when the facility offers both short stays.
     pub variant: Option<String>,
-    #[schema(example = 1)]
+    #[schema(example = 1, format = Int64, minimum = 0, maximum = 4294967295u64)]
     pub vacancies: u32,
 }
 
@@ -40,7 +42,7 @@ pub struct ServiceVacancy {
     tag = "facilities",
     security(("api_key" = [])),
     params(("facility_id" = String, Path, description = "事業所番号 (10 digits)", example = "0410100101"),
-           ("If-Match" = Option<String>, Header, description = "ETag of the version being updated (optional)")),
+           ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version being updated (optional)")),
     request_body(content = VacancyPatch, content_type = "application/json"),
     responses(
         (status = 200, description = "Recorded; the body is the updated record", content_type = "application/json",
@@ -75,7 +77,16 @@ pub async fn facility_vacancies(
     let expected = if_match(&req);
     let patch: VacancyPatch = serde_json::from_value(parse_document(&body)?)
         .map_err(|_| ApiError::InvalidVacancyUpdate)?;
-    if patch.vacancies.is_empty() {
+    // Codes are checked before the record is read: a body that is not a vacancy update is
+    // refused as such, whatever If-Match says.
+    let contracts = Contracts::get();
+    let coded = |v: &ServiceVacancy| {
+        contracts.has_code("service_types", &v.service_type)
+            && v.variant
+                .as_deref()
+                .is_none_or(|x| contracts.has_code("short_stay_variants", x))
+    };
+    if patch.vacancies.is_empty() || !patch.vacancies.iter().all(coded) {
         return Err(ApiError::InvalidVacancyUpdate);
     }
     let now = Utc::now().with_timezone(&jst());

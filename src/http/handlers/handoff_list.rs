@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 500;
-const STATUSES: [&str; 8] = [
+pub const STATUSES: [&str; 8] = [
     "requested",
     "received",
     "accepted",
@@ -35,6 +35,7 @@ pub struct HandoffQuery {
     /// Continue after this handoff (the `next_after` of the previous page).
     after: Option<String>,
     /// Handoffs per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 
@@ -79,7 +80,7 @@ pub async fn handoff_list(
         direction: q.direction,
         status: q.status,
         registration_id: q.registration_id,
-        after: q.after,
+        after: q.after.filter(|a| !a.is_empty()),
         limit: limit + 1,
     };
     let store = store.into_inner();

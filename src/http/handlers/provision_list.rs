@@ -22,12 +22,15 @@ pub struct ProvisionQuery {
     /// Only the records of this handoff.
     handoff: Option<String>,
     /// From this time (RFC 3339, inclusive).
+    #[param(format = DateTime)]
     since: Option<String>,
     /// Up to this time (RFC 3339, exclusive).
+    #[param(format = DateTime)]
     until: Option<String>,
     /// Continue after this record (the `next_after` of the previous page).
     after: Option<String>,
     /// Records per page, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -118,7 +121,7 @@ pub async fn provision_list(
         until: query::time(q.until.as_deref(), "until")?,
         registration_id: q.person,
         handoff_id: q.handoff,
-        after: q.after,
+        after: q.after.filter(|a| !a.is_empty()),
         limit: limit + 1,
     };
     let store = store.into_inner();

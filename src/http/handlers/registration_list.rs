@@ -19,11 +19,12 @@ pub struct RegistrationQuery {
     /// `active` or `consent_withdrawn`.
     status: Option<String>,
     /// Only registrations changed at or after this time (RFC 3339).
-    #[param(example = "2026-11-01T00:00:00+09:00")]
+    #[param(format = DateTime, example = "2026-11-01T00:00:00+09:00")]
     updated_since: Option<String>,
     /// Continue after this registration id (the `next_after` of the previous page).
     after: Option<String>,
     /// Registrations per page, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 

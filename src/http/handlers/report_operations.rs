@@ -14,7 +14,7 @@ use utoipa::IntoParams;
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     /// The fiscal year (年度): April 1 of this year to March 31 of the next, Japan time.
-    #[param(example = 2025)]
+    #[param(example = 2025, minimum = 2000, maximum = 2100)]
     fiscal_year: i32,
 }
 
