@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 /// 2^53 — the only ones the ECMAScript number format writes as plain digits without rounding —
 /// still go through the crate, and a test checks that both agree on every conformance vector.
 pub fn canonical(value: &Value) -> Vec<u8> {
-    let mut out = Vec::with_capacity(1024);
+    let mut out = Vec::with_capacity(4096);
     write_value(&mut out, value);
     out
 }
@@ -46,26 +46,36 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
             out.push(b']');
         }
         Value::Object(map) => {
-            // RFC 8785 §3.2.3: members sorted by the UTF-16 code units of their names.
-            let mut members: Vec<(&String, &Value)> = map.iter().collect();
-            members.sort_unstable_by(|a, b| {
-                if a.0.is_ascii() && b.0.is_ascii() {
-                    a.0.cmp(b.0)
-                } else {
-                    a.0.encode_utf16().cmp(b.0.encode_utf16())
-                }
-            });
             out.push(b'{');
-            for (i, (name, item)) in members.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_string(out, name);
-                out.push(b':');
-                write_value(out, item);
+            // RFC 8785 §3.2.3: members sorted by the UTF-16 code units of their names. A map
+            // that iterates in ascending byte order without characters beyond U+FFFF (whose
+            // UTF-16 order differs from their UTF-8 order) is already in that order: the usual
+            // case, written without collecting and sorting.
+            let in_order = map.keys().all(|k| !k.bytes().any(|b| b >= 0xF0))
+                && map
+                    .keys()
+                    .zip(map.keys().skip(1))
+                    .all(|(a, b)| a.as_bytes() < b.as_bytes());
+            if in_order {
+                write_members(out, map.iter());
+            } else {
+                let mut members: Vec<(&String, &Value)> = map.iter().collect();
+                members.sort_unstable_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+                write_members(out, members.into_iter());
             }
             out.push(b'}');
         }
+    }
+}
+
+fn write_members<'a>(out: &mut Vec<u8>, members: impl Iterator<Item = (&'a String, &'a Value)>) {
+    for (i, (name, item)) in members.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_string(out, name);
+        out.push(b':');
+        write_value(out, item);
     }
 }
 
@@ -92,6 +102,11 @@ fn write_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     let bytes = s.as_bytes();
+    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut from = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let short: &[u8] = match b {

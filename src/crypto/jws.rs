@@ -193,12 +193,15 @@ pub fn sign(payload: &Value, typ: &str, key: &SigningKey) -> Result<String, JwsE
         return Err(JwsError::KeyMismatch);
     }
     let header = json!({"alg": key.alg.name(), "kid": key.kid, "typ": typ});
-    let mut input = URL_SAFE_NO_PAD.encode(jcs::canonical(&header));
+    let payload = jcs::canonical(payload);
+    // One buffer for the whole compact form: header, payload and signature in base64url.
+    let mut input = String::with_capacity(payload.len() * 4 / 3 + 512);
+    URL_SAFE_NO_PAD.encode_string(jcs::canonical(&header), &mut input);
     input.push('.');
-    input.push_str(&URL_SAFE_NO_PAD.encode(jcs::canonical(payload)));
+    URL_SAFE_NO_PAD.encode_string(&payload, &mut input);
     let signature = raw_signature(key.alg, &key.key, input.as_bytes())?;
     input.push('.');
-    input.push_str(&URL_SAFE_NO_PAD.encode(signature));
+    URL_SAFE_NO_PAD.encode_string(signature, &mut input);
     Ok(input)
 }
 
