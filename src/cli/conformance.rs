@@ -1,5 +1,6 @@
 use crate::conformance::{
-    self, report, Caller, CaseResult, Credential, Credentials, Runner, Scenario, Target, VectorCase,
+    self, report, traceability, Caller, CaseResult, Credential, Credentials, Runner, Scenario,
+    Target, VectorCase,
 };
 use crate::http::{serve, Settings, Shared};
 use crate::store::{organizations, Store};
@@ -170,7 +171,7 @@ fn try_run(args: &RunArgs) -> Result<bool, SetupError> {
         )
     };
     let shown_target = target.base_url.clone();
-    let runner = Runner::new(target, root)?;
+    let runner = Runner::new(target, root.clone())?;
     runner
         .reachable()
         .map_err(|reason| SetupError::Unreachable {
@@ -201,11 +202,24 @@ fn try_run(args: &RunArgs) -> Result<bool, SetupError> {
     progress.finish_and_clear();
 
     print!("{}", report::summary(&shown_target, &results));
+    // The traceability table sits next to the scenarios folder; without it there is no
+    // coverage to report.
+    let table = root.join("traceability.json");
+    let coverage = if table.is_file() {
+        let coverage = traceability::coverage(&traceability::load(&table)?, &results);
+        print!("{}", traceability::summary(&coverage));
+        Some(coverage)
+    } else {
+        None
+    };
     if let Some(path) = &args.junit {
         write(path, report::junit(&results).as_bytes())?;
     }
     if let Some(path) = &args.json {
-        let json = report::json_report(&shown_target, &results);
+        let mut json = report::json_report(&shown_target, &results);
+        if let Some(c) = &coverage {
+            json["traceability"] = serde_json::to_value(c).unwrap_or_default();
+        }
         let text = serde_json::to_vec_pretty(&json).unwrap_or_default();
         write(path, &text)?;
     }

@@ -4,6 +4,7 @@
 //!
 //! The scenario format is documented in `conformance/README.md`.
 pub mod report;
+pub mod traceability;
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;

@@ -95,6 +95,79 @@ fn the_whole_suite_passes_against_a_spawned_server_and_the_junit_file_counts_eve
     assert_eq!(report["passed"], true);
     assert_eq!(report["totals"]["total"], expected);
     assert_eq!(report["totals"]["skipped"], 0, "every scenario ran");
+    // Every SPEC statement with a scenario or vector was checked by this run, and passed.
+    let trace = &report["traceability"];
+    assert_eq!(trace["failed"], 0, "{trace}");
+    let checked_here = table()["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s.get("scenarios").is_some() || s.get("vectors").is_some())
+        .count();
+    assert_eq!(trace["passed"], checked_here, "{trace}");
+    assert!(stdout.contains("SPEC statements"), "{stdout}");
+}
+
+fn table() -> Value {
+    read_json(&repo().join("conformance/traceability.json"))
+}
+
+#[test]
+fn every_statement_of_the_traceability_table_names_checks_that_exist() {
+    let scenario_ids: Vec<String> = std::fs::read_dir(repo().join("conformance/scenarios"))
+        .unwrap()
+        .map(|e| {
+            read_json(&e.unwrap().path())["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let mut missing = Vec::new();
+    for statement in table()["statements"].as_array().unwrap() {
+        let id = statement["id"].as_str().unwrap();
+        let list = |key: &str| -> Vec<String> {
+            statement
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect()
+        };
+        let (scenarios, vectors, tests) = (list("scenarios"), list("vectors"), list("tests"));
+        if scenarios.is_empty() && vectors.is_empty() && tests.is_empty() {
+            missing.push(format!("{id}: checked by nothing"));
+        }
+        for s in scenarios.iter().filter(|s| !scenario_ids.contains(s)) {
+            missing.push(format!("{id}: no scenario {s}"));
+        }
+        for v in &vectors {
+            let (folder, file) = v
+                .strip_prefix("vectors/")
+                .and_then(|rest| rest.split_once('/'))
+                .unwrap();
+            let manifest =
+                read_json(&repo().join(format!("conformance/vectors/{folder}/manifest.json")));
+            let listed = manifest["vectors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["file"] == file);
+            if !listed {
+                missing.push(format!("{id}: no vector {v}"));
+            }
+        }
+        for t in &tests {
+            let (module, function) = t.split_once("::").unwrap();
+            let source = std::fs::read_to_string(repo().join(format!("tests/api/{module}.rs")))
+                .unwrap_or_default();
+            if !source.contains(&format!("fn {function}()")) {
+                missing.push(format!("{id}: no test {t}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
 
 #[test]
