@@ -53,6 +53,14 @@ pub fn sign_jws(doc: DocumentType, value: &Value, key: &SigningKey) -> Result<St
     jws::sign(value, &jws_type(doc), key).map_err(|e| e.to_string())
 }
 
+/// Whether a packet's `expires_at` has passed (a packet without one never expires).
+pub fn is_expired(document: &Value) -> bool {
+    document["expires_at"]
+        .as_str()
+        .and_then(crate::validation::rules::parse_timestamp)
+        .is_some_and(|t| t <= chrono::Utc::now())
+}
+
 /// A packet whose signature verified.
 #[derive(Debug, Clone)]
 pub struct Opened {

@@ -239,10 +239,7 @@ fn verify_one(keys: &HashMap<String, VerifyingKey>, file: &Path) -> Value {
             let content_valid = engine.is_valid(&outcome);
             let ids: Vec<&str> = outcome.findings.iter().map(|f| f.id).collect();
             // A handoff past its lifetime is no longer to be acted on.
-            let expired = opened.document["expires_at"]
-                .as_str()
-                .and_then(crate::validation::rules::parse_timestamp)
-                .is_some_and(|t| t <= chrono::Utc::now());
+            let expired = packet::is_expired(&opened.document);
             let verdict = match (content_valid, expired) {
                 (false, _) => "invalid_content",
                 (true, true) => "expired",

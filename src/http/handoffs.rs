@@ -107,6 +107,12 @@ pub fn split(categories: &str) -> Vec<String> {
         .collect()
 }
 
+/// The JSON of a stored registration.
+pub fn stored_document(r: &crate::store::registrations::Registration) -> Result<Value, ApiError> {
+    serde_json::from_str(&r.document)
+        .map_err(|e| ApiError::Internal(format!("stored registration unreadable: {e}")))
+}
+
 /// A validated handoff packet ready to be stored, with the signed form it came in (if it was
 /// submitted signed); the exchange signs the other form(s).
 pub struct Ready {
@@ -157,6 +163,7 @@ pub fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Cr
         .flatten()
         .filter_map(Value::as_str)
         .collect();
+    let canonical = jcs::canonical(doc);
     let at = now();
     let id = doc["handoff_id"].as_str().unwrap_or_default().to_owned();
     let packet = |form: &str, bytes: String, kid: String| Packet {
@@ -189,8 +196,8 @@ pub fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Cr
         categories: categories.join(","),
         status: Status::Requested.as_str().into(),
         version: 1,
-        document: String::from_utf8(jcs::canonical(doc)).unwrap_or_default(),
-        content_sha256: jcs::sha256_hex(doc),
+        content_sha256: jcs::sha256_bytes_hex(&canonical),
+        document: String::from_utf8(canonical).unwrap_or_default(),
         origin: origin.into(),
         expires_at: timestamp(doc, "expires_at")?,
         created_at: at,

@@ -193,8 +193,7 @@ fn compose(
     let recipient =
         organizations::get(&mut conn, recipient_id)?.ok_or(ApiError::UnknownRecipient)?;
     drop(conn);
-    let stored: Value = serde_json::from_str(&registration.document)
-        .map_err(|e| ApiError::Internal(format!("stored registration unreadable: {e}")))?;
+    let stored = handoffs::stored_document(&registration)?;
     let handoff_id = uuid_v4();
     let composition = Composition {
         handoff_id: &handoff_id,
@@ -268,13 +267,7 @@ fn submitted(
     {
         return Err(ApiError::SenderMismatch);
     }
-    let expires = document["expires_at"]
-        .as_str()
-        .and_then(parse_timestamp)
-        .ok_or(ApiError::InvalidHandoffRequest {
-            field: "expires_at",
-        })?;
-    if expires <= Utc::now() {
+    if packet::is_expired(&document) {
         return Err(ApiError::PacketExpired);
     }
     let mut conn = store.conn()?;
@@ -299,8 +292,7 @@ fn submitted(
         field: "registration_ref",
     })?;
     drop(conn);
-    let stored: Value = serde_json::from_str(&registration.document)
-        .map_err(|e| ApiError::Internal(format!("stored registration unreadable: {e}")))?;
+    let stored = handoffs::stored_document(&registration)?;
     let policy = &Engine::get().policy;
     if let Some((category, _)) = handoff::category_outside_consent(policy, &stored, &document)? {
         return Err(ApiError::CategoryNotPermitted {

@@ -8,10 +8,8 @@ use crate::http::problem::{ApiError, Problem};
 use crate::packet::{self, Form, Refusal};
 use crate::store::organizations::Organization;
 use crate::store::{registrations, Store};
-use crate::validation::rules::parse_timestamp;
 use crate::validation::{Engine, Lang, Report};
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -84,11 +82,7 @@ fn content_verdict(
     if document["document_type"].as_str() != Some("handoff") {
         return Ok(None);
     }
-    if document["expires_at"]
-        .as_str()
-        .and_then(parse_timestamp)
-        .is_some_and(|t| t <= Utc::now())
-    {
+    if packet::is_expired(document) {
         return Ok(Some(("expired", "the packet's expires_at has passed")));
     }
     let coordinator = matches!(
@@ -114,8 +108,7 @@ fn content_verdict(
         .as_str()
         .unwrap_or_default();
     if let Some(stored) = registrations::get(&mut *store.conn()?, registration_id)? {
-        let stored: Value = serde_json::from_str(&stored.document)
-            .map_err(|e| ApiError::Internal(format!("stored registration unreadable: {e}")))?;
+        let stored = crate::http::handoffs::stored_document(&stored)?;
         match handoff::category_outside_consent(&Engine::get().policy, &stored, document) {
             Ok(None) => {}
             Ok(Some(_)) => {
