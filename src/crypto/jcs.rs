@@ -4,6 +4,7 @@
 use crate::contracts::json::{parse_document, JsonError};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use smallvec::SmallVec;
 
 /// The canonical bytes of a JSON value.
 ///
@@ -47,22 +48,20 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
         }
         Value::Object(map) => {
             out.push(b'{');
-            // RFC 8785 §3.2.3: members sorted by the UTF-16 code units of their names. A map
-            // that iterates in ascending byte order without characters beyond U+FFFF (whose
-            // UTF-16 order differs from their UTF-8 order) is already in that order: the usual
-            // case, written without collecting and sorting.
-            let in_order = map.keys().all(|k| !k.bytes().any(|b| b >= 0xF0))
-                && map
-                    .keys()
-                    .zip(map.keys().skip(1))
-                    .all(|(a, b)| a.as_bytes() < b.as_bytes());
-            if in_order {
-                write_members(out, map.iter());
-            } else {
-                let mut members: Vec<(&String, &Value)> = map.iter().collect();
+            // RFC 8785 §3.2.3: members sorted by the UTF-16 code units of their names. Without
+            // characters beyond U+FFFF (4-byte UTF-8, surrogate pairs in UTF-16) that order is
+            // the byte order of the UTF-8 names, compared with memcmp; maps keep document order
+            // here (serde_json's `preserve_order` is on), so most have to be sorted.
+            let astral = map.keys().any(|k| k.bytes().any(|b| b >= 0xF0));
+            let by_bytes =
+                |a: &(&String, &Value), b: &(&String, &Value)| a.0.as_bytes().cmp(b.0.as_bytes());
+            let mut members: SmallVec<[(&String, &Value); 16]> = map.iter().collect();
+            if astral {
                 members.sort_unstable_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
-                write_members(out, members.into_iter());
+            } else if !members.is_sorted_by(|a, b| by_bytes(a, b).is_lt()) {
+                members.sort_unstable_by(by_bytes);
             }
+            write_members(out, members.into_iter());
             out.push(b'}');
         }
     }
