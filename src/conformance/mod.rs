@@ -4,8 +4,12 @@
 //!
 //! The scenario format is documented in `conformance/README.md`.
 pub mod report;
+pub mod signing;
 pub mod traceability;
 
+use crate::crypto::jws::Alg;
+use crate::crypto::keys;
+use crate::packet::Form;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -156,6 +160,14 @@ pub struct Step {
     /// Members removed from a JSON body, by JSON Pointer.
     #[serde(default)]
     pub body_remove: Vec<String>,
+    /// The body is the public JWK of the run's own key for this algorithm (`ES256`, `Ed25519`,
+    /// `PS256`, `RS256`), to register it with `POST /v1/keys`. The runner makes its keys for
+    /// each run, so a run never meets a key an earlier run registered.
+    #[serde(default)]
+    pub body_public_key: Option<String>,
+    /// The JSON body is sent as a signed packet made with the run's keys.
+    #[serde(default)]
+    pub sign: Option<Sign>,
     #[serde(default)]
     pub expect: Expect,
     /// Variables taken from the response: a JSON Pointer into the body, or `header:Name`.
@@ -167,6 +179,36 @@ pub struct Step {
     /// The SPEC clause of this step, when it is narrower than the scenario's.
     #[serde(default)]
     pub spec: Option<String>,
+}
+
+/// How a step signs its body: with the run's key for `alg` in `form` (`jws`, the default, or
+/// `xml`), or as one of the attacks on a signed packet (`attack`, e.g. `payload_byte_changed`;
+/// see `conformance/vectors/signed/`), which sets its own key and form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sign {
+    #[serde(default)]
+    pub alg: Option<String>,
+    #[serde(default)]
+    pub form: Option<String>,
+    #[serde(default)]
+    pub attack: Option<signing::Attack>,
+}
+
+impl Sign {
+    fn alg(&self) -> Result<Alg, String> {
+        let name = self.alg.as_deref().unwrap_or("ES256");
+        Alg::parse(name)
+            .ok_or_else(|| format!("sign.alg {name} is not ES256, Ed25519, PS256 or RS256"))
+    }
+
+    fn form(&self) -> Result<Form, String> {
+        match self.form.as_deref() {
+            None | Some("jws") => Ok(Form::Jws),
+            Some("xml") => Ok(Form::Xml),
+            Some(other) => Err(format!("sign.form {other} is not jws or xml")),
+        }
+    }
 }
 
 /// A status or a list of acceptable statuses.
@@ -286,9 +328,27 @@ fn check_step(step: &Step, nested: bool) -> Result<(), String> {
         step.body.is_some(),
         step.body_file.is_some(),
         step.body_text.is_some(),
+        step.body_public_key.is_some(),
     ];
     if bodies.iter().filter(|b| **b).count() > 1 {
-        return Err("give at most one of body, body_file, body_text".into());
+        return Err("give at most one of body, body_file, body_text, body_public_key".into());
+    }
+    if let Some(alg) = &step.body_public_key {
+        Alg::parse(alg).ok_or(format!("body_public_key {alg} is not an algorithm"))?;
+    }
+    if let Some(sign) = &step.sign {
+        let json_file = step
+            .body_file
+            .as_deref()
+            .is_some_and(|f| f.ends_with(".json"));
+        if !(step.body.is_some() || json_file) {
+            return Err("sign needs a JSON body (body or a .json body_file)".into());
+        }
+        if sign.attack.is_some() && (sign.alg.is_some() || sign.form.is_some()) {
+            return Err("an attack sets its own key and form: give attack alone".into());
+        }
+        sign.alg()?;
+        sign.form()?;
     }
     if !nested && step.expect.status.is_none() {
         return Err("expect.status is required".into());
@@ -352,6 +412,8 @@ pub struct Runner {
     target: Target,
     /// The folder `body_file` paths are relative to (the `conformance/` folder).
     root: PathBuf,
+    /// The run's own signing keys, made when a step first needs one.
+    keys: std::sync::OnceLock<Result<signing::Keys, String>>,
 }
 
 /// A response, read whole.
@@ -374,6 +436,7 @@ impl Runner {
                 credentials: target.credentials,
             },
             root,
+            keys: std::sync::OnceLock::new(),
         })
     }
 
@@ -567,39 +630,103 @@ impl Runner {
         step: &Step,
         vars: &Vars,
     ) -> Result<(Option<Vec<u8>>, Option<&'static str>), String> {
-        let edits = !step.body_set.is_empty() || !step.body_remove.is_empty();
-        let json = |mut doc: Value, vars: &Vars| -> Result<Vec<u8>, String> {
-            for (pointer, value) in &step.body_set {
-                let value = vars.value(value)?;
-                set_pointer(&mut doc, pointer, value)?;
-            }
-            for pointer in &step.body_remove {
-                remove_pointer(&mut doc, pointer)?;
-            }
-            serde_json::to_vec(&doc).map_err(|e| e.to_string())
-        };
-        if let Some(body) = &step.body {
-            let doc = vars.value(body)?;
-            return Ok((Some(json(doc, vars)?), Some("application/json")));
+        if let Some(alg) = &step.body_public_key {
+            let alg = Alg::parse(alg).ok_or(format!("{alg} is not an algorithm"))?;
+            let key = keys::verifying_key(self.keys()?.by_alg(alg)).map_err(|e| e.to_string())?;
+            let jwk = keys::to_jwk(&key).map_err(|e| e.to_string())?;
+            return Ok((
+                Some(jwk.to_string().into_bytes()),
+                Some("application/jwk+json"),
+            ));
         }
         if let Some(text) = &step.body_text {
             return Ok((Some(vars.text(text)?.into_bytes()), Some("text/plain")));
+        }
+        if let Some(doc) = self.json_body(step, vars)? {
+            return match &step.sign {
+                Some(sign) => self.signed(sign, &doc),
+                None => Ok((
+                    Some(serde_json::to_vec(&doc).map_err(|e| e.to_string())?),
+                    Some("application/json"),
+                )),
+            };
         }
         if let Some(file) = &step.body_file {
             let path = self.root.join(file);
             let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             let xml = path.extension().is_some_and(|e| e == "xml");
-            if xml {
-                return Ok((Some(bytes), Some("application/xml")));
-            }
-            if edits {
-                let doc: Value = serde_json::from_slice(&bytes)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                return Ok((Some(json(doc, vars)?), Some("application/json")));
-            }
-            return Ok((Some(bytes), Some("application/json")));
+            let content_type = if xml {
+                "application/xml"
+            } else {
+                "application/json"
+            };
+            return Ok((Some(bytes), Some(content_type)));
         }
         Ok((None, None))
+    }
+
+    /// The JSON body after its edits, when the step has one to edit or sign (`body`, or a JSON
+    /// `body_file` with `body_set`, `body_remove` or `sign`).
+    fn json_body(&self, step: &Step, vars: &Vars) -> Result<Option<Value>, String> {
+        let mut doc = if let Some(body) = &step.body {
+            vars.value(body)?
+        } else if let Some(file) = step.body_file.as_deref().filter(|f| f.ends_with(".json")) {
+            let edits = !step.body_set.is_empty() || !step.body_remove.is_empty();
+            if !edits && step.sign.is_none() {
+                return Ok(None);
+            }
+            let path = self.root.join(file);
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?
+        } else {
+            return Ok(None);
+        };
+        for (pointer, value) in &step.body_set {
+            set_pointer(&mut doc, pointer, vars.value(value)?)?;
+        }
+        for pointer in &step.body_remove {
+            remove_pointer(&mut doc, pointer)?;
+        }
+        Ok(Some(doc))
+    }
+
+    /// The run's keys, made on first use.
+    fn keys(&self) -> Result<&signing::Keys, String> {
+        self.keys
+            .get_or_init(|| signing::Keys::generate().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// `doc` as a signed packet (or an attack on one) and its media type.
+    #[allow(clippy::type_complexity)]
+    fn signed(
+        &self,
+        sign: &Sign,
+        doc: &Value,
+    ) -> Result<(Option<Vec<u8>>, Option<&'static str>), String> {
+        let keys = self.keys()?;
+        let (bytes, form) = match sign.attack {
+            Some(attack) => (
+                attack.build(doc, keys).map_err(|e| e.to_string())?,
+                attack.form(),
+            ),
+            None => {
+                let doc_type = doc["document_type"]
+                    .as_str()
+                    .and_then(crate::contracts::DocumentType::parse)
+                    .ok_or("a signed body needs a known document_type")?;
+                let form = sign.form()?;
+                let key = keys.by_alg(sign.alg()?);
+                let bytes = signing::sign(form, doc_type, doc, key).map_err(|e| e.to_string())?;
+                (bytes, form)
+            }
+        };
+        let media_type = match form {
+            Form::Jws => crate::http::handoffs::JOSE,
+            Form::Xml => "application/xml",
+        };
+        Ok((Some(bytes), Some(media_type)))
     }
 
     fn execute(&self, request: reqwest::blocking::Request) -> Result<Response, (String, String)> {

@@ -213,8 +213,9 @@ fn the_whole_suite_passes_against_the_shared_test_server_on_the_backend_under_te
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
 }
 
-/// A server that answers from `answer(method, path)` with JSON, one request per connection.
-fn fake_server(answer: fn(&str, &str) -> (u16, Value)) -> String {
+/// A server that answers from `answer(method, path, body)` with JSON, one request per
+/// connection.
+fn fake_server(answer: fn(&str, &str, &[u8]) -> (u16, Value)) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -241,7 +242,7 @@ fn fake_server(answer: fn(&str, &str) -> (u16, Value)) -> String {
             let _ = reader.read_exact(&mut body);
             let mut parts = request_line.split_whitespace();
             let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-            let (status, json) = answer(method, path);
+            let (status, json) = answer(method, path, &body);
             let body = json.to_string();
             let _ = write!(
                 stream,
@@ -276,7 +277,7 @@ fn fake_credentials(dir: &Path) -> String {
 
 #[test]
 fn a_validator_that_calls_every_document_valid_fails_the_run_naming_expected_and_got() {
-    let url = fake_server(|_, _| (200, json!({"valid": true, "errors": [], "warnings": []})));
+    let url = fake_server(|_, _, _| (200, json!({"valid": true, "errors": [], "warnings": []})));
     let dir = tempfile::tempdir().unwrap();
     let credentials = fake_credentials(dir.path());
     let junit = dir.path().join("conformance.xml");
@@ -309,7 +310,7 @@ fn a_validator_that_calls_every_document_valid_fails_the_run_naming_expected_and
 
 #[test]
 fn a_handoff_with_one_category_too_many_fails_the_scenario_at_that_step() {
-    let url = fake_server(|method, path| match (method, path) {
+    let url = fake_server(|method, path, _| match (method, path) {
         ("POST", "/v1/registrations") => (201, json!({"registration_id": "reg-1"})),
         ("POST", "/v1/handoffs") => (
             201,
@@ -359,6 +360,68 @@ fn a_handoff_with_one_category_too_many_fails_the_scenario_at_that_step() {
     assert!(stdout
         .contains("got:      /disclosed_categories: [\"identity\",\"medical\",\"household\"]"));
     assert!(stdout.contains("SPEC:     §3.3, §4"));
+}
+
+#[test]
+fn a_verifier_that_accepts_a_tampered_signature_fails_the_scenario_at_that_attack() {
+    // Registers keys and registrations, and calls every packet valid without checking it.
+    let url = fake_server(|method, path, body| match (method, path) {
+        ("POST", "/v1/keys") => {
+            let jwk: Value = serde_json::from_slice(body).unwrap_or_default();
+            (201, json!({"kid": jwk["kid"], "alg": jwk["alg"]}))
+        }
+        ("POST", "/v1/registrations") => (201, json!({"registration_id": "reg-1"})),
+        ("POST", "/v1/verify") => (
+            200,
+            json!({"valid": true, "verdict": "valid", "alg": "ES256",
+                   "signer": {"organization_id": "office-1", "exchange": false}}),
+        ),
+        _ => (404, json!({})),
+    });
+    let signed = read_json(&repo().join("conformance/scenarios/09_signed_packets.json"));
+    let steps = signed["steps"].as_array().unwrap();
+    let named = |prefix: &str| {
+        steps
+            .iter()
+            .find(|s| s["name"].as_str().unwrap().starts_with(prefix))
+            .unwrap_or_else(|| panic!("a step {prefix}…"))
+            .clone()
+    };
+    let scenario = json!({
+        "id": "tampered", "title": "A tampered packet", "spec": signed["spec"],
+        "steps": [
+            named("the office registers the public key it signs ES256"),
+            named("the office registers a person"),
+            named("the facility verifies a packet signed ES256 as JWS"),
+            named("the facility verifies the attack payload_byte_changed"),
+        ]
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir(&scenarios).unwrap();
+    std::fs::write(scenarios.join("tampered.json"), scenario.to_string()).unwrap();
+    // The scenario's body_file paths are relative to the folder that holds `scenarios/`.
+    let vectors = repo().join("conformance/vectors");
+    std::os::unix::fs::symlink(&vectors, dir.path().join("vectors")).unwrap();
+    let credentials = fake_credentials(dir.path());
+    let (code, stdout, stderr) = run(&[
+        "--target",
+        &url,
+        "--credentials",
+        &credentials,
+        "--scenarios",
+        scenarios.to_str().unwrap(),
+        "--no-vectors",
+    ]);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(
+            "step:     the facility verifies the attack payload_byte_changed: bad_signature"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("expected: /valid: false"), "{stdout}");
+    assert!(stdout.contains("got:      /valid: true"), "{stdout}");
 }
 
 #[test]
