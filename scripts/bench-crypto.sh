@@ -18,6 +18,36 @@ echo "== cargo bench --bench crypto"
 cargo bench --bench crypto -- --warm-up-time 2 --measurement-time 5 2>&1 |
   grep -E '^(jws|xmldsig|components)|time:|thrpt:'
 
+# The JWS target is a ratio to `openssl speed` "measured in the same run"; on a shared machine
+# the rate of both drifts by ±15 % within minutes, so they are measured in alternation and the
+# median of the per-round ratios is reported.
+rounds=${JWS_ROUNDS:-7}
+echo "== JWS ES256 sign vs openssl speed, $rounds alternating rounds"
+bench=$(cargo bench --bench crypto --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*\))/\1/p' | tail -n 1)
+for _ in $(seq "$rounds"); do
+  openssl speed -seconds 2 ecdsap256 2>/dev/null | tail -n 1 | awk '{print "openssl", $7}'
+  "$bench" --bench --warm-up-time 1 --measurement-time 3 'jws_es256_handoff/sign' 2>&1 |
+    awk '/^jws_es256_handoff\/sign/ {name=$1} /time:/ && name {print name, $0; name=""}'
+done | python3 -c '
+import re, statistics, sys
+rounds, current = [], {}
+for line in sys.stdin:
+    if line.startswith("openssl"):
+        current = {"openssl": float(line.split()[1])}
+        rounds.append(current)
+        continue
+    name = line.split()[0].split("/")[-1]
+    m = re.search(r"\[\S+ \S+ (\S+) (\S+)", line)
+    value, unit = float(m.group(1)), m.group(2)
+    current[name] = value * {"ns": 1e-3, "µs": 1, "us": 1, "ms": 1e3}[unit]
+for name in ("sign", "sign_canonical"):
+    ratios = [1e6 / r[name] / r["openssl"] for r in rounds if name in r]
+    times = [r[name] for r in rounds if name in r]
+    print(f"{name}: median {statistics.median(times):.1f} µs, ratio to openssl speed per round "
+          + " ".join(f"{x:.2f}" for x in ratios) + f", median {statistics.median(ratios):.2f}")
+print("openssl speed sign/s per round: " + " ".join("%.0f" % r["openssl"] for r in rounds))
+'
+
 echo "== whole processes over $n XML files"
 work=target/bench/xmldsig
 rm -rf "$work"

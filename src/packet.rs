@@ -53,6 +53,15 @@ pub fn sign_jws(doc: DocumentType, value: &Value, key: &SigningKey) -> Result<St
     jws::sign(value, &jws_type(doc), key).map_err(|e| e.to_string())
 }
 
+/// The JWS form of a JSON document given in its JCS canonical form (`jcs::canonical`).
+pub fn sign_jws_canonical(
+    doc: DocumentType,
+    canonical: &[u8],
+    key: &SigningKey,
+) -> Result<String, String> {
+    jws::sign_canonical(canonical, &jws_type(doc), key).map_err(|e| e.to_string())
+}
+
 /// Whether a packet's `expires_at` has passed (a packet without one never expires).
 pub fn is_expired(document: &Value) -> bool {
     document["expires_at"]

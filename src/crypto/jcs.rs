@@ -4,7 +4,6 @@
 use crate::contracts::json::{parse_document, JsonError};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use smallvec::SmallVec;
 
 /// The canonical bytes of a JSON value.
 ///
@@ -13,7 +12,7 @@ use smallvec::SmallVec;
 /// 2^53 — the only ones the ECMAScript number format writes as plain digits without rounding —
 /// still go through the crate, and a test checks that both agree on every conformance vector.
 pub fn canonical(value: &Value) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4096);
+    let mut out = Vec::with_capacity(8192);
     write_value(&mut out, value);
     out
 }
@@ -49,32 +48,40 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
         Value::Object(map) => {
             out.push(b'{');
             // RFC 8785 §3.2.3: members sorted by the UTF-16 code units of their names. Without
-            // characters beyond U+FFFF (4-byte UTF-8, surrogate pairs in UTF-16) that order is
-            // the byte order of the UTF-8 names, compared with memcmp; maps keep document order
-            // here (serde_json's `preserve_order` is on), so most have to be sorted.
-            let astral = map.keys().any(|k| k.bytes().any(|b| b >= 0xF0));
-            let by_bytes =
-                |a: &(&String, &Value), b: &(&String, &Value)| a.0.as_bytes().cmp(b.0.as_bytes());
-            let mut members: SmallVec<[(&String, &Value); 16]> = map.iter().collect();
-            if astral {
-                members.sort_unstable_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
-            } else if !members.is_sorted_by(|a, b| by_bytes(a, b).is_lt()) {
-                members.sort_unstable_by(by_bytes);
+            // characters beyond U+FFFF (4-byte UTF-8, surrogate pairs in UTF-16) that is the
+            // byte order of the UTF-8 names, the order serde_json's map (a BTreeMap without
+            // the `preserve_order` feature; a test checks) iterates in. So the members are
+            // written in one pass as they come; only if a name is astral is that undone and
+            // the members sorted.
+            let start = out.len();
+            let mut in_order = true;
+            for (i, (name, item)) in map.iter().enumerate() {
+                if is_astral(name) {
+                    in_order = false;
+                    break;
+                }
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_string(out, name);
+                out.push(b':');
+                write_value(out, item);
             }
-            write_members(out, members.into_iter());
+            if !in_order {
+                out.truncate(start);
+                let mut members: Vec<(&String, &Value)> = map.iter().collect();
+                members.sort_unstable_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+                for (i, (name, item)) in members.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_string(out, name);
+                    out.push(b':');
+                    write_value(out, item);
+                }
+            }
             out.push(b'}');
         }
-    }
-}
-
-fn write_members<'a>(out: &mut Vec<u8>, members: impl Iterator<Item = (&'a String, &'a Value)>) {
-    for (i, (name, item)) in members.enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_string(out, name);
-        out.push(b':');
-        write_value(out, item);
     }
 }
 
@@ -101,7 +108,7 @@ fn write_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     let bytes = s.as_bytes();
-    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+    if !needs_escape(bytes) {
         out.extend_from_slice(bytes);
         out.push(b'"');
         return;
@@ -131,6 +138,41 @@ fn write_string(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[from..]);
     out.push(b'"');
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether some byte of `word` is below `n` (n ≤ 128), eight bytes at once ("hasless" of Sean
+/// Anderson's bit hacks: exact for whether any byte is, not for which).
+fn has_less(word: u64, n: u8) -> bool {
+    word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS != 0
+}
+
+/// Whether some byte of `word` equals `b`.
+fn has_byte(word: u64, b: u8) -> bool {
+    has_less(word ^ (ONES * u64::from(b)), 1)
+}
+
+/// Whether any byte must be escaped: a control character, `"` or `\\`. Eight bytes at a time:
+/// nearly every string needs no escape at all.
+fn needs_escape(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    for chunk in &mut words {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        if has_less(w, 0x20) || has_byte(w, b'"') || has_byte(w, b'\\') {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+/// Whether a name has a character beyond U+FFFF (a 4-byte UTF-8 sequence starts with 0xF0–0xF4).
+fn is_astral(name: &str) -> bool {
+    !name.is_ascii() && name.bytes().any(|b| b >= 0xF0)
 }
 
 /// The canonical bytes of a JSON text; duplicate keys, a BOM or invalid UTF-8 are refused.
@@ -183,6 +225,24 @@ mod tests {
             "nested": [{"z": null, "a": [true, false, {}], "m": []}]
         });
         assert_eq!(canonical(&tricky), reference(&tricky));
+        // Names equal in their first 8 bytes, a NUL, and more members than fit on the stack.
+        let mut many = serde_json::Map::new();
+        for name in [
+            "abcdefgh1",
+            "abcdefgh0",
+            "abcdefgh",
+            "abcdefg",
+            "a\u{0}",
+            "a",
+            "\u{7f}",
+        ] {
+            many.insert(name.into(), Value::Null);
+        }
+        for i in (0..20).rev() {
+            many.insert(format!("k{i:02}"), serde_json::json!(i));
+        }
+        let many = Value::Object(many);
+        assert_eq!(canonical(&many), reference(&many));
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/conformance/vectors");
         let mut stack = vec![std::path::PathBuf::from(root)];
         let mut seen = 0;
@@ -202,6 +262,34 @@ mod tests {
             }
         }
         assert!(seen > 20, "{seen} vectors");
+    }
+
+    #[test]
+    fn the_word_at_a_time_checks_find_every_byte_they_look_for() {
+        for len in 0..20 {
+            for at in 0..len {
+                for (b, escaped) in [(0u8, true), (0x1f, true), (b'"', true), (b'\\', true)] {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[at] = b;
+                    assert_eq!(needs_escape(&bytes), escaped, "{b:#x} at {at} of {len}");
+                }
+            }
+            assert!(!needs_escape(&vec![b'x'; len]));
+        }
+        let plain = "日本語のテキスト、\u{7f}と\u{FFFF}も".to_owned();
+        assert!(!needs_escape(plain.as_bytes()));
+        assert!(!is_astral(&plain));
+        assert!(is_astral("name😀"));
+        assert!(!is_astral("name"));
+    }
+
+    #[test]
+    fn json_maps_iterate_in_the_byte_order_of_their_names() {
+        // The canonical writer relies on it; serde_json's `preserve_order` feature, switched
+        // on by any dependency, would keep insertion order instead.
+        let map = serde_json::json!({"b": 1, "a": 2, "B": 3, "é": 4, "aa": 5});
+        let names: Vec<&String> = map.as_object().unwrap().keys().collect();
+        assert_eq!(names, ["B", "a", "aa", "b", "é"]);
     }
 
     #[test]

@@ -138,7 +138,12 @@ pub fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Cr
         .as_ref()
         .ok_or_else(|| ApiError::Internal("the exchange has no signing key".into()))?;
     let doc = &ready.document;
-    let sign_jws = || packet::sign_jws(DocumentType::Handoff, doc, key).map_err(ApiError::Internal);
+    // Canonicalized once: stored, hashed and signed as these bytes.
+    let canonical = jcs::canonical(doc);
+    let sign_jws = || {
+        packet::sign_jws_canonical(DocumentType::Handoff, &canonical, key)
+            .map_err(ApiError::Internal)
+    };
     let sign_xml = || packet::sign_xml(DocumentType::Handoff, doc, key).map_err(ApiError::Internal);
     let (origin, (jws, jws_kid), (xml, xml_kid)) = match &ready.submitted {
         None => (
@@ -163,7 +168,6 @@ pub fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Cr
         .flatten()
         .filter_map(Value::as_str)
         .collect();
-    let canonical = jcs::canonical(doc);
     let at = now();
     let id = doc["handoff_id"].as_str().unwrap_or_default().to_owned();
     let packet = |form: &str, bytes: String, kid: String| Packet {
