@@ -22,6 +22,7 @@ mod rejected_writes;
 mod robustness;
 mod signed_vectors;
 mod store;
+mod vector_coverage;
 mod vectors;
 mod xml_schemas;
 mod xmldsig_interop;
