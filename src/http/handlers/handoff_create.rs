@@ -194,7 +194,7 @@ fn compose(
         organizations::get(&mut conn, recipient_id)?.ok_or(ApiError::UnknownRecipient)?;
     drop(conn);
     let stored = handoffs::stored_document(&registration)?;
-    let handoff_id = uuid_v4();
+    let handoff_id = crate::domain::handoff::new_id();
     let composition = Composition {
         handoff_id: &handoff_id,
         registration: &stored,
@@ -223,22 +223,6 @@ fn compose(
         submitted: None,
         checked_version: registration.version,
     })
-}
-
-/// A random (version 4) UUID.
-fn uuid_v4() -> String {
-    let mut b: [u8; 16] = rand::random();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }
 
 /// Checks a packet the sender signed: the signature against the sender's registered key, the
