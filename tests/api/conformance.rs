@@ -275,6 +275,27 @@ fn fake_credentials(dir: &Path) -> String {
     file.display().to_string()
 }
 
+/// Runs one scenario against `url` with the fake credentials; its `body_file` paths reach the
+/// conformance vectors, as they do from `conformance/scenarios/`.
+fn run_scenario_against(url: &str, scenario: &Value) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir(&scenarios).unwrap();
+    std::fs::write(scenarios.join("scenario.json"), scenario.to_string()).unwrap();
+    let vectors = repo().join("conformance/vectors");
+    std::os::unix::fs::symlink(&vectors, dir.path().join("vectors")).unwrap();
+    let credentials = fake_credentials(dir.path());
+    run(&[
+        "--target",
+        url,
+        "--credentials",
+        &credentials,
+        "--scenarios",
+        scenarios.to_str().unwrap(),
+        "--no-vectors",
+    ])
+}
+
 #[test]
 fn a_validator_that_calls_every_document_valid_fails_the_run_naming_expected_and_got() {
     let url = fake_server(|_, _, _| (200, json!({"valid": true, "errors": [], "warnings": []})));
@@ -337,20 +358,7 @@ fn a_handoff_with_one_category_too_many_fails_the_scenario_at_that_step() {
             handoff_step
         ]
     });
-    let dir = tempfile::tempdir().unwrap();
-    let scenarios = dir.path().join("scenarios");
-    std::fs::create_dir(&scenarios).unwrap();
-    std::fs::write(scenarios.join("handoff.json"), scenario.to_string()).unwrap();
-    let credentials = fake_credentials(dir.path());
-    let (code, stdout, stderr) = run(&[
-        "--target",
-        &url,
-        "--credentials",
-        &credentials,
-        "--scenarios",
-        scenarios.to_str().unwrap(),
-        "--no-vectors",
-    ]);
+    let (code, stdout, stderr) = run_scenario_against(&url, &scenario);
     assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     assert!(
         stdout.contains("step:     the office sends a handoff composed from the registration"),
@@ -396,23 +404,7 @@ fn a_verifier_that_accepts_a_tampered_signature_fails_the_scenario_at_that_attac
             named("the facility verifies the attack payload_byte_changed"),
         ]
     });
-    let dir = tempfile::tempdir().unwrap();
-    let scenarios = dir.path().join("scenarios");
-    std::fs::create_dir(&scenarios).unwrap();
-    std::fs::write(scenarios.join("tampered.json"), scenario.to_string()).unwrap();
-    // The scenario's body_file paths are relative to the folder that holds `scenarios/`.
-    let vectors = repo().join("conformance/vectors");
-    std::os::unix::fs::symlink(&vectors, dir.path().join("vectors")).unwrap();
-    let credentials = fake_credentials(dir.path());
-    let (code, stdout, stderr) = run(&[
-        "--target",
-        &url,
-        "--credentials",
-        &credentials,
-        "--scenarios",
-        scenarios.to_str().unwrap(),
-        "--no-vectors",
-    ]);
+    let (code, stdout, stderr) = run_scenario_against(&url, &scenario);
     assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     assert!(
         stdout.contains(
