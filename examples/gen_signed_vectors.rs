@@ -14,8 +14,10 @@ use std::path::{Path, PathBuf};
 
 type Result<T> = std::result::Result<T, signing::Error>;
 
-/// Far enough ahead that the valid packets stay unexpired.
-const FAR_FUTURE: &str = "2099-12-31T23:59:59+09:00";
+/// The instant every verdict of the manifest holds at (`verify_at`; `kyoten verify --at`): the
+/// handoffs are issued at 10:15 that day and expire at 22:15, within any lifetime bound, so a
+/// verifier with a clock of its own checks them as of this instant.
+const VERIFY_AT: &str = "2026-01-20T12:00:00+09:00";
 const SIGNATURES: &str = "§2 Signatures";
 
 const KEYS_README: &str = "\
@@ -106,7 +108,7 @@ impl Writer {
                 entry
             })
             .collect();
-        json!({"keys": "keys/jwks.json", "vectors": vectors})
+        json!({"keys": "keys/jwks.json", "verify_at": VERIFY_AT, "vectors": vectors})
     }
 }
 
@@ -258,6 +260,39 @@ fn describe(attack: Attack) -> (&'static str, &'static str) {
             "有効なES256署名のXMLハンドオフに、入れ子の実体を宣言するDOCTYPE（小さなb\
              illion laughs）を加えたもの。DOCTYPEは展開や検証の前に拒否する。",
         ),
+        Attack::XmlSecondSubject => (
+            "The XML handoff with a second subject element holding the household, validly signed \
+             ES256 by its sender: the signature is good, but the XML says more than its JSON form \
+             (a reader keeping the last or every subject would see the household), so the content \
+             is invalid (KY-XML-REPEATED-ELEMENT).",
+            "XMLハンドオフに世帯情報を含む2つ目のsubject要素を加え、送信元がES256で正しく署名した\
+             もの。署名は正しいが、XMLがJSON形式より多くを表す（最後又は全部のsubjectを読む実装には\
+             世帯情報が見える）ため、内容は不正（KY-XML-REPEATED-ELEMENT）。",
+        ),
+        Attack::XmlComment => (
+            "The XML handoff with a comment inside subject, validly signed ES256: comments are not \
+             signed by exclusive C14N and have no place in the mapping (KY-XML-COMMENT).",
+            "XMLハンドオフのsubject内にコメントを加え、ES256で正しく署名したもの。コメントは排他的\
+             C14Nで署名されず、対応付けにもない（KY-XML-COMMENT）。",
+        ),
+        Attack::XmlAttribute => (
+            "The XML handoff with an attribute on subject, validly signed ES256: the mapping uses no \
+             attributes, so what one carries would reach no JSON reader (KY-XML-ATTRIBUTE).",
+            "XMLハンドオフのsubjectに属性を加え、ES256で正しく署名したもの。対応付けは属性を使わない\
+             ため、属性の内容はJSONの読み手に届かない（KY-XML-ATTRIBUTE）。",
+        ),
+        Attack::IssuedInFuture => (
+            "The handoff with issued_at one minute before its expires_at (hours after verify_at), \
+             validly signed ES256: a packet is not accepted before it was issued.",
+            "issued_atをexpires_atの1分前（verify_atの数時間後）にしたハンドオフをES256で正しく署名\
+             したもの。発行時刻より前のパケットは受け付けない。",
+        ),
+        Attack::LifetimeTooLong => (
+            "The handoff with expires_at 31 days after issued_at, validly signed ES256: longer than \
+             the 30-day bound on a packet's lifetime.",
+            "expires_atをissued_atの31日後にしたハンドオフをES256で正しく署名したもの。パケットの\
+             有効期間の上限（30日）を超える。",
+        ),
     }
 }
 
@@ -302,14 +337,13 @@ fn main() -> Result<()> {
         vectors: Vec::new(),
     };
 
-    let mut handoff = read_json(&vectors.join("handoff/valid/full.json"))?;
-    let expired = handoff.clone();
-    handoff["expires_at"] = json!(FAR_FUTURE);
+    let handoff = read_json(&vectors.join("handoff/valid/full.json"))?;
+    let mut expired = handoff.clone();
+    expired["expires_at"] = json!("2026-01-20T11:00:00+09:00");
     let response = read_json(&vectors.join("handoff_response/valid/accepted.json"))?;
-    let mut household = read_json(
+    let household = read_json(
         &vectors.join("handoff/invalid/category_not_permitted_household_to_facility.json"),
     )?;
-    household["expires_at"] = json!(FAR_FUTURE);
     let ho = DocumentType::Handoff;
 
     // Valid packets: every algorithm, both forms.
@@ -326,11 +360,11 @@ fn main() -> Result<()> {
             "valid",
             Some(vec![]),
             &format!(
-                "The complete handoff (handoff/valid/full.json, expires_at in 2099) as a compact \
+                "The complete handoff (handoff/valid/full.json) as a compact \
                  JWS over its JCS form, typ handoff+jws, signed {alg} by keys/{name}.pem ({size})."
             ),
             &format!(
-                "完全なハンドオフ（handoff/valid/full.json、有効期限2099年）をJCS正規形のコンパクト\
+                "完全なハンドオフ（handoff/valid/full.json）をJCS正規形のコンパクト\
                  JWS（typ handoff+jws）とし、keys/{name}.pem（{size}）で{alg}署名したもの。"
             ),
             SIGNATURES,
@@ -377,7 +411,8 @@ fn main() -> Result<()> {
             &format!("invalid/{}.{extension}", attack.name()),
             &attack.build(&handoff, &keys)?,
             attack.verdict(),
-            None,
+            (attack.verdict() == "invalid_content" || !attack.findings().is_empty())
+                .then(|| attack.findings().to_vec()),
             description,
             description_ja,
             match attack.form() {
@@ -393,10 +428,11 @@ fn main() -> Result<()> {
         packet::sign_jws(ho, &expired, es256)?.as_bytes(),
         "expired",
         Some(vec![]),
-        "handoff/valid/full.json as it is (expires_at 2026-01-20T22:15:00+09:00, passed), validly \
-         signed ES256: the signature and the content are good, but the packet is past its lifetime.",
-        "handoff/valid/full.jsonをそのまま（有効期限2026-01-20T22:15:00+09:00、経過済み）ES256で\
-         正しく署名したもの。署名も内容も正しいが、パケットの有効期限が過ぎている。",
+        "handoff/valid/full.json with expires_at 2026-01-20T11:00:00+09:00 (before verify_at), \
+         validly signed ES256: the signature and the content are good, but the packet is past its \
+         lifetime.",
+        "handoff/valid/full.jsonの有効期限を2026-01-20T11:00:00+09:00（verify_atより前）にして\
+         ES256で正しく署名したもの。署名も内容も正しいが、パケットの有効期限が過ぎている。",
         "§2 Signatures; §3.3",
     )?;
     w.add(
@@ -404,10 +440,9 @@ fn main() -> Result<()> {
         packet::sign_jws(ho, &household, es256)?.as_bytes(),
         "invalid_content",
         Some(vec!["KY-HO-CATEGORY-NOT-PERMITTED"]),
-        "handoff/invalid/category_not_permitted_household_to_facility.json (expires_at in 2099), \
-         validly signed ES256: a good signature does not make content valid, and household is \
+        "handoff/invalid/category_not_permitted_household_to_facility.json, validly signed ES256: a good signature does not make content valid, and household is \
          never disclosed to a facility.",
-        "handoff/invalid/category_not_permitted_household_to_facility.json（有効期限2099年）を\
+        "handoff/invalid/category_not_permitted_household_to_facility.jsonを\
          ES256で正しく署名したもの。署名が正しくても内容は正しくならない。世帯情報は事業所に提供しない。",
         "§2 Signatures; §4",
     )?;

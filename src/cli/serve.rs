@@ -17,6 +17,10 @@ pub struct Args {
     /// Largest single document accepted, in bytes.
     #[arg(long, env = "KYOTEN_MAX_DOCUMENT_BYTES", default_value_t = 1024 * 1024)]
     max_document_bytes: usize,
+    /// The longest lifetime (`expires_at` − `issued_at`) of a handoff packet, in days, for
+    /// packets the exchange composes, accepts or verifies.
+    #[arg(long, env = "KYOTEN_MAX_PACKET_LIFETIME_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
+    max_packet_lifetime_days: u32,
     /// On an empty database, create a demo exchange (city, kikan, hub, consultation office,
     /// facilities, one registration) and print its API keys.
     #[arg(long)]
@@ -41,6 +45,7 @@ pub fn run(args: Args) -> ExitCode {
     let settings = Settings {
         max_document_bytes: args.max_document_bytes,
         workers: args.workers,
+        packet_lifetime: crate::packet::check::Lifetime::days(args.max_packet_lifetime_days),
     };
     let store = match args.db.open() {
         Ok(s) => s,

@@ -4,15 +4,22 @@ use super::org::DatabaseArgs;
 use crate::contracts::DocumentType;
 use crate::crypto::jws::{Alg, SigningKey, VerifyingKey};
 use crate::crypto::keys;
+use crate::packet::check::{check, Lifetime, NoRecords, Purpose};
 use crate::packet::{self, Form};
 use crate::store::keys as stored;
 use crate::validation::Engine;
+use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Args as ClapArgs, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+fn parse_instant(s: &str) -> Result<DateTime<FixedOffset>, String> {
+    crate::validation::rules::parse_timestamp(s)
+        .ok_or_else(|| "an RFC 3339 timestamp with offset, e.g. 2026-01-20T12:00:00+09:00".into())
+}
 
 fn parse_alg(s: &str) -> Result<Alg, String> {
     Alg::parse(s).ok_or_else(|| "one of ES256, Ed25519, PS256, RS256".into())
@@ -195,6 +202,14 @@ pub struct VerifyArgs {
     key: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     output: VerifyOutput,
+    /// Verify as of this instant (RFC 3339, e.g. the `verify_at` of a vector manifest) instead
+    /// of now: whether a handoff was issued in the future or has expired.
+    #[arg(long, value_parser = parse_instant)]
+    at: Option<DateTime<FixedOffset>>,
+    /// The longest lifetime (`expires_at` − `issued_at`) of a handoff, in days, as the
+    /// exchange's `--max-packet-lifetime-days`.
+    #[arg(long, default_value_t = 30)]
+    max_lifetime_days: u32,
     /// Signed packets: compact JWS or XML with an enveloped signature.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -223,37 +238,42 @@ fn trusted(args: &VerifyArgs) -> Result<HashMap<String, VerifyingKey>, String> {
     Ok(out)
 }
 
-/// Verifies one file: the signature against the trusted keys, then the content.
-fn verify_one(keys: &HashMap<String, VerifyingKey>, file: &Path) -> Value {
+/// Verifies one file with the packet check the exchange uses (offline: no consent): the
+/// signature against the trusted keys, the content, and a handoff's timestamps as of `at`.
+fn verify_one(
+    keys: &HashMap<String, VerifyingKey>,
+    lifetime: Lifetime,
+    at: DateTime<Utc>,
+    file: &Path,
+) -> Value {
     let bytes = match std::fs::read(file) {
         Ok(b) => b,
         Err(e) => {
             return json!({"file": file, "valid": false, "verdict": "unreadable", "message": e.to_string()})
         }
     };
-    match packet::open(&bytes, |kid| keys.get(kid).cloned()) {
-        Err(r) => json!({"file": file, "valid": false, "verdict": r.code, "message": r.message}),
-        Ok(opened) => {
-            let engine = Engine::get();
-            let outcome = engine.validate(opened.document_type, &opened.document);
-            let content_valid = engine.is_valid(&outcome);
-            let ids: Vec<&str> = outcome.findings.iter().map(|f| f.id).collect();
-            // A handoff past its lifetime is no longer to be acted on.
-            let expired = packet::is_expired(&opened.document);
-            let verdict = match (content_valid, expired) {
-                (false, _) => "invalid_content",
-                (true, true) => "expired",
-                (true, false) => "valid",
+    let checked = check(
+        &bytes,
+        |kid| keys.get(kid).cloned(),
+        &NoRecords,
+        Purpose::Offline,
+        lifetime,
+        at,
+    );
+    match checked {
+        Ok(Err(r)) => {
+            json!({"file": file, "valid": false, "verdict": r.code, "message": r.message})
+        }
+        Ok(Ok(checked)) => {
+            let ids: Vec<&str> = checked.outcome.findings.iter().map(|f| f.id).collect();
+            let (verdict, message) = match &checked.failure {
+                None => ("valid", "the signature verifies and the content is valid"),
+                Some(f) => (f.code(), f.message()[0]),
             };
-            let valid = verdict == "valid";
-            let message = match verdict {
-                "invalid_content" => "the content does not pass validation",
-                "expired" => "the packet's expires_at has passed",
-                _ => "the signature verifies and the content is valid",
-            };
+            let opened = checked.opened;
             json!({
                 "file": file,
-                "valid": valid,
+                "valid": checked.failure.is_none(),
                 "message": message,
                 "verdict": verdict,
                 "kid": opened.kid,
@@ -264,6 +284,7 @@ fn verify_one(keys: &HashMap<String, VerifyingKey>, file: &Path) -> Value {
                 "findings": ids,
             })
         }
+        Err(never) => match never {},
     }
 }
 
@@ -278,8 +299,10 @@ pub fn run_verify(args: VerifyArgs) -> ExitCode {
     let mut refused = 0;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let lifetime = Lifetime::days(args.max_lifetime_days);
+    let at = args.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
     for file in &args.files {
-        let v = verify_one(&keys, file);
+        let v = verify_one(&keys, lifetime, at, file);
         let valid = v["valid"] == true;
         if !valid {
             refused += 1;

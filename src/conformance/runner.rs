@@ -762,6 +762,11 @@ impl Vars {
             "now" => Ok(Value::String(
                 now.to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
             )),
+            // A packet's expiry within any lifetime bound a target may set.
+            "in_one_day" => Ok(Value::String(
+                (now + chrono::Duration::days(1))
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
+            )),
             "today" => Ok(Value::String(now.format("%Y-%m-%d").to_string())),
             _ => self
                 .values

@@ -111,12 +111,17 @@ pub enum Attack {
     XmlContentChanged,
     XmlUnsigned,
     XmlDoctypeEntityBomb,
+    XmlSecondSubject,
+    XmlComment,
+    XmlAttribute,
+    IssuedInFuture,
+    LifetimeTooLong,
 }
 
 const HANDOFF_TYP: &str = "handoff+jws";
 
 impl Attack {
-    pub const ALL: [Attack; 22] = [
+    pub const ALL: [Attack; 27] = [
         Attack::PayloadByteChanged,
         Attack::SignatureByteChanged,
         Attack::AlgRelabelledEs256ToRs256,
@@ -139,6 +144,11 @@ impl Attack {
         Attack::XmlContentChanged,
         Attack::XmlUnsigned,
         Attack::XmlDoctypeEntityBomb,
+        Attack::XmlSecondSubject,
+        Attack::XmlComment,
+        Attack::XmlAttribute,
+        Attack::IssuedInFuture,
+        Attack::LifetimeTooLong,
     ];
 
     /// The name in scenarios and the file name of its vector, without the extension.
@@ -166,6 +176,11 @@ impl Attack {
             Attack::XmlContentChanged => "xml_content_changed",
             Attack::XmlUnsigned => "xml_unsigned",
             Attack::XmlDoctypeEntityBomb => "xml_doctype_entity_bomb",
+            Attack::XmlSecondSubject => "xml_second_subject",
+            Attack::XmlComment => "xml_comment",
+            Attack::XmlAttribute => "xml_attribute",
+            Attack::IssuedInFuture => "issued_in_future",
+            Attack::LifetimeTooLong => "lifetime_too_long",
         }
     }
 
@@ -200,6 +215,23 @@ impl Attack {
             Attack::XmlContentChanged => "digest_mismatch",
             Attack::XmlUnsigned => "no_signature",
             Attack::XmlDoctypeEntityBomb => "hostile_xml",
+            // Good signatures over XML that says more than its JSON form: the mapping's
+            // KY-XML-* findings make the content invalid.
+            Attack::XmlSecondSubject | Attack::XmlComment | Attack::XmlAttribute => {
+                "invalid_content"
+            }
+            Attack::IssuedInFuture => "issued_in_future",
+            Attack::LifetimeTooLong => "lifetime_too_long",
+        }
+    }
+
+    /// The validation ids the content of the attack's packet gets, for attacks on content.
+    pub fn findings(self) -> &'static [&'static str] {
+        match self {
+            Attack::XmlSecondSubject => &["KY-XML-REPEATED-ELEMENT"],
+            Attack::XmlComment => &["KY-XML-COMMENT"],
+            Attack::XmlAttribute => &["KY-XML-ATTRIBUTE"],
+            _ => &[],
         }
     }
 
@@ -262,6 +294,27 @@ impl Attack {
             Attack::TypWrong => {
                 jws_attack(json!({"alg": "ES256", "kid": es256.kid, "typ": "JWT"}))?
             }
+            Attack::IssuedInFuture | Attack::LifetimeTooLong => {
+                let mut changed = handoff.clone();
+                let at = |field: &str| {
+                    handoff[field]
+                        .as_str()
+                        .and_then(crate::validation::rules::parse_timestamp)
+                        .ok_or("the handoff has no issued_at or expires_at")
+                };
+                let (field, value) = if self == Attack::IssuedInFuture {
+                    // A minute before it expires: well ahead of any verifier's clock while the
+                    // packet is still unexpired.
+                    (
+                        "issued_at",
+                        at("expires_at")? - chrono::Duration::minutes(1),
+                    )
+                } else {
+                    ("expires_at", at("issued_at")? + chrono::Duration::days(31))
+                };
+                changed[field] = json!(value.to_rfc3339());
+                packet::sign_jws(ho, &changed, es256)?
+            }
             Attack::TwoSignaturesConcatenated => {
                 let good = raw_es256(&header, &payload, es256)?;
                 format!("{good}.{}", packet::sign_jws(ho, handoff, &keys.ed25519)?)
@@ -284,7 +337,47 @@ impl Attack {
     }
 }
 
+/// The XML form of `handoff` changed by `edit`, then validly signed by the trusted ES256 key.
+fn signed_xml_edited(
+    handoff: &Value,
+    keys: &Keys,
+    edit: impl Fn(&str) -> Result<String, Error>,
+) -> Result<String, Error> {
+    let xml = crate::xml::to_xml(
+        DocumentType::Handoff,
+        handoff,
+        crate::validation::Engine::get(),
+    )?;
+    let edited = edit(std::str::from_utf8(&xml)?)?;
+    let signed = crate::crypto::xmldsig::sign(edited.as_bytes(), &keys.es256)?;
+    Ok(String::from_utf8(signed)?)
+}
+
 fn xml_attack(attack: Attack, handoff: &Value, keys: &Keys) -> Result<String, Error> {
+    match attack {
+        // A second subject holding the household: a reader that keeps the last of repeated
+        // elements, or all of them, would see what the consent does not permit.
+        Attack::XmlSecondSubject => {
+            return signed_xml_edited(handoff, keys, |xml| {
+                replace_once(
+                    xml,
+                    "</subject>",
+                    "</subject>\n  <subject>\n    <household>\n      <relationship>mother</relationship>\n    </household>\n  </subject>",
+                )
+            })
+        }
+        Attack::XmlComment => {
+            return signed_xml_edited(handoff, keys, |xml| {
+                replace_once(xml, "<subject>", "<subject><!-- household: mother -->")
+            })
+        }
+        Attack::XmlAttribute => {
+            return signed_xml_edited(handoff, keys, |xml| {
+                replace_once(xml, "<subject>", "<subject household=\"mother\">")
+            })
+        }
+        _ => {}
+    }
     let xml = packet::sign_xml(DocumentType::Handoff, handoff, &keys.es256)?;
     let (signature, unsigned) = split_signature(&xml)?;
     let close = unsigned.rfind("</handoff>").ok_or("no </handoff>")?;
@@ -406,9 +499,14 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/conformance/vectors/handoff/valid/full.json"
         );
-        let mut doc: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-        doc["expires_at"] = json!("2099-12-31T23:59:59+09:00");
-        doc
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    /// An instant at which the vector handoff is issued and not yet expired.
+    fn while_valid() -> chrono::DateTime<chrono::Utc> {
+        crate::validation::rules::parse_timestamp("2026-01-20T12:00:00+09:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc)
     }
 
     #[test]
@@ -439,10 +537,26 @@ mod tests {
                 "{}",
                 attack.name()
             );
-            match packet::open(&bytes, lookup) {
-                Ok(_) => panic!("{} was accepted", attack.name()),
-                Err(refusal) => assert_eq!(refusal.code, attack.verdict(), "{}", attack.name()),
-            }
+            let checked = packet::check::check(
+                &bytes,
+                lookup,
+                &packet::check::NoRecords,
+                packet::check::Purpose::Offline,
+                packet::check::Lifetime::default(),
+                while_valid(),
+            );
+            let verdict = match checked {
+                Ok(Ok(c)) => {
+                    let ids: Vec<&str> = c.outcome.findings.iter().map(|f| f.id).collect();
+                    assert_eq!(ids, attack.findings(), "{}", attack.name());
+                    c.failure
+                        .unwrap_or_else(|| panic!("{} was accepted", attack.name()))
+                        .code()
+                }
+                Ok(Err(refusal)) => refusal.code,
+                Err(never) => match never {},
+            };
+            assert_eq!(verdict, attack.verdict(), "{}", attack.name());
         }
     }
 

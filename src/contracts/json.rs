@@ -2,7 +2,8 @@
 //!
 //! serde_json keeps the last of duplicate keys silently; a document whose meaning depends on
 //! which duplicate a reader keeps is refused here instead. The visitor builds the same
-//! `serde_json::Value` that `serde_json::from_slice` would, so the validator sees no difference.
+//! `serde_json::Value` that `serde_json::from_slice` would, except that a number with an
+//! integral value is always an integer (see [`number`]).
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -44,6 +45,20 @@ impl fmt::Display for JsonError {
 
 impl std::error::Error for JsonError {}
 
+/// The JSON value of a number read as a double. A number with an integral value (`3.0`,
+/// `3e0`) is the integer it equals: JSON has one number type (RFC 8259 §6, I-JSON), JSON Schema
+/// counts `3.0` as an integer, and the JCS form of both is `3`. Reading it as an integer here
+/// means every later reader (the store, the XML writer, `as_i64`) sees the value the validator
+/// checked. Only values an IEEE double holds exactly (|v| ≤ 2^53) are converted.
+pub fn number(v: f64) -> Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if v.fract() == 0.0 && v.abs() <= EXACT {
+        // In range and integral, so the conversion is exact; -0.0 becomes 0.
+        return Value::from(v as i64);
+    }
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
 const DUPLICATE_MARKER: &str = "kyoten:duplicate-key";
 
 struct StrictValue;
@@ -73,7 +88,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
         Ok(Value::from(v))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+        Ok(number(v))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_owned()))
@@ -140,6 +155,20 @@ mod tests {
             parse_document(raw).unwrap(),
             serde_json::from_slice::<Value>(raw).unwrap()
         );
+    }
+
+    #[test]
+    fn a_number_with_an_integral_value_is_read_as_that_integer() {
+        let doc =
+            parse_document(br#"[3.0, 3e0, -0.0, 1.5, 1e300, 9007199254740992.0, 4]"#).unwrap();
+        let items = doc.as_array().unwrap();
+        assert_eq!(items[0].as_i64(), Some(3));
+        assert_eq!(items[1].as_i64(), Some(3));
+        assert_eq!(items[2].as_i64(), Some(0));
+        assert_eq!(items[3].as_f64(), Some(1.5));
+        assert!(items[4].as_i64().is_none(), "beyond 2^53 stays a double");
+        assert_eq!(items[5].as_i64(), Some(9_007_199_254_740_992));
+        assert_eq!(items[6].as_i64(), Some(4));
     }
 
     #[test]

@@ -249,7 +249,11 @@ pub fn verify(
     if let Some(member) = FORBIDDEN.iter().find(|m| header.contains_key(**m)) {
         return Err(JwsError::ForbiddenHeader(member));
     }
-    if header.get("typ").and_then(Value::as_str) != Some(typ) {
+    if !header
+        .get("typ")
+        .and_then(Value::as_str)
+        .is_some_and(|t| same_media_type(t, typ))
+    {
         return Err(JwsError::WrongType(typ.into()));
     }
     let kid = header
@@ -280,6 +284,19 @@ pub fn verify(
     })
 }
 
+/// Whether a `typ` header value names the media type `expected` (RFC 7515 §4.1.9): compared
+/// without regard to case, with the `application/` prefix optional (it is recommended to leave
+/// it out, so `expected` has none).
+pub fn same_media_type(typ: &str, expected: &str) -> bool {
+    let bare = match typ.get(..12) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("application/") && !typ[12..].contains('/') => {
+            &typ[12..]
+        }
+        _ => typ,
+    };
+    bare.eq_ignore_ascii_case(expected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,6 +305,28 @@ mod tests {
     use openssl::rsa::Rsa;
 
     const TYP: &str = "kyoten-handoff+jws";
+
+    #[test]
+    fn typ_is_compared_without_case_and_with_an_optional_application_prefix() {
+        for typ in [
+            TYP,
+            "KYOTEN-Handoff+JWS",
+            "application/kyoten-handoff+jws",
+            "Application/KYOTEN-HANDOFF+jws",
+        ] {
+            assert!(same_media_type(typ, TYP), "{typ}");
+        }
+        for typ in [
+            "",
+            "handoff+jws",
+            "application/",
+            "text/kyoten-handoff+jws",
+            "application/application/kyoten-handoff+jws",
+            "kyoten-handoff+jwsx",
+        ] {
+            assert!(!same_media_type(typ, TYP), "{typ}");
+        }
+    }
 
     fn key(alg: Alg) -> (SigningKey, VerifyingKey) {
         let private = match alg {

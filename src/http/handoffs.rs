@@ -4,10 +4,12 @@ use super::problem::ApiError;
 use crate::contracts::DocumentType;
 use crate::crypto::jcs;
 use crate::domain::handoff::Status;
+use crate::packet::check::{check, Checked, Lifetime, Org, Purpose, Records, StoredRegistration};
+use crate::packet::Refusal;
 use crate::packet::{self, Form};
 use crate::store::handoffs::{self, Created, Handoff, Packet, Response};
 use crate::store::organizations::{now, Organization};
-use crate::store::Store;
+use crate::store::{registrations, Store};
 use crate::validation::rules::parse_timestamp;
 use serde::Serialize;
 use serde_json::Value;
@@ -111,6 +113,74 @@ pub fn split(categories: &str) -> Vec<String> {
 pub fn stored_document(r: &crate::store::registrations::Registration) -> Result<Value, ApiError> {
     serde_json::from_str(&r.document)
         .map_err(|e| ApiError::Internal(format!("stored registration unreadable: {e}")))
+}
+
+/// The exchange's records as a packet check sees them, for one caller: who owns a key, which
+/// organizations exist, and the registrations the caller may read — or, for a recipient, the
+/// registrations the exchange holds a handoff to it on.
+struct CallerRecords<'a> {
+    store: &'a Store,
+    caller: &'a Organization,
+    ring: std::sync::Arc<crate::store::keys::KeyRing>,
+}
+
+impl Records for CallerRecords<'_> {
+    type Error = ApiError;
+
+    fn key_owner(&self, kid: &str) -> Result<Option<String>, ApiError> {
+        Ok(self.ring.owner(kid).map(str::to_owned))
+    }
+
+    fn role_of(&self, organization_id: &str) -> Result<Option<String>, ApiError> {
+        let mut conn = self.store.conn()?;
+        Ok(crate::store::organizations::get(&mut conn, organization_id)?.map(|o| o.role))
+    }
+
+    fn registration(&self, id: &str) -> Result<Option<StoredRegistration>, ApiError> {
+        let mut conn = self.store.conn()?;
+        let found = match registrations::for_handoff(&mut conn, self.caller, id)? {
+            Some(r) => Some(r),
+            None if handoffs::addressed_on(&mut conn, &self.caller.id, id)? => {
+                registrations::get(&mut conn, id)?
+            }
+            None => None,
+        };
+        found
+            .map(|r| {
+                Ok(StoredRegistration {
+                    version: r.version,
+                    document: stored_document(&r)?,
+                })
+            })
+            .transpose()
+    }
+}
+
+/// Runs the one packet check (`packet::check`) for `caller` against the exchange's records:
+/// strictly for a packet the caller submits, as a verifier otherwise.
+pub fn check_packet(
+    store: &Store,
+    caller: &Organization,
+    submit: bool,
+    lifetime: Lifetime,
+    body: &[u8],
+) -> Result<Result<Checked, Refusal>, ApiError> {
+    let records = CallerRecords {
+        store,
+        caller,
+        ring: store.keyring()?,
+    };
+    let org = Org {
+        id: &caller.id,
+        role: &caller.role,
+    };
+    let purpose = if submit {
+        Purpose::Submit { caller: org }
+    } else {
+        Purpose::Verify { caller: org }
+    };
+    let keys = |kid: &str| store.keyring_with(kid).ok()?.lookup(kid);
+    check(body, keys, &records, purpose, lifetime, chrono::Utc::now())
 }
 
 /// A validated handoff packet ready to be stored, with the signed form it came in (if it was

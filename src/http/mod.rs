@@ -14,6 +14,7 @@ pub mod published;
 pub mod query;
 pub mod routes;
 
+use crate::packet::check::Lifetime;
 use crate::store::Store;
 use crate::validation::Engine;
 use actix_web::dev::Server;
@@ -29,6 +30,8 @@ pub struct Settings {
     /// Largest single document body accepted (bytes).
     pub max_document_bytes: usize,
     pub workers: Option<usize>,
+    /// The bounds on a packet's `issued_at` and lifetime.
+    pub packet_lifetime: Lifetime,
 }
 
 /// What every request shares: the store (absent for a contracts-and-validation-only server).
@@ -42,6 +45,7 @@ impl Default for Settings {
         Self {
             max_document_bytes: 1024 * 1024,
             workers: None,
+            packet_lifetime: Lifetime::default(),
         }
     }
 }
@@ -65,6 +69,7 @@ pub fn app(
         app = app.app_data(web::Data::new(store.clone()));
     }
     app.app_data(web::PayloadConfig::new(settings.max_document_bytes))
+        .app_data(web::Data::new(settings.packet_lifetime))
         .app_data(web::QueryConfig::default().error_handler(|_, _| ApiError::InvalidQuery.into()))
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
         .into_utoipa_app()

@@ -129,6 +129,10 @@ pub enum ApiError {
     HandoffExists,
     /// The submitted packet is past its `expires_at`.
     PacketExpired,
+    /// A signed packet refused by a check after its signature (`verdict` says which): issued
+    /// in the future, a lifetime beyond the bound, not the registration's current version, a
+    /// subject value that differs from it…
+    PacketRefused(crate::packet::check::Failure),
     /// The lifecycle does not allow this response in the handoff's current state.
     IllegalTransition {
         current: &'static str,
@@ -485,6 +489,19 @@ impl ApiError {
                 s("パケットの expires_at が過ぎています。", "The packet's expires_at has passed."),
                 None,
             ),
+            PacketRefused(failure) => {
+                let [en, ja] = failure.message();
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "packet-refused",
+                    ["パケットを受け付けられません", "Packet refused"],
+                    [
+                        format!("{ja}（{}）。", failure.code()),
+                        format!("The packet was refused ({}): {en}.", failure.code()),
+                    ],
+                    None,
+                )
+            }
             IllegalTransition { current } => (
                 StatusCode::CONFLICT,
                 "illegal-transition",
@@ -568,6 +585,7 @@ impl ApiError {
             },
             verdict: match self {
                 ApiError::SignatureRefused(r) => Some(r.code),
+                ApiError::PacketRefused(f) => Some(f.code()),
                 _ => None,
             },
         }
@@ -718,6 +736,21 @@ impl From<JsonError> for ApiError {
 impl From<XmlError> for ApiError {
     fn from(e: XmlError) -> Self {
         ApiError::Xml(e)
+    }
+}
+
+impl From<crate::packet::check::Failure> for ApiError {
+    fn from(f: crate::packet::check::Failure) -> Self {
+        use crate::packet::check::Failure;
+        match f {
+            Failure::KeyNotCallers | Failure::SenderMismatch => ApiError::SenderMismatch,
+            Failure::Expired => ApiError::PacketExpired,
+            Failure::UnknownRecipient => ApiError::UnknownRecipient,
+            Failure::ConsentWithdrawn => ApiError::ConsentWithdrawn,
+            Failure::BreakGlassNotAllowed => ApiError::BreakGlassNotAllowed,
+            Failure::CategoryNotPermitted(category) => ApiError::CategoryNotPermitted { category },
+            other => ApiError::PacketRefused(other),
+        }
     }
 }
 

@@ -191,6 +191,21 @@ pub fn get(
     Ok(find(conn, id)?.filter(|h| may_read(caller, h)))
 }
 
+/// Whether the exchange holds a handoff on this registration addressed to `recipient_id` (so
+/// the recipient may ask about the consent it relied on).
+pub fn addressed_on(
+    conn: &mut DbConnection,
+    recipient_id: &str,
+    registration_id: &str,
+) -> Result<bool, StoreError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        handoffs::table
+            .filter(handoffs::recipient_id.eq(recipient_id))
+            .filter(handoffs::registration_id.eq(registration_id)),
+    ))
+    .get_result(conn)?)
+}
+
 /// The responses of a handoff, in order.
 pub fn responses(conn: &mut DbConnection, id: &str) -> Result<Vec<Response>, StoreError> {
     Ok(handoff_responses::table

@@ -15,7 +15,7 @@ pub use writer::{to_xml, WriteError};
 use crate::contracts::shape::{Kind, Shape};
 use crate::contracts::DocumentType;
 use crate::validation::{Engine, Finding, XmlLocations};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 /// A document read from XML, ready for validation.
 #[derive(Debug)]
@@ -28,13 +28,72 @@ pub struct Mapped {
 
 /// Reads an XML document and maps it to its JSON form.
 pub fn to_json(bytes: &[u8], engine: &Engine) -> Result<Mapped, XmlError> {
+    let root = content(bytes)?;
+    Ok(map_document(&root, engine))
+}
+
+/// The element tree of a document without its enveloped signature: a signed document maps
+/// like its unsigned form.
+fn content(bytes: &[u8]) -> Result<Element, XmlError> {
     let mut root = parse(bytes)?;
-    // An enveloped XML signature is not content: a signed document maps like its unsigned form.
     root.children.retain(|c| {
         !(c.name == "Signature"
             && c.namespace.as_deref() == Some(crate::crypto::xmldsig::NAMESPACE))
     });
-    Ok(map_document(&root, engine))
+    Ok(root)
+}
+
+/// Why an XML document was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inexact {
+    /// Not an XML document kyoten reads at all.
+    Xml(XmlError),
+    /// The document written back from its JSON form has another element structure, though
+    /// the mapping found nothing to report.
+    Structure,
+}
+
+/// Reads an XML document as its JSON form, and checks that this form represents it exactly:
+/// what the mapping had to leave out is in `findings` (KY-XML-*: repeated elements,
+/// attributes, mixed content, comments, foreign namespaces), and when there is none, writing
+/// the JSON form back as XML must give the same elements in the same namespaces and nesting,
+/// each list's items in the same order (leaf text aside, which the mapping reads by the schema's types: `1` and `true`
+/// are one `xs:boolean`). This is what makes the XML a receiver reads say what was checked.
+pub fn to_json_exact(bytes: &[u8], engine: &Engine) -> Result<Mapped, Inexact> {
+    let root = content(bytes).map_err(Inexact::Xml)?;
+    let mapped = map_document(&root, engine);
+    if !mapped.findings.is_empty() {
+        return Ok(mapped);
+    }
+    // A root that names no document type is left to validation (KY-DOC-TYPE-UNKNOWN).
+    let Some(doc_type) = DocumentType::parse(&root.name) else {
+        return Ok(mapped);
+    };
+    let written = to_xml(doc_type, &mapped.value, engine)
+        .ok()
+        .and_then(|xml| parse(&xml).ok());
+    match written {
+        Some(written) if same_structure(&root, &written) => Ok(mapped),
+        _ => Err(Inexact::Structure),
+    }
+}
+
+/// Same elements (namespace, local name) with the same nesting; siblings of one name in the
+/// same order (a list's items), siblings of different names in any order (properties).
+fn same_structure(a: &Element, b: &Element) -> bool {
+    fn by_name(e: &Element) -> Vec<&Element> {
+        let mut children: Vec<&Element> = e.children.iter().collect();
+        // Stable: items of one list keep their order.
+        children.sort_by(|x, y| (&x.namespace, &x.name).cmp(&(&y.namespace, &y.name)));
+        children
+    }
+    a.namespace == b.namespace
+        && a.name == b.name
+        && a.children.len() == b.children.len()
+        && by_name(a)
+            .into_iter()
+            .zip(by_name(b))
+            .all(|(x, y)| same_structure(x, y))
 }
 
 fn map_document(root: &Element, engine: &Engine) -> Mapped {
@@ -84,11 +143,16 @@ impl Mapper {
         }
     }
 
-    /// Remembers where a value came from; attributes have no place in the mapping.
+    /// Remembers where a value came from; attributes and comments have no place in the mapping.
     fn record(&mut self, el: &Element, pointer: &str, path: &str) {
         self.out
             .locations
             .insert(pointer.to_owned(), (path.to_owned(), el.line));
+        if el.has_comment {
+            self.out
+                .findings
+                .push(Finding::new("KY-XML-COMMENT", pointer));
+        }
         for attr in &el.attributes {
             self.out
                 .findings
@@ -185,8 +249,11 @@ impl Mapper {
                 .trim()
                 .parse::<f64>()
                 .ok()
-                .and_then(Number::from_f64)
-                .map_or_else(|| Value::String(text.to_owned()), Value::Number),
+                .filter(|v| v.is_finite())
+                .map_or_else(
+                    || Value::String(text.to_owned()),
+                    crate::contracts::json::number,
+                ),
             _ => Value::String(text.to_owned()),
         }
     }

@@ -48,6 +48,8 @@ pub struct Element {
     pub children: Vec<Element>,
     pub text: String,
     pub line: u32,
+    /// A comment stands directly in this element (for the root: also before or after it).
+    pub has_comment: bool,
 }
 
 pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
@@ -62,6 +64,7 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
     let mut root: Option<Element> = None;
     let mut line = 1u32;
     let mut counted = 0usize;
+    let mut comment_outside_root = false;
     loop {
         let position = reader.buffer_position();
         let malformed = || XmlError::Malformed { position };
@@ -100,6 +103,7 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
                     children: Vec::new(),
                     text: String::new(),
                     line,
+                    has_comment: false,
                 });
             }
             Event::End(_) => {
@@ -136,7 +140,12 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
             }
             Event::DocType(_) => return Err(XmlError::Doctype),
             Event::PI(_) => return Err(XmlError::ProcessingInstruction),
-            Event::Comment(_) => {}
+            // Kept as a mark only: the mapping refuses comments, since a signature does not
+            // cover them (exclusive C14N without comments) and readers differ on them.
+            Event::Comment(_) => match stack.last_mut() {
+                Some(el) => el.has_comment = true,
+                None => comment_outside_root = true,
+            },
             Event::Empty(_) => return Err(malformed()),
             Event::Eof => break,
         }
@@ -146,7 +155,9 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
             position: reader.buffer_position(),
         });
     }
-    root.ok_or(XmlError::Malformed { position: 0 })
+    let mut root = root.ok_or(XmlError::Malformed { position: 0 })?;
+    root.has_comment |= comment_outside_root;
+    Ok(root)
 }
 
 fn push_text(
@@ -195,6 +206,17 @@ mod tests {
     fn predefined_and_character_references_are_expanded() {
         let el = parse("<r>a&amp;b&#x3042;&lt;<![CDATA[<x>]]></r>".as_bytes()).unwrap();
         assert_eq!(el.text, "a&bあ<<x>");
+    }
+
+    #[test]
+    fn comments_are_marked_on_the_element_that_holds_them_or_on_the_root() {
+        let el = parse(b"<r><a>x<!-- c -->y</a><b/></r>").unwrap();
+        assert!(!el.has_comment);
+        assert!(el.children[0].has_comment);
+        assert_eq!(el.children[0].text, "xy");
+        assert!(!el.children[1].has_comment);
+        assert!(parse(b"<!-- before --><r/>").unwrap().has_comment);
+        assert!(parse(b"<r/><!-- after -->").unwrap().has_comment);
     }
 
     #[test]

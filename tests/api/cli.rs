@@ -192,11 +192,12 @@ fn validate_keeps_line_numbers_across_read_chunks_of_a_large_ndjson_file() {
     assert_eq!(invalid, vec![500, 1000, 1500, 2000]);
 }
 
-/// A handoff packet from the conformance vectors, still valid for hours.
+/// A handoff packet from the conformance vectors, issued now and valid for hours.
 fn handoff_file(dir: &std::path::Path) -> std::path::PathBuf {
     let mut doc = read_json(&repo().join("conformance/vectors/handoff/valid/full.json"));
-    doc["expires_at"] =
-        serde_json::json!((chrono::Utc::now() + chrono::Duration::hours(6)).to_rfc3339());
+    let now = chrono::Utc::now();
+    doc["issued_at"] = serde_json::json!(now.to_rfc3339());
+    doc["expires_at"] = serde_json::json!((now + chrono::Duration::hours(6)).to_rfc3339());
     let path = dir.join("handoff.json");
     std::fs::write(&path, doc.to_string()).unwrap();
     path

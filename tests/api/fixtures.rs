@@ -64,3 +64,16 @@ pub fn registration_from(office: &str) -> Value {
     doc["received_by"] = json!({"organization_id": office, "role": "consultation_office"});
     doc
 }
+
+/// A consent that lets facilities see identity and contact only (for acceptance), and the
+/// coordinating roles and `office` everything.
+pub fn narrow_consent() -> Value {
+    json!({
+        "granted_on": "2025-10-15", "granted_by": "registrant", "method": "signature",
+        "provisions": [
+            {"recipients": ["kikan", "hub", "city", "office"], "purposes": ["emergency_preparation", "emergency_acceptance"],
+             "categories": ["identity", "contact", "certificates", "care_status", "medical", "emergency_plan", "emergency_contacts", "household"], "decision": "permit"},
+            {"recipients": ["facility"], "purposes": ["emergency_acceptance"], "categories": ["identity", "contact"], "decision": "permit"}
+        ]
+    })
+}

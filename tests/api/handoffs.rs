@@ -15,10 +15,10 @@ use openssl::sha::sha256;
 use reqwest::blocking::Response;
 use serde_json::{json, Value};
 
-const FACILITY: &str = "0411200015";
-const OTHER_FACILITY: &str = "0411200023";
+pub const FACILITY: &str = "0411200015";
+pub const OTHER_FACILITY: &str = "0411200023";
 
-fn exchange() -> TestServer {
+pub fn exchange() -> TestServer {
     TestServer::isolated(&[
         ("city", Role::City, "見本市"),
         ("kikan", Role::Kikan, "見本基幹相談支援センター"),
@@ -33,7 +33,7 @@ fn exchange() -> TestServer {
     ])
 }
 
-fn post_json(s: &TestServer, org: &str, path: &str, body: &Value) -> Response {
+pub fn post_json(s: &TestServer, org: &str, path: &str, body: &Value) -> Response {
     client()
         .post(s.url(path))
         .bearer_auth(s.key(org))
@@ -42,7 +42,7 @@ fn post_json(s: &TestServer, org: &str, path: &str, body: &Value) -> Response {
         .unwrap()
 }
 
-fn post_bytes(
+pub fn post_bytes(
     s: &TestServer,
     org: &str,
     path: &str,
@@ -58,7 +58,7 @@ fn post_bytes(
         .unwrap()
 }
 
-fn get(s: &TestServer, org: &str, path: &str, accept: &str) -> Response {
+pub fn get(s: &TestServer, org: &str, path: &str, accept: &str) -> Response {
     client()
         .get(s.url(path))
         .bearer_auth(s.key(org))
@@ -67,7 +67,7 @@ fn get(s: &TestServer, org: &str, path: &str, accept: &str) -> Response {
         .unwrap()
 }
 
-fn problem_type(r: Response) -> String {
+pub fn problem_type(r: Response) -> String {
     let body: Value = r.json().unwrap();
     body["type"]
         .as_str()
@@ -79,7 +79,7 @@ fn problem_type(r: Response) -> String {
 }
 
 /// Registers the full registration vector through `office`; returns its id.
-fn register(s: &TestServer, office: &str, consent: Option<Value>) -> String {
+pub fn register(s: &TestServer, office: &str, consent: Option<Value>) -> String {
     let mut doc = registration_from(office);
     if let Some(c) = consent {
         doc["consent"] = c;
@@ -92,7 +92,7 @@ fn register(s: &TestServer, office: &str, consent: Option<Value>) -> String {
         .to_owned()
 }
 
-fn request(registration_id: &str, recipient: &str) -> Value {
+pub fn request(registration_id: &str, recipient: &str) -> Value {
     json!({
         "registration_id": registration_id,
         "recipient": recipient,
@@ -107,13 +107,13 @@ fn request(registration_id: &str, recipient: &str) -> Value {
     })
 }
 
-fn send(s: &TestServer, sender: &str, body: &Value) -> Value {
+pub fn send(s: &TestServer, sender: &str, body: &Value) -> Value {
     let r = post_json(s, sender, "/v1/handoffs", body);
     assert_eq!(r.status(), 201, "{}", r.text().unwrap());
     r.json().unwrap()
 }
 
-fn jwks(s: &TestServer) -> Vec<jws::VerifyingKey> {
+pub fn jwks(s: &TestServer) -> Vec<jws::VerifyingKey> {
     let set: Value = client()
         .get(s.url("/.well-known/jwks.json"))
         .send()
@@ -123,12 +123,12 @@ fn jwks(s: &TestServer) -> Vec<jws::VerifyingKey> {
     keys::from_jwks(&set).unwrap()
 }
 
-fn open(s: &TestServer, bytes: &[u8]) -> Result<packet::Opened, packet::Refusal> {
+pub fn open(s: &TestServer, bytes: &[u8]) -> Result<packet::Opened, packet::Refusal> {
     let trusted = jwks(s);
     packet::open(bytes, |kid| trusted.iter().find(|k| k.kid == kid).cloned())
 }
 
-fn provisions(s: &TestServer, person: &str) -> Vec<Value> {
+pub fn provisions(s: &TestServer, person: &str) -> Vec<Value> {
     let r = get(
         s,
         "city",
@@ -457,7 +457,7 @@ fn only_the_parties_and_the_coordinating_roles_see_a_handoff() {
 }
 
 /// A raw ES256 JWS over exactly these header and payload bytes.
-fn raw_es256(header: &Value, payload: &[u8], key: &SigningKey) -> String {
+pub fn raw_es256(header: &Value, payload: &[u8], key: &SigningKey) -> String {
     let input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header.to_string()),
@@ -473,7 +473,7 @@ fn raw_es256(header: &Value, payload: &[u8], key: &SigningKey) -> String {
 }
 
 /// A packet `office` might build itself, for the registration `reg`.
-fn own_packet(reg: &str, version: i64) -> Value {
+pub fn own_packet(reg: &str, version: i64) -> Value {
     let mut doc = read_json(&repo().join("conformance/vectors/handoff/valid/full.json"));
     doc["handoff_id"] = json!("0b7f3a52-9c1e-4d2a-8e5f-1a2b3c4d5e6f");
     doc["sender"] = json!({"organization_id": "office", "role": "consultation_office"});
@@ -484,7 +484,7 @@ fn own_packet(reg: &str, version: i64) -> Value {
     doc
 }
 
-fn register_key(s: &TestServer, org: &str) -> SigningKey {
+pub fn register_key(s: &TestServer, org: &str) -> SigningKey {
     let key = keys::generate(Alg::Es256).unwrap();
     let jwk = keys::to_jwk(&keys::verifying_key(&key).unwrap()).unwrap();
     let r = post_json(s, org, "/v1/keys", &jwk);
@@ -492,7 +492,7 @@ fn register_key(s: &TestServer, org: &str) -> SigningKey {
     key
 }
 
-fn submit(s: &TestServer, org: &str, compact: &str) -> Response {
+pub fn submit(s: &TestServer, org: &str, compact: &str) -> Response {
     post_bytes(
         s,
         org,
@@ -640,14 +640,7 @@ fn tampered_relabelled_and_self_keyed_packets_are_refused_with_a_clear_verdict()
 fn a_submitted_packet_must_keep_within_the_stored_consent_and_its_lifetime() {
     let s = exchange();
     // This person lets facilities see identity and contact only.
-    let narrow = json!({
-        "granted_on": "2025-10-15", "granted_by": "registrant", "method": "signature",
-        "provisions": [
-            {"recipients": ["kikan", "hub", "city", "office"], "purposes": ["emergency_preparation", "emergency_acceptance"],
-             "categories": ["identity", "contact", "certificates", "care_status", "medical", "emergency_plan", "emergency_contacts", "household"], "decision": "permit"},
-            {"recipients": ["facility"], "purposes": ["emergency_acceptance"], "categories": ["identity", "contact"], "decision": "permit"}
-        ]
-    });
+    let narrow = narrow_consent();
     let reg = register(&s, "office", Some(narrow));
     let key = register_key(&s, "office");
     let packet = own_packet(&reg, 1);

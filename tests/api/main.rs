@@ -15,6 +15,7 @@ mod http_validate;
 mod idempotency;
 mod jws_interop;
 mod matching;
+mod one_reading;
 mod openapi;
 mod processes;
 mod registrations;

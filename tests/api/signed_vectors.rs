@@ -8,8 +8,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use kyoten::crypto::jws::{Alg, VerifyingKey};
 use kyoten::crypto::keys;
-use kyoten::packet::{self, Form};
-use kyoten::validation::Engine;
+use kyoten::packet::check::{check, Lifetime, NoRecords, Purpose};
+use kyoten::packet::Form;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
@@ -18,6 +18,8 @@ use std::path::PathBuf;
 #[derive(Debug, Deserialize)]
 struct SignedManifest {
     keys: String,
+    /// The instant the verdicts hold at.
+    verify_at: String,
     vectors: Vec<SignedVector>,
 }
 
@@ -32,9 +34,6 @@ struct SignedVector {
     description_ja: String,
     spec: String,
 }
-
-/// The verdicts given after the signature verified: the content decides.
-const CONTENT_VERDICTS: [&str; 3] = ["valid", "expired", "invalid_content"];
 
 /// The test keys and the algorithm each is pinned to.
 const KEY_FILES: [(&str, Alg); 4] = [
@@ -62,43 +61,45 @@ fn trusted() -> HashMap<String, VerifyingKey> {
         .collect()
 }
 
-/// What `kyoten verify` decides once the signature verified: content findings, then lifetime.
-fn content_verdict(opened: &packet::Opened) -> (String, Vec<String>) {
-    let engine = Engine::get();
-    let outcome = engine.validate(opened.document_type, &opened.document);
-    let findings = outcome.findings.iter().map(|f| f.id.to_owned()).collect();
-    let expired = opened.document["expires_at"]
-        .as_str()
-        .and_then(kyoten::validation::rules::parse_timestamp)
-        .is_some_and(|t| t <= chrono::Utc::now());
-    let verdict = match (engine.is_valid(&outcome), expired) {
-        (false, _) => "invalid_content",
-        (true, true) => "expired",
-        (true, false) => "valid",
-    };
-    (verdict.to_owned(), findings)
+fn verify_at(m: &SignedManifest) -> chrono::DateTime<chrono::Utc> {
+    kyoten::validation::rules::parse_timestamp(&m.verify_at)
+        .expect("verify_at is a timestamp")
+        .with_timezone(&chrono::Utc)
 }
 
 #[test]
 fn every_signed_vector_opens_with_the_verdict_its_manifest_gives() {
     let keys = trusted();
+    let m = manifest();
+    let at = verify_at(&m);
     let mut valid_forms = BTreeSet::new();
-    for v in manifest().vectors {
+    for v in m.vectors {
         let bytes = std::fs::read(dir().join(&v.file)).unwrap();
         assert_eq!(Form::sniff(&bytes).as_str(), v.form, "{}", v.file);
-        match packet::open(&bytes, |kid| keys.get(kid).cloned()) {
-            Ok(opened) => {
-                assert!(
-                    CONTENT_VERDICTS.contains(&v.verdict.as_str()),
-                    "{} opened, but the manifest expects {}",
-                    v.file,
-                    v.verdict
-                );
-                let (verdict, findings) = content_verdict(&opened);
+        let checked = check(
+            &bytes,
+            |kid| keys.get(kid).cloned(),
+            &NoRecords,
+            Purpose::Offline,
+            Lifetime::default(),
+            at,
+        )
+        .unwrap();
+        match checked {
+            Ok(checked) => {
+                let verdict = checked.failure.as_ref().map_or("valid", |f| f.code());
                 assert_eq!(verdict, v.verdict, "{}", v.file);
-                assert_eq!(Some(findings), v.findings, "{}", v.file);
+                let findings: Vec<String> = checked
+                    .outcome
+                    .findings
+                    .iter()
+                    .map(|f| f.id.to_owned())
+                    .collect();
+                if let Some(expected) = &v.findings {
+                    assert_eq!(&findings, expected, "{}", v.file);
+                }
                 if verdict == "valid" {
-                    valid_forms.insert((opened.form.as_str(), opened.alg.name()));
+                    valid_forms.insert((checked.opened.form.as_str(), checked.opened.alg.name()));
                 }
             }
             Err(refusal) => {
@@ -126,10 +127,12 @@ fn every_signed_vector_opens_with_the_verdict_its_manifest_gives() {
 
 #[test]
 fn kyoten_verify_reports_the_manifest_verdict_for_every_signed_vector_and_exits_1() {
-    let vectors = manifest().vectors;
+    let m = manifest();
+    let vectors = m.vectors;
     let out = kyoten()
         .current_dir(dir())
         .args(["verify", "--jwks", "keys/jwks.json", "--output", "json"])
+        .args(["--at", &m.verify_at])
         .args(vectors.iter().map(|v| &v.file))
         .output()
         .unwrap();
@@ -233,7 +236,8 @@ fn jwcrypto_verifies_every_valid_signed_jws_vector_with_its_published_key() {
             continue;
         }
         let compact = std::fs::read_to_string(dir().join(&v.file)).unwrap();
-        let opened = packet::open(compact.as_bytes(), |kid| keys.get(kid).cloned()).unwrap();
+        let opened =
+            kyoten::packet::open(compact.as_bytes(), |kid| keys.get(kid).cloned()).unwrap();
         let key = &keys[&opened.kid];
         let pem = temp.path().join(format!("{}.pem", key.alg.name()));
         std::fs::write(&pem, key.key.public_key_to_pem().unwrap()).unwrap();

@@ -7,7 +7,8 @@ use crate::http::body::media_type;
 use crate::http::handoffs::{self, Ready, JOSE};
 use crate::http::middleware::request_lang;
 use crate::http::problem::{ApiError, Problem};
-use crate::packet::{self, Form};
+use crate::packet::check::{timing, Failure, Lifetime};
+use crate::packet::Form;
 use crate::store::handoffs::Created;
 use crate::store::organizations::{self, Organization};
 use crate::store::{registrations, Store};
@@ -114,6 +115,7 @@ fn compose(
     lang: Lang,
     store: &Store,
     caller: &Organization,
+    lifetime: Lifetime,
     body: &[u8],
 ) -> Result<Ready, ApiError> {
     let body = parse_document(body).map_err(ApiError::Json)?;
@@ -218,6 +220,10 @@ fn compose(
     };
     let document = handoff::compose(&Engine::get().policy, &composition)?;
     valid(lang, &document)?;
+    // A composed packet keeps the same bounds as a submitted one.
+    if let Some(failure) = timing(&document, lifetime, Utc::now()) {
+        return Err(failure.into());
+    }
     Ok(Ready {
         document,
         submitted: None,
@@ -225,70 +231,42 @@ fn compose(
     })
 }
 
-/// Checks a packet the sender signed: the signature against the sender's registered key, the
-/// content, the sender, the recipient, the lifetime and the stored consent.
+/// Checks a packet the sender signed, with the one packet check (`packet::check`): the
+/// signature against the caller's registered key, the content, the sender, the recipient, the
+/// lifetime, the registration's current version and its consent, and every `subject` value.
 fn submitted(
     lang: Lang,
     store: &Store,
     caller: &Organization,
+    lifetime: Lifetime,
     body: &[u8],
 ) -> Result<Ready, ApiError> {
-    let opened = packet::open(body, |kid| store.keyring_with(kid).ok()?.lookup(kid))
+    let checked = handoffs::check_packet(store, caller, true, lifetime, body)?
         .map_err(ApiError::SignatureRefused)?;
-    let ring = store.keyring()?;
-    if ring.owner(&opened.kid) != Some(caller.id.as_str()) {
-        return Err(ApiError::SenderMismatch);
-    }
-    if opened.document_type != Some(DocumentType::Handoff) {
-        return Err(ApiError::InvalidHandoffRequest {
-            field: "document_type",
-        });
-    }
-    let document = opened.document;
-    valid(lang, &document)?;
-    if document["sender"]["organization_id"].as_str() != Some(caller.id.as_str())
-        || document["sender"]["role"].as_str() != Some(caller.role.as_str())
-    {
-        return Err(ApiError::SenderMismatch);
-    }
-    if packet::is_expired(&document) {
-        return Err(ApiError::PacketExpired);
-    }
-    let mut conn = store.conn()?;
-    let recipient = organizations::get(
-        &mut conn,
-        document["recipient"]["organization_id"]
-            .as_str()
-            .unwrap_or_default(),
-    )?
-    .filter(|r| document["recipient"]["role"].as_str() == Some(r.role.as_str()));
-    if recipient.is_none() {
-        return Err(ApiError::UnknownRecipient);
-    }
-    let registration = registrations::for_handoff(
-        &mut conn,
-        caller,
-        document["registration_ref"]["registration_id"]
-            .as_str()
-            .unwrap_or_default(),
-    )?
-    .ok_or(ApiError::InvalidHandoffRequest {
-        field: "registration_ref",
-    })?;
-    drop(conn);
-    let stored = handoffs::stored_document(&registration)?;
-    let policy = &Engine::get().policy;
-    if let Some((category, _)) = handoff::category_outside_consent(policy, &stored, &document)? {
-        return Err(ApiError::CategoryNotPermitted {
-            category: category.to_owned(),
+    if let Some(failure) = checked.failure {
+        return Err(match failure {
+            Failure::InvalidContent => {
+                let engine = Engine::get();
+                ApiError::InvalidDocument(Box::new(engine.render(&checked.outcome, lang, None)))
+            }
+            Failure::NotAHandoff => ApiError::InvalidHandoffRequest {
+                field: "document_type",
+            },
+            Failure::UnknownRegistration => ApiError::InvalidHandoffRequest {
+                field: "registration_ref",
+            },
+            other => ApiError::from(other),
         });
     }
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::InvalidHandoffRequest { field: "(body)" })?;
+    let checked_version = checked
+        .registration_version
+        .ok_or_else(|| ApiError::Internal("a submitted packet passed unchecked".into()))?;
     Ok(Ready {
-        document,
-        submitted: Some((opened.form, text, opened.kid)),
-        checked_version: registration.version,
+        document: checked.opened.document,
+        submitted: Some((checked.opened.form, text, checked.opened.kid)),
+        checked_version,
     })
 }
 
@@ -325,6 +303,7 @@ pub async fn handoff_create(
     req: HttpRequest,
     caller: Caller,
     store: web::Data<Store>,
+    lifetime: web::Data<Lifetime>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
@@ -350,12 +329,13 @@ pub async fn handoff_create(
     }
     let lang = request_lang(req.headers());
     let store = store.into_inner();
+    let lifetime = **lifetime;
     let created = web::block(move || {
         // A registration changed between composing and storing is composed again.
         for _ in 0..3 {
             let ready = match kind {
-                None => compose(lang, &store, &org, &body)?,
-                Some(_) => submitted(lang, &store, &org, &body)?,
+                None => compose(lang, &store, &org, lifetime, &body)?,
+                Some(_) => submitted(lang, &store, &org, lifetime, &body)?,
             };
             match handoffs::store_new(&store, org.clone(), ready)? {
                 Created::RegistrationChanged => continue,

@@ -1,17 +1,15 @@
-use crate::domain::handoff;
-use crate::domain::role::Role;
 use crate::http::auth::Caller;
 use crate::http::body::media_type;
-use crate::http::handoffs::JOSE;
+use crate::http::handoffs::{check_packet, JOSE};
 use crate::http::middleware::request_lang;
 use crate::http::problem::{ApiError, Problem};
-use crate::packet::{self, Form, Refusal};
+use crate::packet::check::Lifetime;
+use crate::packet::{Form, Refusal};
 use crate::store::organizations::Organization;
-use crate::store::{registrations, Store};
+use crate::store::Store;
 use crate::validation::{Engine, Lang, Report};
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Serialize;
-use serde_json::Value;
 use utoipa::ToSchema;
 
 /// Who signed a packet.
@@ -32,10 +30,15 @@ pub struct Verification {
     /// `valid`, or why not: `malformed`, `bad_header`, `algorithm_not_allowed`,
     /// `unknown_crit`, `key_in_packet`, `no_key_id`, `unknown_key`, `algorithm_mismatch`,
     /// `wrong_type`, `bad_signature`, `bad_payload`, `no_signature`, `digest_mismatch`,
-    /// `multiple_signatures`,
-    /// `signature_wrapping`, `profile_violation`, `hostile_xml`, `invalid_content`, `expired`,
-    /// `wrong_recipient`, `sender_mismatch`, `category_not_permitted`, `consent_withdrawn`.
+    /// `multiple_signatures`, `signature_wrapping`, `profile_violation`, `hostile_xml`,
+    /// `unmappable_xml`, `invalid_content` (the report says why, e.g. a KY-XML-* id),
+    /// `sender_mismatch`, `issued_in_future`, `lifetime_too_long`, `expired`,
+    /// `wrong_recipient`, `consent_withdrawn`, `break_glass_not_allowed`,
+    /// `category_not_permitted`.
     verdict: String,
+    /// Whether the stored consent was consulted: only for a registration the caller may read,
+    /// or one the exchange holds a handoff to the caller on.
+    consent_checked: bool,
     /// One sentence on the verdict (never any of the packet's content).
     message: String,
     /// `jws` or `xml`.
@@ -56,6 +59,7 @@ fn refused(form: Form, r: Refusal) -> Verification {
         verdict: r.code.into(),
         message: r.message,
         form,
+        consent_checked: false,
         signer: None,
         kid: None,
         alg: None,
@@ -65,128 +69,55 @@ fn refused(form: Form, r: Refusal) -> Verification {
     }
 }
 
-/// The checks after the signature, in order; the first that fails is the verdict.
-fn content_verdict(
-    store: &Store,
-    caller: &Organization,
-    document: &Value,
-    signer_org: Option<&str>,
-    report_valid: bool,
-) -> Result<Option<(&'static str, &'static str)>, ApiError> {
-    if !report_valid {
-        return Ok(Some((
-            "invalid_content",
-            "the content does not pass validation; see report",
-        )));
-    }
-    if document["document_type"].as_str() != Some("handoff") {
-        return Ok(None);
-    }
-    if packet::is_expired(document) {
-        return Ok(Some(("expired", "the packet's expires_at has passed")));
-    }
-    let coordinator = matches!(
-        Role::parse(&caller.role),
-        Some(Role::Kikan | Role::Hub | Role::City)
-    );
-    let party = |p: &str| document[p]["organization_id"].as_str() == Some(caller.id.as_str());
-    if !(coordinator || party("sender") || party("recipient")) {
-        return Ok(Some((
-            "wrong_recipient",
-            "the packet is addressed to another organization",
-        )));
-    }
-    if let Some(org) = signer_org {
-        if document["sender"]["organization_id"].as_str() != Some(org) {
-            return Ok(Some((
-                "sender_mismatch",
-                "the key that signed belongs to another organization than the packet's sender",
-            )));
-        }
-    }
-    let registration_id = document["registration_ref"]["registration_id"]
-        .as_str()
-        .unwrap_or_default();
-    if let Some(stored) = registrations::get(&mut *store.conn()?, registration_id)? {
-        let stored = crate::http::handoffs::stored_document(&stored)?;
-        match handoff::category_outside_consent(&Engine::get().policy, &stored, document) {
-            Ok(None) => {}
-            Ok(Some(_)) => {
-                return Ok(Some((
-                    "category_not_permitted",
-                    "the subject carries a category the stored consent does not permit for this recipient and purpose",
-                )))
-            }
-            Err(handoff::ComposeError::ConsentWithdrawn) => {
-                return Ok(Some((
-                    "consent_withdrawn",
-                    "the consent this packet relies on has been withdrawn",
-                )))
-            }
-            Err(_) => {
-                return Ok(Some((
-                    "category_not_permitted",
-                    "the legal basis does not permit this packet",
-                )))
-            }
-        }
-    }
-    Ok(None)
-}
-
 fn verify_packet(
     store: &Store,
     caller: &Organization,
+    lifetime: Lifetime,
     body: &[u8],
     lang: Lang,
 ) -> Result<Verification, ApiError> {
     let form = Form::sniff(body);
-    let opened = match packet::open(body, |kid| store.keyring_with(kid).ok()?.lookup(kid)) {
-        Ok(o) => o,
+    let checked = match check_packet(store, caller, false, lifetime, body)? {
+        Ok(c) => c,
         Err(r) => return Ok(refused(form, r)),
     };
-    let ring = store.keyring()?;
-    let signer_org = ring.owner(&opened.kid).map(str::to_owned);
     let engine = Engine::get();
-    let outcome = engine.validate(opened.document_type, &opened.document);
-    let report_valid = engine.is_valid(&outcome);
-    let verdict = content_verdict(
-        store,
-        caller,
-        &opened.document,
-        signer_org.as_deref(),
-        report_valid,
-    )?;
-    let (valid, verdict, message) = match verdict {
+    let (valid, verdict, message) = match &checked.failure {
         None => (
             true,
             "valid",
             "the signature verifies and the content is valid",
         ),
-        Some((v, m)) => (false, v, m),
+        Some(f) => (false, f.code(), f.message()[0]),
     };
+    let opened = checked.opened;
     Ok(Verification {
         valid,
         verdict: verdict.into(),
         message: message.into(),
         form,
         signer: Some(Signer {
-            exchange: ring.is_exchange_key(&opened.kid),
-            organization_id: signer_org,
+            exchange: store.keyring()?.is_exchange_key(&opened.kid),
+            organization_id: checked.signer,
         }),
+        consent_checked: checked.consent_checked,
         kid: Some(opened.kid),
         alg: Some(opened.alg.name().into()),
         document_type: opened.document_type.map(|d| d.as_str().into()),
         content_sha256: Some(opened.content_sha256),
-        report: Some(Box::new(engine.render(&outcome, lang, None))),
+        report: Some(Box::new(engine.render(&checked.outcome, lang, None))),
     })
 }
 
 /// Verifies any signed packet — compact JWS (`application/jose`) or XML with an enveloped
 /// signature (`application/xml`) — against the keys registered with the exchange (never a key
-/// the packet brings), then validates its content and, for a handoff, checks its lifetime, that
-/// the caller is a party to it (or kikan, hub, city), and the stored consent. Always 200 with
-/// a verdict when the body is a packet attempt; nothing is stored.
+/// the packet brings), then validates its content (for XML, anything the mapping to JSON cannot
+/// carry exactly is a KY-XML-* error) and, for a handoff, checks that the signer is its sender,
+/// `issued_at` (not in the future), its lifetime (bounded) and expiry, that the caller is a
+/// party to it (or kikan, hub, city), and the stored consent — the consent only of a
+/// registration the caller may read or holds a handoff on (`consent_checked`). The same check
+/// as a submitted packet and `kyoten verify`. Always 200 with a verdict when the body is a
+/// packet attempt; nothing is stored.
 #[utoipa::path(
     tag = "handoffs",
     security(("api_key" = [])),
@@ -202,6 +133,7 @@ pub async fn verify(
     req: HttpRequest,
     caller: Caller,
     store: web::Data<Store>,
+    lifetime: web::Data<Lifetime>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
@@ -215,6 +147,7 @@ pub async fn verify(
     }
     let lang = request_lang(req.headers());
     let store = store.into_inner();
-    let verdict = web::block(move || verify_packet(&store, &org, &body, lang)).await??;
+    let lifetime = **lifetime;
+    let verdict = web::block(move || verify_packet(&store, &org, lifetime, &body, lang)).await??;
     Ok(HttpResponse::Ok().json(verdict))
 }

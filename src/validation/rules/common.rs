@@ -1,5 +1,5 @@
-//! Rules for every document type: text in NFC, and every address's municipality code inside
-//! its prefecture.
+//! Rules for every document type: text in NFC and without characters XML 1.0 cannot carry,
+//! and every address's municipality code inside its prefecture.
 use super::Context;
 use crate::validation::schema_errors::escape;
 use crate::validation::Finding;
@@ -32,8 +32,15 @@ fn pointer(path: &[Seg<'_>]) -> String {
 
 fn walk<'v>(v: &'v Value, path: &mut Vec<Seg<'v>>, ctx: &mut Context<'_>) {
     match v {
-        Value::String(s) if !s.is_ascii() && !is_nfc(s) => {
-            ctx.report(Finding::new("KY-TEXT-NFC", pointer(path)));
+        Value::String(s) => {
+            // Every document has an XML form (and every packet is signed in both), so text
+            // that XML 1.0 cannot carry is refused here rather than failing at signing time.
+            if !is_xml_text(s) {
+                ctx.report(Finding::new("KY-FORMAT-CONTROL-CHARACTER", pointer(path)));
+            }
+            if !s.is_ascii() && !is_nfc(s) {
+                ctx.report(Finding::new("KY-TEXT-NFC", pointer(path)));
+            }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
@@ -65,6 +72,20 @@ fn walk<'v>(v: &'v Value, path: &mut Vec<Seg<'v>>, ctx: &mut Context<'_>) {
         }
         _ => {}
     }
+}
+
+/// Whether every character of `s` is a character XML 1.0 allows (its `Char` production):
+/// no C0 control other than tab, line feed and carriage return, and neither U+FFFE nor U+FFFF.
+/// (A Rust string holds no lone surrogate, and strict JSON parsing refuses `\uD800` alone.)
+pub fn is_xml_text(s: &str) -> bool {
+    // U+FFFE and U+FFFF are EF BF BE / EF BF BF in UTF-8.
+    let bytes = s.as_bytes();
+    !bytes.iter().enumerate().any(|(i, &b)| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+            || (b == 0xEF
+                && bytes.get(i + 1) == Some(&0xBF)
+                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)))
+    })
 }
 
 fn is_nfc(s: &str) -> bool {
@@ -115,6 +136,32 @@ mod tests {
                 "U+{:04X}",
                 c as u32
             );
+        }
+    }
+
+    #[test]
+    fn text_xml_cannot_carry_is_told_apart_from_text_it_can() {
+        for ok in [
+            "",
+            "a\tb\nc\r",
+            "仙台市",
+            "\u{7F}\u{85}",
+            "\u{FFFD}",
+            "\u{10000}",
+            "\u{EFFF}\u{FFEF}",
+        ] {
+            assert!(is_xml_text(ok), "{ok:?}");
+        }
+        for bad in [
+            "\u{0}",
+            "a\u{1}b",
+            "\u{1F}",
+            "\u{B}",
+            "\u{C}",
+            "x\u{FFFE}",
+            "\u{FFFF}",
+        ] {
+            assert!(!is_xml_text(bad), "{bad:?}");
         }
     }
 

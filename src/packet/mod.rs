@@ -2,12 +2,15 @@
 //! over its XML form, and the opening of any signed packet (JWS or XML) against registered
 //! keys with a verdict that says exactly why a packet is refused. Used alike by the server
 //! (handoffs, `/v1/verify`) and the command line (`kyoten sign` / `kyoten verify`).
+pub mod check;
+
 use crate::contracts::json::parse_document;
 use crate::contracts::DocumentType;
 use crate::crypto::jcs;
 use crate::crypto::jws::{self, Alg, JwsError, SigningKey, VerifyingKey};
 use crate::crypto::xmldsig::{self, XmlDsigError};
-use crate::validation::Engine;
+use crate::validation::{Engine, Finding};
+use crate::xml::Inexact;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -81,6 +84,9 @@ pub struct Opened {
     pub document: Value,
     /// SHA-256 of the JCS form of `document`: equal for the JWS and the XML form.
     pub content_sha256: String,
+    /// For the XML form, what the mapping to JSON found it could not carry (KY-XML-*): each
+    /// makes the content invalid.
+    pub mapping: Vec<Finding>,
 }
 
 /// Why a packet was refused: a stable code and a sentence (never any of the packet's content).
@@ -149,7 +155,9 @@ fn peek_type(compact: &str) -> Option<DocumentType> {
         .ok()?;
     let header = parse_document(&bytes).ok()?;
     let typ = header.get("typ")?.as_str()?;
-    DocumentType::parse(typ.strip_suffix("+jws")?)
+    DocumentType::ALL
+        .into_iter()
+        .find(|d| jws::same_media_type(typ, &jws_type(*d)))
 }
 
 /// Verifies a packet in either form against the keys `lookup` knows, and reads its content.
@@ -191,15 +199,25 @@ pub fn open(
                 document_type,
                 content_sha256: jcs::sha256_hex(&verified.payload),
                 document: verified.payload,
+                mapping: Vec::new(),
             })
         }
         Form::Xml => {
             let verified = xmldsig::verify(bytes, lookup)
                 .map_err(|e| Refusal::new(xml_code(&e), e.to_string()))?;
-            let mapped = crate::xml::to_json(bytes, Engine::get())
-                .map_err(|e| Refusal::new("malformed", e.to_string()))?;
-            let document_type = mapped
-                .value
+            // The XML a receiver reads must say exactly what the JSON form says: what the
+            // mapping would drop (a second `subject`, attributes, comments…) comes back as
+            // KY-XML-* findings, which make the content invalid; a structure that differs
+            // without any finding is refused outright.
+            let mapped = crate::xml::to_json_exact(bytes, Engine::get()).map_err(|e| match e {
+                Inexact::Xml(e) => Refusal::new("malformed", e.to_string()),
+                Inexact::Structure => Refusal::new(
+                    "unmappable_xml",
+                    "the XML's elements differ from those of its JSON form written as XML",
+                ),
+            })?;
+            let document = mapped.value;
+            let document_type = document
                 .get("document_type")
                 .and_then(Value::as_str)
                 .and_then(DocumentType::parse);
@@ -208,8 +226,9 @@ pub fn open(
                 kid: verified.kid,
                 alg: verified.alg,
                 document_type,
-                content_sha256: jcs::sha256_hex(&mapped.value),
-                document: mapped.value,
+                content_sha256: jcs::sha256_hex(&document),
+                document,
+                mapping: mapped.findings,
             })
         }
     }
