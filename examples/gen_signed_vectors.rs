@@ -34,10 +34,13 @@ store, never sign real data with them.**
 | `ed25519.pem` | Ed25519 | Ed25519 |
 | `ps256.pem` | RSA 2048 | PS256 |
 | `rs256.pem` | RSA 2048 | RS256 |
+| `facility-es256.pem` | EC P-256 | ES256 (the responding facility's key) |
 | `untrusted-es256.pem` | EC P-256 | — (not in `jwks.json`: the attacker's key) |
 
-The private keys are PKCS#8 PEM. `jwks.json` is the JWK Set of the four trusted public keys;
-each `kid` is the RFC 7638 SHA-256 thumbprint of the key and each key has exactly one `alg`.
+The private keys are PKCS#8 PEM. `jwks.json` is the JWK Set of the five trusted public keys;
+each `kid` is the RFC 7638 SHA-256 thumbprint of the key, each key has exactly one `alg`, and
+each names its owner in `kyoten_owner` (`{\"organization_id\": …}`): the first four are the
+sending consultation office's, `facility-es256.pem` the responding facility's.
 ";
 
 /// One vector of the manifest.
@@ -313,12 +316,32 @@ fn main() -> Result<()> {
         untrusted: load_key(&dir, "untrusted-es256.pem", Alg::Es256)?,
     };
     let (es256, ed25519, ps256, rs256) = (&keys.es256, &keys.ed25519, &keys.ps256, &keys.rs256);
-    let trusted = keys
+    // The facility's key: it signs the facility's response, and a packet of the office's signed
+    // with it shows that a trusted key is not enough — the key must be the author's.
+    let facility_key = load_key(&dir, "facility-es256.pem", Alg::Es256)?;
+    let handoff = read_json(&vectors.join("handoff/valid/full.json"))?;
+    let response = read_json(&vectors.join("handoff_response/valid/accepted.json"))?;
+    let owner_of = |doc: &Value, party: &str| -> Result<String> {
+        Ok(doc[party]["organization_id"]
+            .as_str()
+            .ok_or("a packet without its author")?
+            .to_owned())
+    };
+    let (office, facility) = (
+        owner_of(&handoff, "sender")?,
+        owner_of(&response, "responder")?,
+    );
+    let mut set = json!({"keys": []});
+    for (key, owner) in keys
         .trusted()
         .into_iter()
-        .map(keys::verifying_key)
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    let set = keys::jwks(&trusted)?;
+        .map(|k| (k, &office))
+        .chain([(&facility_key, &facility)])
+    {
+        let mut jwk = keys::to_jwk(&keys::verifying_key(key)?)?;
+        jwk[keys::OWNER_MEMBER] = keys::KeyOwner::Organization(owner.clone()).to_json();
+        set["keys"].as_array_mut().ok_or("keys")?.push(jwk);
+    }
     std::fs::write(
         dir.join("keys/jwks.json"),
         format!("{}\n", serde_json::to_string_pretty(&set)?),
@@ -337,10 +360,8 @@ fn main() -> Result<()> {
         vectors: Vec::new(),
     };
 
-    let handoff = read_json(&vectors.join("handoff/valid/full.json"))?;
     let mut expired = handoff.clone();
     expired["expires_at"] = json!("2026-01-20T11:00:00+09:00");
-    let response = read_json(&vectors.join("handoff_response/valid/accepted.json"))?;
     let household = read_json(
         &vectors.join("handoff/invalid/category_not_permitted_household_to_facility.json"),
     )?;
@@ -390,13 +411,15 @@ fn main() -> Result<()> {
     }
     w.add(
         "valid/handoff_response.es256.jws",
-        packet::sign_jws(DocumentType::HandoffResponse, &response, es256)?.as_bytes(),
+        packet::sign_jws(DocumentType::HandoffResponse, &response, &facility_key)?.as_bytes(),
         "valid",
         Some(vec![]),
         "A handoff_response (handoff_response/valid/accepted.json) as a compact JWS, typ \
-         handoff_response+jws, signed ES256.",
+         handoff_response+jws, signed ES256 by the responding facility's key \
+         (keys/facility-es256.pem).",
         "ハンドオフへの応答（handoff_response/valid/accepted.json）をコンパクトJWS（typ \
-         handoff_response+jws）としてES256署名したもの。",
+         handoff_response+jws）とし、応答した事業所の鍵（keys/facility-es256.pem）でES256署名\
+         したもの。",
         SIGNATURES,
     )?;
 
@@ -434,6 +457,19 @@ fn main() -> Result<()> {
         "handoff/valid/full.jsonの有効期限を2026-01-20T11:00:00+09:00（verify_atより前）にして\
          ES256で正しく署名したもの。署名も内容も正しいが、パケットの有効期限が過ぎている。",
         "§2 Signatures; §3.3",
+    )?;
+    w.add(
+        "invalid/signed_by_another_organization.jws",
+        packet::sign_jws(ho, &handoff, &facility_key)?.as_bytes(),
+        "sender_mismatch",
+        Some(vec![]),
+        "handoff/valid/full.json (sent by the consultation office) validly signed by the \
+         facility's key, which jwks.json publishes as the facility's (kyoten_owner): a trusted \
+         key is not enough, the key must belong to the packet's sender.",
+        "handoff/valid/full.json（送信元は相談支援事業所）を、jwks.jsonが事業所のもの\
+         （kyoten_owner）として公開している短期入所事業所の鍵で正しく署名したもの。信頼する鍵で\
+         あるだけでは足りず、送信元の鍵でなければならない。",
+        "§2 Signatures",
     )?;
     w.add(
         "invalid/household_to_facility.jws",

@@ -4,7 +4,7 @@ use super::org::DatabaseArgs;
 use crate::contracts::DocumentType;
 use crate::crypto::jws::{Alg, SigningKey, VerifyingKey};
 use crate::crypto::keys;
-use crate::packet::check::{check, Lifetime, NoRecords, Purpose};
+use crate::packet::check::{check, KeyOwners, Lifetime, Purpose};
 use crate::packet::{self, Form};
 use crate::store::keys as stored;
 use crate::validation::Engine;
@@ -215,13 +215,21 @@ pub struct VerifyArgs {
     files: Vec<PathBuf>,
 }
 
-fn trusted(args: &VerifyArgs) -> Result<HashMap<String, VerifyingKey>, String> {
+/// The keys to trust, and the owner each JWK names (`kyoten_owner`); keys given as PEM name
+/// none and are trusted for any author.
+fn trusted(args: &VerifyArgs) -> Result<(HashMap<String, VerifyingKey>, KeyOwners), String> {
     let mut out = HashMap::new();
+    let mut owners = KeyOwners::default();
     for path in &args.jwks {
         let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let set = crate::contracts::json::parse_document(&bytes)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        for key in keys::from_jwks(&set).map_err(|e| format!("{}: {e}", path.display()))? {
+        let read =
+            keys::from_jwks_with_owners(&set).map_err(|e| format!("{}: {e}", path.display()))?;
+        for (key, owner) in read {
+            if let Some(owner) = owner {
+                owners.0.insert(key.kid.clone(), owner);
+            }
             out.insert(key.kid.clone(), key);
         }
     }
@@ -235,13 +243,14 @@ fn trusted(args: &VerifyArgs) -> Result<HashMap<String, VerifyingKey>, String> {
     if out.is_empty() {
         return Err("give the keys to trust with --jwks or --key".into());
     }
-    Ok(out)
+    Ok((out, owners))
 }
 
 /// Verifies one file with the packet check the exchange uses (offline: no consent): the
 /// signature against the trusted keys, the content, and a handoff's timestamps as of `at`.
 fn verify_one(
     keys: &HashMap<String, VerifyingKey>,
+    owners: &KeyOwners,
     lifetime: Lifetime,
     at: DateTime<Utc>,
     file: &Path,
@@ -255,7 +264,7 @@ fn verify_one(
     let checked = check(
         &bytes,
         |kid| keys.get(kid).cloned(),
-        &NoRecords,
+        owners,
         Purpose::Offline,
         lifetime,
         at,
@@ -277,6 +286,8 @@ fn verify_one(
                 "message": message,
                 "verdict": verdict,
                 "kid": opened.kid,
+                // The organization the JWK Set names as the key's owner, if it names one.
+                "signer": checked.signer,
                 "alg": opened.alg.name(),
                 "form": opened.form.as_str(),
                 "document_type": opened.document_type.map(|d| d.as_str()),
@@ -289,7 +300,7 @@ fn verify_one(
 }
 
 pub fn run_verify(args: VerifyArgs) -> ExitCode {
-    let keys = match trusted(&args) {
+    let (keys, owners) = match trusted(&args) {
         Ok(k) => k,
         Err(e) => {
             eprintln!("kyoten: {e}");
@@ -302,7 +313,7 @@ pub fn run_verify(args: VerifyArgs) -> ExitCode {
     let lifetime = Lifetime::days(args.max_lifetime_days);
     let at = args.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
     for file in &args.files {
-        let v = verify_one(&keys, lifetime, at, file);
+        let v = verify_one(&keys, &owners, lifetime, at, file);
         let valid = v["valid"] == true;
         if !valid {
             refused += 1;

@@ -248,6 +248,42 @@ pub fn jwks<'a>(keys: impl IntoIterator<Item = &'a VerifyingKey>) -> Result<Valu
     Ok(json!({ "keys": keys }))
 }
 
+/// The JWK member that names whose a published key is (a member of our own; RFC 7517 §4
+/// lets a JWK carry more members, and readers ignore those they do not know):
+/// `{"organization_id": "…"}` for a key an organization registered, `{"exchange": true}` for
+/// the exchange's own signing keys. A receiver that verifies a packet checks that the
+/// organization that owns the signing key is the packet's author (the handoff's `sender`, the
+/// response's `responder`); a key of the exchange signs packets it composed for any sender.
+pub const OWNER_MEMBER: &str = "kyoten_owner";
+
+/// Whose a published key is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyOwner {
+    Exchange,
+    Organization(String),
+}
+
+impl KeyOwner {
+    pub fn to_json(&self) -> Value {
+        match self {
+            KeyOwner::Exchange => json!({"exchange": true}),
+            KeyOwner::Organization(id) => json!({"organization_id": id}),
+        }
+    }
+
+    /// The owner a JWK names, if it names one in the documented form.
+    pub fn of_jwk(jwk: &Value) -> Option<KeyOwner> {
+        let owner = jwk.get(OWNER_MEMBER)?.as_object()?;
+        match (owner.get("exchange"), owner.get("organization_id")) {
+            (Some(Value::Bool(true)), None) => Some(KeyOwner::Exchange),
+            (None, Some(Value::String(id))) if !id.is_empty() => {
+                Some(KeyOwner::Organization(id.clone()))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// The keys of a JWK Set; a key that cannot be read is an error (a set is all or nothing).
 pub fn from_jwks(set: &Value) -> Result<Vec<VerifyingKey>, KeyError> {
     set.get("keys")
@@ -258,12 +294,50 @@ pub fn from_jwks(set: &Value) -> Result<Vec<VerifyingKey>, KeyError> {
         .collect()
 }
 
+/// The keys of a JWK Set with the owner each names (`None` where a key names none).
+pub fn from_jwks_with_owners(
+    set: &Value,
+) -> Result<Vec<(VerifyingKey, Option<KeyOwner>)>, KeyError> {
+    set.get("keys")
+        .and_then(Value::as_array)
+        .ok_or(KeyError::UnsupportedKey)?
+        .iter()
+        .map(|k| Ok((from_jwk(k, None)?, KeyOwner::of_jwk(k))))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// RFC 7638 §3.1.
     const RFC7638_N: &str = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+
+    #[test]
+    fn a_jwk_names_its_owner_only_in_the_documented_form() {
+        let with = |owner: Value| json!({"kty": "OKP", "kyoten_owner": owner});
+        assert_eq!(
+            KeyOwner::of_jwk(&with(json!({"exchange": true}))),
+            Some(KeyOwner::Exchange)
+        );
+        assert_eq!(
+            KeyOwner::of_jwk(&with(json!({"organization_id": "office-a"}))),
+            Some(KeyOwner::Organization("office-a".into()))
+        );
+        for odd in [
+            json!({"exchange": false}),
+            json!({"organization_id": ""}),
+            json!({"organization_id": 1}),
+            json!({"exchange": true, "organization_id": "office-a"}),
+            json!("office-a"),
+        ] {
+            assert_eq!(KeyOwner::of_jwk(&with(odd.clone())), None, "{odd}");
+        }
+        assert_eq!(KeyOwner::of_jwk(&json!({"kty": "OKP"})), None);
+        for owner in [KeyOwner::Exchange, KeyOwner::Organization("x".into())] {
+            assert_eq!(KeyOwner::of_jwk(&with(owner.to_json())), Some(owner));
+        }
+    }
 
     #[test]
     fn the_rsa_thumbprint_is_the_one_of_rfc_7638() {

@@ -13,6 +13,7 @@
 use super::{open, Opened, Refusal};
 use crate::contracts::DocumentType;
 use crate::crypto::jws::VerifyingKey;
+use crate::crypto::keys::KeyOwner;
 use crate::domain::handoff::{self, ComposeError};
 use crate::validation::rules::parse_timestamp;
 use crate::validation::{Engine, Outcome};
@@ -97,6 +98,27 @@ pub trait Records {
     ) -> Result<Option<StoredRegistration>, Self::Error>;
 }
 
+/// What a JWK Set says about its keys' owners (the `kyoten_owner` member), for an offline
+/// check: no registrations, no organizations.
+#[derive(Debug, Clone, Default)]
+pub struct KeyOwners(pub std::collections::HashMap<String, KeyOwner>);
+
+impl Records for KeyOwners {
+    type Error = std::convert::Infallible;
+    fn key_owner(&self, kid: &str) -> Result<Option<String>, Self::Error> {
+        Ok(match self.0.get(kid) {
+            Some(KeyOwner::Organization(id)) => Some(id.clone()),
+            _ => None,
+        })
+    }
+    fn role_of(&self, _: &str) -> Result<Option<String>, Self::Error> {
+        Ok(None)
+    }
+    fn registration(&self, _: &str) -> Result<Option<StoredRegistration>, Self::Error> {
+        Ok(None)
+    }
+}
+
 /// The records of an offline check: none.
 pub struct NoRecords;
 
@@ -122,8 +144,8 @@ pub enum Failure {
     NotAHandoff,
     /// The content does not pass validation (the report says why).
     InvalidContent,
-    /// The packet's `sender` is not the organization of the signing key (or, submitted, not
-    /// the caller).
+    /// The packet's author (a handoff's `sender`, a response's `responder`) is not the
+    /// organization of the signing key (or, for a submitted handoff, not the caller).
     SenderMismatch,
     IssuedInFuture,
     LifetimeTooLong,
@@ -170,7 +192,7 @@ impl Failure {
             Failure::KeyNotCallers => ["the key that signed is not a key of the caller", "署名した鍵が、APIキーの組織の鍵ではありません"],
             Failure::NotAHandoff => ["only handoff packets are submitted here", "ここで送れるのはハンドオフのパケットだけです"],
             Failure::InvalidContent => ["the content does not pass validation; see report", "内容が検証を通りません（レポートを参照）"],
-            Failure::SenderMismatch => ["the key that signed belongs to another organization than the packet's sender", "署名した鍵の組織とパケットの sender が一致しません"],
+            Failure::SenderMismatch => ["the key that signed belongs to another organization than the packet's sender (or responder)", "署名した鍵の組織とパケットの sender（応答では responder）が一致しません"],
             Failure::IssuedInFuture => ["the packet's issued_at lies in the future", "パケットの issued_at が未来の時刻です"],
             Failure::LifetimeTooLong => ["the packet's lifetime (expires_at − issued_at) is longer than the exchange allows, or not positive", "パケットの有効期間（expires_at − issued_at）が上限を超えているか、正ではありません"],
             Failure::Expired => ["the packet's expires_at has passed", "パケットの expires_at が過ぎています"],
@@ -266,16 +288,22 @@ fn content<R: Records>(
     if !engine.is_valid(&c.outcome) {
         return Ok(Some(Failure::InvalidContent));
     }
-    if c.opened.document_type != Some(DocumentType::Handoff) {
-        return Ok(None);
-    }
     let doc = &c.opened.document;
     let party = |p: &str, field: &str| doc[p][field].as_str().unwrap_or_default();
-    // The exchange's own key signs the packets it composes for any sender.
+    // The organization that owns the signing key is the packet's author; the exchange's own
+    // key signs the packets it composes for any sender.
+    let author = match c.opened.document_type {
+        Some(DocumentType::Handoff) => "sender",
+        Some(DocumentType::HandoffResponse) => "responder",
+        _ => return Ok(None),
+    };
     if let Some(owner) = &c.signer {
-        if party("sender", "organization_id") != owner {
+        if party(author, "organization_id") != owner {
             return Ok(Some(Failure::SenderMismatch));
         }
+    }
+    if c.opened.document_type != Some(DocumentType::Handoff) {
+        return Ok(None);
     }
     if let Some(failure) = timing(doc, lifetime, now) {
         return Ok(Some(failure));

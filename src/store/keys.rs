@@ -9,6 +9,7 @@ use crate::crypto::jws::{Alg, SigningKey, VerifyingKey};
 use crate::crypto::keys;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde_json::Value;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -192,7 +193,19 @@ impl KeyRing {
             published.push(key.clone());
             verifying.insert(row.kid.clone(), (key, row.organization_id.clone()));
         }
-        let jwks = keys::jwks(&published).map_err(key_error)?;
+        let mut jwks = keys::jwks(&published).map_err(key_error)?;
+        // Each published key says whose it is, so that a receiver verifying offline can check
+        // that the signer is the packet's author.
+        if let Some(list) = jwks.get_mut("keys").and_then(Value::as_array_mut) {
+            for jwk in list {
+                let kid = jwk.get("kid").and_then(Value::as_str).unwrap_or_default();
+                let owner = match verifying.get(kid).and_then(|(_, o)| o.clone()) {
+                    Some(org) => keys::KeyOwner::Organization(org),
+                    None => keys::KeyOwner::Exchange,
+                };
+                jwk[keys::OWNER_MEMBER] = owner.to_json();
+            }
+        }
         Ok(KeyRing {
             signing,
             verifying,

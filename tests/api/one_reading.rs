@@ -476,3 +476,89 @@ fn verify_answers_consent_questions_only_about_registrations_the_caller_may_read
     assert_eq!(v["consent_checked"], true, "{v}");
     assert_eq!(v["verdict"], "category_not_permitted", "{v}");
 }
+
+#[test]
+fn the_published_keys_name_their_owners_and_an_offline_verifier_refuses_another_organizations_key()
+{
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let office_key = register_key(&s, "office");
+    let facility_key = register_key(&s, FACILITY);
+    let set: Value = body(
+        client()
+            .get(s.url("/.well-known/jwks.json"))
+            .send()
+            .unwrap(),
+    );
+    let owner_of = |kid: &str| {
+        set["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kid"] == kid)
+            .map(|k| k["kyoten_owner"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        owner_of(&office_key.kid),
+        json!({"organization_id": "office"})
+    );
+    assert_eq!(
+        owner_of(&facility_key.kid),
+        json!({"organization_id": FACILITY})
+    );
+    let exchange_keys: Vec<&Value> = set["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["kyoten_owner"] == json!({"exchange": true}))
+        .collect();
+    assert_eq!(exchange_keys.len(), 1, "{set}");
+
+    // The office's packet, once signed by the office and once by the facility's key.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("jwks.json"), set.to_string()).unwrap();
+    let doc = fresh_packet(&reg, 1);
+    for (file, key) in [("office.jws", &office_key), ("facility.jws", &facility_key)] {
+        std::fs::write(
+            dir.path().join(file),
+            jws::sign(&doc, "handoff+jws", key).unwrap(),
+        )
+        .unwrap();
+    }
+    let out = kyoten()
+        .current_dir(dir.path())
+        .args([
+            "verify",
+            "--jwks",
+            "jwks.json",
+            "--output",
+            "json",
+            "office.jws",
+            "facility.jws",
+        ])
+        .output()
+        .unwrap();
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["verdict"], "valid", "{}", lines[0]);
+    assert_eq!(lines[0]["signer"], "office");
+    assert_eq!(lines[1]["verdict"], "sender_mismatch", "{}", lines[1]);
+    assert_eq!(lines[1]["signer"], FACILITY);
+    assert_eq!(out.status.code(), Some(1));
+    // Online, the same.
+    let bytes = jws::sign(&doc, "handoff+jws", &facility_key)
+        .unwrap()
+        .into_bytes();
+    let v = body(post_bytes(
+        &s,
+        FACILITY,
+        "/v1/verify",
+        "application/jose",
+        bytes,
+    ));
+    assert_eq!(v["verdict"], "sender_mismatch", "{v}");
+}

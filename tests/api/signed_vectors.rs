@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use kyoten::crypto::jws::{Alg, VerifyingKey};
 use kyoten::crypto::keys;
-use kyoten::packet::check::{check, Lifetime, NoRecords, Purpose};
+use kyoten::packet::check::{check, KeyOwners, Lifetime, Purpose};
 use kyoten::packet::Form;
 use serde::Deserialize;
 use serde_json::Value;
@@ -36,11 +36,12 @@ struct SignedVector {
 }
 
 /// The test keys and the algorithm each is pinned to.
-const KEY_FILES: [(&str, Alg); 4] = [
+const KEY_FILES: [(&str, Alg); 5] = [
     ("es256.pem", Alg::Es256),
     ("ed25519.pem", Alg::Ed25519),
     ("ps256.pem", Alg::Ps256),
     ("rs256.pem", Alg::Rs256),
+    ("facility-es256.pem", Alg::Es256),
 ];
 
 fn dir() -> PathBuf {
@@ -61,6 +62,18 @@ fn trusted() -> HashMap<String, VerifyingKey> {
         .collect()
 }
 
+/// The owner each published key names (`kyoten_owner`).
+fn owners() -> KeyOwners {
+    let set = read_json(&dir().join(manifest().keys));
+    KeyOwners(
+        keys::from_jwks_with_owners(&set)
+            .unwrap()
+            .into_iter()
+            .map(|(k, owner)| (k.kid, owner.expect("every test key names its owner")))
+            .collect(),
+    )
+}
+
 fn verify_at(m: &SignedManifest) -> chrono::DateTime<chrono::Utc> {
     kyoten::validation::rules::parse_timestamp(&m.verify_at)
         .expect("verify_at is a timestamp")
@@ -79,7 +92,7 @@ fn every_signed_vector_opens_with_the_verdict_its_manifest_gives() {
         let checked = check(
             &bytes,
             |kid| keys.get(kid).cloned(),
-            &NoRecords,
+            &owners(),
             Purpose::Offline,
             Lifetime::default(),
             at,
@@ -186,6 +199,7 @@ fn every_file_in_the_signed_vector_folder_is_in_the_manifest_and_described() {
         "ed25519.pem",
         "ps256.pem",
         "rs256.pem",
+        "facility-es256.pem",
         "untrusted-es256.pem",
     ] {
         expected.insert(format!("keys/{file}"));
@@ -217,6 +231,10 @@ fn the_published_test_keys_are_their_thumbprints_with_one_pinned_algorithm_each(
         );
         assert_eq!(jwk["alg"], alg.name(), "{file}");
         assert_eq!(keys[&key.kid].alg, alg, "{file}");
+        assert!(
+            jwk["kyoten_owner"]["organization_id"].is_string(),
+            "{file} names its owner"
+        );
         if alg == Alg::Ps256 || alg == Alg::Rs256 {
             assert_eq!(key.key.bits(), 2048, "{file}");
         }
