@@ -30,7 +30,9 @@ pub struct KeygenArgs {
     /// ES256 (default), Ed25519, PS256 or RS256 (RSA keys are 3072 bits).
     #[arg(long, default_value = "ES256", value_parser = parse_alg)]
     alg: Alg,
-    /// Where to write the private key (PKCS#8 PEM, mode 0600); it must not exist yet.
+    /// Where to write the private key (PKCS#8 PEM, mode 0600, preceded by the line
+    /// `Algorithm: ES256` naming what it signs with); it must not exist yet. The public key goes
+    /// next to it as `NAME.pub.pem`.
     #[arg(long)]
     out: PathBuf,
 }
@@ -42,6 +44,15 @@ pub fn run_keygen(args: KeygenArgs) -> ExitCode {
         let key = keys::generate(args.alg).map_err(|e| e.to_string())?;
         let pem = keys::private_pem(&key).map_err(|e| e.to_string())?;
         write_private(&args.out, pem.as_bytes())?;
+        // The public half, for `kyoten verify --key` (both files name the algorithm).
+        let public = keys::public_pem(&key).map_err(|e| e.to_string())?;
+        let public_path = public_path(&args.out);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&public_path)
+            .and_then(|mut f| f.write_all(public.as_bytes()))
+            .map_err(|e| format!("{}: {e}", public_path.display()))?;
         keys::to_jwk(&keys::verifying_key(&key).map_err(|e| e.to_string())?)
             .map_err(|e| e.to_string())
     })();
@@ -49,8 +60,10 @@ pub fn run_keygen(args: KeygenArgs) -> ExitCode {
         Ok(jwk) => {
             println!("{jwk}");
             eprintln!(
-                "Private key written to {} (keep it there; register the JWK above with POST /v1/keys).",
-                args.out.display()
+                "Private key written to {} (keep it there), public key to {}; register the JWK \
+                 above with POST /v1/keys.",
+                args.out.display(),
+                public_path(&args.out).display()
             );
             ExitCode::SUCCESS
         }
@@ -59,6 +72,13 @@ pub fn run_keygen(args: KeygenArgs) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Where `keygen --out office.pem` writes the public half: `office.pub.pem`.
+fn public_path(out: &Path) -> PathBuf {
+    let name = out.file_name().unwrap_or_default().to_string_lossy();
+    let stem = name.strip_suffix(".pem").unwrap_or(&name);
+    out.with_file_name(format!("{stem}.pub.pem"))
 }
 
 /// Creates `path` readable by its owner only, refusing to overwrite.
@@ -88,7 +108,9 @@ pub struct SignArgs {
     /// The private key (PKCS#8 PEM, e.g. from `kyoten keygen`).
     #[arg(long)]
     key: PathBuf,
-    /// The key's algorithm (default: ES256 for P-256, Ed25519, RS256 for RSA).
+    /// The key's algorithm (default: the one its file names, as `kyoten keygen` writes it;
+    /// otherwise ES256 for P-256, Ed25519, RS256 for RSA). One that contradicts the file is
+    /// refused.
     #[arg(long, value_parser = parse_alg)]
     alg: Option<Alg>,
     /// `jws` (compact JWS over the JCS form; writes FILE.jws) or `xml` (enveloped XMLDSig;
@@ -197,7 +219,9 @@ pub struct VerifyArgs {
     /// A JWK Set with the keys to trust (e.g. a saved copy of /.well-known/jwks.json).
     #[arg(long)]
     jwks: Vec<PathBuf>,
-    /// A public key or certificate (PEM) to trust; its kid is its thumbprint.
+    /// A public key or certificate (PEM) to trust; its kid is its thumbprint, its algorithm the
+    /// one the file names (`Algorithm: PS256`, as `kyoten keygen` writes it) or the key type's
+    /// default.
     #[arg(long)]
     key: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]

@@ -184,6 +184,7 @@ pub fn from_certificate_pem(pem: &[u8], alg: Option<Alg>) -> Result<VerifyingKey
 
 /// Reads a PEM public key (`BEGIN PUBLIC KEY`) or the public half of a PEM private key.
 pub fn from_public_pem(pem: &[u8], alg: Option<Alg>) -> Result<VerifyingKey, KeyError> {
+    let alg = agreed_alg(pem, alg)?;
     let key = match PKey::public_key_from_pem(pem) {
         Ok(k) => k,
         Err(_) => {
@@ -194,6 +195,18 @@ pub fn from_public_pem(pem: &[u8], alg: Option<Alg>) -> Result<VerifyingKey, Key
     pin(key, alg)
 }
 
+/// The algorithm asked for and the one the key file names must agree; either alone decides.
+fn agreed_alg(pem: &[u8], asked: Option<Alg>) -> Result<Option<Alg>, KeyError> {
+    match (asked, pem_alg(pem)?) {
+        (Some(a), Some(l)) if a != l => Err(KeyError::AlgorithmMismatch(format!(
+            "{} (the key was made for {})",
+            a.name(),
+            l.name()
+        ))),
+        (a, l) => Ok(a.or(l)),
+    }
+}
+
 /// The public half of a private key.
 pub fn public_of(key: &PKey<Private>) -> Result<PKey<Public>, KeyError> {
     Ok(PKey::public_key_from_der(&key.public_key_to_der()?)?)
@@ -201,6 +214,7 @@ pub fn public_of(key: &PKey<Private>) -> Result<PKey<Public>, KeyError> {
 
 /// A signing key from a PKCS#8 PEM private key, its `kid` the thumbprint of its public half.
 pub fn signing_key_from_pem(pem: &[u8], alg: Option<Alg>) -> Result<SigningKey, KeyError> {
+    let alg = agreed_alg(pem, alg)?;
     let key = PKey::private_key_from_pem(pem).map_err(|_| KeyError::BadPem)?;
     let public = pin(public_of(&key)?, alg)?;
     Ok(SigningKey {
@@ -233,10 +247,46 @@ pub fn generate(alg: Alg) -> Result<SigningKey, KeyError> {
     Ok(SigningKey { kid, alg, key })
 }
 
-/// The PKCS#8 PEM form of a private key.
+/// The PKCS#8 PEM form of a private key, with the algorithm it was made for written before
+/// it (see [`pem_alg`]).
 pub fn private_pem(key: &SigningKey) -> Result<String, KeyError> {
     let pem = key.key.private_key_to_pem_pkcs8()?;
-    String::from_utf8(pem).map_err(|_| KeyError::BadPem)
+    let pem = String::from_utf8(pem).map_err(|_| KeyError::BadPem)?;
+    Ok(labelled(key.alg, &pem))
+}
+
+/// The PEM form of the public half of a signing key, with its algorithm written before it.
+pub fn public_pem(key: &SigningKey) -> Result<String, KeyError> {
+    let pem = public_of(&key.key)?.public_key_to_pem()?;
+    let pem = String::from_utf8(pem).map_err(|_| KeyError::BadPem)?;
+    Ok(labelled(key.alg, &pem))
+}
+
+/// The label line written before a PEM block: an RSA key signs RS256 or PS256 alike, so the
+/// algorithm a key was made for travels with the key file. RFC 7468 §2 lets text stand before
+/// the encapsulation boundary, and OpenSSL's reader skips it.
+const ALG_LABEL: &str = "Algorithm: ";
+
+fn labelled(alg: Alg, pem: &str) -> String {
+    format!("{ALG_LABEL}{}\n{pem}", alg.name())
+}
+
+/// The algorithm named in the text before a PEM block (`Algorithm: PS256`), if any; an
+/// unknown name is an error, so a typo never falls back to a default.
+pub fn pem_alg(pem: &[u8]) -> Result<Option<Alg>, KeyError> {
+    let text = String::from_utf8_lossy(pem);
+    for line in text.lines() {
+        if line.starts_with("-----BEGIN") {
+            break;
+        }
+        if let Some(name) = line.trim().strip_prefix(ALG_LABEL) {
+            let name = name.trim();
+            return Alg::parse(name)
+                .map(Some)
+                .ok_or_else(|| KeyError::AlgorithmMismatch(name.into()));
+        }
+    }
+    Ok(None)
 }
 
 /// A JWK Set (RFC 7517 §5) of public keys.
@@ -312,6 +362,31 @@ mod tests {
 
     /// RFC 7638 §3.1.
     const RFC7638_N: &str = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+
+    #[test]
+    fn a_key_file_carries_the_algorithm_it_was_made_for() {
+        let key = generate(Alg::Ps256).unwrap();
+        let private = private_pem(&key).unwrap();
+        assert!(private.starts_with("Algorithm: PS256\n-----BEGIN PRIVATE KEY-----"));
+        assert_eq!(pem_alg(private.as_bytes()).unwrap(), Some(Alg::Ps256));
+        let read = signing_key_from_pem(private.as_bytes(), None).unwrap();
+        assert_eq!(
+            (read.alg, read.kid.as_str()),
+            (Alg::Ps256, key.kid.as_str())
+        );
+        let public = public_pem(&key).unwrap();
+        assert_eq!(
+            from_public_pem(public.as_bytes(), None).unwrap().alg,
+            Alg::Ps256
+        );
+        // Without a label, an RSA key is RS256 as before; a label that names nothing is refused.
+        let bare = key.key.private_key_to_pem_pkcs8().unwrap();
+        assert_eq!(signing_key_from_pem(&bare, None).unwrap().alg, Alg::Rs256);
+        assert!(pem_alg(b"Algorithm: PS265\n-----BEGIN PRIVATE KEY-----").is_err());
+        // A label after the block is not read.
+        let after = format!("{}Algorithm: ES256\n", String::from_utf8(bare).unwrap());
+        assert_eq!(pem_alg(after.as_bytes()).unwrap(), None);
+    }
 
     #[test]
     fn a_jwk_names_its_owner_only_in_the_documented_form() {

@@ -322,3 +322,68 @@ fn sign_refuses_an_invalid_document() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!dir.path().join("bad.json.jws").exists());
 }
+
+#[test]
+fn a_ps256_key_signs_ps256_and_its_public_file_verifies_as_ps256() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("office.pem");
+    let out = kyoten()
+        .args(["keygen", "--alg", "PS256", "--out"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let public = dir.path().join("office.pub.pem");
+    assert!(std::fs::read_to_string(&public)
+        .unwrap()
+        .starts_with("Algorithm: PS256\n"));
+    let packet = handoff_file(dir.path());
+    let out = kyoten()
+        .args(["sign", "--key"])
+        .arg(&key)
+        .arg(&packet)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let compact = std::fs::read_to_string(dir.path().join("handoff.json.jws")).unwrap();
+    let header: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            compact.split('.').next().unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        header["alg"], "PS256",
+        "the key signs with the algorithm it was made for"
+    );
+    let out = kyoten()
+        .args(["verify", "--output", "json", "--key"])
+        .arg(&public)
+        .arg(dir.path().join("handoff.json.jws"))
+        .output()
+        .unwrap();
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["verdict"], "valid", "{line}");
+    assert_eq!(line["alg"], "PS256");
+    // Asking the key for another algorithm than it was made for is refused.
+    let out = kyoten()
+        .args(["sign", "--alg", "RS256", "--out-dir"])
+        .arg(dir.path())
+        .arg("--key")
+        .arg(&key)
+        .arg(&packet)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("made for PS256"));
+}
