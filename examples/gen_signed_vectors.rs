@@ -228,10 +228,12 @@ fn describe(attack: Attack) -> (&'static str, &'static str) {
              の子でなければならない。",
         ),
         Attack::XmlKeyvalueInKeyinfo => (
-            "The valid signature with an ECKeyValue (the attacker's public key) added to KeyInfo: \
-             KeyInfo holds exactly one KeyName, keys come only from the trusted set.",
-            "有効な署名のKeyInfoにECKeyValue（攻撃者の公開鍵）を加えたもの。KeyI\
-             nfoはKeyName 1つのみで、鍵は信頼済みの鍵集合からのみ取る。",
+            "Signed by the attacker's key, with KeyInfo naming the trusted ES256 key (KeyName) and \
+             carrying the attacker's public key (ECKeyValue): a KeyValue is ignored, the key is \
+             the registered one the KeyName names, so the signature does not verify.",
+            "攻撃者の鍵で署名し、KeyInfoに信頼済みES256鍵の名前（KeyName）と攻撃者の公開鍵\
+             （ECKeyValue）を入れたもの。KeyValueは無視し、KeyNameが示す登録済みの鍵で検証する\
+             ため、署名は検証できない。",
         ),
         Attack::XmlSignatureMethodRsaSha256 => (
             "The ES256-signed XML handoff with its SignatureMethod relabelled to rsa-sha256: \
@@ -406,6 +408,37 @@ fn main() -> Result<()> {
                 "同じハンドオフのXML形式。エンベロープ署名（排他的C14N、SHA-256、{alg}）が1つあり、\
                  KeyInfoはkeys/{name}.pemのKeyName（kid）のみ。"
             ),
+            "§2 Signatures; docs/xml-mapping.md",
+        )?;
+    }
+    {
+        // As other XMLDSig signers write it: KeyInfo carries the signer's own KeyValue besides
+        // the KeyName. Allowed and ignored.
+        let xml = packet::sign_xml(ho, &handoff, es256)?;
+        let ec = es256.key.ec_key()?;
+        let mut ctx = openssl::bn::BigNumContext::new()?;
+        let point = ec.public_key().to_bytes(
+            ec.group(),
+            openssl::ec::PointConversionForm::UNCOMPRESSED,
+            &mut ctx,
+        )?;
+        let key_value = format!(
+            "<ds:KeyValue><dsig11:ECKeyValue xmlns:dsig11=\"http://www.w3.org/2009/xmldsig11#\">\
+             <dsig11:NamedCurve URI=\"urn:oid:1.2.840.10045.3.1.7\"></dsig11:NamedCurve>\
+             <dsig11:PublicKey>{}</dsig11:PublicKey></dsig11:ECKeyValue></ds:KeyValue>",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, point)
+        );
+        let with = xml.replacen("</ds:KeyInfo>", &format!("{key_value}</ds:KeyInfo>"), 1);
+        w.add(
+            "valid/handoff.es256.keyvalue.xml",
+            with.as_bytes(),
+            "valid",
+            Some(vec![]),
+            "valid/handoff.es256.xml with the signer's own ECKeyValue added to KeyInfo after the \
+             KeyName, as other XMLDSig signers write it: allowed, and ignored (the key is the \
+             registered one the KeyName names).",
+            "valid/handoff.es256.xmlのKeyInfoに、KeyNameの後ろに署名者自身のECKeyValueを加えたもの\
+             （他のXMLDSig実装が書く形）。許容し、無視する（鍵はKeyNameが示す登録済みの鍵）。",
             "§2 Signatures; docs/xml-mapping.md",
         )?;
     }

@@ -202,10 +202,8 @@ impl Attack {
             | Attack::XmlSignatureMethodHmacSha256 => "algorithm_mismatch",
             Attack::AlgHs256 | Attack::AlgNone => "algorithm_not_allowed",
             Attack::CritUnknown => "unknown_crit",
-            Attack::JwkInHeader
-            | Attack::JkuInHeader
-            | Attack::X5uInHeader
-            | Attack::XmlKeyvalueInKeyinfo => "key_in_packet",
+            Attack::JwkInHeader | Attack::JkuInHeader | Attack::X5uInHeader => "key_in_packet",
+            Attack::XmlKeyvalueInKeyinfo => "bad_signature",
             Attack::UntrustedKey => "unknown_key",
             Attack::PayloadDuplicateKey => "bad_payload",
             Attack::TypWrong => "wrong_type",
@@ -388,6 +386,11 @@ fn xml_attack(attack: Attack, handoff: &Value, keys: &Keys) -> Result<String, Er
             replace_once(&unsigned, "<subject>", &format!("<subject>{signature}"))?
         }
         Attack::XmlKeyvalueInKeyinfo => {
+            // Signed by the attacker, naming the trusted key and carrying the attacker's own:
+            // a verifier that takes the key from the packet accepts it; one that uses the
+            // registered key named finds the signature bad.
+            let forged = packet::sign_xml(DocumentType::Handoff, handoff, &keys.untrusted)?;
+            let (signature, unsigned) = split_signature(&forged)?;
             let ec = keys.untrusted.key.ec_key()?;
             let mut ctx = BigNumContext::new()?;
             let point = ec.public_key().to_bytes(
@@ -401,11 +404,13 @@ fn xml_attack(attack: Attack, handoff: &Value, keys: &Keys) -> Result<String, Er
                  <dsig11:PublicKey>{}</dsig11:PublicKey></dsig11:ECKeyValue></ds:KeyValue>",
                 STANDARD.encode(point)
             );
-            with(&replace_once(
+            let signature = replace_once(
                 &signature,
-                "<ds:KeyInfo>",
-                &format!("<ds:KeyInfo>{key_value}"),
-            )?)
+                &format!("<ds:KeyName>{}</ds:KeyName>", keys.untrusted.kid),
+                &format!("<ds:KeyName>{}</ds:KeyName>{key_value}", keys.es256.kid),
+            )?;
+            let close = unsigned.rfind("</handoff>").ok_or("no </handoff>")?;
+            format!("{}{signature}{}", &unsigned[..close], &unsigned[close..])
         }
         Attack::XmlSignatureMethodRsaSha256 | Attack::XmlSignatureMethodHmacSha256 => {
             let method = if attack == Attack::XmlSignatureMethodRsaSha256 {

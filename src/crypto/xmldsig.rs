@@ -8,9 +8,11 @@
 //! - `SignedInfo` = exclusive C14N, ECDSA-P256-SHA256 (`SignatureValue` is `r||s`, 64 bytes,
 //!   as in JWS) or RSA-SHA256 (≥ 2048 bits), and one `Reference URI=""` whose transforms are
 //!   exactly enveloped-signature then exclusive C14N, with SHA-256;
-//! - `KeyInfo` is exactly one `KeyName`, the key id: the key always comes from the registered
-//!   keys, whose one pinned algorithm the `SignatureMethod` must name; no `Object`, no
-//!   `Manifest`, no key material or key URL is ever taken from the document.
+//! - `KeyInfo` holds exactly one `KeyName`, the key id: the key always comes from the registered
+//!   keys, whose one pinned algorithm the `SignatureMethod` must name. A `KeyValue` and an
+//!   `X509Data` (at most one each, as other signers add them) are allowed and ignored; a
+//!   `RetrievalMethod` or anything else is refused; no `Object`, no `Manifest`, no key
+//!   material or key URL is ever taken from the document.
 use super::jws::{raw_signature, signature_verifies, Alg, SigningKey, VerifyingKey};
 use crate::xml::c14n::{C14nError, Child, Document, ElementId, Subset};
 use base64::engine::general_purpose::STANDARD;
@@ -70,7 +72,7 @@ pub enum XmlDsigError {
     NotRootChild,
     #[error("the signature does not follow the profile: {0}")]
     Profile(ProfileViolation),
-    #[error("KeyInfo must hold exactly one KeyName and nothing else")]
+    #[error("KeyInfo must hold exactly one KeyName, and besides it at most a KeyValue and an X509Data (which are ignored)")]
     KeyInfo,
     #[error("no registered key has this name")]
     UnknownKey,
@@ -331,11 +333,24 @@ impl<'d> Parts<'d> {
             .ok_or(V::DigestValue)?;
         let signature_value = base64_text(doc, signature_value).ok_or(V::SignatureValue)?;
 
-        let key_names = elements_of(doc, key_info).ok_or(XmlDsigError::KeyInfo)?;
-        let key_name = match key_names.as_slice() {
-            [name] if is_ds(doc, *name, "KeyName") => doc.text(*name),
-            _ => None,
+        // Exactly one KeyName (the kid); a KeyValue or X509Data, as other signers add them, is
+        // allowed once each and never read: the key is always the registered one.
+        let key_children = elements_of(doc, key_info).ok_or(XmlDsigError::KeyInfo)?;
+        let count = |local: &str| {
+            key_children
+                .iter()
+                .filter(|c| is_ds(doc, **c, local))
+                .count()
         };
+        let allowed = count("KeyName") == 1
+            && count("KeyValue") <= 1
+            && count("X509Data") <= 1
+            && count("KeyName") + count("KeyValue") + count("X509Data") == key_children.len();
+        let key_name = key_children
+            .iter()
+            .find(|c| is_ds(doc, **c, "KeyName"))
+            .filter(|_| allowed)
+            .and_then(|name| doc.text(*name));
         let key_name = key_name
             .map(|n| n.trim_matches(is_xml_space).to_owned())
             .filter(|n| !n.is_empty())
@@ -679,13 +694,28 @@ mod tests {
     }
 
     #[test]
-    fn key_info_carrying_anything_but_one_key_name_is_refused() {
+    fn key_info_with_a_key_value_or_certificate_besides_its_key_name_verifies_with_the_registered_key(
+    ) {
         let xml = signed();
+        // The carried key material is never read: even another key's is ignored.
         for extra in [
             "<ds:KeyValue><ds:ECKeyValue></ds:ECKeyValue></ds:KeyValue>",
             "<ds:X509Data><ds:X509Certificate>AAAA</ds:X509Certificate></ds:X509Data>",
+            "<ds:KeyValue></ds:KeyValue><ds:X509Data></ds:X509Data>",
+        ] {
+            let with = xml.replace("</ds:KeyInfo>", &format!("{extra}</ds:KeyInfo>"));
+            assert!(check(&with).is_ok(), "{extra}: {:?}", check(&with));
+        }
+    }
+
+    #[test]
+    fn key_info_without_one_key_name_or_with_a_key_url_is_refused() {
+        let xml = signed();
+        for extra in [
             "<ds:RetrievalMethod URI=\"https://example.org/key\"></ds:RetrievalMethod>",
             "<ds:KeyName>kid-ES256</ds:KeyName>",
+            "<ds:KeyValue></ds:KeyValue><ds:KeyValue></ds:KeyValue>",
+            "<ds:PGPData></ds:PGPData>",
         ] {
             let tampered = xml.replace("</ds:KeyInfo>", &format!("{extra}</ds:KeyInfo>"));
             assert_eq!(check(&tampered), Err(XmlDsigError::KeyInfo), "{extra}");
@@ -697,6 +727,11 @@ mod tests {
         assert_eq!(check(&without), Err(XmlDsigError::KeyInfo));
         let empty = xml.replace("kid-ES256</ds:KeyName>", "</ds:KeyName>");
         assert_eq!(check(&empty), Err(XmlDsigError::KeyInfo));
+        let only_value = xml.replace(
+            "<ds:KeyName>kid-ES256</ds:KeyName>",
+            "<ds:KeyValue></ds:KeyValue>",
+        );
+        assert_eq!(check(&only_value), Err(XmlDsigError::KeyInfo));
     }
 
     #[test]

@@ -108,6 +108,11 @@ fn method(alg: Alg) -> &'static str {
 
 /// The document with an xmlsec1 signature template in our profile as the root's last child.
 fn with_template(doc: &[u8], alg: Alg) -> Vec<u8> {
+    with_key_info(doc, alg, "<ds:KeyName/>")
+}
+
+/// The same template with `key_info` as the content of `KeyInfo`.
+fn with_key_info(doc: &[u8], alg: Alg, key_info: &str) -> Vec<u8> {
     let template = format!(
         r#"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">
   <ds:SignedInfo>
@@ -123,7 +128,7 @@ fn with_template(doc: &[u8], alg: Alg) -> Vec<u8> {
     </ds:Reference>
   </ds:SignedInfo>
   <ds:SignatureValue/>
-  <ds:KeyInfo><ds:KeyName/></ds:KeyInfo>
+  <ds:KeyInfo>{key_info}</ds:KeyInfo>
 </ds:Signature>"#,
         method(alg)
     );
@@ -136,7 +141,12 @@ fn with_template(doc: &[u8], alg: Alg) -> Vec<u8> {
 
 /// xmlsec1 signs the document from a template (the key named `peer-key`).
 fn xmlsec1_sign(doc: &[u8], keys: &Keys) -> Vec<u8> {
-    let template = keys.file("template.xml", &with_template(doc, keys.signing.alg));
+    xmlsec1_sign_template(&with_template(doc, keys.signing.alg), keys)
+}
+
+/// xmlsec1 signs a document that holds its signature template.
+fn xmlsec1_sign_template(template: &[u8], keys: &Keys) -> Vec<u8> {
+    let template = keys.file("template.xml", template);
     let signed = keys._dir.path().join("xmlsec1-signed.xml");
     let out = xmlsec1(&[
         "--sign",
@@ -250,6 +260,24 @@ fn we_verify_xml_signed_by_xmlsec1_for_es256_and_rs256() {
             assert_eq!((verified.kid.as_str(), verified.alg), (KID, alg));
         }
     }
+}
+
+#[test]
+fn we_verify_xml_whose_key_info_xmlsec1_filled_with_its_key_value_using_the_registered_key() {
+    // xmlsec1 writes an RSAKeyValue; it has no writer for an ECDSA one.
+    let alg = Alg::Rs256;
+    let keys = Keys::new(alg);
+    let name = FIXTURES[0];
+    let template = with_key_info(&fixture(name), alg, "<ds:KeyName/><ds:KeyValue/>");
+    let signed = xmlsec1_sign_template(&template, &keys);
+    let text = String::from_utf8_lossy(&signed).to_string();
+    assert!(
+        text.contains("KeyValue>") && text.contains("Modulus"),
+        "xmlsec1 wrote the key value: {text}"
+    );
+    let verified =
+        xmldsig::verify(&signed, keys.lookup()).unwrap_or_else(|e| panic!("{alg:?} {name}: {e}"));
+    assert_eq!((verified.kid.as_str(), verified.alg), (KID, alg));
 }
 
 #[test]
