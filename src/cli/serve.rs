@@ -1,6 +1,8 @@
+use crate::http::tls::{is_loopback, TlsFiles};
 use crate::http::{serve, Settings};
 use clap::Args as ClapArgs;
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(ClapArgs)]
@@ -21,6 +23,20 @@ pub struct Args {
     /// packets the exchange composes, accepts or verifies.
     #[arg(long, env = "KYOTEN_MAX_PACKET_LIFETIME_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
     max_packet_lifetime_days: u32,
+    /// The server's certificate chain (PEM): serve HTTPS (TLS 1.2+) instead of HTTP.
+    #[arg(long, env = "KYOTEN_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of `--tls-cert`.
+    #[arg(long, env = "KYOTEN_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Mutual TLS: CA certificates (PEM) that issue the organizations' client certificates; a
+    /// client without one is refused in the handshake (the API key is still required).
+    #[arg(long, env = "KYOTEN_TLS_CLIENT_CA", requires = "tls_cert")]
+    tls_client_ca: Option<PathBuf>,
+    /// Serve plain HTTP on an address other than loopback because a TLS proxy in front
+    /// terminates TLS (without this, such a bind is refused).
+    #[arg(long, env = "KYOTEN_BEHIND_TLS_PROXY")]
+    behind_tls_proxy: bool,
     /// On an empty database, create a demo exchange (city, kikan, hub, consultation office,
     /// facilities, one registration) and print its API keys.
     #[arg(long)]
@@ -31,6 +47,32 @@ pub struct Args {
 
 pub fn run(args: Args) -> ExitCode {
     init_tracing();
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+            client_ca: args.tls_client_ca.clone(),
+        }),
+        _ => None,
+    };
+    // Personal data never crosses a network in the clear: plain HTTP only on loopback, or
+    // behind a proxy that the operator says terminates TLS.
+    if tls.is_none() && !args.behind_tls_proxy && !is_loopback(&args.bind) {
+        eprintln!(
+            "kyoten: refusing to serve plain HTTP on {}: give --tls-cert and --tls-key, or \
+             --behind-tls-proxy when a TLS proxy in front terminates TLS",
+            args.bind
+        );
+        return ExitCode::from(2);
+    }
+    // Checked before anything else starts, so a bad certificate is a clear start-up error.
+    if let Some(files) = &tls {
+        if let Err(e) = files.acceptor() {
+            eprintln!("kyoten: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let listener = match TcpListener::bind((args.bind.as_str(), args.port)) {
         Ok(l) => l,
         Err(e) => {
@@ -46,6 +88,7 @@ pub fn run(args: Args) -> ExitCode {
         max_document_bytes: args.max_document_bytes,
         workers: args.workers,
         packet_lifetime: crate::packet::check::Lifetime::days(args.max_packet_lifetime_days),
+        tls,
     };
     let store = match args.db.open() {
         Ok(s) => s,
@@ -53,7 +96,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     if args.demo {
         match super::demo::seed(&store) {
-            Ok(Some(demo)) => super::demo::print(&demo, &format!("http://{addr}")),
+            Ok(Some(demo)) => super::demo::print(&demo, &format!("{scheme}://{addr}")),
             Ok(None) => eprintln!(
                 "kyoten: the database already has organizations, so no demo data was added \
                  (keys are shown only when issued; `kyoten key rotate ID` issues a new one)"
@@ -68,7 +111,7 @@ pub fn run(args: Args) -> ExitCode {
     let result = actix_web::rt::System::new().block_on(async move {
         let server = serve(listener, settings, shared)?;
         tracing::info!(%addr, "kyoten listening");
-        eprintln!("kyoten listening on http://{addr}  (docs: http://{addr}/docs/)");
+        eprintln!("kyoten listening on {scheme}://{addr}  (docs: {scheme}://{addr}/docs/)");
         server.await
     });
     match result {

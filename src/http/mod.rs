@@ -13,6 +13,7 @@ pub mod problem;
 pub mod published;
 pub mod query;
 pub mod routes;
+pub mod tls;
 
 use crate::packet::check::Lifetime;
 use crate::store::Store;
@@ -32,6 +33,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// The bounds on a packet's `issued_at` and lifetime.
     pub packet_lifetime: Lifetime,
+    /// Native TLS (and optionally mutual TLS); plain HTTP when `None`.
+    pub tls: Option<tls::TlsFiles>,
 }
 
 /// What every request shares: the store (absent for a contracts-and-validation-only server).
@@ -46,6 +49,7 @@ impl Default for Settings {
             max_document_bytes: 1024 * 1024,
             workers: None,
             packet_lifetime: Lifetime::default(),
+            tls: None,
         }
     }
 }
@@ -95,7 +99,14 @@ pub fn serve(listener: TcpListener, settings: Settings, shared: Shared) -> std::
     openapi::document_text();
     fallback::fallback_ready();
     let s = settings.clone();
-    let mut server = HttpServer::new(move || app(&s, &shared)).listen(listener)?;
+    let server = HttpServer::new(move || app(&s, &shared));
+    let mut server = match &settings.tls {
+        Some(files) => {
+            let acceptor = files.acceptor().map_err(std::io::Error::other)?;
+            server.listen_openssl(listener, acceptor)?
+        }
+        None => server.listen(listener)?,
+    };
     if let Some(w) = settings.workers {
         server = server.workers(w);
     }

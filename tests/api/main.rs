@@ -23,6 +23,7 @@ mod rejected_writes;
 mod robustness;
 mod signed_vectors;
 mod store;
+mod tls;
 mod vector_coverage;
 mod vectors;
 mod xml_schemas;
