@@ -1,6 +1,7 @@
 //! `kyoten keygen`, `kyoten sign`, `kyoten verify` (offline, on files) and
 //! `kyoten signing-key` (the exchange's own keys in the database).
 use super::org::DatabaseArgs;
+use super::private_file::{self, Existing};
 use crate::contracts::DocumentType;
 use crate::crypto::jws::{Alg, SigningKey, VerifyingKey};
 use crate::crypto::keys;
@@ -54,20 +55,10 @@ pub fn run_keygen(args: KeygenArgs) -> ExitCode {
     }
 }
 
-/// Creates `path` readable by its owner only, refusing to overwrite.
+/// Creates `path` readable by its owner only, refusing to overwrite or to follow a symbolic
+/// link.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    file.write_all(bytes)
-        .map_err(|e| format!("{}: {e}", path.display()))
+    private_file::write(path, bytes, Existing::Refuse)
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -144,7 +135,8 @@ fn sign_one(
         SignFormat::Xml => (packet::sign_xml(doc, &value, key)?, ".signed.xml"),
     };
     let out = output_path(input, out_dir, suffix);
-    std::fs::write(&out, signed).map_err(|e| format!("{}: {e}", out.display()))?;
+    // A signed packet carries personal data: 0600, and never through a symbolic link.
+    private_file::write(&out, signed.as_bytes(), Existing::Replace)?;
     Ok(out)
 }
 

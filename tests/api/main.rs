@@ -8,6 +8,7 @@ mod cli;
 mod conformance;
 mod contracts;
 mod facilities;
+mod files_at_rest;
 mod handoffs;
 mod hostile_bodies;
 mod http_contracts;
