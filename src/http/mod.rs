@@ -81,6 +81,8 @@ pub fn app(
         .wrap(mw::from_fn(move |req, next| {
             idempotency::idempotency(max_body, req, next)
         }))
+        // Outermost: every response leaves with the security headers.
+        .wrap(mw::from_fn(middleware::security_headers))
 }
 
 /// Binds and starts the server on a listener (port 0 in tests).

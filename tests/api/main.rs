@@ -20,6 +20,7 @@ mod openapi;
 mod processes;
 mod registrations;
 mod rejected_writes;
+mod response_headers;
 mod robustness;
 mod signed_vectors;
 mod store;
