@@ -17,6 +17,16 @@ pub struct Args {
     /// Largest single document accepted, in bytes.
     #[arg(long, env = "KYOTEN_MAX_DOCUMENT_BYTES", default_value_t = 1024 * 1024)]
     max_document_bytes: usize,
+    /// Failed authentications (an unknown or revoked Bearer key) per client address within a
+    /// minute after which every Bearer key from that address is refused with 429 until the
+    /// minute has passed; 0 turns the limit off. Behind a reverse proxy every client has the
+    /// proxy's address: limit at the proxy instead, and set 0 here.
+    #[arg(long, env = "KYOTEN_AUTH_FAILURE_LIMIT", default_value_t = 20)]
+    auth_failure_limit: u32,
+    /// Requests per minute per client address to the unauthenticated validation endpoints
+    /// (`/v1/validate/*`), refused with 429 beyond it; 0 (the default) means no limit.
+    #[arg(long, env = "KYOTEN_VALIDATE_RATE_LIMIT", default_value_t = 0)]
+    validate_rate_limit: u32,
     /// On an empty database, create a demo exchange (city, kikan, hub, consultation office,
     /// facilities, one registration) and print its API keys.
     #[arg(long)]
@@ -41,6 +51,9 @@ pub fn run(args: Args) -> ExitCode {
     let settings = Settings {
         max_document_bytes: args.max_document_bytes,
         workers: args.workers,
+        auth_failure_limit: args.auth_failure_limit,
+        validate_rate_limit: args.validate_rate_limit,
+        ..Settings::default()
     };
     let store = match args.db.open() {
         Ok(s) => s,

@@ -4,6 +4,7 @@
 //! request it is refused (422), and while its first request is still running a retry gets 409
 //! with `Retry-After`. Only a successful response is kept: a refused request wrote nothing, so
 //! its key is released and the corrected request may be sent with the same key. Validation endpoints store nothing, so the header changes nothing there.
+use super::auth::{self, bearer_token};
 use super::middleware::request_lang;
 use super::problem::ApiError;
 use crate::store::idempotency::{self, Begin, StoredResponse};
@@ -47,16 +48,6 @@ fn valid_key(v: &HeaderValue) -> Option<String> {
         .then(|| String::from_utf8_lossy(b).into_owned())
 }
 
-fn bearer(req: &ServiceRequest) -> Option<String> {
-    req.headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
-}
-
 /// Method, target, media type and body: a retry must repeat all four.
 fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {
     let mut h = Sha256::new();
@@ -98,11 +89,18 @@ pub async fn idempotency(
     let Some(key) = valid_key(&header) else {
         return Ok(req.into_response(ApiError::IdempotencyKeyInvalid.render(lang)));
     };
-    let (Some(store), Some(token)) = (req.app_data::<web::Data<Store>>().cloned(), bearer(&req))
-    else {
+    let (Some(store), Some(token)) = (
+        req.app_data::<web::Data<Store>>().cloned(),
+        bearer_token(req.headers()),
+    ) else {
         // No key: the handler answers 401, and nothing is written.
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    if auth::refused(req.request()).is_some() {
+        // Too many failed authentications from this address: the handler answers 429
+        // without looking the key up.
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     let auth_store = store.clone();
     let org = web::block(move || auth_store.authenticate(&token))
         .await

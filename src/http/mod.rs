@@ -6,6 +6,7 @@ mod fallback;
 pub mod handlers;
 pub mod handoffs;
 pub mod idempotency;
+pub mod limits;
 pub mod middleware;
 pub mod ndjson;
 pub mod openapi;
@@ -20,6 +21,7 @@ use actix_web::dev::Server;
 use actix_web::{middleware as mw, web, App, HttpResponse, HttpServer};
 use problem::ApiError;
 use std::net::TcpListener;
+use std::time::Duration;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
@@ -29,6 +31,13 @@ pub struct Settings {
     /// Largest single document body accepted (bytes).
     pub max_document_bytes: usize,
     pub workers: Option<usize>,
+    /// Failed authentications per client address within `auth_failure_window` after which its
+    /// Bearer keys are refused with 429 until the window ends (0: no limit).
+    pub auth_failure_limit: u32,
+    pub auth_failure_window: Duration,
+    /// Requests to `/v1/validate/*` per client address within `validate_window` (0: no limit).
+    pub validate_rate_limit: u32,
+    pub validate_window: Duration,
 }
 
 /// What every request shares: the store (absent for a contracts-and-validation-only server).
@@ -42,14 +51,20 @@ impl Default for Settings {
         Self {
             max_document_bytes: 1024 * 1024,
             workers: None,
+            auth_failure_limit: 20,
+            auth_failure_window: Duration::from_secs(60),
+            validate_rate_limit: 0,
+            validate_window: Duration::from_secs(60),
         }
     }
 }
 
-/// The application, as the server and the tests build it.
+/// The application, as the server builds it for each worker; `limits` are shared by all
+/// workers.
 pub fn app(
     settings: &Settings,
     shared: &Shared,
+    limits: &web::Data<limits::Limits>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -64,7 +79,8 @@ pub fn app(
     if let Some(store) = &shared.store {
         app = app.app_data(web::Data::new(store.clone()));
     }
-    app.app_data(web::PayloadConfig::new(settings.max_document_bytes))
+    app.app_data(limits.clone())
+        .app_data(web::PayloadConfig::new(settings.max_document_bytes))
         .app_data(web::QueryConfig::default().error_handler(|_, _| ApiError::InvalidQuery.into()))
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
         .into_utoipa_app()
@@ -81,6 +97,7 @@ pub fn app(
         .wrap(mw::from_fn(move |req, next| {
             idempotency::idempotency(max_body, req, next)
         }))
+        .wrap(mw::from_fn(limits::validate_rate_limit))
         // Outermost: every response leaves with the security headers.
         .wrap(mw::from_fn(middleware::security_headers))
 }
@@ -92,7 +109,8 @@ pub fn serve(listener: TcpListener, settings: Settings, shared: Shared) -> std::
     openapi::document_text();
     fallback::fallback_ready();
     let s = settings.clone();
-    let mut server = HttpServer::new(move || app(&s, &shared)).listen(listener)?;
+    let limits = web::Data::new(limits::Limits::new(&settings));
+    let mut server = HttpServer::new(move || app(&s, &shared, &limits)).listen(listener)?;
     if let Some(w) = settings.workers {
         server = server.workers(w);
     }

@@ -18,6 +18,7 @@ mod jws_interop;
 mod matching;
 mod openapi;
 mod processes;
+mod rate_limits;
 mod registrations;
 mod rejected_writes;
 mod response_headers;
