@@ -215,7 +215,13 @@ impl Logged {
         });
         let url = rx
             .recv_timeout(Duration::from_secs(30))
-            .expect("the server starts");
+            .unwrap_or_else(|e| {
+                let status = child.try_wait();
+                panic!(
+                    "the server did not start ({e}, {status:?}): {}",
+                    log.lock().unwrap()
+                )
+            });
         Logged { child, url, log }
     }
 
