@@ -38,6 +38,8 @@ pub struct Settings {
     /// Requests to `/v1/validate/*` per client address within `validate_window` (0: no limit).
     pub validate_rate_limit: u32,
     pub validate_window: Duration,
+    /// How often idempotency keys older than 24 hours are deleted (also once at start-up).
+    pub idempotency_purge_every: Duration,
 }
 
 /// What every request shares: the store (absent for a contracts-and-validation-only server).
@@ -55,6 +57,7 @@ impl Default for Settings {
             auth_failure_window: Duration::from_secs(60),
             validate_rate_limit: 0,
             validate_window: Duration::from_secs(60),
+            idempotency_purge_every: Duration::from_secs(60 * 60),
         }
     }
 }
@@ -102,7 +105,8 @@ pub fn app(
         .wrap(mw::from_fn(middleware::security_headers))
 }
 
-/// Binds and starts the server on a listener (port 0 in tests).
+/// Binds and starts the server on a listener (port 0 in tests), and the task that deletes
+/// expired idempotency keys. Must be called inside the actix system that runs the server.
 pub fn serve(listener: TcpListener, settings: Settings, shared: Shared) -> std::io::Result<Server> {
     // Compile every schema before accepting a connection: a broken contract fails start-up.
     Engine::get();
@@ -110,6 +114,12 @@ pub fn serve(listener: TcpListener, settings: Settings, shared: Shared) -> std::
     fallback::fallback_ready();
     let s = settings.clone();
     let limits = web::Data::new(limits::Limits::new(&settings));
+    if let Some(store) = &shared.store {
+        actix_web::rt::spawn(idempotency::purge_periodically(
+            store.clone(),
+            settings.idempotency_purge_every,
+        ));
+    }
     let mut server = HttpServer::new(move || app(&s, &shared, &limits)).listen(listener)?;
     if let Some(w) = settings.workers {
         server = server.workers(w);
