@@ -3,6 +3,7 @@ mod conformance;
 mod demo;
 mod openapi;
 mod org;
+mod private_file;
 mod serve;
 mod signing;
 mod validate;

@@ -37,6 +37,16 @@ pub struct Args {
     /// terminates TLS (without this, such a bind is refused).
     #[arg(long, env = "KYOTEN_BEHIND_TLS_PROXY")]
     behind_tls_proxy: bool,
+    /// Failed authentications (an unknown or revoked Bearer key) per client address within a
+    /// minute after which every Bearer key from that address is refused with 429 until the
+    /// minute has passed; 0 turns the limit off. Behind a reverse proxy every client has the
+    /// proxy's address: limit at the proxy instead, and set 0 here.
+    #[arg(long, env = "KYOTEN_AUTH_FAILURE_LIMIT", default_value_t = 20)]
+    auth_failure_limit: u32,
+    /// Requests per minute per client address to the unauthenticated validation endpoints
+    /// (`/v1/validate/*`), refused with 429 beyond it; 0 (the default) means no limit.
+    #[arg(long, env = "KYOTEN_VALIDATE_RATE_LIMIT", default_value_t = 0)]
+    validate_rate_limit: u32,
     /// On an empty database, create a demo exchange (city, kikan, hub, consultation office,
     /// facilities, one registration) and print its API keys.
     #[arg(long)]
@@ -89,6 +99,9 @@ pub fn run(args: Args) -> ExitCode {
         workers: args.workers,
         packet_lifetime: crate::packet::check::Lifetime::days(args.max_packet_lifetime_days),
         tls,
+        auth_failure_limit: args.auth_failure_limit,
+        validate_rate_limit: args.validate_rate_limit,
+        ..Settings::default()
     };
     let store = match args.db.open() {
         Ok(s) => s,

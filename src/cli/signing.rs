@@ -1,6 +1,7 @@
 //! `kyoten keygen`, `kyoten sign`, `kyoten verify` (offline, on files) and
 //! `kyoten signing-key` (the exchange's own keys in the database).
 use super::org::DatabaseArgs;
+use super::private_file::{self, Existing};
 use crate::contracts::DocumentType;
 use crate::crypto::jws::{Alg, SigningKey, VerifyingKey};
 use crate::crypto::keys;
@@ -46,13 +47,7 @@ pub fn run_keygen(args: KeygenArgs) -> ExitCode {
         write_private(&args.out, pem.as_bytes())?;
         // The public half, for `kyoten verify --key` (both files name the algorithm).
         let public = keys::public_pem(&key).map_err(|e| e.to_string())?;
-        let public_path = public_path(&args.out);
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&public_path)
-            .and_then(|mut f| f.write_all(public.as_bytes()))
-            .map_err(|e| format!("{}: {e}", public_path.display()))?;
+        write_private(&public_path(&args.out), public.as_bytes())?;
         keys::to_jwk(&keys::verifying_key(&key).map_err(|e| e.to_string())?)
             .map_err(|e| e.to_string())
     })();
@@ -81,20 +76,10 @@ fn public_path(out: &Path) -> PathBuf {
     out.with_file_name(format!("{stem}.pub.pem"))
 }
 
-/// Creates `path` readable by its owner only, refusing to overwrite.
+/// Creates `path` readable by its owner only, refusing to overwrite or to follow a symbolic
+/// link.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    file.write_all(bytes)
-        .map_err(|e| format!("{}: {e}", path.display()))
+    private_file::write(path, bytes, Existing::Refuse)
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -173,7 +158,8 @@ fn sign_one(
         SignFormat::Xml => (packet::sign_xml(doc, &value, key)?, ".signed.xml"),
     };
     let out = output_path(input, out_dir, suffix);
-    std::fs::write(&out, signed).map_err(|e| format!("{}: {e}", out.display()))?;
+    // A signed packet carries personal data: 0600, and never through a symbolic link.
+    private_file::write(&out, signed.as_bytes(), Existing::Replace)?;
     Ok(out)
 }
 

@@ -3,11 +3,16 @@
 //! A key belongs to the organization of the API key, for 24 hours; reused for a different
 //! request it is refused (422), and while its first request is still running a retry gets 409
 //! with `Retry-After`. Only a successful response is kept: a refused request wrote nothing, so
-//! its key is released and the corrected request may be sent with the same key. Validation endpoints store nothing, so the header changes nothing there.
+//! its key is released and the corrected request may be sent with the same key. Validation
+//! endpoints store nothing, so the header changes nothing there. A replay that hands out a
+//! registration again is recorded in the access record (action `replay`). Keys older than 24
+//! hours are deleted by [`purge_periodically`], which the server runs.
+use super::auth::{self, bearer_token};
 use super::middleware::request_lang;
 use super::problem::ApiError;
+use crate::store::audit;
 use crate::store::idempotency::{self, Begin, StoredResponse};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -15,6 +20,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 use bytes::BytesMut;
+use diesel::Connection;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
@@ -47,14 +53,25 @@ fn valid_key(v: &HeaderValue) -> Option<String> {
         .then(|| String::from_utf8_lossy(b).into_owned())
 }
 
-fn bearer(req: &ServiceRequest) -> Option<String> {
-    req.headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
+/// The responses that are a registration document (registration create and consent
+/// withdrawal): replaying one hands out personal data again, so the replay is recorded in the
+/// access record like any other read. (A change notification is a PUT, not replayed here.)
+fn answers_with_registration(req: &ServiceRequest) -> bool {
+    let path = req.path();
+    path == "/v1/registrations"
+        || path
+            .strip_prefix("/v1/registrations/")
+            .and_then(|rest| rest.strip_suffix("/consent-withdrawal"))
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
+
+/// The registration a stored response hands out, if it is one.
+fn replayed_registration(stored: &StoredResponse) -> Option<String> {
+    if !(200..300).contains(&stored.status) {
+        return None;
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&stored.body).ok()?;
+    doc.get("registration_id")?.as_str().map(str::to_owned)
 }
 
 /// Method, target, media type and body: a retry must repeat all four.
@@ -98,11 +115,18 @@ pub async fn idempotency(
     let Some(key) = valid_key(&header) else {
         return Ok(req.into_response(ApiError::IdempotencyKeyInvalid.render(lang)));
     };
-    let (Some(store), Some(token)) = (req.app_data::<web::Data<Store>>().cloned(), bearer(&req))
-    else {
+    let (Some(store), Some(token)) = (
+        req.app_data::<web::Data<Store>>().cloned(),
+        bearer_token(req.headers()),
+    ) else {
         // No key: the handler answers 401, and nothing is written.
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    if auth::refused(req.request()).is_some() {
+        // Too many failed authentications from this address: the handler answers 429
+        // without looking the key up.
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     let auth_store = store.clone();
     let org = web::block(move || auth_store.authenticate(&token))
         .await
@@ -129,8 +153,31 @@ pub async fn idempotency(
     req.set_payload(Payload::from(body));
 
     let (claim_store, org_id, claim_key) = (store.clone(), org.id.clone(), key.clone());
+    let discloses = answers_with_registration(&req);
     let begun = web::block(move || {
-        claim_store.write(move |conn| idempotency::begin(conn, &org_id, &claim_key, &fp))
+        claim_store.write(move |conn| {
+            if !discloses {
+                return idempotency::begin(conn, &org_id, &claim_key, &fp);
+            }
+            // The replay and its access record in one transaction.
+            conn.transaction(|conn| {
+                let begun = idempotency::begin(conn, &org_id, &claim_key, &fp)?;
+                if let Begin::Replay(stored) = &begun {
+                    if let Some(id) = replayed_registration(stored) {
+                        audit::record(
+                            conn,
+                            &org_id,
+                            "replay",
+                            "registration",
+                            &id,
+                            audit::ALL_CATEGORIES,
+                            "registration",
+                        )?;
+                    }
+                }
+                Ok::<_, StoreError>(begun)
+            })
+        })
     })
     .await
     .map_err(ApiError::from)?
@@ -187,5 +234,25 @@ pub async fn idempotency(
             let res = head.set_body(bytes).map_into_boxed_body();
             Ok(ServiceResponse::new(http_req, res))
         }
+    }
+}
+
+/// Deletes idempotency keys older than [`idempotency::RETENTION`] now and then every `every`,
+/// for as long as the server runs (spawned on its runtime at start-up). Several instances on
+/// one database may all run it: the deletes do not conflict.
+pub async fn purge_periodically(store: Store, every: std::time::Duration) {
+    loop {
+        let s = store.clone();
+        match web::block(move || s.write(idempotency::purge_expired)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(deleted = n, "expired idempotency keys deleted"),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "expired idempotency keys not deleted; retrying later")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "expired idempotency keys not deleted; retrying later")
+            }
+        }
+        actix_web::rt::time::sleep(every).await;
     }
 }

@@ -6,6 +6,7 @@ mod fallback;
 pub mod handlers;
 pub mod handoffs;
 pub mod idempotency;
+pub mod limits;
 pub mod middleware;
 pub mod ndjson;
 pub mod openapi;
@@ -22,6 +23,7 @@ use actix_web::dev::Server;
 use actix_web::{middleware as mw, web, App, HttpResponse, HttpServer};
 use problem::ApiError;
 use std::net::TcpListener;
+use std::time::Duration;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
@@ -35,6 +37,15 @@ pub struct Settings {
     pub packet_lifetime: Lifetime,
     /// Native TLS (and optionally mutual TLS); plain HTTP when `None`.
     pub tls: Option<tls::TlsFiles>,
+    /// Failed authentications per client address within `auth_failure_window` after which its
+    /// Bearer keys are refused with 429 until the window ends (0: no limit).
+    pub auth_failure_limit: u32,
+    pub auth_failure_window: Duration,
+    /// Requests to `/v1/validate/*` per client address within `validate_window` (0: no limit).
+    pub validate_rate_limit: u32,
+    pub validate_window: Duration,
+    /// How often idempotency keys older than 24 hours are deleted (also once at start-up).
+    pub idempotency_purge_every: Duration,
 }
 
 /// What every request shares: the store (absent for a contracts-and-validation-only server).
@@ -50,14 +61,21 @@ impl Default for Settings {
             workers: None,
             packet_lifetime: Lifetime::default(),
             tls: None,
+            auth_failure_limit: 20,
+            auth_failure_window: Duration::from_secs(60),
+            validate_rate_limit: 0,
+            validate_window: Duration::from_secs(60),
+            idempotency_purge_every: Duration::from_secs(60 * 60),
         }
     }
 }
 
-/// The application, as the server and the tests build it.
+/// The application, as the server builds it for each worker; `limits` are shared by all
+/// workers.
 pub fn app(
     settings: &Settings,
     shared: &Shared,
+    limits: &web::Data<limits::Limits>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -72,7 +90,8 @@ pub fn app(
     if let Some(store) = &shared.store {
         app = app.app_data(web::Data::new(store.clone()));
     }
-    app.app_data(web::PayloadConfig::new(settings.max_document_bytes))
+    app.app_data(limits.clone())
+        .app_data(web::PayloadConfig::new(settings.max_document_bytes))
         .app_data(web::Data::new(settings.packet_lifetime))
         .app_data(web::QueryConfig::default().error_handler(|_, _| ApiError::InvalidQuery.into()))
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
@@ -90,16 +109,27 @@ pub fn app(
         .wrap(mw::from_fn(move |req, next| {
             idempotency::idempotency(max_body, req, next)
         }))
+        .wrap(mw::from_fn(limits::validate_rate_limit))
+        // Outermost: every response leaves with the security headers.
+        .wrap(mw::from_fn(middleware::security_headers))
 }
 
-/// Binds and starts the server on a listener (port 0 in tests).
+/// Binds and starts the server on a listener (port 0 in tests), and the task that deletes
+/// expired idempotency keys. Must be called inside the actix system that runs the server.
 pub fn serve(listener: TcpListener, settings: Settings, shared: Shared) -> std::io::Result<Server> {
     // Compile every schema before accepting a connection: a broken contract fails start-up.
     Engine::get();
     openapi::document_text();
     fallback::fallback_ready();
     let s = settings.clone();
-    let server = HttpServer::new(move || app(&s, &shared));
+    let limits = web::Data::new(limits::Limits::new(&settings));
+    if let Some(store) = &shared.store {
+        actix_web::rt::spawn(idempotency::purge_periodically(
+            store.clone(),
+            settings.idempotency_purge_every,
+        ));
+    }
+    let server = HttpServer::new(move || app(&s, &shared, &limits));
     let mut server = match &settings.tls {
         Some(files) => {
             let acceptor = files.acceptor().map_err(std::io::Error::other)?;

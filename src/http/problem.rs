@@ -149,7 +149,21 @@ pub enum ApiError {
     NotAcceptable {
         available: &'static str,
     },
+    /// The client address is over a limit until `retry_after` seconds have passed.
+    TooManyRequests {
+        retry_after: u64,
+        limited: Limited,
+    },
     Internal(String),
+}
+
+/// Which per-address limit a request ran into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limited {
+    /// Too many failed authentications.
+    Authentication,
+    /// Over `--validate-rate-limit`.
+    Validation,
 }
 
 impl ApiError {
@@ -550,6 +564,20 @@ impl ApiError {
                 [format!("Accept には {available} のいずれかを指定してください。"), format!("Accept one of: {available}.")],
                 None,
             ),
+            TooManyRequests { limited: Limited::Authentication, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                ["要求が多すぎます", "Too many requests"],
+                s("このアドレスからの認証の失敗が多すぎるため、しばらく受け付けません。Retry-After の秒数が過ぎてから、正しいAPIキーで送ってください。", "Too many failed authentications came from this address; send again with a valid API key once the Retry-After seconds have passed."),
+                None,
+            ),
+            TooManyRequests { limited: Limited::Validation, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                ["要求が多すぎます", "Too many requests"],
+                s("このアドレスからの検証の要求が1分あたりの上限を超えました。Retry-After の秒数が過ぎてから送ってください。多くの文書は /batch にNDJSONでまとめて送れます。", "This address sent more validation requests than the per-minute limit; send again once the Retry-After seconds have passed. Many documents can go as one NDJSON batch to /batch."),
+                None,
+            ),
             Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -605,6 +633,9 @@ impl ApiError {
         }
         if let ApiError::IdempotencyKeyInUse = self {
             res.insert_header((header::RETRY_AFTER, "1"));
+        }
+        if let ApiError::TooManyRequests { retry_after, .. } = self {
+            res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
             .insert_header((

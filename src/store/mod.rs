@@ -174,19 +174,90 @@ fn spawn_checkpointer(manager: Manager, alive: std::sync::Weak<()>) {
 
 pub type Conn = PooledConnection<Manager>;
 
+/// The database holds personal data, so only the account running kyoten may read it: the
+/// folders created for it are 0700, and the database file is created (or, if it exists,
+/// changed to) 0600 before SQLite opens it — whatever the umask. SQLite creates its `-wal`
+/// and `-shm` files with the database file's permissions; ones left from before are changed
+/// to 0600 too. Folders that exist already are left as they are.
+fn private_sqlite_files(url: &str) -> Result<(), StoreError> {
+    if url == ":memory:" || url.starts_with("file:") {
+        return Ok(());
+    }
+    let path = std::path::Path::new(url);
+    let fail =
+        |p: &std::path::Path, e: std::io::Error| StoreError::Open(format!("{}: {e}", p.display()));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dirs(dir).map_err(|e| fail(dir, e))?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| fail(path, e))?;
+        if let Err(e) = file.set_permissions(std::fs::Permissions::from_mode(0o600)) {
+            tracing::warn!(path = %path.display(), error = %e, "cannot make the database file 0600");
+        }
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut companion = path.as_os_str().to_owned();
+            companion.push(suffix);
+            let companion = std::path::PathBuf::from(companion);
+            let Ok(meta) = std::fs::symlink_metadata(&companion) else {
+                continue;
+            };
+            if meta.is_file() && meta.permissions().mode() & 0o777 != 0o600 {
+                let private = std::fs::Permissions::from_mode(0o600);
+                if let Err(e) = std::fs::set_permissions(&companion, private) {
+                    tracing::warn!(path = %companion.display(), error = %e, "cannot make a database file 0600");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates `dir` and any missing parents, each new one 0700 (set after creation, so the
+/// umask does not matter); existing ones are not changed.
+fn create_private_dirs(dir: &std::path::Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dirs(parent)?;
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    match builder.create(dir) {
+        Ok(()) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+            }
+            Ok(())
+        }
+        // Made by someone else in the meantime: not ours to change.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 impl Store {
     /// Opens (creating a SQLite file if needed) and brings the schema up to date.
     pub fn open(database_url: &str) -> Result<Store, StoreError> {
         let manager = Manager::new(database_url);
         let backend = manager.backend;
         if backend == Backend::Sqlite {
-            if let Some(dir) = std::path::Path::new(&manager.url)
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-            {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| StoreError::Open(format!("{}: {e}", dir.display())))?;
-            }
+            private_sqlite_files(&manager.url)?;
         }
         let alive = std::sync::Arc::new(());
         if backend == Backend::Sqlite {

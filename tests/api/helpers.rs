@@ -48,8 +48,19 @@ pub fn server() -> &'static TestServer {
         } else {
             TestDatabase::sqlite()
         };
-        TestServer::start(database, &ORGANIZATIONS)
+        TestServer::start(database, &ORGANIZATIONS, test_settings())
     })
+}
+
+/// The settings of the test servers: two workers, and no limit on failed authentications —
+/// every test reaches the shared server from 127.0.0.1, and many check that a wrong key gets
+/// 401. The limit has tests of its own on servers of their own (`rate_limits.rs`).
+pub fn test_settings() -> Settings {
+    Settings {
+        workers: Some(2),
+        auth_failure_limit: 0,
+        ..Settings::default()
+    }
 }
 
 /// Whether this run tests the PostgreSQL backend (`KYOTEN_TEST_BACKEND=postgres`).
@@ -70,10 +81,22 @@ impl TestServer {
     /// A server of its own, on a fresh database of the backend under test, with these
     /// organizations: for tests that need to know every record in the database.
     pub fn isolated(organizations: &[(&'static str, Role, &str)]) -> TestServer {
-        Self::start(backend_database(), organizations)
+        Self::start(backend_database(), organizations, test_settings())
     }
 
-    fn start(database: TestDatabase, organizations: &[(&'static str, Role, &str)]) -> TestServer {
+    /// A server of its own with these settings (limits, intervals), on a fresh database.
+    pub fn isolated_with(
+        organizations: &[(&'static str, Role, &str)],
+        settings: Settings,
+    ) -> TestServer {
+        Self::start(backend_database(), organizations, settings)
+    }
+
+    fn start(
+        database: TestDatabase,
+        organizations: &[(&'static str, Role, &str)],
+        settings: Settings,
+    ) -> TestServer {
         let store = Store::open(database.url()).expect("test database opens");
         let mut keys = HashMap::new();
         {
@@ -92,10 +115,6 @@ impl TestServer {
         };
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let settings = Settings {
-                    workers: Some(2),
-                    ..Settings::default()
-                };
                 let server = serve(listener, settings, shared).expect("server starts");
                 tx.send(()).expect("signal");
                 server.await

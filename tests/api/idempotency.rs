@@ -148,3 +148,97 @@ fn concurrent_requests_with_one_key_write_once() {
     );
     assert!(statuses.contains(&201));
 }
+
+/// The actions in the access record of a registration, in order.
+fn recorded_actions(server: &TestServer, registration_id: &str) -> Vec<(String, String)> {
+    kyoten::store::audit::for_record(
+        &mut server.store.conn().unwrap(),
+        "registration",
+        registration_id,
+    )
+    .unwrap()
+    .into_iter()
+    .map(|r| (r.action, r.organization_id))
+    .collect()
+}
+
+#[test]
+fn a_replay_that_hands_out_a_registration_again_is_in_the_access_record() {
+    let server = TestServer::isolated(&ORGS);
+    let doc = registration_from("office");
+    let first = submit(&server, "office", "replayed-create", &doc);
+    assert_eq!(first.status(), 201);
+    let created: Value = first.json().unwrap();
+    let id = created["registration_id"].as_str().unwrap().to_owned();
+    let replay = submit(&server, "office", "replayed-create", &doc);
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    let office = "office".to_owned();
+    assert_eq!(
+        recorded_actions(&server, &id),
+        [
+            ("create".into(), office.clone()),
+            ("replay".into(), office.clone())
+        ]
+    );
+
+    let withdraw = || {
+        client()
+            .post(server.url(&format!("/v1/registrations/{id}/consent-withdrawal")))
+            .bearer_auth(server.key("office"))
+            .header("Idempotency-Key", "replayed-withdrawal")
+            .send()
+            .unwrap()
+    };
+    assert_eq!(withdraw().status(), 200);
+    let again = withdraw();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let actions = recorded_actions(&server, &id);
+    assert_eq!(
+        actions[2..],
+        [
+            ("withdraw_consent".into(), office.clone()),
+            ("replay".into(), office)
+        ]
+    );
+    // Every replay records its read; nothing else was written twice.
+    assert_eq!(count(&server, "office"), 1);
+}
+
+#[test]
+fn keys_older_than_24_hours_are_deleted_by_the_server_on_its_own() {
+    use diesel::prelude::*;
+    use kyoten::store::schema::idempotency_keys;
+    let settings = kyoten::http::Settings {
+        idempotency_purge_every: std::time::Duration::from_millis(50),
+        ..test_settings()
+    };
+    let server = TestServer::isolated_with(&ORGS, settings);
+    let doc = registration_from("office");
+    assert_eq!(submit(&server, "office", "old-key", &doc).status(), 201);
+    assert_eq!(submit(&server, "office", "fresh-key", &doc).status(), 201);
+    let keys = |conn: &mut kyoten::store::DbConnection| -> Vec<String> {
+        idempotency_keys::table
+            .select(idempotency_keys::key)
+            .order(idempotency_keys::key)
+            .load::<String>(conn)
+            .unwrap()
+    };
+    let mut conn = server.store.conn().unwrap();
+    assert_eq!(keys(&mut conn), ["fresh-key", "old-key"]);
+    // The first request with "old-key" was 25 hours ago.
+    let long_ago = kyoten::store::organizations::now() - chrono::TimeDelta::hours(25);
+    diesel::update(idempotency_keys::table.filter(idempotency_keys::key.eq("old-key")))
+        .set(idempotency_keys::created_at.eq(long_ago))
+        .execute(&mut conn)
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while keys(&mut conn).contains(&"old-key".to_owned()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the expired key is still there"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(keys(&mut conn), ["fresh-key"], "a fresh key is kept");
+}

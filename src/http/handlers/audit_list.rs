@@ -21,7 +21,8 @@ pub struct AuditQuery {
     record_type: Option<String>,
     /// The record read or written, e.g. a registration id.
     record_id: Option<String>,
-    /// `create`, `read`, `read_history`, `update`, `withdraw_consent`, `list`, `match`.
+    /// `create`, `read`, `read_history`, `update`, `withdraw_consent`, `list`, `match`, `replay`
+    /// (a retry with the same `Idempotency-Key` answered with the stored registration).
     action: Option<String>,
     /// From this time (RFC 3339, inclusive).
     #[param(format = DateTime)]
