@@ -906,7 +906,7 @@ fn the_operations_report_counts_handoffs_by_outcome_and_break_glass() {
 }
 
 #[test]
-fn xml_packets_with_a_second_signature_a_wrapped_signature_an_inline_key_or_a_doctype_are_refused()
+fn xml_packets_with_a_second_signature_a_wrapped_signature_a_key_url_or_a_doctype_are_refused()
 {
     let s = exchange();
     let reg = register(&s, "office", None);
@@ -928,9 +928,10 @@ fn xml_packets_with_a_second_signature_a_wrapped_signature_an_inline_key_or_a_do
     let unsigned = format!("{}{}", &xml[..start], &xml[end..]);
     let close = unsigned.rfind("</handoff>").unwrap();
     let wrapped = unsigned.replacen("<subject>", &format!("<subject>{signature}"), 1);
-    let key_value = signature.replace(
+    // A key URL in KeyInfo is refused (a KeyValue or X509Data is allowed and ignored).
+    let key_url = signature.replace(
         "<ds:KeyInfo><ds:KeyName>",
-        "<ds:KeyInfo><ds:KeyValue>AAAA</ds:KeyValue><ds:KeyName>",
+        "<ds:KeyInfo><ds:RetrievalMethod URI=\"https://attacker.example/key\"></ds:RetrievalMethod><ds:KeyName>",
     );
     let relabelled = signature.replace("xmldsig-more#ecdsa-sha256", "xmldsig-more#rsa-sha256");
     let hmac = signature.replace("xmldsig-more#ecdsa-sha256", "xmldsig-more#hmac-sha256");
@@ -938,7 +939,7 @@ fn xml_packets_with_a_second_signature_a_wrapped_signature_an_inline_key_or_a_do
     let cases = [
         (with(&format!("{signature}{signature}")), "multiple_signatures"),
         (wrapped, "signature_wrapping"),
-        (with(&key_value), "key_in_packet"),
+        (with(&key_url), "key_in_packet"),
         (with(&relabelled), "algorithm_mismatch"),
         (with(&hmac), "algorithm_mismatch"),
         (unsigned.clone(), "no_signature"),
