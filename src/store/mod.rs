@@ -47,6 +47,8 @@ pub enum StoreError {
     Write(String),
     #[error("no database connection available: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
+    #[error("{0}")]
+    OrganizationId(#[from] crate::domain::organization::IdError),
 }
 
 /// Opens connections for the backend the URL names. diesel's own manager would try every

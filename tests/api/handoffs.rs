@@ -20,8 +20,8 @@ const OTHER_FACILITY: &str = "0411200023";
 
 fn exchange() -> TestServer {
     TestServer::isolated(&[
-        ("city", Role::City, "見本市"),
-        ("kikan", Role::Kikan, "見本基幹相談支援センター"),
+        ("city-1", Role::City, "見本市"),
+        ("kikan-1", Role::Kikan, "見本基幹相談支援センター"),
         ("office", Role::ConsultationOffice, "見本相談支援事業所"),
         (
             "other-office",
@@ -131,7 +131,7 @@ fn open(s: &TestServer, bytes: &[u8]) -> Result<packet::Opened, packet::Refusal>
 fn provisions(s: &TestServer, person: &str) -> Vec<Value> {
     let r = get(
         s,
-        "city",
+        "city-1",
         &format!("/v1/provisions?person={person}"),
         "application/json",
     );
@@ -356,7 +356,7 @@ fn a_withdrawn_consent_stops_handoffs_and_only_kikan_hub_or_city_may_break_the_g
     assert_eq!(problem_type(r), "break-glass-not-allowed");
 
     glass["categories"] = json!(["identity", "medical"]);
-    let created = send(&s, "kikan", &glass);
+    let created = send(&s, "kikan-1", &glass);
     assert_eq!(created["legal_basis"], "vital_interest");
     assert_eq!(created["break_glass"], true);
     assert_eq!(
@@ -365,14 +365,14 @@ fn a_withdrawn_consent_stops_handoffs_and_only_kikan_hub_or_city_may_break_the_g
     );
     let audit: Value = get(
         &s,
-        "city",
+        "city-1",
         "/v1/audit?action=break_glass",
         "application/json",
     )
     .json()
     .unwrap();
     assert_eq!(audit["items"].as_array().unwrap().len(), 1);
-    assert_eq!(audit["items"][0]["organization_id"], "kikan");
+    assert_eq!(audit["items"][0]["organization_id"], "kikan-1");
     let records = provisions(&s, &reg);
     assert_eq!(records[0]["legal_basis"], "vital_interest");
     assert!(records[0]["consent_ref"]["reason"].is_string());
@@ -395,7 +395,7 @@ fn categories_outside_the_consent_or_need_set_are_never_sent() {
     assert_eq!(r.status(), 422);
     assert_eq!(problem_type(r), "nothing-permitted");
     // The kikan gets household too (permitted and in its need set).
-    let created = send(&s, "office", &request(&reg, "kikan"));
+    let created = send(&s, "office", &request(&reg, "kikan-1"));
     assert!(created["disclosed_categories"]
         .as_array()
         .unwrap()
@@ -418,7 +418,7 @@ fn only_the_parties_and_the_coordinating_roles_see_a_handoff() {
             );
         }
     }
-    for org in ["office", FACILITY, "kikan", "city"] {
+    for org in ["office", FACILITY, "kikan-1", "city-1"] {
         assert_eq!(
             get(&s, org, &format!("/v1/handoffs/{id}"), "application/json").status(),
             200
@@ -888,7 +888,7 @@ fn the_operations_report_counts_handoffs_by_outcome_and_break_glass() {
     let mut glass = request(&reg, FACILITY);
     glass["legal_basis"] = json!("vital_interest");
     glass["reason"] = json!("本人の保護のため。");
-    send(&s, "kikan", &glass);
+    send(&s, "kikan-1", &glass);
     let year = {
         use chrono::Datelike;
         let today = chrono::Utc::now().with_timezone(&kyoten::validation::rules::jst());
@@ -900,7 +900,7 @@ fn the_operations_report_counts_handoffs_by_outcome_and_break_glass() {
     };
     let report: Value = get(
         &s,
-        "city",
+        "city-1",
         &format!("/v1/reports/operations?fiscal_year={year}"),
         "application/json",
     )

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 const FACILITY: &str = "0410000031";
 const ORGS: [(&str, Role, &str); 5] = [
-    ("city", Role::City, "見本市"),
+    ("city-1", Role::City, "見本市"),
     ("office", Role::ConsultationOffice, "見本相談支援事業所"),
     (
         "other-office",
@@ -282,7 +282,7 @@ fn every_refused_write_leaves_every_table_exactly_as_it_was() {
 
     let glass = c
         .post(server.url("/v1/handoffs"))
-        .bearer_auth(server.key("city"))
+        .bearer_auth(server.key("city-1"))
         .json(&break_glass_request(&id))
         .send()
         .unwrap();
@@ -362,8 +362,8 @@ fn every_refused_write_leaves_every_table_exactly_as_it_was() {
             "the city submits",
             403,
             c.post(server.url("/v1/registrations"))
-                .bearer_auth(server.key("city"))
-                .json(&registration_from("city")),
+                .bearer_auth(server.key("city-1"))
+                .json(&registration_from("city-1")),
         ),
         (
             "another office's name",
@@ -413,7 +413,7 @@ fn every_refused_write_leaves_every_table_exactly_as_it_was() {
             "change by the city",
             403,
             c.put(server.url(&reg))
-                .bearer_auth(server.key("city"))
+                .bearer_auth(server.key("city-1"))
                 .header("If-Match", "\"2\"")
                 .json(&changed),
         ),
@@ -493,7 +493,7 @@ fn every_refused_write_leaves_every_table_exactly_as_it_was() {
             "a handoff to an unknown recipient",
             422,
             c.post(server.url("/v1/handoffs"))
-                .bearer_auth(server.key("city"))
+                .bearer_auth(server.key("city-1"))
                 .json(&{
                     let mut r = break_glass_request(&id);
                     r["recipient"] = json!("nobody");
