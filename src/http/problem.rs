@@ -105,6 +105,10 @@ pub enum ApiError {
     RegistrationIdMismatch,
     /// The consent of this registration was withdrawn before.
     ConsentAlreadyWithdrawn,
+    /// A change notification drops or alters a recorded consent withdrawal.
+    ConsentWithdrawalFinal,
+    /// A change notification names another `received_by` than the registration's.
+    ReceivedByImmutable,
     /// The consent of the registration is withdrawn: no packet may be sent on it.
     ConsentWithdrawn,
     /// A vital-interest (break-glass) packet from a role other than kikan, hub or city.
@@ -397,6 +401,20 @@ impl ApiError {
                 "consent-already-withdrawn",
                 ["同意は撤回済みです", "Consent already withdrawn"],
                 s("この登録の同意はすでに撤回されています。", "The consent of this registration has already been withdrawn."),
+                None,
+            ),
+            ConsentWithdrawalFinal => (
+                StatusCode::CONFLICT,
+                "consent-withdrawal-final",
+                ["同意の撤回は取り消せません", "Consent withdrawal is final"],
+                s("この登録の同意は撤回されています。変更届で consent.withdrawn_on を削除したり変えたりすることはできません。改めて同意を得たときは、変更届ではなく、新たな同意として別に記録します。", "The consent of this registration has been withdrawn; a change notification may neither remove nor alter consent.withdrawn_on. A consent given anew is recorded as its own act, not by editing the registration."),
+                None,
+            ),
+            ReceivedByImmutable => (
+                StatusCode::CONFLICT,
+                "received-by-immutable",
+                ["受付機関は変更できません", "received_by cannot be changed"],
+                s("変更届では received_by（登録届を受け付けた機関）を変えられません。現在の版と同じ received_by を送ってください。担当の移管は別の手続です。", "A change notification cannot change received_by (the organization that took the registration); send the received_by of the current version. Moving a registration to another organization is a separate act."),
                 None,
             ),
             InvalidQuery => (
