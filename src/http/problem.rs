@@ -139,6 +139,8 @@ pub enum ApiError {
     },
     /// The handoff expired before it was accepted.
     HandoffExpired,
+    /// The handoff was cancelled: its packet is not given to the recipient.
+    HandoffCancelled,
     /// The response names another handoff or another responder than the request.
     ResponseMismatch,
     /// A key that cannot be registered.
@@ -518,6 +520,13 @@ impl ApiError {
                 "handoff-expired",
                 ["期限切れです", "Handoff expired"],
                 s("受入れが決まる前に有効期限が過ぎたため、この依頼には応答できません。必要なら新しい依頼を送ってください。", "The packet expired before it was accepted; send a new handoff if still needed."),
+                None,
+            ),
+            HandoffCancelled => (
+                StatusCode::CONFLICT,
+                "handoff-cancelled",
+                ["依頼は取り消されています", "Handoff cancelled"],
+                s("この受入調整の依頼は取り消されたため、パケットは提供しません。依頼の状態は Accept: application/json で確認できます。", "This handoff was cancelled, so its packet is no longer provided; its state stays readable with Accept: application/json."),
                 None,
             ),
             ResponseMismatch => (

@@ -983,3 +983,168 @@ fn xml_packets_with_a_second_signature_a_wrapped_signature_an_inline_key_or_a_do
     .unwrap();
     assert_eq!(v["verdict"], "valid");
 }
+
+fn withdraw_consent(s: &TestServer, reg: &str) {
+    let r = post_json(
+        s,
+        "office",
+        &format!("/v1/registrations/{reg}/consent-withdrawal"),
+        &json!({}),
+    );
+    assert_eq!(r.status(), 200, "{}", r.text().unwrap());
+}
+
+fn break_glass(reg: &str) -> Value {
+    let mut glass = request(reg, FACILITY);
+    glass["legal_basis"] = json!("vital_interest");
+    glass["reason"] = json!("家族が救急搬送され本人の保護に直ちに情報提供が必要なため。");
+    glass
+}
+
+fn handoff_id(created: &Value) -> String {
+    created["handoff_id"].as_str().unwrap().to_owned()
+}
+
+/// A response to a handoff by one of its parties.
+fn respond(s: &TestServer, org: &str, role: &str, id: &str, status: &str) -> Response {
+    let doc = json!({
+        "document_type": "handoff_response", "schema_version": "1.0.0", "handoff_id": id,
+        "responder": {"organization_id": org, "role": role}, "status": status, "at": hours_ago(0)
+    });
+    post_json(s, org, &format!("/v1/handoffs/{id}/responses"), &doc)
+}
+
+/// The recipient asks for the packet in both signed forms: each is refused with `expected`,
+/// and nothing at all is written (no provision record, no access record, no receipt).
+fn assert_withheld(s: &TestServer, id: &str, expected: &str) {
+    let before = crate::rejected_writes::snapshot(&mut s.store.conn().unwrap());
+    for accept in ["application/jose", "application/xml"] {
+        let r = get(s, FACILITY, &format!("/v1/handoffs/{id}"), accept);
+        assert_eq!(r.status(), 409, "{accept}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        assert_eq!(problem_type(r), expected, "{accept}");
+    }
+    let after = crate::rejected_writes::snapshot(&mut s.store.conn().unwrap());
+    assert_eq!(after, before, "a withheld packet left a trace");
+}
+
+fn received_provisions(s: &TestServer, reg: &str) -> usize {
+    provisions(s, reg)
+        .iter()
+        .filter(|p| p["kind"] == "received")
+        .count()
+}
+
+#[test]
+fn once_the_consent_is_withdrawn_the_recipient_gets_no_packet_sent_on_it_but_a_break_glass_one() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let fetched = handoff_id(&send(&s, "office", &request(&reg, FACILITY)));
+    let unfetched = handoff_id(&send(&s, "office", &request(&reg, FACILITY)));
+    let r = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{fetched}"),
+        "application/jose",
+    );
+    assert_eq!(r.status(), 200);
+    assert_eq!(received_provisions(&s, &reg), 1);
+    withdraw_consent(&s, &reg);
+
+    assert_withheld(&s, &unfetched, "consent-withdrawn");
+    // Fetched before: the recipient does not keep reading it after the withdrawal either.
+    assert_withheld(&s, &fetched, "consent-withdrawn");
+    assert_eq!(received_provisions(&s, &reg), 1);
+    // The state of the handoff (no personal data) stays visible to the recipient.
+    let view = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{unfetched}"),
+        "application/json",
+    );
+    assert_eq!(view.status(), 200);
+    assert_eq!(view.json::<Value>().unwrap()["status"], "requested");
+    // The sender and the coordinating roles still read what was sent, for the record.
+    for org in ["office", "kikan-1"] {
+        let r = get(
+            &s,
+            org,
+            &format!("/v1/handoffs/{unfetched}"),
+            "application/jose",
+        );
+        assert_eq!(r.status(), 200, "{org}");
+    }
+
+    // A packet on the vital-interest basis does not rest on the consent: it is delivered.
+    let glass = handoff_id(&send(&s, "kikan-1", &break_glass(&reg)));
+    let r = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{glass}"),
+        "application/xml",
+    );
+    assert_eq!(r.status(), 200);
+    assert_eq!(received_provisions(&s, &reg), 2);
+}
+
+#[test]
+fn a_cancelled_handoff_is_not_delivered_to_its_recipient_whatever_its_legal_basis() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let unfetched = handoff_id(&send(&s, "office", &request(&reg, FACILITY)));
+    let fetched = handoff_id(&send(&s, "office", &request(&reg, FACILITY)));
+    let glass = handoff_id(&send(&s, "kikan-1", &break_glass(&reg)));
+    let r = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{fetched}"),
+        "application/jose",
+    );
+    assert_eq!(r.status(), 200);
+    for (id, org, role) in [
+        (&unfetched, "office", "consultation_office"),
+        (&fetched, "office", "consultation_office"),
+        (&glass, "kikan-1", "kikan"),
+    ] {
+        let r = respond(&s, org, role, id, "cancelled");
+        assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    }
+    for id in [&unfetched, &fetched, &glass] {
+        assert_withheld(&s, id, "handoff-cancelled");
+    }
+    assert_eq!(received_provisions(&s, &reg), 1);
+}
+
+#[test]
+fn a_handoff_past_its_expiry_without_acceptance_is_not_delivered_but_an_accepted_one_is() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let expiring = |mut body: Value| {
+        body["expires_at"] =
+            json!((chrono::Utc::now() + chrono::Duration::seconds(3)).to_rfc3339());
+        body
+    };
+    let plain = handoff_id(&send(&s, "office", &expiring(request(&reg, FACILITY))));
+    let glass = handoff_id(&send(&s, "kikan-1", &expiring(break_glass(&reg))));
+    let accepted = handoff_id(&send(&s, "office", &expiring(request(&reg, FACILITY))));
+    let r = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{accepted}"),
+        "application/jose",
+    );
+    assert_eq!(r.status(), 200);
+    let r = respond(&s, FACILITY, "facility", &accepted, "accepted");
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+
+    assert_withheld(&s, &plain, "handoff-expired");
+    assert_withheld(&s, &glass, "handoff-expired");
+    let r = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{accepted}"),
+        "application/xml",
+    );
+    assert_eq!(r.status(), 200, "an accepted handoff does not expire");
+}
