@@ -132,7 +132,7 @@ fn timestamp(document: &Value, field: &'static str) -> Result<chrono::NaiveDateT
 
 /// Signs what is not signed yet with the exchange's key and stores the packet.
 pub fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Created, ApiError> {
-    let ring = store.keyring()?;
+    let ring = store.keyring().map_err(ApiError::contended)?;
     let key = ring
         .signing
         .as_ref()
@@ -208,5 +208,7 @@ pub fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Cr
         updated_at: at,
     };
     let checked = ready.checked_version;
-    Ok(store.write(move |conn| handoffs::create(conn, &caller, row, packets, checked))?)
+    store
+        .write(move |conn| handoffs::create(conn, &caller, row, packets, checked))
+        .map_err(ApiError::contended)
 }

@@ -99,6 +99,9 @@ pub enum ApiError {
     IdempotencyKeyInvalid,
     /// The first request with this `Idempotency-Key` is still being answered.
     IdempotencyKeyInUse,
+    /// The registration kept changing while the request was being answered, or the database
+    /// was momentarily busy; nothing was stored, the same request may be sent again.
+    RegistrationBusy,
     /// The `Idempotency-Key` was used before for a different request.
     IdempotencyKeyReused,
     /// The document's `registration_id` differs from the URL's.
@@ -384,6 +387,13 @@ impl ApiError {
                 s("同じ Idempotency-Key の最初の要求をまだ処理しています。少し待ってから再送してください。", "The first request with this Idempotency-Key is still being processed; retry shortly."),
                 None,
             ),
+            RegistrationBusy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "registration-busy",
+                ["登録が同時に変更されています", "Registration busy"],
+                s("この登録が同時に変更されていたため、今は処理を終えられませんでした。何も保存していません。Retry-After の秒数の後に同じ要求を再送してください。", "The registration was being changed at the same time, so the request could not be completed now; nothing was stored. Send the same request again after Retry-After seconds."),
+                None,
+            ),
             IdempotencyKeyReused => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency-key-reused",
@@ -612,7 +622,7 @@ impl ApiError {
         if let ApiError::Unauthorized = self {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        if let ApiError::IdempotencyKeyInUse = self {
+        if let ApiError::IdempotencyKeyInUse | ApiError::RegistrationBusy = self {
             res.insert_header((header::RETRY_AFTER, "1"));
         }
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
@@ -745,6 +755,19 @@ impl From<JsonError> for ApiError {
 impl From<XmlError> for ApiError {
     fn from(e: XmlError) -> Self {
         ApiError::Xml(e)
+    }
+}
+
+impl ApiError {
+    /// A store error where contention over one registration is expected (a change
+    /// notification, a handoff): a transient one is answered `registration-busy` (503 with
+    /// `Retry-After`), any other is internal.
+    pub fn contended(e: StoreError) -> ApiError {
+        if e.is_transient() {
+            ApiError::RegistrationBusy
+        } else {
+            e.into()
+        }
     }
 }
 

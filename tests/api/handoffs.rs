@@ -1148,3 +1148,116 @@ fn a_handoff_past_its_expiry_without_acceptance_is_not_delivered_but_an_accepted
     );
     assert_eq!(r.status(), 200, "an accepted handoff does not expire");
 }
+
+/// Changes the registration through the store as fast as it can — as another instance on the
+/// same database would — until `go` is false; returns how many changes it made.
+fn change_continuously(s: &TestServer, reg: &str, go: &std::sync::atomic::AtomicBool) -> usize {
+    use kyoten::store::{organizations, registrations};
+    let office = organizations::get(&mut s.store.conn().unwrap(), "office")
+        .unwrap()
+        .unwrap();
+    let mut changes = 0;
+    while go.load(std::sync::atomic::Ordering::SeqCst) {
+        let current = registrations::get(&mut s.store.conn().unwrap(), reg)
+            .unwrap()
+            .unwrap();
+        let doc: Value = serde_json::from_str(&current.document).unwrap();
+        let (office, reg) = (office.clone(), reg.to_owned());
+        let changed = s
+            .store
+            .write(move |conn| registrations::change(conn, &office, &reg, current.version, doc))
+            .unwrap();
+        if matches!(changed, registrations::Change::Changed(_)) {
+            changes += 1;
+        }
+    }
+    changes
+}
+
+#[test]
+fn concurrent_changes_and_handoffs_on_one_registration_never_answer_a_server_error() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let location = format!("/v1/registrations/{reg}");
+    // (request, status, Retry-After present, problem type)
+    type Outcome = (&'static str, u16, bool, String);
+    let outcome = |what: &'static str, r: Response| -> Outcome {
+        let status = r.status().as_u16();
+        let retry_after = r.headers().contains_key("retry-after");
+        let kind = if status >= 400 {
+            problem_type(r)
+        } else {
+            String::new()
+        };
+        (what, status, retry_after, kind)
+    };
+    // Ten offices' change notifications and ten handoffs at once on the same registration,
+    // while for the first half of the handoffs the registration also changes without pause.
+    let (senders, rounds) = (10, 5);
+    let answered = AtomicUsize::new(0);
+    let churning = AtomicBool::new(true);
+    let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+        let churn = scope.spawn(|| change_continuously(&s, &reg, &churning));
+        let mut handles = Vec::new();
+        for i in 0..10 {
+            let (s, reg, location, answered, churning) =
+                (&s, &reg, &location, &answered, &churning);
+            handles.push(scope.spawn(move || {
+                let mut seen = Vec::new();
+                let mut round = 0;
+                while answered.load(SeqCst) < senders * rounds {
+                    round += 1;
+                    let current = get(s, "office", location, "application/json");
+                    assert_eq!(current.status(), 200);
+                    let etag = current.headers()["etag"].to_str().unwrap().to_owned();
+                    let mut doc: Value = current.json().unwrap();
+                    doc["reason_note"] = json!(format!("同時の変更届 {i}-{round}"));
+                    let r = client()
+                        .put(s.url(location))
+                        .bearer_auth(s.key("office"))
+                        .header("If-Match", etag)
+                        .json(&doc)
+                        .send()
+                        .unwrap();
+                    seen.push(outcome("PUT", r));
+                }
+                seen
+            }));
+            handles.push(scope.spawn(move || {
+                (0..rounds)
+                    .map(|_| {
+                        let r = post_json(s, "office", "/v1/handoffs", &request(reg, FACILITY));
+                        if answered.fetch_add(1, SeqCst) + 1 >= senders * rounds / 2 {
+                            churning.store(false, SeqCst);
+                        }
+                        outcome("POST", r)
+                    })
+                    .collect::<Vec<_>>()
+            }));
+        }
+        let outcomes = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        assert!(churn.join().unwrap() > 0);
+        outcomes
+    });
+    for (what, status, retry_after, kind) in &outcomes {
+        let allowed = match *what {
+            "PUT" => [200, 412, 503].contains(status),
+            _ => [201, 503].contains(status),
+        };
+        assert!(allowed, "{what} answered {status} {kind}: {outcomes:?}");
+        if *status == 503 {
+            assert!(*retry_after && kind == "registration-busy", "{outcomes:?}");
+        }
+    }
+    // While the registration changed without pause some handoffs could not be stored (the
+    // retry-able answer); once it stopped, they were.
+    assert!(
+        outcomes.iter().any(|o| o.0 == "POST" && o.1 == 503),
+        "{outcomes:?}"
+    );
+    assert!(outcomes.iter().any(|o| o.1 == 201), "{outcomes:?}");
+}

@@ -60,6 +60,9 @@ pub struct HandoffCreated {
     content_sha256: String,
 }
 
+/// How often a packet is composed again when its registration changed before it was stored.
+const ATTEMPTS: usize = 3;
+
 const PURPOSES: [&str; 2] = ["emergency_acceptance", "emergency_preparation"];
 const FIELDS: [&str; 9] = [
     "registration_id",
@@ -187,11 +190,13 @@ fn compose(
         }
     };
     let issued_at = issued.to_rfc3339_opts(SecondsFormat::Secs, false);
-    let mut conn = store.conn()?;
-    let registration = registrations::for_handoff(&mut conn, caller, registration_id)?
+    let mut conn = store.conn().map_err(ApiError::contended)?;
+    let registration = registrations::for_handoff(&mut conn, caller, registration_id)
+        .map_err(ApiError::contended)?
         .ok_or(ApiError::NotFound)?;
-    let recipient =
-        organizations::get(&mut conn, recipient_id)?.ok_or(ApiError::UnknownRecipient)?;
+    let recipient = organizations::get(&mut conn, recipient_id)
+        .map_err(ApiError::contended)?
+        .ok_or(ApiError::UnknownRecipient)?;
     drop(conn);
     let stored = handoffs::stored_document(&registration)?;
     let handoff_id = crate::domain::handoff::new_id();
@@ -235,7 +240,7 @@ fn submitted(
 ) -> Result<Ready, ApiError> {
     let opened = packet::open(body, |kid| store.keyring_with(kid).ok()?.lookup(kid))
         .map_err(ApiError::SignatureRefused)?;
-    let ring = store.keyring()?;
+    let ring = store.keyring().map_err(ApiError::contended)?;
     if ring.owner(&opened.kid) != Some(caller.id.as_str()) {
         return Err(ApiError::SenderMismatch);
     }
@@ -254,13 +259,14 @@ fn submitted(
     if packet::is_expired(&document) {
         return Err(ApiError::PacketExpired);
     }
-    let mut conn = store.conn()?;
+    let mut conn = store.conn().map_err(ApiError::contended)?;
     let recipient = organizations::get(
         &mut conn,
         document["recipient"]["organization_id"]
             .as_str()
             .unwrap_or_default(),
-    )?
+    )
+    .map_err(ApiError::contended)?
     .filter(|r| document["recipient"]["role"].as_str() == Some(r.role.as_str()));
     if recipient.is_none() {
         return Err(ApiError::UnknownRecipient);
@@ -271,7 +277,8 @@ fn submitted(
         document["registration_ref"]["registration_id"]
             .as_str()
             .unwrap_or_default(),
-    )?
+    )
+    .map_err(ApiError::contended)?
     .ok_or(ApiError::InvalidHandoffRequest {
         field: "registration_ref",
     })?;
@@ -318,6 +325,8 @@ fn submitted(
         (status = 409, description = "Consent withdrawn, or a packet with this handoff_id exists", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON, JOSE or XML", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid request or packet (with its report), signature refused (with its verdict), category not permitted, sender mismatch, expired", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The registration kept changing while the packet was composed, or the database was momentarily busy; nothing was stored, send it again after Retry-After (registration-busy)", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = String, description = "Seconds to wait"))),
     )
 )]
 #[post("/v1/handoffs")]
@@ -351,26 +360,29 @@ pub async fn handoff_create(
     let lang = request_lang(req.headers());
     let store = store.into_inner();
     let created = web::block(move || {
-        // A registration changed between composing and storing is composed again.
-        for _ in 0..3 {
+        // A registration changed between composing and storing (or a database momentarily
+        // busy) is composed again; after that the caller is asked to retry.
+        for _ in 0..ATTEMPTS {
             let ready = match kind {
-                None => compose(lang, &store, &org, &body)?,
-                Some(_) => submitted(lang, &store, &org, &body)?,
+                None => compose(lang, &store, &org, &body),
+                Some(_) => submitted(lang, &store, &org, &body),
             };
-            match handoffs::store_new(&store, org.clone(), ready)? {
-                Created::RegistrationChanged => continue,
-                other => return Ok(other),
+            let ready = match ready {
+                Err(ApiError::RegistrationBusy) => continue,
+                other => other?,
+            };
+            match handoffs::store_new(&store, org.clone(), ready) {
+                Ok(Created::RegistrationChanged) | Err(ApiError::RegistrationBusy) => continue,
+                other => return other,
             }
         }
-        Err(ApiError::Internal("the registration kept changing".into()))
+        Err(ApiError::RegistrationBusy)
     })
     .await??;
     let h = match created {
         Created::Done(h) => *h,
         Created::Exists => return Err(ApiError::HandoffExists),
-        Created::RegistrationChanged => {
-            return Err(ApiError::Internal("the registration kept changing".into()))
-        }
+        Created::RegistrationChanged => return Err(ApiError::RegistrationBusy),
     };
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/handoffs/{}", h.id)))

@@ -31,6 +31,8 @@ use actix_web::{put, web, HttpRequest, HttpResponse};
         (status = 415, description = "Neither JSON nor XML", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid (with the report), or the ids do not match", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database was momentarily busy; nothing was stored, send it again after Retry-After (registration-busy)", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = String, description = "Seconds to wait"))),
     )
 )]
 #[put("/v1/registrations/{id}")]
@@ -55,7 +57,8 @@ pub async fn registration_change(
     let change = web::block(move || {
         store.write(move |conn| registrations::change(conn, &org, &id, expected, document))
     })
-    .await??;
+    .await?
+    .map_err(ApiError::contended)?;
     match change {
         Change::Changed(row) => Ok(HttpResponse::Ok()
             .insert_header((header::ETAG, format!("\"{}\"", row.version)))
