@@ -1,3 +1,4 @@
+use crate::domain::organization::{check_id, IdError};
 use crate::domain::role::Role;
 use crate::store::{organizations, Store};
 use clap::{Args as ClapArgs, Subcommand};
@@ -36,7 +37,8 @@ enum OrgCommand {
         role: Role,
         #[arg(long)]
         name: String,
-        /// Identifier (e.g. a facility's 10-digit 事業所番号); generated when absent.
+        /// Identifier: a facility's 10-digit 事業所番号; for other roles 2 to 64 lower-case
+        /// letters, digits and '-' (not a role code). Generated when absent (not for a facility).
         #[arg(long)]
         id: Option<String>,
     },
@@ -62,6 +64,18 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 pub fn run(args: OrgArgs) -> ExitCode {
+    // A refused id is a usage error, reported before the database is opened.
+    if let OrgCommand::Add { role, id, .. } = &args.command {
+        let checked = match id {
+            Some(id) => check_id(id, *role),
+            None if *role == Role::Facility => Err(IdError::NotAFacilityNumber),
+            None => Ok(()),
+        };
+        if let Err(e) = checked {
+            eprintln!("kyoten: --id: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let store = match args.db.open() {
         Ok(s) => s,
         Err(code) => return code,

@@ -320,6 +320,33 @@ pub fn may_transition(from: Status, to: Status, who: Responder) -> bool {
     }
 }
 
+/// Why a packet is not given to its recipient (any more).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withheld {
+    /// The handoff was cancelled.
+    Cancelled,
+    /// The consent the packet rests on was withdrawn.
+    ConsentWithdrawn,
+    /// It was not accepted by its `expires_at`.
+    Expired,
+}
+
+/// Whether the recipient may have the packet now, whether or not it fetched it before: not
+/// once the handoff is cancelled, not once the registration's consent is withdrawn (unless
+/// the packet is on the vital-interest basis, which does not rest on consent), and not once it
+/// expired unaccepted. `status` is the effective one (expiry applied).
+pub fn withheld(status: Status, break_glass: bool, consent_withdrawn: bool) -> Option<Withheld> {
+    if status == Status::Cancelled {
+        Some(Withheld::Cancelled)
+    } else if consent_withdrawn && !break_glass {
+        Some(Withheld::ConsentWithdrawn)
+    } else if status == Status::Expired {
+        Some(Withheld::Expired)
+    } else {
+        None
+    }
+}
+
 /// A random (version 4) UUID, for a new handoff id.
 pub fn new_id() -> String {
     let mut b: [u8; 16] = rand::random();
@@ -340,6 +367,28 @@ pub fn new_id() -> String {
 mod tests {
     use super::*;
     use Status::*;
+
+    #[test]
+    fn a_packet_is_withheld_when_cancelled_expired_or_its_consent_is_withdrawn() {
+        for status in [Requested, Received, Accepted, Admitted, Completed, Declined] {
+            assert_eq!(withheld(status, false, false), None, "{status:?}");
+            assert_eq!(
+                withheld(status, false, true),
+                Some(Withheld::ConsentWithdrawn),
+                "{status:?}"
+            );
+            // The vital-interest basis does not rest on the consent.
+            assert_eq!(withheld(status, true, true), None, "{status:?}");
+        }
+        for (break_glass, withdrawn) in [(false, false), (true, true), (false, true)] {
+            assert_eq!(
+                withheld(Cancelled, break_glass, withdrawn),
+                Some(Withheld::Cancelled)
+            );
+        }
+        assert_eq!(withheld(Expired, false, false), Some(Withheld::Expired));
+        assert_eq!(withheld(Expired, true, true), Some(Withheld::Expired));
+    }
 
     #[test]
     fn the_recipient_moves_a_handoff_along_its_lifecycle() {

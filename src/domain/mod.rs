@@ -1,9 +1,10 @@
 //! Domain rules that know no HTTP and no SQL: consent evaluation, the minimization policy,
-//! facility survey groups.
+//! facility survey groups, organization ids.
 pub mod address;
 pub mod consent;
 pub mod facility;
 pub mod handoff;
 pub mod matching;
+pub mod organization;
 pub mod policy;
 pub mod role;

@@ -132,16 +132,22 @@ impl Records for CallerRecords<'_> {
     }
 
     fn role_of(&self, organization_id: &str) -> Result<Option<String>, ApiError> {
-        let mut conn = self.store.conn()?;
-        Ok(crate::store::organizations::get(&mut conn, organization_id)?.map(|o| o.role))
+        let mut conn = self.store.conn().map_err(ApiError::contended)?;
+        Ok(crate::store::organizations::get(&mut conn, organization_id)
+            .map_err(ApiError::contended)?
+            .map(|o| o.role))
     }
 
     fn registration(&self, id: &str) -> Result<Option<StoredRegistration>, ApiError> {
-        let mut conn = self.store.conn()?;
-        let found = match registrations::for_handoff(&mut conn, self.caller, id)? {
+        let mut conn = self.store.conn().map_err(ApiError::contended)?;
+        let found = match registrations::for_handoff(&mut conn, self.caller, id)
+            .map_err(ApiError::contended)?
+        {
             Some(r) => Some(r),
-            None if handoffs::addressed_on(&mut conn, &self.caller.id, id)? => {
-                registrations::get(&mut conn, id)?
+            None if handoffs::addressed_on(&mut conn, &self.caller.id, id)
+                .map_err(ApiError::contended)? =>
+            {
+                registrations::get(&mut conn, id).map_err(ApiError::contended)?
             }
             None => None,
         };
@@ -168,7 +174,7 @@ pub fn check_packet(
     let records = CallerRecords {
         store,
         caller,
-        ring: store.keyring()?,
+        ring: store.keyring().map_err(ApiError::contended)?,
     };
     let org = Org {
         id: &caller.id,
@@ -202,7 +208,7 @@ fn timestamp(document: &Value, field: &'static str) -> Result<chrono::NaiveDateT
 
 /// Signs what is not signed yet with the exchange's key and stores the packet.
 pub fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Created, ApiError> {
-    let ring = store.keyring()?;
+    let ring = store.keyring().map_err(ApiError::contended)?;
     let key = ring
         .signing
         .as_ref()
@@ -278,5 +284,7 @@ pub fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Cr
         updated_at: at,
     };
     let checked = ready.checked_version;
-    Ok(store.write(move |conn| handoffs::create(conn, &caller, row, packets, checked))?)
+    store
+        .write(move |conn| handoffs::create(conn, &caller, row, packets, checked))
+        .map_err(ApiError::contended)
 }

@@ -99,12 +99,19 @@ pub enum ApiError {
     IdempotencyKeyInvalid,
     /// The first request with this `Idempotency-Key` is still being answered.
     IdempotencyKeyInUse,
+    /// The registration kept changing while the request was being answered, or the database
+    /// was momentarily busy; nothing was stored, the same request may be sent again.
+    RegistrationBusy,
     /// The `Idempotency-Key` was used before for a different request.
     IdempotencyKeyReused,
     /// The document's `registration_id` differs from the URL's.
     RegistrationIdMismatch,
     /// The consent of this registration was withdrawn before.
     ConsentAlreadyWithdrawn,
+    /// A change notification drops or alters a recorded consent withdrawal.
+    ConsentWithdrawalFinal,
+    /// A change notification names another `received_by` than the registration's.
+    ReceivedByImmutable,
     /// The consent of the registration is withdrawn: no packet may be sent on it.
     ConsentWithdrawn,
     /// A vital-interest (break-glass) packet from a role other than kikan, hub or city.
@@ -139,6 +146,8 @@ pub enum ApiError {
     },
     /// The handoff expired before it was accepted.
     HandoffExpired,
+    /// The handoff was cancelled: its packet is not given to the recipient.
+    HandoffCancelled,
     /// The response names another handoff or another responder than the request.
     ResponseMismatch,
     /// A key that cannot be registered.
@@ -396,6 +405,13 @@ impl ApiError {
                 s("同じ Idempotency-Key の最初の要求をまだ処理しています。少し待ってから再送してください。", "The first request with this Idempotency-Key is still being processed; retry shortly."),
                 None,
             ),
+            RegistrationBusy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "registration-busy",
+                ["登録が同時に変更されています", "Registration busy"],
+                s("この登録が同時に変更されていたため、今は処理を終えられませんでした。何も保存していません。Retry-After の秒数の後に同じ要求を再送してください。", "The registration was being changed at the same time, so the request could not be completed now; nothing was stored. Send the same request again after Retry-After seconds."),
+                None,
+            ),
             IdempotencyKeyReused => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency-key-reused",
@@ -415,6 +431,20 @@ impl ApiError {
                 "consent-already-withdrawn",
                 ["同意は撤回済みです", "Consent already withdrawn"],
                 s("この登録の同意はすでに撤回されています。", "The consent of this registration has already been withdrawn."),
+                None,
+            ),
+            ConsentWithdrawalFinal => (
+                StatusCode::CONFLICT,
+                "consent-withdrawal-final",
+                ["同意の撤回は取り消せません", "Consent withdrawal is final"],
+                s("この登録の同意は撤回されています。変更届で consent.withdrawn_on を削除したり変えたりすることはできません。改めて同意を得たときは、変更届ではなく、新たな同意として別に記録します。", "The consent of this registration has been withdrawn; a change notification may neither remove nor alter consent.withdrawn_on. A consent given anew is recorded as its own act, not by editing the registration."),
+                None,
+            ),
+            ReceivedByImmutable => (
+                StatusCode::CONFLICT,
+                "received-by-immutable",
+                ["受付機関は変更できません", "received_by cannot be changed"],
+                s("変更届では received_by（登録届を受け付けた機関）を変えられません。現在の版と同じ received_by を送ってください。担当の移管は別の手続です。", "A change notification cannot change received_by (the organization that took the registration); send the received_by of the current version. Moving a registration to another organization is a separate act."),
                 None,
             ),
             InvalidQuery => (
@@ -533,6 +563,13 @@ impl ApiError {
                 s("受入れが決まる前に有効期限が過ぎたため、この依頼には応答できません。必要なら新しい依頼を送ってください。", "The packet expired before it was accepted; send a new handoff if still needed."),
                 None,
             ),
+            HandoffCancelled => (
+                StatusCode::CONFLICT,
+                "handoff-cancelled",
+                ["依頼は取り消されています", "Handoff cancelled"],
+                s("この受入調整の依頼は取り消されたため、パケットは提供しません。依頼の状態は Accept: application/json で確認できます。", "This handoff was cancelled, so its packet is no longer provided; its state stays readable with Accept: application/json."),
+                None,
+            ),
             ResponseMismatch => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "response-mismatch",
@@ -631,7 +668,7 @@ impl ApiError {
         if let ApiError::Unauthorized = self {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        if let ApiError::IdempotencyKeyInUse = self {
+        if let ApiError::IdempotencyKeyInUse | ApiError::RegistrationBusy = self {
             res.insert_header((header::RETRY_AFTER, "1"));
         }
         if let ApiError::TooManyRequests { retry_after, .. } = self {
@@ -781,6 +818,19 @@ impl From<crate::packet::check::Failure> for ApiError {
             Failure::BreakGlassNotAllowed => ApiError::BreakGlassNotAllowed,
             Failure::CategoryNotPermitted(category) => ApiError::CategoryNotPermitted { category },
             other => ApiError::PacketRefused(other),
+        }
+    }
+}
+
+impl ApiError {
+    /// A store error where contention over one registration is expected (a change
+    /// notification, a handoff): a transient one is answered `registration-busy` (503 with
+    /// `Retry-After`), any other is internal.
+    pub fn contended(e: StoreError) -> ApiError {
+        if e.is_transient() {
+            ApiError::RegistrationBusy
+        } else {
+            e.into()
         }
     }
 }

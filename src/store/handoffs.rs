@@ -4,9 +4,9 @@
 use super::audit;
 use super::organizations::{now, Organization};
 use super::provisions::{self, ProvisionRecord};
-use super::schema::{handoff_packets, handoff_responses, handoffs};
+use super::schema::{handoff_packets, handoff_responses, handoffs, registrations};
 use super::{DbConnection, StoreError};
-use crate::domain::handoff::{may_transition, Responder, Status};
+use crate::domain::handoff::{may_transition, withheld, Responder, Status, Withheld};
 use crate::domain::role::Role;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -215,21 +215,52 @@ pub fn responses(conn: &mut DbConnection, id: &str) -> Result<Vec<Response>, Sto
         .load(conn)?)
 }
 
+/// What asking for a signed packet came to.
+#[derive(Debug)]
+pub enum Delivery {
+    Delivered(Box<(Handoff, Packet)>),
+    /// No such handoff, or not visible to the caller.
+    NotFound,
+    /// The caller is the recipient, and may not have the packet now (nothing was recorded).
+    Withheld(Withheld),
+}
+
+/// Whether the registration's consent is withdrawn.
+fn consent_withdrawn(conn: &mut DbConnection, registration_id: &str) -> QueryResult<bool> {
+    let status = registrations::table
+        .find(registration_id)
+        .select(registrations::status)
+        .first::<String>(conn)
+        .optional()?;
+    Ok(status.as_deref() == Some("consent_withdrawn"))
+}
+
 /// Delivers the signed packet in `form` to the caller, recording the access; when the caller
 /// is the recipient this is a receipt: a `received` provision record for the exact bytes, and
 /// a packet still `requested` becomes `received` (with a response on the recipient's behalf,
-/// `receipt` builds its document).
+/// `receipt` builds its document). The recipient gets the packet only while
+/// `domain::handoff::withheld` allows it — not once the handoff is cancelled, the consent
+/// withdrawn (break-glass aside) or the packet expired unaccepted, fetched before or not — and
+/// then nothing is written. The sender and the coordinating roles keep reading what was sent.
 pub fn deliver(
     conn: &mut DbConnection,
     caller: &Organization,
     id: &str,
     form: &str,
     receipt: impl FnOnce(&Handoff) -> String,
-) -> Result<Option<(Handoff, Packet)>, StoreError> {
+) -> Result<Delivery, StoreError> {
     conn.transaction(|conn| {
         let Some(mut h) = find(conn, id)?.filter(|h| may_read(caller, h)) else {
-            return Ok(None);
+            return Ok(Delivery::NotFound);
         };
+        let at = now();
+        let is_recipient = caller.id == h.recipient_id;
+        if is_recipient {
+            let withdrawn = consent_withdrawn(conn, &h.registration_id)?;
+            if let Some(reason) = withheld(h.status_at(at), h.is_break_glass(), withdrawn) {
+                return Ok(Delivery::Withheld(reason));
+            }
+        }
         let packet: Packet = handoff_packets::table
             .find((id, form))
             .select(Packet::as_select())
@@ -243,11 +274,10 @@ pub fn deliver(
             &h.categories,
             &h.purpose,
         )?;
-        if caller.id != h.recipient_id {
-            return Ok(Some((h, packet)));
+        if !is_recipient {
+            return Ok(Delivery::Delivered(Box::new((h, packet))));
         }
         provisions::record(conn, &ProvisionRecord::of("received", &h, &packet))?;
-        let at = now();
         if h.status_at(at) == Status::Requested {
             let document = receipt(&h);
             if let Some(updated) = transition(conn, &h, Status::Received, &caller.id, document, at)?
@@ -255,7 +285,7 @@ pub fn deliver(
                 h = updated;
             }
         }
-        Ok(Some((h, packet)))
+        Ok(Delivery::Delivered(Box::new((h, packet))))
     })
 }
 

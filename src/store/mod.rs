@@ -47,6 +47,36 @@ pub enum StoreError {
     Write(String),
     #[error("no database connection available: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
+    #[error("{0}")]
+    OrganizationId(#[from] crate::domain::organization::IdError),
+}
+
+impl StoreError {
+    /// Whether the same request, sent again shortly, may well succeed: SQLite was busy (locked
+    /// past its busy timeout), PostgreSQL aborted a transaction on a serialization conflict or
+    /// a deadlock, or no pooled connection became free in time.
+    pub fn is_transient(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let busy = |message: &str| {
+            [
+                "database is locked",
+                "database table is locked",
+                "deadlock detected",
+            ]
+            .iter()
+            .any(|m| message.contains(m))
+        };
+        match self {
+            StoreError::Query(Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => {
+                true
+            }
+            StoreError::Query(Error::DatabaseError(_, info)) => busy(info.message()),
+            StoreError::Pool(_) => true,
+            // A batch of the SQLite writer that could not commit.
+            StoreError::Write(cause) => busy(cause),
+            _ => false,
+        }
+    }
 }
 
 /// Opens connections for the backend the URL names. diesel's own manager would try every

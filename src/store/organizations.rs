@@ -2,6 +2,7 @@
 //! only its SHA-256 is stored (the secret has full entropy, so a slow hash adds nothing).
 use super::schema::{api_keys, organizations};
 use super::{DbConnection, StoreError};
+use crate::domain::organization::check_id;
 use crate::domain::role::Role;
 use chrono::{NaiveDateTime, Timelike, Utc};
 use diesel::prelude::*;
@@ -79,16 +80,20 @@ fn issue(
     })
 }
 
-/// Adds an organization with its first API key, in one transaction.
+/// Adds an organization with its first API key, in one transaction. The id must be one that
+/// no consent provision can read as a role (`domain::organization::check_id`); without one,
+/// an `org-…` id is generated (a facility must give its 事業所番号).
 pub fn add(
     conn: &mut DbConnection,
     id: Option<&str>,
     name: &str,
     role: Role,
 ) -> Result<(Organization, IssuedKey), StoreError> {
+    let id = id.map_or_else(|| format!("org-{}", random_hex(6)), str::to_owned);
+    check_id(&id, role)?;
     conn.transaction(|conn| {
         let org = Organization {
-            id: id.map_or_else(|| format!("org_{}", random_hex(6)), str::to_owned),
+            id,
             name: name.to_owned(),
             role: role.as_str().to_owned(),
             created_at: now(),

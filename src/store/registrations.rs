@@ -247,11 +247,27 @@ pub enum Change {
     Forbidden,
     /// `If-Match` named another version than the current one (which is given).
     Stale(i32),
+    /// The current version records a consent withdrawal that the change drops or alters: a
+    /// withdrawal is final.
+    WithdrawalFinal,
+    /// The change names another `received_by` than the registration's.
+    ReceivedByChanged,
+}
+
+/// The withdrawal date a registration document records, if any.
+fn withdrawn_on(document: &Value) -> Option<&Value> {
+    document["consent"]
+        .get("withdrawn_on")
+        .filter(|w| !w.is_null())
 }
 
 /// Records a change notification as the next version, if `expected_version` is still the
 /// current one. The check and the write are one conditional UPDATE, so of two concurrent
-/// changes on the same version exactly one wins.
+/// changes on the same version exactly one wins. Two things a change cannot do: undo or move a
+/// recorded consent withdrawal (new consent is its own act), and rewrite `received_by` (the
+/// column and the document keep naming the organization that took the registration). Both are
+/// checked against the version the change replaces, so a withdrawal recorded meanwhile makes
+/// the change stale rather than undone.
 pub fn change(
     conn: &mut DbConnection,
     caller: &Organization,
@@ -261,8 +277,8 @@ pub fn change(
 ) -> Result<Change, StoreError> {
     document["registration_id"] = Value::String(id.to_owned());
     let text = document.to_string();
-    // A change notification may record a withdrawal, or a consent given anew.
-    let status = if document["consent"].get("withdrawn_on").is_some() {
+    // A change notification may record a withdrawal; once recorded, it stays.
+    let status = if withdrawn_on(&document).is_some() {
         "consent_withdrawn"
     } else {
         "active"
@@ -273,6 +289,23 @@ pub fn change(
         };
         if !may_write(caller, &current) {
             return Ok(Change::Forbidden);
+        }
+        if current.version != expected_version {
+            return Ok(Change::Stale(current.version));
+        }
+        let stored: Value = serde_json::from_str(&current.document).map_err(|e| {
+            StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e)))
+        })?;
+        if let Some(withdrawn) = withdrawn_on(&stored) {
+            if withdrawn_on(&document) != Some(withdrawn) {
+                return Ok(Change::WithdrawalFinal);
+            }
+        }
+        if document.get("received_by") != stored.get("received_by")
+            || document["received_by"]["organization_id"].as_str()
+                != Some(current.received_by.as_str())
+        {
+            return Ok(Change::ReceivedByChanged);
         }
         // A change notification that records a withdrawal counts as one.
         let action = if status == "consent_withdrawn" && current.status == "active" {

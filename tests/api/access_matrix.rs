@@ -12,9 +12,9 @@ const OTHER_FACILITY: &str = "0410000022";
 
 /// The callers, in the order of the expected-status columns below.
 const CALLERS: [&str; 8] = [
-    "city",
-    "kikan",
-    "hub",
+    "city-1",
+    "kikan-1",
+    "hub-1",
     "office",
     "other-office",
     OWN_FACILITY,
@@ -23,9 +23,9 @@ const CALLERS: [&str; 8] = [
 ];
 
 const ORGS: [(&str, Role, &str); 7] = [
-    ("city", Role::City, "見本市"),
-    ("kikan", Role::Kikan, "見本基幹相談支援センター"),
-    ("hub", Role::Hub, "見本拠点コーディネーター"),
+    ("city-1", Role::City, "見本市"),
+    ("kikan-1", Role::Kikan, "見本基幹相談支援センター"),
+    ("hub-1", Role::Hub, "見本拠点コーディネーター"),
     ("office", Role::ConsultationOffice, "見本相談支援事業所"),
     (
         "other-office",
@@ -57,7 +57,7 @@ fn registration_as(caller: &str) -> Value {
 fn current_etag(server: &TestServer, path: &str) -> String {
     client()
         .get(server.url(path))
-        .bearer_auth(server.key("kikan"))
+        .bearer_auth(server.key("kikan-1"))
         .send()
         .unwrap()
         .headers()["etag"]
@@ -208,7 +208,7 @@ const ENDPOINTS: [Endpoint; 21] = [
             let h = handoff(s, id);
             let packet = client()
                 .get(s.url(&format!("/v1/handoffs/{h}")))
-                .bearer_auth(s.key("kikan"))
+                .bearer_auth(s.key("kikan-1"))
                 .send()
                 .unwrap()
                 .text()

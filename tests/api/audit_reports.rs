@@ -5,8 +5,8 @@ use kyoten::domain::role::Role;
 use serde_json::{json, Value};
 
 const ORGS: [(&str, Role, &str); 5] = [
-    ("city", Role::City, "見本市"),
-    ("kikan", Role::Kikan, "見本基幹相談支援センター"),
+    ("city-1", Role::City, "見本市"),
+    ("kikan-1", Role::Kikan, "見本基幹相談支援センター"),
     ("office", Role::ConsultationOffice, "見本相談支援事業所"),
     (
         "other-office",
@@ -43,10 +43,10 @@ fn the_audit_shows_who_read_and_wrote_a_registration_with_categories_and_purpose
     let server = TestServer::isolated(&ORGS);
     let id = create(&server, "office", &registration_from("office"));
     assert_eq!(
-        get(&server, "city", &format!("/v1/registrations/{id}")).status(),
+        get(&server, "city-1", &format!("/v1/registrations/{id}")).status(),
         200
     );
-    let res = get(&server, "kikan", &format!("/v1/audit?record_id={id}"));
+    let res = get(&server, "kikan-1", &format!("/v1/audit?record_id={id}"));
     assert_eq!(res.status(), 200);
     let page: Value = res.json().unwrap();
     let items = page["items"].as_array().unwrap();
@@ -59,7 +59,7 @@ fn the_audit_shows_who_read_and_wrote_a_registration_with_categories_and_purpose
             )
         })
         .collect();
-    assert_eq!(seen, [("office", "create"), ("city", "read")]);
+    assert_eq!(seen, [("office", "create"), ("city-1", "read")]);
     assert_eq!(items[1]["record_type"], "registration");
     assert_eq!(items[1]["purpose"], "registration");
     assert!(items[1]["categories"]
@@ -67,13 +67,17 @@ fn the_audit_shows_who_read_and_wrote_a_registration_with_categories_and_purpose
         .unwrap()
         .contains(&json!("medical")));
     // Filters and pages.
-    let by_city: Value = get(&server, "city", "/v1/audit?organization=city&action=read")
-        .json()
-        .unwrap();
+    let by_city: Value = get(
+        &server,
+        "city-1",
+        "/v1/audit?organization=city-1&action=read",
+    )
+    .json()
+    .unwrap();
     assert_eq!(by_city["items"].as_array().unwrap().len(), 1);
     let first: Value = get(
         &server,
-        "city",
+        "city-1",
         &format!("/v1/audit?record_id={id}&limit=1"),
     )
     .json()
@@ -81,7 +85,7 @@ fn the_audit_shows_who_read_and_wrote_a_registration_with_categories_and_purpose
     let after = first["next_after"].as_str().unwrap();
     let second: Value = get(
         &server,
-        "city",
+        "city-1",
         &format!("/v1/audit?record_id={id}&after={after}"),
     )
     .json()
@@ -91,18 +95,18 @@ fn the_audit_shows_who_read_and_wrote_a_registration_with_categories_and_purpose
     // An empty `after` is the first page; one naming no record is refused.
     let again: Value = get(
         &server,
-        "city",
+        "city-1",
         &format!("/v1/audit?record_id={id}&limit=1&after="),
     )
     .json()
     .unwrap();
     assert_eq!(again, first);
     assert_eq!(
-        get(&server, "city", "/v1/audit?after=acc_nothing").status(),
+        get(&server, "city-1", "/v1/audit?after=acc_nothing").status(),
         400
     );
     assert_eq!(
-        get(&server, "city", "/v1/audit?since=yesterday").status(),
+        get(&server, "city-1", "/v1/audit?since=yesterday").status(),
         400
     );
 }
@@ -137,13 +141,13 @@ fn registrations_are_listed_by_ward_status_and_change_time_each_office_seeing_it
         v.sort();
         v.into_iter().cloned().collect::<Vec<String>>()
     };
-    assert_eq!(list("city", ""), sorted(vec![&aoba, &izumi, &other]));
+    assert_eq!(list("city-1", ""), sorted(vec![&aoba, &izumi, &other]));
     assert_eq!(list("office", ""), sorted(vec![&aoba, &izumi]));
-    assert_eq!(list("city", "ward=%E6%B3%89%E5%8C%BA"), [izumi.as_str()]);
-    assert_eq!(list("city", "status=consent_withdrawn"), [izumi.as_str()]);
-    assert_eq!(list("city", "status=active"), sorted(vec![&aoba, &other]));
+    assert_eq!(list("city-1", "ward=%E6%B3%89%E5%8C%BA"), [izumi.as_str()]);
+    assert_eq!(list("city-1", "status=consent_withdrawn"), [izumi.as_str()]);
+    assert_eq!(list("city-1", "status=active"), sorted(vec![&aoba, &other]));
     assert_eq!(
-        list("city", "updated_since=2999-01-01T00:00:00%2B09:00"),
+        list("city-1", "updated_since=2999-01-01T00:00:00%2B09:00"),
         Vec::<String>::new()
     );
     assert_eq!(
@@ -151,7 +155,7 @@ fn registrations_are_listed_by_ward_status_and_change_time_each_office_seeing_it
         403
     );
     assert_eq!(
-        get(&server, "city", "/v1/registrations?status=lost").status(),
+        get(&server, "city-1", "/v1/registrations?status=lost").status(),
         400
     );
 }
@@ -178,7 +182,7 @@ fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
         .unwrap();
     get(
         &server,
-        "city",
+        "city-1",
         &format!("/v1/registrations/{id}/candidates?situation=caregiver_unavailable"),
     );
     let mut record = facility(
@@ -206,7 +210,7 @@ fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
     };
     let res = get(
         &server,
-        "kikan",
+        "kikan-1",
         &format!("/v1/reports/operations?fiscal_year={year}"),
     );
     assert_eq!(res.status(), 200);
@@ -231,7 +235,7 @@ fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
     // The year before saw nothing.
     let before: Value = get(
         &server,
-        "city",
+        "city-1",
         &format!("/v1/reports/operations?fiscal_year={}", year - 1),
     )
     .json()
@@ -239,10 +243,13 @@ fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
     assert_eq!(before["registrations"]["new"], 0);
     assert_eq!(before["registrations"]["active_at_end"], 0);
     assert_eq!(
-        get(&server, "city", "/v1/reports/operations?fiscal_year=1999").status(),
+        get(&server, "city-1", "/v1/reports/operations?fiscal_year=1999").status(),
         400
     );
-    assert_eq!(get(&server, "city", "/v1/reports/operations").status(), 400);
+    assert_eq!(
+        get(&server, "city-1", "/v1/reports/operations").status(),
+        400
+    );
     assert_eq!(
         get(
             &server,

@@ -9,7 +9,7 @@ const ORGS: [(&str, Role, &str); 5] = [
     ("0410000011", Role::Facility, "見本施設1"),
     ("0410000012", Role::Facility, "見本施設2"),
     ("0410000013", Role::Facility, "見本施設3"),
-    ("city", Role::City, "見本市"),
+    ("city-1", Role::City, "見本市"),
     ("office", Role::ConsultationOffice, "見本相談支援事業所"),
 ];
 
@@ -112,7 +112,7 @@ fn a_facility_writes_only_its_own_record() {
     let mine = "0410000011";
     let theirs = "0410000012";
     let doc = facility(theirs, "泉区", "A", vec![service("short_stay", 1, &[])]);
-    for writer in [mine, "city", "office"] {
+    for writer in [mine, "city-1", "office"] {
         let res = put(&server, writer, theirs, &doc, None);
         assert_eq!(res.status(), 403, "{writer}");
         assert_eq!(problem_type(res), "forbidden");
@@ -123,7 +123,7 @@ fn a_facility_writes_only_its_own_record() {
     assert_eq!(problem_type(res), "facility-id-mismatch");
     let missing = client()
         .get(server.url(&format!("/v1/facilities/{theirs}")))
-        .bearer_auth(server.key("city"))
+        .bearer_auth(server.key("city-1"))
         .send()
         .unwrap();
     assert_eq!(missing.status(), 404);
@@ -163,7 +163,7 @@ fn the_daily_vacancy_update_changes_only_the_named_service_and_bumps_the_version
     // The search sees the new figure.
     let found: Value = client()
         .get(server.url("/v1/facilities?service_type=short_stay&variant=medical&has_vacancy=true"))
-        .bearer_auth(server.key("city"))
+        .bearer_auth(server.key("city-1"))
         .send()
         .unwrap()
         .json()
@@ -232,12 +232,12 @@ fn a_vacancy_update_is_refused_for_an_unknown_service_over_capacity_in_the_futur
     }
     let ok = json!({"vacancies": [{"service_type": "short_stay", "variant": "welfare", "vacancies": 0}]});
     assert_eq!(patch(&server, "0410000012", id, &ok).status(), 403);
-    assert_eq!(patch(&server, "city", id, &ok).status(), 403);
-    assert_eq!(patch(&server, "city", "0410000013", &ok).status(), 404);
+    assert_eq!(patch(&server, "city-1", id, &ok).status(), 403);
+    assert_eq!(patch(&server, "city-1", "0410000013", &ok).status(), 404);
     // Nothing of the refused updates was kept.
     let read = client()
         .get(server.url(&format!("/v1/facilities/{id}")))
-        .bearer_auth(server.key("city"))
+        .bearer_auth(server.key("city-1"))
         .send()
         .unwrap();
     assert_eq!(read.headers()["etag"], "\"1\"");
@@ -347,7 +347,7 @@ fn a_search_with_an_unknown_code_or_parameter_is_a_clear_400() {
     ] {
         let res = client()
             .get(server.url(&format!("/v1/facilities?{query}")))
-            .bearer_auth(server.key("city"))
+            .bearer_auth(server.key("city-1"))
             .send()
             .unwrap();
         assert_eq!(res.status(), 400, "{query}");

@@ -20,8 +20,8 @@ pub const OTHER_FACILITY: &str = "0411200023";
 
 pub fn exchange() -> TestServer {
     TestServer::isolated(&[
-        ("city", Role::City, "見本市"),
-        ("kikan", Role::Kikan, "見本基幹相談支援センター"),
+        ("city-1", Role::City, "見本市"),
+        ("kikan-1", Role::Kikan, "見本基幹相談支援センター"),
         ("office", Role::ConsultationOffice, "見本相談支援事業所"),
         (
             "other-office",
@@ -131,7 +131,7 @@ pub fn open(s: &TestServer, bytes: &[u8]) -> Result<packet::Opened, packet::Refu
 pub fn provisions(s: &TestServer, person: &str) -> Vec<Value> {
     let r = get(
         s,
-        "city",
+        "city-1",
         &format!("/v1/provisions?person={person}"),
         "application/json",
     );
@@ -356,7 +356,7 @@ fn a_withdrawn_consent_stops_handoffs_and_only_kikan_hub_or_city_may_break_the_g
     assert_eq!(problem_type(r), "break-glass-not-allowed");
 
     glass["categories"] = json!(["identity", "medical"]);
-    let created = send(&s, "kikan", &glass);
+    let created = send(&s, "kikan-1", &glass);
     assert_eq!(created["legal_basis"], "vital_interest");
     assert_eq!(created["break_glass"], true);
     assert_eq!(
@@ -365,14 +365,14 @@ fn a_withdrawn_consent_stops_handoffs_and_only_kikan_hub_or_city_may_break_the_g
     );
     let audit: Value = get(
         &s,
-        "city",
+        "city-1",
         "/v1/audit?action=break_glass",
         "application/json",
     )
     .json()
     .unwrap();
     assert_eq!(audit["items"].as_array().unwrap().len(), 1);
-    assert_eq!(audit["items"][0]["organization_id"], "kikan");
+    assert_eq!(audit["items"][0]["organization_id"], "kikan-1");
     let records = provisions(&s, &reg);
     assert_eq!(records[0]["legal_basis"], "vital_interest");
     assert!(records[0]["consent_ref"]["reason"].is_string());
@@ -395,7 +395,7 @@ fn categories_outside_the_consent_or_need_set_are_never_sent() {
     assert_eq!(r.status(), 422);
     assert_eq!(problem_type(r), "nothing-permitted");
     // The kikan gets household too (permitted and in its need set).
-    let created = send(&s, "office", &request(&reg, "kikan"));
+    let created = send(&s, "office", &request(&reg, "kikan-1"));
     assert!(created["disclosed_categories"]
         .as_array()
         .unwrap()
@@ -418,7 +418,7 @@ fn only_the_parties_and_the_coordinating_roles_see_a_handoff() {
             );
         }
     }
-    for org in ["office", FACILITY, "kikan", "city"] {
+    for org in ["office", FACILITY, "kikan-1", "city-1"] {
         assert_eq!(
             get(&s, org, &format!("/v1/handoffs/{id}"), "application/json").status(),
             200
@@ -881,7 +881,7 @@ fn the_operations_report_counts_handoffs_by_outcome_and_break_glass() {
     let mut glass = request(&reg, FACILITY);
     glass["legal_basis"] = json!("vital_interest");
     glass["reason"] = json!("本人の保護のため。");
-    send(&s, "kikan", &glass);
+    send(&s, "kikan-1", &glass);
     let year = {
         use chrono::Datelike;
         let today = chrono::Utc::now().with_timezone(&kyoten::validation::rules::jst());
@@ -893,7 +893,7 @@ fn the_operations_report_counts_handoffs_by_outcome_and_break_glass() {
     };
     let report: Value = get(
         &s,
-        "city",
+        "city-1",
         &format!("/v1/reports/operations?fiscal_year={year}"),
         "application/json",
     )
@@ -906,8 +906,7 @@ fn the_operations_report_counts_handoffs_by_outcome_and_break_glass() {
 }
 
 #[test]
-fn xml_packets_with_a_second_signature_a_wrapped_signature_a_key_url_or_a_doctype_are_refused()
-{
+fn xml_packets_with_a_second_signature_a_wrapped_signature_a_key_url_or_a_doctype_are_refused() {
     let s = exchange();
     let reg = register(&s, "office", None);
     let id = send(&s, "office", &request(&reg, FACILITY))["handoff_id"]
@@ -976,4 +975,282 @@ fn xml_packets_with_a_second_signature_a_wrapped_signature_a_key_url_or_a_doctyp
     .json()
     .unwrap();
     assert_eq!(v["verdict"], "valid");
+}
+
+fn withdraw_consent(s: &TestServer, reg: &str) {
+    let r = post_json(
+        s,
+        "office",
+        &format!("/v1/registrations/{reg}/consent-withdrawal"),
+        &json!({}),
+    );
+    assert_eq!(r.status(), 200, "{}", r.text().unwrap());
+}
+
+fn break_glass(reg: &str) -> Value {
+    let mut glass = request(reg, FACILITY);
+    glass["legal_basis"] = json!("vital_interest");
+    glass["reason"] = json!("家族が救急搬送され本人の保護に直ちに情報提供が必要なため。");
+    glass
+}
+
+fn handoff_id(created: &Value) -> String {
+    created["handoff_id"].as_str().unwrap().to_owned()
+}
+
+/// A response to a handoff by one of its parties.
+fn respond(s: &TestServer, org: &str, role: &str, id: &str, status: &str) -> Response {
+    let doc = json!({
+        "document_type": "handoff_response", "schema_version": "1.0.0", "handoff_id": id,
+        "responder": {"organization_id": org, "role": role}, "status": status, "at": hours_ago(0)
+    });
+    post_json(s, org, &format!("/v1/handoffs/{id}/responses"), &doc)
+}
+
+/// The recipient asks for the packet in both signed forms: each is refused with `expected`,
+/// and nothing at all is written (no provision record, no access record, no receipt).
+fn assert_withheld(s: &TestServer, id: &str, expected: &str) {
+    let before = crate::rejected_writes::snapshot(&mut s.store.conn().unwrap());
+    for accept in ["application/jose", "application/xml"] {
+        let r = get(s, FACILITY, &format!("/v1/handoffs/{id}"), accept);
+        assert_eq!(r.status(), 409, "{accept}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        assert_eq!(problem_type(r), expected, "{accept}");
+    }
+    let after = crate::rejected_writes::snapshot(&mut s.store.conn().unwrap());
+    assert_eq!(after, before, "a withheld packet left a trace");
+}
+
+fn received_provisions(s: &TestServer, reg: &str) -> usize {
+    provisions(s, reg)
+        .iter()
+        .filter(|p| p["kind"] == "received")
+        .count()
+}
+
+#[test]
+fn once_the_consent_is_withdrawn_the_recipient_gets_no_packet_sent_on_it_but_a_break_glass_one() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let fetched = handoff_id(&send(&s, "office", &request(&reg, FACILITY)));
+    let unfetched = handoff_id(&send(&s, "office", &request(&reg, FACILITY)));
+    let r = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{fetched}"),
+        "application/jose",
+    );
+    assert_eq!(r.status(), 200);
+    assert_eq!(received_provisions(&s, &reg), 1);
+    withdraw_consent(&s, &reg);
+
+    assert_withheld(&s, &unfetched, "consent-withdrawn");
+    // Fetched before: the recipient does not keep reading it after the withdrawal either.
+    assert_withheld(&s, &fetched, "consent-withdrawn");
+    assert_eq!(received_provisions(&s, &reg), 1);
+    // The state of the handoff (no personal data) stays visible to the recipient.
+    let view = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{unfetched}"),
+        "application/json",
+    );
+    assert_eq!(view.status(), 200);
+    assert_eq!(view.json::<Value>().unwrap()["status"], "requested");
+    // The sender and the coordinating roles still read what was sent, for the record.
+    for org in ["office", "kikan-1"] {
+        let r = get(
+            &s,
+            org,
+            &format!("/v1/handoffs/{unfetched}"),
+            "application/jose",
+        );
+        assert_eq!(r.status(), 200, "{org}");
+    }
+
+    // A packet on the vital-interest basis does not rest on the consent: it is delivered.
+    let glass = handoff_id(&send(&s, "kikan-1", &break_glass(&reg)));
+    let r = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{glass}"),
+        "application/xml",
+    );
+    assert_eq!(r.status(), 200);
+    assert_eq!(received_provisions(&s, &reg), 2);
+}
+
+#[test]
+fn a_cancelled_handoff_is_not_delivered_to_its_recipient_whatever_its_legal_basis() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let unfetched = handoff_id(&send(&s, "office", &request(&reg, FACILITY)));
+    let fetched = handoff_id(&send(&s, "office", &request(&reg, FACILITY)));
+    let glass = handoff_id(&send(&s, "kikan-1", &break_glass(&reg)));
+    let r = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{fetched}"),
+        "application/jose",
+    );
+    assert_eq!(r.status(), 200);
+    for (id, org, role) in [
+        (&unfetched, "office", "consultation_office"),
+        (&fetched, "office", "consultation_office"),
+        (&glass, "kikan-1", "kikan"),
+    ] {
+        let r = respond(&s, org, role, id, "cancelled");
+        assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    }
+    for id in [&unfetched, &fetched, &glass] {
+        assert_withheld(&s, id, "handoff-cancelled");
+    }
+    assert_eq!(received_provisions(&s, &reg), 1);
+}
+
+#[test]
+fn a_handoff_past_its_expiry_without_acceptance_is_not_delivered_but_an_accepted_one_is() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let expiring = |mut body: Value| {
+        body["expires_at"] =
+            json!((chrono::Utc::now() + chrono::Duration::seconds(3)).to_rfc3339());
+        body
+    };
+    let plain = handoff_id(&send(&s, "office", &expiring(request(&reg, FACILITY))));
+    let glass = handoff_id(&send(&s, "kikan-1", &expiring(break_glass(&reg))));
+    let accepted = handoff_id(&send(&s, "office", &expiring(request(&reg, FACILITY))));
+    let r = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{accepted}"),
+        "application/jose",
+    );
+    assert_eq!(r.status(), 200);
+    let r = respond(&s, FACILITY, "facility", &accepted, "accepted");
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+
+    assert_withheld(&s, &plain, "handoff-expired");
+    assert_withheld(&s, &glass, "handoff-expired");
+    let r = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{accepted}"),
+        "application/xml",
+    );
+    assert_eq!(r.status(), 200, "an accepted handoff does not expire");
+}
+
+/// Changes the registration through the store as fast as it can — as another instance on the
+/// same database would — until `go` is false; returns how many changes it made.
+fn change_continuously(s: &TestServer, reg: &str, go: &std::sync::atomic::AtomicBool) -> usize {
+    use kyoten::store::{organizations, registrations};
+    let office = organizations::get(&mut s.store.conn().unwrap(), "office")
+        .unwrap()
+        .unwrap();
+    let mut changes = 0;
+    while go.load(std::sync::atomic::Ordering::SeqCst) {
+        let current = registrations::get(&mut s.store.conn().unwrap(), reg)
+            .unwrap()
+            .unwrap();
+        let doc: Value = serde_json::from_str(&current.document).unwrap();
+        let (office, reg) = (office.clone(), reg.to_owned());
+        let changed = s
+            .store
+            .write(move |conn| registrations::change(conn, &office, &reg, current.version, doc))
+            .unwrap();
+        if matches!(changed, registrations::Change::Changed(_)) {
+            changes += 1;
+        }
+    }
+    changes
+}
+
+#[test]
+fn concurrent_changes_and_handoffs_on_one_registration_never_answer_a_server_error() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let location = format!("/v1/registrations/{reg}");
+    // (request, status, Retry-After present, problem type)
+    type Outcome = (&'static str, u16, bool, String);
+    let outcome = |what: &'static str, r: Response| -> Outcome {
+        let status = r.status().as_u16();
+        let retry_after = r.headers().contains_key("retry-after");
+        let kind = if status >= 400 {
+            problem_type(r)
+        } else {
+            String::new()
+        };
+        (what, status, retry_after, kind)
+    };
+    // Ten offices' change notifications and ten handoffs at once on the same registration,
+    // while for the first half of the handoffs the registration also changes without pause.
+    let (senders, rounds) = (10, 5);
+    let answered = AtomicUsize::new(0);
+    let churning = AtomicBool::new(true);
+    let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+        let churn = scope.spawn(|| change_continuously(&s, &reg, &churning));
+        let mut handles = Vec::new();
+        for i in 0..10 {
+            let (s, reg, location, answered, churning) =
+                (&s, &reg, &location, &answered, &churning);
+            handles.push(scope.spawn(move || {
+                let mut seen = Vec::new();
+                let mut round = 0;
+                while answered.load(SeqCst) < senders * rounds {
+                    round += 1;
+                    let current = get(s, "office", location, "application/json");
+                    assert_eq!(current.status(), 200);
+                    let etag = current.headers()["etag"].to_str().unwrap().to_owned();
+                    let mut doc: Value = current.json().unwrap();
+                    doc["reason_note"] = json!(format!("同時の変更届 {i}-{round}"));
+                    let r = client()
+                        .put(s.url(location))
+                        .bearer_auth(s.key("office"))
+                        .header("If-Match", etag)
+                        .json(&doc)
+                        .send()
+                        .unwrap();
+                    seen.push(outcome("PUT", r));
+                }
+                seen
+            }));
+            handles.push(scope.spawn(move || {
+                (0..rounds)
+                    .map(|_| {
+                        let r = post_json(s, "office", "/v1/handoffs", &request(reg, FACILITY));
+                        if answered.fetch_add(1, SeqCst) + 1 >= senders * rounds / 2 {
+                            churning.store(false, SeqCst);
+                        }
+                        outcome("POST", r)
+                    })
+                    .collect::<Vec<_>>()
+            }));
+        }
+        let outcomes = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        assert!(churn.join().unwrap() > 0);
+        outcomes
+    });
+    for (what, status, retry_after, kind) in &outcomes {
+        let allowed = match *what {
+            "PUT" => [200, 412, 503].contains(status),
+            _ => [201, 503].contains(status),
+        };
+        assert!(allowed, "{what} answered {status} {kind}: {outcomes:?}");
+        if *status == 503 {
+            assert!(*retry_after && kind == "registration-busy", "{outcomes:?}");
+        }
+    }
+    // While the registration changed without pause some handoffs could not be stored (the
+    // retry-able answer); once it stopped, they were.
+    assert!(
+        outcomes.iter().any(|o| o.0 == "POST" && o.1 == 503),
+        "{outcomes:?}"
+    );
+    assert!(outcomes.iter().any(|o| o.1 == 201), "{outcomes:?}");
 }

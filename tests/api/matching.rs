@@ -19,7 +19,7 @@ const FACILITIES: [&str; 8] = [
 
 fn exchange() -> TestServer {
     let mut orgs: Vec<(&'static str, Role, &str)> = vec![
-        ("city", Role::City, "見本市"),
+        ("city-1", Role::City, "見本市"),
         ("office", Role::ConsultationOffice, "見本相談支援事業所"),
         (
             "other-office",
@@ -152,7 +152,7 @@ fn reasons_of<'a>(list: &'a Value, id: &str) -> Vec<&'a str> {
 fn candidates_come_prearranged_first_then_a_b_c_with_vacancy_then_the_hub_emergency_room() {
     let server = exchange();
     let id = register(&server);
-    let res = candidates(&server, "city", &id, "situation=caregiver_unavailable");
+    let res = candidates(&server, "city-1", &id, "situation=caregiver_unavailable");
     assert_eq!(res.status(), 200);
     let body: Value = res.json().unwrap();
     assert_eq!(
@@ -195,7 +195,7 @@ fn candidates_come_prearranged_first_then_a_b_c_with_vacancy_then_the_hub_emerge
 fn medical_short_stay_no_suction_and_no_vacancy_are_left_out_with_their_reasons() {
     let server = exchange();
     let id = register(&server);
-    let body: Value = candidates(&server, "city", &id, "situation=caregiver_unavailable")
+    let body: Value = candidates(&server, "city-1", &id, "situation=caregiver_unavailable")
         .json()
         .unwrap();
     let excluded = &body["excluded"];
@@ -237,9 +237,14 @@ fn a_medical_short_stay_prearranged_for_the_person_is_a_candidate() {
 fn short_stay_is_not_offered_when_the_situation_is_not_the_caregiver_being_unavailable() {
     let server = exchange();
     let id = register(&server);
-    let body: Value = candidates(&server, "city", &id, "situation=disability_related_crisis")
-        .json()
-        .unwrap();
+    let body: Value = candidates(
+        &server,
+        "city-1",
+        &id,
+        "situation=disability_related_crisis",
+    )
+    .json()
+    .unwrap();
     assert_eq!(body["short_stay_excluded"], true);
     // The registration also desires home care, which no facility here offers.
     assert_eq!(body["service_types"], json!(["home_care"]));
@@ -251,13 +256,13 @@ fn short_stay_is_not_offered_when_the_situation_is_not_the_caregiver_being_unava
 fn matching_is_refused_for_unknown_situations_and_hidden_from_those_who_may_not_see_the_person() {
     let server = exchange();
     let id = register(&server);
-    let bad = candidates(&server, "city", &id, "situation=holiday");
+    let bad = candidates(&server, "city-1", &id, "situation=holiday");
     assert_eq!(bad.status(), 400);
     assert_eq!(
         bad.json::<Value>().unwrap()["type"],
         "https://w3id.org/kyoten/problems/invalid-query"
     );
-    assert_eq!(candidates(&server, "city", &id, "").status(), 400);
+    assert_eq!(candidates(&server, "city-1", &id, "").status(), 400);
     for outsider in ["other-office", FACILITIES[1]] {
         let res = candidates(&server, outsider, &id, "situation=caregiver_unavailable");
         assert_eq!(res.status(), 404, "{outsider}");
@@ -265,7 +270,7 @@ fn matching_is_refused_for_unknown_situations_and_hidden_from_those_who_may_not_
     assert_eq!(
         candidates(
             &server,
-            "city",
+            "city-1",
             "reg_missing",
             "situation=caregiver_unavailable"
         )
@@ -278,7 +283,7 @@ fn matching_is_refused_for_unknown_situations_and_hidden_from_those_who_may_not_
 fn a_matching_request_is_recorded_in_the_access_record() {
     let server = exchange();
     let id = register(&server);
-    candidates(&server, "city", &id, "situation=caregiver_unavailable");
+    candidates(&server, "city-1", &id, "situation=caregiver_unavailable");
     let records =
         kyoten::store::audit::for_record(&mut server.store.conn().unwrap(), "registration", &id)
             .unwrap();
@@ -286,7 +291,7 @@ fn a_matching_request_is_recorded_in_the_access_record() {
         .iter()
         .find(|r| r.action == "match")
         .expect("recorded");
-    assert_eq!(matching.organization_id, "city");
+    assert_eq!(matching.organization_id, "city-1");
     assert_eq!(matching.purpose, "emergency_acceptance");
     assert!(matching.categories.contains("medical"));
 }

@@ -437,7 +437,7 @@ fn text_that_xml_cannot_carry_is_refused_before_anything_is_stored() {
     let list = body(
         client()
             .get(s.url("/v1/registrations"))
-            .bearer_auth(s.key("kikan"))
+            .bearer_auth(s.key("kikan-1"))
             .send()
             .unwrap(),
     );
@@ -468,7 +468,7 @@ fn verify_answers_consent_questions_only_about_registrations_the_caller_may_read
     // The kikan may read it, and is told.
     let v = body(post_bytes(
         &s,
-        "kikan",
+        "kikan-1",
         "/v1/verify",
         "application/jose",
         compact,

@@ -395,14 +395,90 @@ fn only_those_who_may_change_a_registration_may_record_a_withdrawal() {
     assert_eq!(status_of(&doc).as_deref(), Some("active"));
 }
 
+fn problem_type(res: reqwest::blocking::Response) -> String {
+    let problem: Value = res.json().unwrap();
+    problem["type"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("https://w3id.org/kyoten/problems/")
+        .to_owned()
+}
+
 #[test]
-fn a_change_notification_giving_consent_anew_makes_the_registration_active_again() {
-    let (location, mut doc) = created("office-a");
-    assert_eq!(withdraw("office-a", &location).status(), 200);
-    doc["consent"]["granted_on"] = "2026-03-01".into();
-    assert_eq!(
-        change("office-a", &location, Some("\"2\""), &doc).status(),
-        200
-    );
-    assert_eq!(status_of(&doc).as_deref(), Some("active"));
+fn a_change_notification_that_drops_or_moves_a_withdrawal_is_refused_and_changes_nothing() {
+    let (location, doc) = created("office-a");
+    let withdrawn: Value = withdraw("office-a", &location).json().unwrap();
+    let withdrawn_on = withdrawn["consent"]["withdrawn_on"].clone();
+    assert!(withdrawn_on.is_string());
+
+    let mut dropped = withdrawn.clone();
+    dropped["consent"]
+        .as_object_mut()
+        .unwrap()
+        .remove("withdrawn_on");
+    dropped["consent"]["granted_on"] = "2026-03-01".into();
+    let mut moved = withdrawn.clone();
+    moved["consent"]["withdrawn_on"] = "2026-01-05".into();
+    for (what, body, who) in [
+        ("dropped", &dropped, "office-a"),
+        ("dropped by the kikan", &dropped, "kikan-sendai"),
+        ("moved", &moved, "hub-aoba"),
+    ] {
+        let res = change(who, &location, Some("\"2\""), body);
+        assert_eq!(res.status(), 409, "{what}");
+        assert_eq!(
+            res.headers()["content-type"],
+            "application/problem+json",
+            "{what}"
+        );
+        assert_eq!(problem_type(res), "consent-withdrawal-final", "{what}");
+    }
+    assert_eq!(read_as("office-a", &location).headers()["etag"], "\"2\"");
+    assert_eq!(status_of(&doc).as_deref(), Some("consent_withdrawn"));
+    let history: Vec<Value> = read_as("kikan-sendai", &format!("{location}/versions"))
+        .json()
+        .unwrap();
+    assert_eq!(history.len(), 2);
+
+    // Other corrections of a withdrawn registration remain possible; the withdrawal stays.
+    let mut corrected = withdrawn.clone();
+    corrected["reason_note"] = "連絡先の訂正".into();
+    let res = change("office-a", &location, Some("\"2\""), &corrected);
+    assert_eq!(res.status(), 200);
+    let stored: Value = res.json().unwrap();
+    assert_eq!(stored["consent"]["withdrawn_on"], withdrawn_on);
+    assert_eq!(status_of(&doc).as_deref(), Some("consent_withdrawn"));
+}
+
+#[test]
+fn a_change_notification_may_not_rewrite_who_received_the_registration() {
+    let (location, doc) = created("office-a");
+    let mut other_office = doc.clone();
+    other_office["received_by"]["organization_id"] = "office-b".into();
+    let mut other_role = doc.clone();
+    other_role["received_by"]["role"] = "kikan".into();
+    for (what, body, who) in [
+        ("another office, by the office", &other_office, "office-a"),
+        (
+            "another office, by the kikan",
+            &other_office,
+            "kikan-sendai",
+        ),
+        ("another role, by the hub", &other_role, "hub-aoba"),
+    ] {
+        let res = change(who, &location, Some("\"1\""), body);
+        assert_eq!(res.status(), 409, "{what}");
+        assert_eq!(problem_type(res), "received-by-immutable", "{what}");
+    }
+    assert_eq!(read_as("office-a", &location).headers()["etag"], "\"1\"");
+    assert_eq!(read_as("office-b", &location).status(), 404);
+    let stored = registrations::get(
+        &mut server().store.conn().unwrap(),
+        doc["registration_id"].as_str().unwrap(),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(stored.received_by, "office-a");
+    let document: Value = serde_json::from_str(&stored.document).unwrap();
+    assert_eq!(document["received_by"], doc["received_by"]);
 }

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 const FACILITY: &str = "0410000031";
 const ORGS: [(&str, Role, &str); 5] = [
-    ("city", Role::City, "見本市"),
+    ("city-1", Role::City, "見本市"),
     ("office", Role::ConsultationOffice, "見本相談支援事業所"),
     (
         "other-office",
@@ -47,7 +47,7 @@ type ServiceTail = (
 );
 
 /// Every row of every table, in a fixed order, as text.
-fn snapshot(conn: &mut DbConnection) -> Vec<String> {
+pub fn snapshot(conn: &mut DbConnection) -> Vec<String> {
     let mut rows = Vec::new();
     macro_rules! dump {
         ($table:expr, $order:expr, $ty:ty) => {
@@ -271,6 +271,7 @@ fn every_refused_write_leaves_every_table_exactly_as_it_was() {
         .send()
         .unwrap();
     assert_eq!(withdrawn.status(), 200);
+    let withdrawn: Value = withdrawn.json().unwrap();
     let record = facility(FACILITY, "青葉区", "A", vec![service("short_stay", 1, &[])]);
     let put = c
         .put(server.url(&format!("/v1/facilities/{FACILITY}")))
@@ -282,7 +283,7 @@ fn every_refused_write_leaves_every_table_exactly_as_it_was() {
 
     let glass = c
         .post(server.url("/v1/handoffs"))
-        .bearer_auth(server.key("city"))
+        .bearer_auth(server.key("city-1"))
         .json(&break_glass_request(&id))
         .send()
         .unwrap();
@@ -312,6 +313,10 @@ fn every_refused_write_leaves_every_table_exactly_as_it_was() {
     let mut changed = registration_from("office");
     changed["registration_id"] = json!(id);
     let invalid: Value = serde_json::from_slice(&shortstay_without_reason()).unwrap();
+    let mut moved_withdrawal = withdrawn.clone();
+    moved_withdrawal["consent"]["withdrawn_on"] = json!("2026-01-05");
+    let mut taken_over = withdrawn.clone();
+    taken_over["received_by"]["organization_id"] = json!("other-office");
     let mut over = record.clone();
     over["services"][0]["vacancies"] = json!(9);
     let huge = vec![b' '; 2 * 1024 * 1024];
@@ -362,8 +367,8 @@ fn every_refused_write_leaves_every_table_exactly_as_it_was() {
             "the city submits",
             403,
             c.post(server.url("/v1/registrations"))
-                .bearer_auth(server.key("city"))
-                .json(&registration_from("city")),
+                .bearer_auth(server.key("city-1"))
+                .json(&registration_from("city-1")),
         ),
         (
             "another office's name",
@@ -413,7 +418,7 @@ fn every_refused_write_leaves_every_table_exactly_as_it_was() {
             "change by the city",
             403,
             c.put(server.url(&reg))
-                .bearer_auth(server.key("city"))
+                .bearer_auth(server.key("city-1"))
                 .header("If-Match", "\"2\"")
                 .json(&changed),
         ),
@@ -424,6 +429,30 @@ fn every_refused_write_leaves_every_table_exactly_as_it_was() {
                 .bearer_auth(server.key("office"))
                 .header("If-Match", "\"2\"")
                 .json(&invalid),
+        ),
+        (
+            "a change that drops the withdrawal",
+            409,
+            c.put(server.url(&reg))
+                .bearer_auth(server.key("office"))
+                .header("If-Match", "\"2\"")
+                .json(&changed),
+        ),
+        (
+            "a change that moves the withdrawal",
+            409,
+            c.put(server.url(&reg))
+                .bearer_auth(server.key("office"))
+                .header("If-Match", "\"2\"")
+                .json(&moved_withdrawal),
+        ),
+        (
+            "a change that names another office as received_by",
+            409,
+            c.put(server.url(&reg))
+                .bearer_auth(server.key("office"))
+                .header("If-Match", "\"2\"")
+                .json(&taken_over),
         ),
         (
             "second withdrawal",
@@ -493,7 +522,7 @@ fn every_refused_write_leaves_every_table_exactly_as_it_was() {
             "a handoff to an unknown recipient",
             422,
             c.post(server.url("/v1/handoffs"))
-                .bearer_auth(server.key("city"))
+                .bearer_auth(server.key("city-1"))
                 .json(&{
                     let mut r = break_glass_request(&id);
                     r["recipient"] = json!("nobody");

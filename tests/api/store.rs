@@ -227,3 +227,117 @@ fn org_add_prints_the_key_once_and_org_list_shows_the_organization() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+fn organization_ids_that_a_consent_could_read_as_a_role_are_refused(db: &TestDatabase) {
+    let store = Store::open(db.url()).unwrap();
+    let mut conn = store.conn().unwrap();
+    let long = "a".repeat(65);
+    let refused: [(&str, Role); 16] = [
+        ("city", Role::Hub),
+        ("kikan", Role::Kikan),
+        ("hub", Role::City),
+        ("facility", Role::ConsultationOffice),
+        ("consultation_office", Role::Kikan),
+        ("*", Role::Kikan),
+        ("", Role::Kikan),
+        ("x", Role::Kikan),
+        ("Office-A", Role::ConsultationOffice),
+        ("office a", Role::ConsultationOffice),
+        ("-office", Role::ConsultationOffice),
+        ("office.a", Role::ConsultationOffice),
+        (&long, Role::Hub),
+        ("office-z", Role::Facility),
+        ("041120001", Role::Facility),
+        ("04112000150", Role::Facility),
+    ];
+    let before = (
+        count(&mut conn, "organizations"),
+        count(&mut conn, "api_keys"),
+    );
+    for (id, role) in refused {
+        assert!(
+            organizations::add(&mut conn, Some(id), "見本", role).is_err(),
+            "{id:?} as {role}"
+        );
+    }
+    assert_eq!(
+        (
+            count(&mut conn, "organizations"),
+            count(&mut conn, "api_keys")
+        ),
+        before
+    );
+    for (id, role) in [
+        ("office-a", Role::ConsultationOffice),
+        ("0411200015", Role::Facility),
+        ("0411200023", Role::ConsultationOffice),
+        ("city-041009", Role::City),
+    ] {
+        organizations::add(&mut conn, Some(id), "見本", role)
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+    }
+    let (generated, _) = organizations::add(&mut conn, None, "見本拠点", Role::Hub).unwrap();
+    assert!(
+        generated
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+        "a generated id follows the pattern: {}",
+        generated.id
+    );
+}
+
+#[test]
+fn sqlite_organization_ids_that_a_consent_could_read_as_a_role_are_refused() {
+    organization_ids_that_a_consent_could_read_as_a_role_are_refused(&TestDatabase::sqlite());
+}
+
+#[test]
+fn postgres_organization_ids_that_a_consent_could_read_as_a_role_are_refused() {
+    organization_ids_that_a_consent_could_read_as_a_role_are_refused(&TestDatabase::postgres());
+}
+
+#[test]
+fn org_add_refuses_a_reserved_or_malformed_id_with_a_clear_error_and_adds_nothing() {
+    let db = TestDatabase::sqlite();
+    for (role, id, says) in [
+        ("hub", "city", "reserved"),
+        ("kikan", "*", "reserved"),
+        ("facility", "office-z", "10-digit"),
+        ("consultation_office", "Office_A", "lower-case"),
+    ] {
+        let out = kyoten()
+            .args(["org", "--database-url", db.url(), "add", "--role", role])
+            .args(["--id", id, "--name", "見本"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{role} {id}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{role} {id}: {stderr}");
+        assert!(out.stdout.is_empty(), "no key is printed");
+    }
+    let out = kyoten()
+        .args([
+            "org",
+            "--database-url",
+            db.url(),
+            "add",
+            "--role",
+            "facility",
+        ])
+        .args(["--name", "番号のない施設"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "a facility needs its number");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("10-digit"));
+    let list = kyoten()
+        .args(["org", "--database-url", db.url(), "list"])
+        .output()
+        .unwrap();
+    assert_eq!(list.status.code(), Some(0));
+    assert!(
+        list.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&list.stdout)
+    );
+}

@@ -142,6 +142,26 @@ impl Drop for Running {
     }
 }
 
+/// The output of a command that must end by itself; one still running after `limit` (a
+/// server that started when it should have refused) is killed and fails the test.
+fn output_within(command: &mut std::process::Command, limit: Duration) -> std::process::Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the command did not end by itself within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -275,18 +295,19 @@ fn with_a_client_ca_a_client_without_its_certificate_is_refused_in_the_handshake
 fn plain_http_on_an_open_address_is_refused_unless_a_tls_proxy_is_declared() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("kyoten.sqlite");
-    let out = kyoten()
-        .args([
-            "serve",
-            "--bind",
-            "0.0.0.0",
-            "--port",
-            "0",
-            "--database-url",
-        ])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let out = output_within(
+        kyoten()
+            .args([
+                "serve",
+                "--bind",
+                "0.0.0.0",
+                "--port",
+                "0",
+                "--database-url",
+            ])
+            .arg(&db),
+        Duration::from_secs(20),
+    );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -335,20 +356,21 @@ fn a_certificate_that_does_not_match_its_key_is_a_clear_start_up_error() {
     let pki = Pki::new();
     let other = pki.path("other.key");
     std::fs::write(&other, key().private_key_to_pem_pkcs8().unwrap()).unwrap();
-    let out = kyoten()
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--tls-cert",
-            pki.path("server.pem").to_str().unwrap(),
-            "--tls-key",
-            other.to_str().unwrap(),
-            "--database-url",
-        ])
-        .arg(pki.path("kyoten.sqlite"))
-        .output()
-        .unwrap();
+    let out = output_within(
+        kyoten()
+            .args([
+                "serve",
+                "--port",
+                "0",
+                "--tls-cert",
+                pki.path("server.pem").to_str().unwrap(),
+                "--tls-key",
+                other.to_str().unwrap(),
+                "--database-url",
+            ])
+            .arg(pki.path("kyoten.sqlite")),
+        Duration::from_secs(20),
+    );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("does not match"), "{stderr}");

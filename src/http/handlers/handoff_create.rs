@@ -61,6 +61,9 @@ pub struct HandoffCreated {
     content_sha256: String,
 }
 
+/// How often a packet is composed again when its registration changed before it was stored.
+const ATTEMPTS: usize = 3;
+
 const PURPOSES: [&str; 2] = ["emergency_acceptance", "emergency_preparation"];
 const FIELDS: [&str; 9] = [
     "registration_id",
@@ -189,11 +192,13 @@ fn compose(
         }
     };
     let issued_at = issued.to_rfc3339_opts(SecondsFormat::Secs, false);
-    let mut conn = store.conn()?;
-    let registration = registrations::for_handoff(&mut conn, caller, registration_id)?
+    let mut conn = store.conn().map_err(ApiError::contended)?;
+    let registration = registrations::for_handoff(&mut conn, caller, registration_id)
+        .map_err(ApiError::contended)?
         .ok_or(ApiError::NotFound)?;
-    let recipient =
-        organizations::get(&mut conn, recipient_id)?.ok_or(ApiError::UnknownRecipient)?;
+    let recipient = organizations::get(&mut conn, recipient_id)
+        .map_err(ApiError::contended)?
+        .ok_or(ApiError::UnknownRecipient)?;
     drop(conn);
     let stored = handoffs::stored_document(&registration)?;
     let handoff_id = crate::domain::handoff::new_id();
@@ -296,6 +301,8 @@ fn submitted(
         (status = 409, description = "Consent withdrawn, or a packet with this handoff_id exists", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON, JOSE or XML", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid request or packet (with its report), signature refused (with its verdict), category not permitted, sender mismatch, expired", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The registration kept changing while the packet was composed, or the database was momentarily busy; nothing was stored, send it again after Retry-After (registration-busy)", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = String, description = "Seconds to wait"))),
     )
 )]
 #[post("/v1/handoffs")]
@@ -331,26 +338,29 @@ pub async fn handoff_create(
     let store = store.into_inner();
     let lifetime = **lifetime;
     let created = web::block(move || {
-        // A registration changed between composing and storing is composed again.
-        for _ in 0..3 {
+        // A registration changed between composing and storing (or a database momentarily
+        // busy) is composed again; after that the caller is asked to retry.
+        for _ in 0..ATTEMPTS {
             let ready = match kind {
-                None => compose(lang, &store, &org, lifetime, &body)?,
-                Some(_) => submitted(lang, &store, &org, lifetime, &body)?,
+                None => compose(lang, &store, &org, lifetime, &body),
+                Some(_) => submitted(lang, &store, &org, lifetime, &body),
             };
-            match handoffs::store_new(&store, org.clone(), ready)? {
-                Created::RegistrationChanged => continue,
-                other => return Ok(other),
+            let ready = match ready {
+                Err(ApiError::RegistrationBusy) => continue,
+                other => other?,
+            };
+            match handoffs::store_new(&store, org.clone(), ready) {
+                Ok(Created::RegistrationChanged) | Err(ApiError::RegistrationBusy) => continue,
+                other => return other,
             }
         }
-        Err(ApiError::Internal("the registration kept changing".into()))
+        Err(ApiError::RegistrationBusy)
     })
     .await??;
     let h = match created {
         Created::Done(h) => *h,
         Created::Exists => return Err(ApiError::HandoffExists),
-        Created::RegistrationChanged => {
-            return Err(ApiError::Internal("the registration kept changing".into()))
-        }
+        Created::RegistrationChanged => return Err(ApiError::RegistrationBusy),
     };
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/handoffs/{}", h.id)))

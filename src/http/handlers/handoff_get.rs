@@ -1,8 +1,9 @@
+use crate::domain::handoff::Withheld;
 use crate::http::auth::Caller;
 use crate::http::handoffs::{self, HandoffView, CONTENT_SHA256, JOSE};
 use crate::http::problem::{ApiError, Problem};
 use crate::packet::Form;
-use crate::store::handoffs as stored;
+use crate::store::handoffs::{self as stored, Delivery};
 use crate::store::Store;
 use crate::validation::rules::jst;
 use actix_web::http::header::{self, Header};
@@ -46,7 +47,11 @@ fn wanted(req: &HttpRequest) -> Result<Wanted, ApiError> {
 /// state of the handoff and its responses without the personal data. Only the sender, the
 /// recipient, the kikan, the hub and the city see a handoff. When the recipient fetches the
 /// packet, a provision record of its receipt is written and a `requested` handoff becomes
-/// `received`.
+/// `received`. The recipient gets the packet only while it may have the data — fetched before
+/// or not: not once the handoff is cancelled (409 `handoff-cancelled`), the registration's
+/// consent is withdrawn (409 `consent-withdrawn`; a vital-interest packet is still delivered)
+/// or the packet expired unaccepted (409 `handoff-expired`); then nothing is recorded. The
+/// state (`application/json`) stays readable.
 #[utoipa::path(
     tag = "handoffs",
     security(("api_key" = [])),
@@ -58,6 +63,7 @@ fn wanted(req: &HttpRequest) -> Result<Wanted, ApiError> {
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such handoff, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Accept names none of the three forms", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The recipient may not have the packet now: the handoff was cancelled (handoff-cancelled), the consent withdrawn (consent-withdrawn) or the packet expired unaccepted (handoff-expired)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/handoffs/{id}")]
@@ -101,11 +107,17 @@ pub async fn handoff_get(
         })
         .to_string()
     };
-    let (h, packet) = web::block(move || {
+    let delivery = web::block(move || {
         store.write(move |conn| stored::deliver(conn, &org, &id, form.as_str(), receipt))
     })
-    .await??
-    .ok_or(ApiError::NotFound)?;
+    .await??;
+    let (h, packet) = match delivery {
+        Delivery::Delivered(delivered) => *delivered,
+        Delivery::NotFound => return Err(ApiError::NotFound),
+        Delivery::Withheld(Withheld::Cancelled) => return Err(ApiError::HandoffCancelled),
+        Delivery::Withheld(Withheld::ConsentWithdrawn) => return Err(ApiError::ConsentWithdrawn),
+        Delivery::Withheld(Withheld::Expired) => return Err(ApiError::HandoffExpired),
+    };
     let content_type = match form {
         Form::Jws => JOSE,
         Form::Xml => "application/xml; charset=utf-8",

@@ -11,7 +11,9 @@ use actix_web::{put, web, HttpRequest, HttpResponse};
 /// A change notification (変更届): the whole new registration, recorded as the next version.
 /// `If-Match` must carry the ETag of the version being changed (428 without it, 412 when
 /// another change came first). The taking office, the kikan and the hub may change a
-/// registration; the city may read but not change it (403).
+/// registration; the city may read but not change it (403). A recorded consent withdrawal is
+/// final: a change that drops or alters `consent.withdrawn_on` is refused (409), as is one
+/// that names another `received_by` than the registration's.
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),
@@ -24,10 +26,13 @@ use actix_web::{put, web, HttpRequest, HttpResponse};
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller may read but not change it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The change drops or alters a recorded consent withdrawal (consent-withdrawal-final), or changes received_by (received-by-immutable)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match names a version that is no longer current", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither JSON nor XML", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid (with the report), or the ids do not match", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database was momentarily busy; nothing was stored, send it again after Retry-After (registration-busy)", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = String, description = "Seconds to wait"))),
     )
 )]
 #[put("/v1/registrations/{id}")]
@@ -52,7 +57,8 @@ pub async fn registration_change(
     let change = web::block(move || {
         store.write(move |conn| registrations::change(conn, &org, &id, expected, document))
     })
-    .await??;
+    .await?
+    .map_err(ApiError::contended)?;
     match change {
         Change::Changed(row) => Ok(HttpResponse::Ok()
             .insert_header((header::ETAG, format!("\"{}\"", row.version)))
@@ -63,5 +69,7 @@ pub async fn registration_change(
         Change::Stale(current) => Err(ApiError::PreconditionFailed {
             current: Some(current),
         }),
+        Change::WithdrawalFinal => Err(ApiError::ConsentWithdrawalFinal),
+        Change::ReceivedByChanged => Err(ApiError::ReceivedByImmutable),
     }
 }
