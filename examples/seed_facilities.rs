@@ -3,7 +3,7 @@
 //! usage: cargo run --release --example seed_facilities -- DATABASE_URL N
 use kyoten::domain::facility::FacilityRecord;
 use kyoten::domain::role::Role;
-use kyoten::store::{facilities, organizations, Store};
+use kyoten::store::{facilities, organizations, KekSource, Store};
 use serde_json::{json, Value};
 
 const WARDS: [&str; 5] = ["青葉区", "宮城野区", "若林区", "太白区", "泉区"];
@@ -112,7 +112,12 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let url = args.next().expect("usage: seed_facilities DATABASE_URL N");
     let n: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(10_000);
-    let store = Store::open(&url).expect("database opens");
+    // The key-encryption key as `kyoten` takes it from the environment.
+    let kek = KekSource::from_settings(
+        std::env::var_os("KYOTEN_KEY_ENCRYPTION_KEY_FILE").map(std::path::PathBuf::from),
+    )
+    .expect("key-encryption key");
+    let store = Store::open(&url, kek).expect("database opens");
     let mut rng = Lcg(42);
     let batch = 500;
     for start in (0..n).step_by(batch) {

@@ -14,6 +14,9 @@ port=18083
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 2; }
 cargo build --release --quiet --locked --bin kyoten --example seed_facilities
 mkdir -p target/bench
+# The key-encryption key of the benchmark databases (PostgreSQL needs one given).
+[ -f target/bench/kek ] || (umask 077; openssl rand -base64 32 > target/bench/kek)
+export KYOTEN_KEY_ENCRYPTION_KEY_FILE=$PWD/target/bench/kek
 case "$backend" in
   sqlite)
     url=target/bench/exchange.sqlite

@@ -2,8 +2,9 @@ use crate::conformance::{
     self, report, traceability, Caller, CaseResult, Credential, Credentials, Runner, Scenario,
     Target, VectorCase,
 };
+use crate::crypto::kek::Kek;
 use crate::http::{serve, Settings, Shared};
-use crate::store::{organizations, Store};
+use crate::store::{organizations, KekSource, Store};
 use clap::{Args as ClapArgs, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -289,7 +290,9 @@ impl Spawned {
     fn launch(mut self) -> Result<Spawned, SetupError> {
         let fail = |e: &dyn std::fmt::Display| SetupError::Spawn(e.to_string());
         let database = self.dir.join("kyoten.sqlite").display().to_string();
-        let store = Store::open(&database).map_err(|e| fail(&e))?;
+        // A throw-away database: its key-encryption key lives only in this process.
+        let kek = Kek::generate().map_err(|e| fail(&e))?;
+        let store = Store::open(&database, KekSource::Key(kek)).map_err(|e| fail(&e))?;
         {
             let mut conn = store.conn().map_err(|e| fail(&e))?;
             for (caller, id, name) in SPAWNED {

@@ -1,22 +1,41 @@
 use crate::domain::organization::{check_id, IdError};
 use crate::domain::role::Role;
-use crate::store::{organizations, Store};
+use crate::store::{organizations, KekSource, Store, StoreError};
 use clap::{Args as ClapArgs, Subcommand};
 use std::process::ExitCode;
 
-/// Where the data lives: a SQLite file (default) or `postgres://…`.
+/// Where the data lives: a SQLite file (default) or `postgres://…`, and the key-encryption key
+/// that seals the exchange's private signing keys in it.
 #[derive(ClapArgs, Clone)]
 pub struct DatabaseArgs {
     #[arg(long, env = "DATABASE_URL", default_value = "data/kyoten.sqlite")]
     pub database_url: String,
+    /// File holding the key-encryption key: 32 random bytes in base64, mode 0600 or 0400
+    /// (make one with `openssl rand -base64 32 > kek && chmod 600 kek`). Or give the base64
+    /// key itself in KYOTEN_KEY_ENCRYPTION_KEY. Without either, on SQLite the file `kek`
+    /// next to the database (made on first start); on PostgreSQL one is required.
+    #[arg(long, env = "KYOTEN_KEY_ENCRYPTION_KEY_FILE", value_name = "PATH")]
+    pub key_encryption_key_file: Option<std::path::PathBuf>,
 }
 
 impl DatabaseArgs {
+    /// The one way the command line opens the store: with the key-encryption key it was given.
     pub fn open(&self) -> Result<Store, ExitCode> {
-        Store::open(&self.database_url).map_err(|e| {
+        let fail = |e: StoreError| {
             eprintln!("kyoten: {e}");
             ExitCode::from(2)
-        })
+        };
+        let kek = KekSource::from_settings(self.key_encryption_key_file.clone()).map_err(fail)?;
+        let store = Store::open(&self.database_url, kek).map_err(fail)?;
+        if let Some(path) = store.created_kek_file() {
+            eprintln!(
+                "kyoten: created the key-encryption key {} (mode 0600); it seals the exchange's \
+                 signing keys in the database. Back it up apart from the database: either one \
+                 alone reveals no private key, and without it the signing keys cannot be opened",
+                path.display()
+            );
+        }
+        Ok(store)
     }
 }
 

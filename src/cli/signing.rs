@@ -375,6 +375,13 @@ enum SigningKeyCommand {
     },
     /// Retire an exchange key: it no longer verifies and leaves the JWK Set.
     Retire { kid: String },
+    /// Seal every stored private key again under a new key-encryption key, in one
+    /// transaction. The current one is given as usual (--key-encryption-key-file, …).
+    RotateKek {
+        /// File holding the new key-encryption key (base64 of 32 bytes, mode 0600 or 0400).
+        #[arg(long, value_name = "PATH")]
+        new_key_encryption_key_file: PathBuf,
+    },
 }
 
 pub fn run_signing_key(args: SigningKeyArgs) -> ExitCode {
@@ -382,8 +389,8 @@ pub fn run_signing_key(args: SigningKeyArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let result = store.conn().and_then(|mut conn| match args.command {
-        SigningKeyCommand::List => {
+    let result = match args.command {
+        SigningKeyCommand::List => store.conn().and_then(|mut conn| {
             for row in stored::list(&mut conn, None)? {
                 println!(
                     "{}\t{}\t{}\t{}",
@@ -397,14 +404,33 @@ pub fn run_signing_key(args: SigningKeyArgs) -> ExitCode {
                 );
             }
             Ok(true)
-        }
-        SigningKeyCommand::Rotate { alg } => {
-            let row = stored::rotate_exchange_key(&mut conn, alg)?;
+        }),
+        SigningKeyCommand::Rotate { alg } => store.rotate_signing_key(alg).map(|row| {
             println!("{}\t{}", row.kid, row.alg);
-            Ok(true)
-        }
-        SigningKeyCommand::Retire { kid } => stored::retire(&mut conn, None, &kid),
-    });
+            true
+        }),
+        SigningKeyCommand::Retire { kid } => store
+            .conn()
+            .and_then(|mut conn| stored::retire(&mut conn, None, &kid)),
+        SigningKeyCommand::RotateKek {
+            new_key_encryption_key_file: path,
+        } => crate::store::key_encryption::read_file(&path)
+            .and_then(|new| store.rotate_kek(new))
+            .map(|sealed| {
+                println!("{sealed}\t{}", path.display());
+                eprintln!(
+                    "kyoten: {sealed} signing key(s) are now sealed under the key-encryption key \
+                     {}. Start every kyoten on this database with it from now on \
+                     (--key-encryption-key-file or KYOTEN_KEY_ENCRYPTION_KEY_FILE; on SQLite \
+                     without either, put it in place of the file `kek` next to the database). \
+                     Running servers keep signing with the key they opened until restarted. \
+                     Keep the old key-encryption key as long as you keep database backups made \
+                     before now.",
+                    path.display()
+                );
+                true
+            }),
+    };
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => {

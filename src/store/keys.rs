@@ -2,10 +2,15 @@
 //! so every instance signs with the same key) and the public keys organizations registered.
 //! Every key has its RFC 7638 thumbprint as `kid` and one pinned algorithm; retiring a key
 //! stops it from signing and from verifying.
+//!
+//! The exchange's private keys are never stored in plaintext: the `private_pem` column holds
+//! the PKCS#8 PEM sealed under the key-encryption key ([`crate::crypto::kek`], AES-256-GCM,
+//! the `kid` as additional data, so a sealed key copied into another row does not open).
 use super::organizations::now;
 use super::schema::signing_keys;
 use super::{DbConnection, StoreError};
 use crate::crypto::jws::{Alg, SigningKey, VerifyingKey};
+use crate::crypto::kek::{self, Kek};
 use crate::crypto::keys;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -21,6 +26,9 @@ pub struct KeyRow {
     pub alg: String,
     pub jwk: String,
     pub certificate: Option<String>,
+    /// The exchange's private key, sealed under the key-encryption key
+    /// (`kyoten-kek-v1:…`); `None` for organizations' keys. A database written before keys
+    /// were sealed holds the PEM itself until the next start with a key-encryption key.
     pub private_pem: Option<String>,
     pub created_at: NaiveDateTime,
     pub retired_at: Option<NaiveDateTime>,
@@ -37,16 +45,59 @@ fn key_error(e: keys::KeyError) -> StoreError {
     StoreError::Write(format!("key: {e}"))
 }
 
-fn insert_exchange_key(conn: &mut DbConnection, alg: Alg) -> Result<KeyRow, StoreError> {
+fn kek_error(e: kek::KekError) -> StoreError {
+    StoreError::KeyEncryption(format!("cannot seal a signing key: {e}"))
+}
+
+/// What seals a private key to its row: the key's id.
+fn aad(kid: &str) -> &[u8] {
+    kid.as_bytes()
+}
+
+/// Why a stored private key is not used.
+#[derive(Debug, thiserror::Error)]
+pub enum PrivateKeyError {
+    #[error("it is stored in plaintext")]
+    Plaintext,
+    #[error("{0}")]
+    Sealed(#[from] kek::KekError),
+    #[error("it does not hold a usable private key: {0}")]
+    Unreadable(keys::KeyError),
+}
+
+/// The private key of an exchange key row, opened with the key-encryption key.
+fn open_private(
+    kek: &Kek,
+    kid: &str,
+    alg: &str,
+    stored: &str,
+) -> Result<SigningKey, PrivateKeyError> {
+    if !kek::is_sealed(stored) {
+        return Err(PrivateKeyError::Plaintext);
+    }
+    let pem = kek.open(aad(kid), stored)?;
+    let key =
+        keys::signing_key_from_pem(&pem, Alg::parse(alg)).map_err(PrivateKeyError::Unreadable)?;
+    if key.kid != kid {
+        return Err(PrivateKeyError::Unreadable(keys::KeyError::BadPem));
+    }
+    Ok(key)
+}
+
+fn insert_exchange_key(conn: &mut DbConnection, kek: &Kek, alg: Alg) -> Result<KeyRow, StoreError> {
     let signing = keys::generate(alg).map_err(key_error)?;
     let public = keys::verifying_key(&signing).map_err(key_error)?;
+    let pem = zeroize::Zeroizing::new(keys::private_pem(&signing).map_err(key_error)?);
     let row = KeyRow {
         kid: signing.kid.clone(),
         organization_id: None,
         alg: alg.name().into(),
         jwk: keys::to_jwk(&public).map_err(key_error)?.to_string(),
         certificate: None,
-        private_pem: Some(keys::private_pem(&signing).map_err(key_error)?),
+        private_pem: Some(
+            kek.seal(aad(&signing.kid), pem.as_bytes())
+                .map_err(kek_error)?,
+        ),
         created_at: now(),
         retired_at: None,
     };
@@ -58,22 +109,153 @@ fn insert_exchange_key(conn: &mut DbConnection, alg: Alg) -> Result<KeyRow, Stor
 
 /// Creates the exchange's ES256 signing key unless an active one exists. Two instances
 /// starting at once may each create one; both then verify and the newest signs.
-pub fn ensure_exchange_key(conn: &mut DbConnection) -> Result<(), StoreError> {
+pub fn ensure_exchange_key(conn: &mut DbConnection, kek: &Kek) -> Result<(), StoreError> {
     let active: i64 = signing_keys::table
         .filter(signing_keys::organization_id.is_null())
         .filter(signing_keys::retired_at.is_null())
         .count()
         .get_result(conn)?;
     if active == 0 {
-        insert_exchange_key(conn, Alg::Es256)?;
+        insert_exchange_key(conn, kek, Alg::Es256)?;
     }
     Ok(())
 }
 
 /// A new exchange signing key, which signs from now on; older keys keep verifying until
 /// they are retired.
-pub fn rotate_exchange_key(conn: &mut DbConnection, alg: Alg) -> Result<KeyRow, StoreError> {
-    insert_exchange_key(conn, alg)
+pub fn rotate_exchange_key(
+    conn: &mut DbConnection,
+    kek: &Kek,
+    alg: Alg,
+) -> Result<KeyRow, StoreError> {
+    insert_exchange_key(conn, kek, alg)
+}
+
+/// The stored private keys: (kid, alg, stored value).
+fn private_keys(conn: &mut DbConnection) -> Result<Vec<(String, String, String)>, StoreError> {
+    let rows: Vec<(String, String, Option<String>)> = signing_keys::table
+        .filter(signing_keys::private_pem.is_not_null())
+        .order(signing_keys::kid)
+        .select((
+            signing_keys::kid,
+            signing_keys::alg,
+            signing_keys::private_pem,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(kid, alg, stored)| Some((kid, alg, stored?)))
+        .collect())
+}
+
+/// Whether any private key is stored sealed (so some key-encryption key exists already).
+pub fn any_sealed(conn: &mut DbConnection) -> Result<bool, StoreError> {
+    Ok(private_keys(conn)?
+        .iter()
+        .any(|(_, _, stored)| kek::is_sealed(stored)))
+}
+
+/// Checks that every sealed private key opens with this key-encryption key; the error names
+/// the first that does not (by kid) and why. Plaintext keys are left to [`seal_plaintext`].
+pub fn check_sealed(conn: &mut DbConnection, kek: &Kek) -> Result<(), StoreError> {
+    for (kid, alg, stored) in private_keys(conn)? {
+        if !kek::is_sealed(&stored) {
+            continue;
+        }
+        if let Err(e) = open_private(kek, &kid, &alg, &stored) {
+            return Err(StoreError::KeyEncryption(format!(
+                "the exchange's signing key {kid}: {e}. Start kyoten with the key-encryption \
+                 key the signing keys were sealed under"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Seals every private key still stored in plaintext (a database from before keys were
+/// sealed), in one transaction; returns their kids. A row changed meanwhile (another instance
+/// sealing it at the same time) is left as that change made it.
+pub fn seal_plaintext(conn: &mut DbConnection, kek: &Kek) -> Result<Vec<String>, StoreError> {
+    conn.transaction(|conn| {
+        let mut sealed = Vec::new();
+        for (kid, alg, stored) in private_keys(conn)? {
+            if kek::is_sealed(&stored) {
+                continue;
+            }
+            let stored = zeroize::Zeroizing::new(stored);
+            // Only a key that reads as the key of its row is sealed; anything else would be
+            // sealed garbage that no start could tell from a wrong key-encryption key.
+            let key = keys::signing_key_from_pem(stored.as_bytes(), Alg::parse(&alg))
+                .ok()
+                .filter(|k| k.kid == kid)
+                .ok_or_else(|| {
+                    StoreError::KeyEncryption(format!(
+                        "the exchange's signing key {kid} is stored in plaintext but is not a \
+                         usable private key, so it cannot be sealed"
+                    ))
+                })?;
+            drop(key);
+            let value = kek.seal(aad(&kid), stored.as_bytes()).map_err(kek_error)?;
+            let n = diesel::update(
+                signing_keys::table
+                    .filter(signing_keys::kid.eq(&kid))
+                    .filter(signing_keys::private_pem.eq(stored.as_str())),
+            )
+            .set(signing_keys::private_pem.eq(value))
+            .execute(conn)?;
+            if n == 1 {
+                sealed.push(kid);
+            }
+        }
+        Ok(sealed)
+    })
+}
+
+/// Seals every stored private key again under `new`, in one transaction: all or none. Keys
+/// still in plaintext are sealed under `new` too. Returns how many keys were sealed.
+pub fn reseal(conn: &mut DbConnection, old: &Kek, new: &Kek) -> Result<usize, StoreError> {
+    conn.transaction(|conn| {
+        let rows = private_keys(conn)?;
+        for (kid, alg, stored) in &rows {
+            let pem = if kek::is_sealed(stored) {
+                old.open(aad(kid), stored).map_err(|e| {
+                    StoreError::KeyEncryption(format!(
+                        "the exchange's signing key {kid} cannot be opened with the current \
+                         key-encryption key: {e}; nothing was changed"
+                    ))
+                })?
+            } else {
+                zeroize::Zeroizing::new(stored.as_bytes().to_vec())
+            };
+            // The opened key must be the key of its row before it is sealed again.
+            match keys::signing_key_from_pem(&pem, Alg::parse(alg)) {
+                Ok(key) if key.kid == *kid => {}
+                _ => {
+                    return Err(StoreError::KeyEncryption(format!(
+                        "the exchange's signing key {kid} does not hold a usable private key; \
+                         nothing was changed"
+                    )))
+                }
+            }
+            let value = new.seal(aad(kid), &pem).map_err(kek_error)?;
+            let n = diesel::update(
+                signing_keys::table
+                    .filter(signing_keys::kid.eq(kid))
+                    .filter(signing_keys::private_pem.eq(stored)),
+            )
+            .set(signing_keys::private_pem.eq(value))
+            .execute(conn)?;
+            if n != 1 {
+                return Err(StoreError::KeyEncryption(format!(
+                    "the exchange's signing key {kid} changed meanwhile; nothing was changed \
+                     (run the command again)"
+                )));
+            }
+        }
+        // Checked inside the transaction: every key opens with the new key-encryption key.
+        check_sealed(conn, new)?;
+        Ok(rows.len())
+    })
 }
 
 /// What registering a public key came to.
@@ -170,7 +352,16 @@ pub struct KeyRing {
 }
 
 impl KeyRing {
-    pub fn load(conn: &mut DbConnection) -> Result<KeyRing, StoreError> {
+    /// Loads the keys in force. The exchange key that signs is the newest active one whose
+    /// private key opens with `kek`; `previous` (the ring loaded before) supplies a key already
+    /// opened, so an instance still running with the key-encryption key from before a
+    /// `rotate-kek` keeps signing until it is restarted with the new one. A private key that
+    /// is in plaintext or does not open is not used, with a warning naming its kid.
+    pub fn load(
+        conn: &mut DbConnection,
+        kek: &Kek,
+        previous: Option<&KeyRing>,
+    ) -> Result<KeyRing, StoreError> {
         let rows: Vec<KeyRow> = signing_keys::table
             .filter(signing_keys::retired_at.is_null())
             .order((signing_keys::created_at.desc(), signing_keys::kid))
@@ -180,8 +371,37 @@ impl KeyRing {
             .iter()
             .filter(|r| r.organization_id.is_none())
             .find_map(|r| {
-                let pem = r.private_pem.as_deref()?;
-                keys::signing_key_from_pem(pem.as_bytes(), Alg::parse(&r.alg)).ok()
+                let stored = r.private_pem.as_deref()?;
+                if !kek::is_sealed(stored) {
+                    tracing::warn!(
+                        kid = %r.kid,
+                        "an exchange signing key is stored in plaintext; it does not sign \
+                         until a start of kyoten seals it"
+                    );
+                    return None;
+                }
+                if let Some(key) = previous
+                    .and_then(|p| p.signing.as_ref())
+                    .filter(|k| k.kid == r.kid)
+                {
+                    return Some(SigningKey {
+                        kid: key.kid.clone(),
+                        alg: key.alg,
+                        key: key.key.clone(),
+                    });
+                }
+                match open_private(kek, &r.kid, &r.alg, stored) {
+                    Ok(key) => Some(key),
+                    Err(e) => {
+                        tracing::warn!(
+                            kid = %r.kid,
+                            reason = %e,
+                            "an exchange signing key cannot be opened with this instance's \
+                             key-encryption key; it does not sign here"
+                        );
+                        None
+                    }
+                }
             });
         let mut verifying = HashMap::new();
         let mut published = Vec::new();

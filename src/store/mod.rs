@@ -4,6 +4,7 @@ pub mod audit;
 pub mod facilities;
 pub mod handoffs;
 pub mod idempotency;
+pub mod key_encryption;
 pub mod keys;
 pub mod organizations;
 pub mod provisions;
@@ -12,10 +13,12 @@ pub mod reports;
 pub mod schema;
 mod writer;
 
+use crate::crypto::kek::Kek;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+pub use key_encryption::KekSource;
 use std::time::Duration;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -49,6 +52,9 @@ pub enum StoreError {
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("{0}")]
     OrganizationId(#[from] crate::domain::organization::IdError),
+    /// The key-encryption key is missing, unreadable, or does not open the stored keys.
+    #[error("{0}")]
+    KeyEncryption(String),
 }
 
 impl StoreError {
@@ -164,6 +170,10 @@ pub struct Store {
     /// The signing and verifying keys, reloaded every [`KEY_CACHE_TTL`] and when a packet names
     /// a key not seen yet (registered on another instance).
     ring: std::sync::Arc<std::sync::RwLock<Option<LoadedRing>>>,
+    /// Seals and opens the exchange's private signing keys in the database.
+    kek: std::sync::Arc<Kek>,
+    /// The key-encryption key file this store created on opening (SQLite, none given).
+    created_kek_file: Option<std::path::PathBuf>,
 }
 
 fn lock(keys: &std::sync::Mutex<KeyCache>) -> std::sync::MutexGuard<'_, KeyCache> {
@@ -281,14 +291,27 @@ fn create_private_dirs(dir: &std::path::Path) -> std::io::Result<()> {
     }
 }
 
+/// Runs every pending migration of the connection's backend.
+fn run_migrations(conn: &mut DbConnection) -> Result<(), StoreError> {
+    let result = match conn {
+        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+    };
+    result.map_err(|e| StoreError::Migration(e.to_string()))
+}
+
 impl Store {
-    /// Opens (creating a SQLite file if needed) and brings the schema up to date.
-    pub fn open(database_url: &str) -> Result<Store, StoreError> {
+    /// Opens (creating a SQLite file if needed), brings the schema up to date and makes sure
+    /// the exchange has a signing key, sealed under the key-encryption key from `kek`. Refused
+    /// when the stored signing keys do not open with that key. Private keys still stored in
+    /// plaintext (a database from before keys were sealed) are sealed now, in one transaction.
+    pub fn open(database_url: &str, kek: KekSource) -> Result<Store, StoreError> {
         let manager = Manager::new(database_url);
         let backend = manager.backend;
         if backend == Backend::Sqlite {
             private_sqlite_files(&manager.url)?;
         }
+        let kek = key_encryption::resolve(kek, backend, &manager.url)?;
         let alive = std::sync::Arc::new(());
         if backend == Backend::Sqlite {
             spawn_checkpointer(manager.clone(), std::sync::Arc::downgrade(&alive));
@@ -301,7 +324,38 @@ impl Store {
             .test_on_check_out(backend == Backend::Postgres)
             .build(manager)
             .map_err(|e| StoreError::Open(e.to_string()))?;
-        let store = Store {
+        let mut conn = pool.get()?;
+        run_migrations(&mut conn)?;
+        let (kek, created_kek_file) = match kek {
+            key_encryption::Resolved::Found(kek) => (kek, None),
+            key_encryption::Resolved::CreateAt(path) => {
+                // A new key cannot open keys sealed under an earlier one: say so, and leave
+                // no new key file behind.
+                if keys::any_sealed(&mut conn)? {
+                    return Err(StoreError::KeyEncryption(format!(
+                        "the database's signing keys are sealed under a key-encryption key, \
+                         but none was given and {} does not exist: give the one they were \
+                         sealed under (--key-encryption-key-file, \
+                         KYOTEN_KEY_ENCRYPTION_KEY_FILE or {})",
+                        path.display(),
+                        key_encryption::VALUE_ENV
+                    )));
+                }
+                let (kek, created) = key_encryption::create_file(&path)?;
+                (kek, created.then_some(path))
+            }
+        };
+        keys::check_sealed(&mut conn, &kek)?;
+        for kid in keys::seal_plaintext(&mut conn, &kek)? {
+            tracing::warn!(
+                %kid,
+                "an exchange signing key was stored in plaintext; it is now sealed under the \
+                 key-encryption key"
+            );
+        }
+        keys::ensure_exchange_key(&mut conn, &kek)?;
+        drop(conn);
+        Ok(Store {
             pool: pool.clone(),
             backend,
             sqlite_writer: (backend == Backend::Sqlite)
@@ -309,10 +363,32 @@ impl Store {
             _alive: alive,
             keys: Default::default(),
             ring: Default::default(),
-        };
-        store.migrate()?;
-        keys::ensure_exchange_key(&mut *store.conn()?)?;
-        Ok(store)
+            kek: std::sync::Arc::new(kek),
+            created_kek_file,
+        })
+    }
+
+    /// The key-encryption key file made when this store was opened (on SQLite, when none was
+    /// given and none existed next to the database), to tell the operator.
+    pub fn created_kek_file(&self) -> Option<&std::path::Path> {
+        self.created_kek_file.as_deref()
+    }
+
+    /// A new exchange signing key (sealed under the key-encryption key), which signs from now
+    /// on; older keys keep verifying until they are retired.
+    pub fn rotate_signing_key(
+        &self,
+        alg: crate::crypto::jws::Alg,
+    ) -> Result<keys::KeyRow, StoreError> {
+        let kek = self.kek.clone();
+        self.write(move |conn| keys::rotate_exchange_key(conn, &kek, alg))
+    }
+
+    /// Seals every stored private key again under `new`, in one transaction (all or none), and
+    /// returns how many. This store keeps its key: open the store with `new` from now on.
+    pub fn rotate_kek(&self, new: Kek) -> Result<usize, StoreError> {
+        let old = self.kek.clone();
+        self.write(move |conn| keys::reseal(conn, &old, &new))
     }
 
     pub fn backend(&self) -> Backend {
@@ -377,7 +453,17 @@ impl Store {
 
     /// Loads the keys again (after a key was registered, rotated or retired).
     pub fn reload_keyring(&self) -> Result<std::sync::Arc<keys::KeyRing>, StoreError> {
-        let ring = std::sync::Arc::new(keys::KeyRing::load(&mut *self.conn()?)?);
+        let previous = self
+            .ring
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|(_, ring)| ring.clone());
+        let ring = std::sync::Arc::new(keys::KeyRing::load(
+            &mut *self.conn()?,
+            &self.kek,
+            previous.as_deref(),
+        )?);
         *self.ring.write().unwrap_or_else(|p| p.into_inner()) =
             Some((std::time::Instant::now(), ring.clone()));
         Ok(ring)
@@ -404,14 +490,7 @@ impl Store {
 
     /// Runs every pending migration of this backend.
     pub fn migrate(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn()?;
-        let result = match &mut *conn {
-            DbConnection::Postgresql(c) => {
-                c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ())
-            }
-            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
-        };
-        result.map_err(|e| StoreError::Migration(e.to_string()))
+        run_migrations(&mut *self.conn()?)
     }
 
     /// Reverts every migration (tests check that `down.sql` really undoes `up.sql`).

@@ -3,7 +3,6 @@
 //! a symbolic link.
 #![cfg(unix)]
 use crate::helpers::*;
-use kyoten::store::Store;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -56,7 +55,7 @@ fn the_sqlite_folder_is_created_0700_and_the_database_0600_whatever_the_umask() 
 fn the_write_ahead_log_and_shared_memory_files_are_0600_too() {
     let temp = tempfile::tempdir().unwrap();
     let db = temp.path().join("data/kyoten.sqlite");
-    let store = Store::open(db.to_str().unwrap()).unwrap();
+    let store = open_store(db.to_str().unwrap());
     // A write, so SQLite has its -wal and -shm files open.
     kyoten::store::organizations::add(
         &mut store.conn().unwrap(),
@@ -94,7 +93,7 @@ fn a_database_left_readable_by_others_is_made_private_when_opened() {
         std::fs::write(file, b"").unwrap();
         std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    let _store = Store::open(db.to_str().unwrap()).unwrap();
+    let _store = open_store(db.to_str().unwrap());
     assert_eq!(mode(&db), 0o600);
     assert_eq!(mode(&shm), 0o600);
     // A folder that was there before is not kyoten's to change.

@@ -769,8 +769,7 @@ fn a_rotated_exchange_key_keeps_verifying_old_packets_until_it_is_retired() {
     .unwrap()
     .to_vec();
     let old_kid = open(&s, &old_packet).unwrap().kid;
-    let new =
-        kyoten::store::keys::rotate_exchange_key(&mut s.store.conn().unwrap(), Alg::Es256).unwrap();
+    let new = s.store.rotate_signing_key(Alg::Es256).unwrap();
     s.store.reload_keyring().unwrap();
     assert_eq!(jwks(&s).len(), 2);
     let second = send(&s, "office", &request(&reg, FACILITY))["handoff_id"]

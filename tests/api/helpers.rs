@@ -2,9 +2,10 @@
 //! conformance vectors.
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
+use kyoten::crypto::kek::Kek;
 use kyoten::domain::role::Role;
 use kyoten::http::{serve, Settings, Shared};
-use kyoten::store::{organizations, Store};
+use kyoten::store::{organizations, KekSource, Store};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -97,7 +98,7 @@ impl TestServer {
         organizations: &[(&'static str, Role, &str)],
         settings: Settings,
     ) -> TestServer {
-        let store = Store::open(database.url()).expect("test database opens");
+        let store = open_store(database.url());
         let mut keys = HashMap::new();
         {
             let mut conn = store.conn().expect("connection");
@@ -165,8 +166,26 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The `kyoten` binary, with the tests' key-encryption key ([`TEST_KEK`]) in its environment,
+/// so it opens every test database.
 pub fn kyoten() -> std::process::Command {
-    std::process::Command::new(env!("CARGO_BIN_EXE_kyoten"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kyoten"));
+    command
+        .env("KYOTEN_KEY_ENCRYPTION_KEY", TEST_KEK)
+        .env_remove("KYOTEN_KEY_ENCRYPTION_KEY_FILE");
+    command
+}
+
+/// The key-encryption key of every test database (base64 of 32 bytes).
+pub const TEST_KEK: &str = "dGVzdHMgb25seTogbm90IGEgc2VjcmV0IGtleSEhISE=";
+
+pub fn test_kek() -> Kek {
+    Kek::from_base64(TEST_KEK).expect("the test key-encryption key")
+}
+
+/// Opens a test database with the tests' key-encryption key.
+pub fn open_store(url: &str) -> Store {
+    Store::open(url, KekSource::Key(test_kek())).expect("test database opens")
 }
 
 /// A vector manifest (`conformance/vectors/{type}/manifest.json`).

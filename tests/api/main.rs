@@ -15,6 +15,7 @@ mod http_contracts;
 mod http_validate;
 mod idempotency;
 mod jws_interop;
+mod keys_at_rest;
 mod matching;
 mod one_reading;
 mod openapi;

@@ -4,8 +4,8 @@ use crate::fixtures::*;
 use crate::helpers::*;
 use diesel::prelude::*;
 use kyoten::domain::role::Role;
+use kyoten::store::organizations;
 use kyoten::store::schema::{access_records, registration_versions, registrations};
-use kyoten::store::{organizations, Store};
 use serde_json::Value;
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -96,7 +96,7 @@ impl Drop for ServerProcess {
 }
 
 fn office_key(database_url: &str) -> String {
-    let store = Store::open(database_url).unwrap();
+    let store = open_store(database_url);
     let (_, key) = organizations::add(
         &mut store.conn().unwrap(),
         Some("office"),
@@ -164,7 +164,7 @@ fn a_server_killed_in_the_middle_of_writes_restarts_with_every_acknowledged_writ
         assert_eq!(&res.text().unwrap(), body, "{id} differs");
     }
     // No partial record: every stored registration has its first version and its access record.
-    let store = Store::open(db.url()).unwrap();
+    let store = open_store(db.url());
     let conn = &mut store.conn().unwrap();
     let stored: i64 = registrations::table.count().get_result(conn).unwrap();
     let first_versions: i64 = registration_versions::table
@@ -250,7 +250,7 @@ fn two_instances_on_one_postgresql_give_one_winner_per_version_and_share_idempot
         got.sort_unstable();
         assert_eq!(got, [200, 412], "version {version}");
     }
-    let store = Store::open(db.url()).unwrap();
+    let store = open_store(db.url());
     let conn = &mut store.conn().unwrap();
     let stored: i64 = registrations::table.count().get_result(conn).unwrap();
     assert_eq!(stored, 1);

@@ -51,7 +51,7 @@ fn count(conn: &mut DbConnection, table: &str) -> i64 {
 }
 
 fn migrations_run_up_down_and_up_again_to_the_same_schema(db: &TestDatabase) {
-    let store = Store::open(db.url()).unwrap();
+    let store = open_store(db.url());
     let up = schema_of(&store);
     assert!(up.iter().any(|l| l.contains("organizations")), "{up:?}");
     store.revert_all().unwrap();
@@ -65,7 +65,7 @@ fn migrations_run_up_down_and_up_again_to_the_same_schema(db: &TestDatabase) {
 }
 
 fn a_key_authenticates_its_organization_until_it_is_rotated(db: &TestDatabase) {
-    let store = Store::open(db.url()).unwrap();
+    let store = open_store(db.url());
     let mut conn = store.conn().unwrap();
     let (org, first) = organizations::add(
         &mut conn,
@@ -112,7 +112,7 @@ fn a_key_authenticates_its_organization_until_it_is_rotated(db: &TestDatabase) {
 }
 
 fn a_rejected_organization_leaves_the_database_as_it_was(db: &TestDatabase) {
-    let store = Store::open(db.url()).unwrap();
+    let store = open_store(db.url());
     let mut conn = store.conn().unwrap();
     organizations::add(&mut conn, Some("kikan-1"), "基幹", Role::Kikan).unwrap();
     let before = (
@@ -162,7 +162,7 @@ fn postgres_rejected_writes_leave_nothing_behind() {
 #[test]
 fn the_sqlite_file_is_in_wal_mode() {
     let db = TestDatabase::sqlite();
-    let store = Store::open(db.url()).unwrap();
+    let store = open_store(db.url());
     let mut conn = store.conn().unwrap();
     #[derive(QueryableByName)]
     struct Mode {
@@ -229,7 +229,7 @@ fn org_add_prints_the_key_once_and_org_list_shows_the_organization() {
 }
 
 fn organization_ids_that_a_consent_could_read_as_a_role_are_refused(db: &TestDatabase) {
-    let store = Store::open(db.url()).unwrap();
+    let store = open_store(db.url());
     let mut conn = store.conn().unwrap();
     let long = "a".repeat(65);
     let refused: [(&str, Role); 16] = [
