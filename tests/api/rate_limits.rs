@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 const ORGS: [(&str, Role, &str); 2] = [
     ("office", Role::ConsultationOffice, "見本相談支援事業所"),
-    ("kikan", Role::Kikan, "見本基幹相談支援センター"),
+    ("kikan-1", Role::Kikan, "見本基幹相談支援センター"),
 ];
 
 const TOO_MANY: &str = "https://w3id.org/kyoten/problems/too-many-requests";
@@ -152,7 +152,7 @@ fn the_validation_endpoints_take_a_per_address_limit_when_one_is_set() {
     // Other endpoints are not limited.
     for _ in 0..5 {
         let res = registrations(&server)
-            .bearer_auth(server.key("kikan"))
+            .bearer_auth(server.key("kikan-1"))
             .send()
             .unwrap();
         assert_eq!(res.status(), 200);
