@@ -13,7 +13,7 @@
 //! declaration, so no external entities and no entity expansion), processing instructions,
 //! undefined entities, unbound prefixes, duplicate attributes and nesting deeper than
 //! [`MAX_DEPTH`].
-use super::reader::{is_name, MAX_DEPTH};
+use super::reader::{is_declaration, is_name, MAX_DEPTH};
 use quick_xml::events::attributes::Attribute as RawAttribute;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
@@ -471,7 +471,7 @@ impl<'a> Parser<'a> {
                     self.text(Cow::Owned(c.to_string()))?;
                 }
                 Event::Decl(decl) => {
-                    if self.position != 0 {
+                    if self.position != 0 || !is_declaration(&decl) {
                         return Err(self.malformed());
                     }
                     if let Some(enc) = decl.encoding() {

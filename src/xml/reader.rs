@@ -142,6 +142,11 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
                 push_text(&mut stack, c.encode_utf8(&mut [0; 4]), malformed)?;
             }
             Event::Decl(decl) => {
+                // Only first, and only as XML 1.0 writes it: quick-xml reads `<?xml` and
+                // anything up to `?>` as a declaration.
+                if position != 0 || !is_declaration(&decl) {
+                    return Err(malformed());
+                }
                 if let Some(enc) = decl.encoding() {
                     let enc = enc.map_err(|_| malformed())?;
                     if !enc.eq_ignore_ascii_case("utf-8") {
@@ -181,6 +186,58 @@ fn normalized(raw: &str) -> Option<String> {
     attr.normalized_value(XmlVersion::Implicit1_0)
         .ok()
         .map(Cow::into_owned)
+}
+
+/// Whether the content of `<?…?>` is an XML declaration as XML 1.0 defines it (production
+/// `XMLDecl`): `xml`, then `version="1.n"`, optionally `encoding` (`EncName`) and
+/// `standalone` (`yes`/`no`), in this order, each after whitespace.
+pub(crate) fn is_declaration(content: &str) -> bool {
+    const S: &[char] = &[' ', '\t', '\r', '\n'];
+    let Some(mut rest) = content.strip_prefix("xml") else {
+        return false;
+    };
+    let mut names = ["version", "encoding", "standalone"].into_iter();
+    let mut has_version = false;
+    loop {
+        let after_space = rest.trim_start_matches(S);
+        if after_space.is_empty() {
+            return has_version;
+        }
+        if after_space.len() == rest.len() {
+            return false;
+        }
+        let Some((name, after)) = after_space.split_once('=') else {
+            return false;
+        };
+        let name = name.trim_end_matches(S);
+        let after = after.trim_start_matches(S);
+        let Some(quote) = after.chars().next().filter(|q| matches!(q, '"' | '\'')) else {
+            return false;
+        };
+        let Some((value, after)) = after[1..].split_once(quote) else {
+            return false;
+        };
+        // Names must come in order, each at most once.
+        if !names.any(|n| n == name) {
+            return false;
+        }
+        let ok = match name {
+            "version" => value
+                .strip_prefix("1.")
+                .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())),
+            "encoding" => {
+                let mut chars = value.chars();
+                chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+            }
+            _ => matches!(value, "yes" | "no"),
+        };
+        if !ok || (name != "version" && !has_version) {
+            return false;
+        }
+        has_version = true;
+        rest = after;
+    }
 }
 
 /// Whether `name` matches the XML 1.0 production `Name` (quick-xml does not check names, so
@@ -315,6 +372,33 @@ mod tests {
             );
         }
         assert!(parse("<r xml:lang=\"ja\"><名前 k.a-b_c=\"1\"/></r>".as_bytes()).is_ok());
+    }
+
+    // Found by fuzzing (target xml_reader): quick-xml reads `<?xml` and anything up to `?>`
+    // as a declaration, anywhere.
+    #[test]
+    fn only_a_well_formed_xml_declaration_at_the_start_is_read() {
+        for xml in [
+            &b"<?xml versio<!DOCTYPEncoding=\"UTF-8\"?><r/>"[..],
+            b"<?xml encoding=\"UTF-8\"?><r/>",
+            b"<?xml version=\"1.0\" standalone=\"yes\" encoding=\"UTF-8\"?><r/>",
+            b"<?xml version=\"1.0\" foo=\"x\"?><r/>",
+            b"<?xml version=\"2.0\"?><r/>",
+            b"<?xml version=\"1.0\"encoding=\"UTF-8\"?><r/>",
+            b" <?xml version=\"1.0\"?><r/>",
+            b"<r><?xml version=\"1.0\"?></r>",
+        ] {
+            let refused = parse(xml).is_err() && crate::xml::c14n::Document::parse(xml).is_err();
+            assert!(refused, "{}", String::from_utf8_lossy(xml));
+        }
+        for xml in [
+            &b"<?xml version=\"1.0\"?><r/>"[..],
+            b"<?xml version='1.0' encoding='utf-8' standalone='no' ?>\n<r/>",
+            b"<?xml version = \"1.0\" encoding = \"UTF-8\"?><r/>",
+        ] {
+            assert!(parse(xml).is_ok(), "{}", String::from_utf8_lossy(xml));
+            assert!(crate::xml::c14n::Document::parse(xml).is_ok());
+        }
     }
 
     #[test]
