@@ -27,7 +27,7 @@ if ! command -v cc >/dev/null || ! command -v make >/dev/null; then
 fi
 # cargo-afl of the same version as the afl crate in fuzz/Cargo.lock.
 afl_version=$(awk '/^name = "afl"$/ { getline; gsub(/"/, "", $3); print $3 }' fuzz/Cargo.lock)
-if [ "$(cargo afl --version 2>/dev/null | awk '{print $NF}')" != "$afl_version" ]; then
+if [ "$(cargo afl --version 2>/dev/null | awk '{print $2}')" != "$afl_version" ]; then
   cargo install --locked --force cargo-afl --version "$afl_version"
 fi
 # AFL++ and its runtime for this rustc, once (cargo-afl says so when they are already built).
