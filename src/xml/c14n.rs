@@ -13,7 +13,7 @@
 //! declaration, so no external entities and no entity expansion), processing instructions,
 //! undefined entities, unbound prefixes, duplicate attributes and nesting deeper than
 //! [`MAX_DEPTH`].
-use super::reader::MAX_DEPTH;
+use super::reader::{is_declaration, is_name, MAX_DEPTH};
 use quick_xml::events::attributes::Attribute as RawAttribute;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
@@ -471,7 +471,7 @@ impl<'a> Parser<'a> {
                     self.text(Cow::Owned(c.to_string()))?;
                 }
                 Event::Decl(decl) => {
-                    if self.position != 0 {
+                    if self.position != 0 || !is_declaration(&decl) {
                         return Err(self.malformed());
                     }
                     if let Some(enc) = decl.encoding() {
@@ -565,7 +565,7 @@ impl<'a> Parser<'a> {
         for attr in start.attributes().with_checks(true) {
             let attr: RawAttribute<'_> = attr.map_err(|_| self.malformed())?;
             let key: &str = attr.key.as_ref();
-            if attr.value.contains('<') {
+            if !is_name(key) || attr.value.contains('<') {
                 return Err(self.malformed());
             }
             let value = attr
@@ -598,6 +598,9 @@ impl<'a> Parser<'a> {
             }
         }
         let name: &str = start.name().into_inner();
+        if !is_name(name) {
+            return Err(self.malformed());
+        }
         let name = reborrow(self.input, name);
         let (prefix, local) = split_name(&name).ok_or_else(|| self.malformed())?;
         if prefix == "xmlns" {
@@ -681,6 +684,23 @@ mod tests {
 
     fn c14n(input: &str) -> String {
         String::from_utf8(canonicalize(input.as_bytes()).unwrap()).unwrap()
+    }
+
+    // Found by fuzzing (fuzz/, target xml_reader): names were not checked, so `<!DOCTYPE`
+    // was read as an attribute name.
+    #[test]
+    fn names_that_are_not_xml_names_are_malformed() {
+        for xml in [
+            &b"<r><t <!DOCTYPE=\"x\"></t></r>"[..],
+            b"<r><t a<b=\"x\"/></r>",
+            b"<r><1t/></r>",
+        ] {
+            assert!(
+                matches!(Document::parse(xml), Err(C14nError::Malformed { .. })),
+                "{}",
+                String::from_utf8_lossy(xml)
+            );
+        }
     }
 
     #[test]

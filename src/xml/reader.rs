@@ -1,7 +1,9 @@
 //! A small element tree read with quick-xml, refusing what kyoten documents never need.
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
-use quick_xml::NsReader;
+use quick_xml::name::{QName, ResolveResult};
+use quick_xml::{NsReader, XmlVersion};
+use std::borrow::Cow;
 
 /// Elements nested deeper than this are refused (documents need fewer than 10).
 pub const MAX_DEPTH: usize = 64;
@@ -84,14 +86,23 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
                     .count() as u32;
                 counted = here;
                 let namespace = match ns {
-                    ResolveResult::Bound(n) => Some(n.as_ref().to_owned()),
+                    // quick-xml resolves a prefix to the declaration's raw value; the
+                    // namespace name is that value normalized, as for any attribute (and as
+                    // the canonicalizer that checks signatures reads it).
+                    ResolveResult::Bound(n) => Some(normalized(n.as_ref()).ok_or_else(malformed)?),
                     ResolveResult::Unbound => None,
                     ResolveResult::Unknown(_) => return Err(malformed()),
                 };
+                if !is_name(start.name().as_ref()) {
+                    return Err(malformed());
+                }
                 let name = start.local_name().as_ref().to_owned();
                 let mut attributes = Vec::new();
                 for attr in start.attributes() {
                     let attr = attr.map_err(|_| malformed())?;
+                    if !is_name(attr.key.as_ref()) || attr.value.contains('<') {
+                        return Err(malformed());
+                    }
                     if attr.key.as_namespace_binding().is_none() {
                         attributes.push(attr.key.local_name().as_ref().to_owned());
                     }
@@ -131,6 +142,11 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
                 push_text(&mut stack, c.encode_utf8(&mut [0; 4]), malformed)?;
             }
             Event::Decl(decl) => {
+                // Only first, and only as XML 1.0 writes it: quick-xml reads `<?xml` and
+                // anything up to `?>` as a declaration.
+                if position != 0 || !is_declaration(&decl) {
+                    return Err(malformed());
+                }
                 if let Some(enc) = decl.encoding() {
                     let enc = enc.map_err(|_| malformed())?;
                     if !enc.eq_ignore_ascii_case("utf-8") {
@@ -158,6 +174,89 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
     let mut root = root.ok_or(XmlError::Malformed { position: 0 })?;
     root.has_comment |= comment_outside_root;
     Ok(root)
+}
+
+/// An attribute value as XML 1.0 reads it (§3.3.3): references resolved, each literal tab,
+/// line end or carriage return a space. `None` for an undefined entity.
+fn normalized(raw: &str) -> Option<String> {
+    let attr = Attribute {
+        key: QName("xmlns"),
+        value: Cow::Borrowed(raw),
+    };
+    attr.normalized_value(XmlVersion::Implicit1_0)
+        .ok()
+        .map(Cow::into_owned)
+}
+
+/// Whether the content of `<?…?>` is an XML declaration as XML 1.0 defines it (production
+/// `XMLDecl`): `xml`, then `version="1.n"`, optionally `encoding` (`EncName`) and
+/// `standalone` (`yes`/`no`), in this order, each after whitespace.
+pub(crate) fn is_declaration(content: &str) -> bool {
+    const S: &[char] = &[' ', '\t', '\r', '\n'];
+    let Some(mut rest) = content.strip_prefix("xml") else {
+        return false;
+    };
+    let mut names = ["version", "encoding", "standalone"].into_iter();
+    let mut has_version = false;
+    loop {
+        let after_space = rest.trim_start_matches(S);
+        if after_space.is_empty() {
+            return has_version;
+        }
+        if after_space.len() == rest.len() {
+            return false;
+        }
+        let Some((name, after)) = after_space.split_once('=') else {
+            return false;
+        };
+        let name = name.trim_end_matches(S);
+        let after = after.trim_start_matches(S);
+        let Some(quote) = after.chars().next().filter(|q| matches!(q, '"' | '\'')) else {
+            return false;
+        };
+        let Some((value, after)) = after[1..].split_once(quote) else {
+            return false;
+        };
+        // Names must come in order, each at most once.
+        if !names.any(|n| n == name) {
+            return false;
+        }
+        let ok = match name {
+            "version" => value
+                .strip_prefix("1.")
+                .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())),
+            "encoding" => {
+                let mut chars = value.chars();
+                chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+            }
+            _ => matches!(value, "yes" | "no"),
+        };
+        if !ok || (name != "version" && !has_version) {
+            return false;
+        }
+        has_version = true;
+        rest = after;
+    }
+}
+
+/// Whether `name` matches the XML 1.0 production `Name` (quick-xml does not check names, so
+/// `<a <!DOCTYPE="x">` would otherwise be read as an element with an attribute).
+pub(crate) fn is_name(name: &str) -> bool {
+    fn start(c: char) -> bool {
+        matches!(c,
+            ':' | 'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}'
+            | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}'
+            | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}'
+            | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
+            | '\u{10000}'..='\u{EFFFF}')
+    }
+    fn rest(c: char) -> bool {
+        start(c)
+            || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+    }
+    let mut chars = name.chars();
+    chars.next().is_some_and(start) && chars.all(rest)
 }
 
 fn push_text(
@@ -241,6 +340,65 @@ mod tests {
             Err(XmlError::Malformed { .. })
         ));
         assert!(matches!(parse(b"<a>"), Err(XmlError::Malformed { .. })));
+    }
+
+    // Found by fuzzing (fuzz/, target xml_reader): the reader took a namespace declaration's
+    // raw value, the canonicalizer (and XML) its normalized value.
+    #[test]
+    fn a_namespace_is_the_normalized_value_of_its_declaration() {
+        let xml = b"<r xmlns=\"urn:a\n\tb&#x63;\"><p:c xmlns:p=\"urn:&amp;\n\"/></r>";
+        let el = parse(xml).unwrap();
+        assert_eq!(el.namespace.as_deref(), Some("urn:a  bc"));
+        assert_eq!(el.children[0].namespace.as_deref(), Some("urn:& "));
+        let doc = crate::xml::c14n::Document::parse(xml).unwrap();
+        assert_eq!(doc.element(0).namespace, "urn:a  bc");
+        assert_eq!(doc.element(1).namespace, "urn:& ");
+    }
+
+    // Found by fuzzing (target xml_reader): quick-xml does not check names, so
+    // `<!DOCTYPE` was read as an attribute name.
+    #[test]
+    fn names_that_are_not_xml_names_and_a_lt_in_attribute_values_are_malformed() {
+        for xml in [
+            &b"<r><t <!DOCTYPE=\"x\"></t></r>"[..],
+            b"<r><t a<b=\"x\"/></r>",
+            b"<r><1t/></r>",
+            b"<r a=\"<\"/>",
+        ] {
+            assert!(
+                matches!(parse(xml), Err(XmlError::Malformed { .. })),
+                "{}",
+                String::from_utf8_lossy(xml)
+            );
+        }
+        assert!(parse("<r xml:lang=\"ja\"><名前 k.a-b_c=\"1\"/></r>".as_bytes()).is_ok());
+    }
+
+    // Found by fuzzing (target xml_reader): quick-xml reads `<?xml` and anything up to `?>`
+    // as a declaration, anywhere.
+    #[test]
+    fn only_a_well_formed_xml_declaration_at_the_start_is_read() {
+        for xml in [
+            &b"<?xml versio<!DOCTYPEncoding=\"UTF-8\"?><r/>"[..],
+            b"<?xml encoding=\"UTF-8\"?><r/>",
+            b"<?xml version=\"1.0\" standalone=\"yes\" encoding=\"UTF-8\"?><r/>",
+            b"<?xml version=\"1.0\" foo=\"x\"?><r/>",
+            b"<?xml version=\"2.0\"?><r/>",
+            b"<?xml version=\"1.0\"encoding=\"UTF-8\"?><r/>",
+            b" <?xml version=\"1.0\"?><r/>",
+            b"<r><?xml version=\"1.0\"?></r>",
+        ] {
+            let refused = parse(xml).is_err() && crate::xml::c14n::Document::parse(xml).is_err();
+            assert!(refused, "{}", String::from_utf8_lossy(xml));
+        }
+        for xml in [
+            &b"<?xml version=\"1.0\"?><r/>"[..],
+            b"<?xml version='1.0' encoding='utf-8' standalone='no' ?>\n<r/>",
+            b"<?xml version = \"1.0\" encoding = \"UTF-8\"?><r/>",
+        ] {
+            assert!(parse(xml).is_ok(), "{}", String::from_utf8_lossy(xml));
+            assert!(crate::xml::c14n::Document::parse(xml).is_ok());
+        }
     }
 
     #[test]
