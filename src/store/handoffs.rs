@@ -234,6 +234,20 @@ pub fn deliver(
             .find((id, form))
             .select(Packet::as_select())
             .first(conn)?;
+        // The records come last: appending holds the chain's head until commit (store::chain).
+        let received =
+            (caller.id == h.recipient_id).then(|| ProvisionRecord::of("received", &h, &packet));
+        if received.is_some() {
+            let at = now();
+            if h.status_at(at) == Status::Requested {
+                let document = receipt(&h);
+                if let Some(updated) =
+                    transition(conn, &h, Status::Received, &caller.id, document, at)?
+                {
+                    h = updated;
+                }
+            }
+        }
         audit::record(
             conn,
             &caller.id,
@@ -243,17 +257,8 @@ pub fn deliver(
             &h.categories,
             &h.purpose,
         )?;
-        if caller.id != h.recipient_id {
-            return Ok(Some((h, packet)));
-        }
-        provisions::record(conn, &ProvisionRecord::of("received", &h, &packet))?;
-        let at = now();
-        if h.status_at(at) == Status::Requested {
-            let document = receipt(&h);
-            if let Some(updated) = transition(conn, &h, Status::Received, &caller.id, document, at)?
-            {
-                h = updated;
-            }
+        if let Some(record) = &received {
+            provisions::record(conn, record)?;
         }
         Ok(Some((h, packet)))
     })

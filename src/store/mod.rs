@@ -1,6 +1,7 @@
 //! Storage: diesel over SQLite (embedded default, a file in WAL mode) or PostgreSQL, through
 //! one code path (`MultiConnection`), an r2d2 pool and migrations embedded per backend.
 pub mod audit;
+pub mod chain;
 pub mod facilities;
 pub mod handoffs;
 pub mod idempotency;
@@ -211,6 +212,7 @@ impl Store {
         };
         store.migrate()?;
         keys::ensure_exchange_key(&mut *store.conn()?)?;
+        chain::backfill(&mut *store.conn()?)?;
         Ok(store)
     }
 
