@@ -21,6 +21,12 @@ pub struct Args {
     /// packets the exchange composes, accepts or verifies.
     #[arg(long, env = "KYOTEN_MAX_PACKET_LIFETIME_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
     max_packet_lifetime_days: u32,
+    /// Sign a checkpoint of the record chain once this many records have come since the last.
+    #[arg(long, env = "KYOTEN_CHECKPOINT_EVERY_RECORDS", default_value_t = 1_000, value_parser = clap::value_parser!(i64).range(1..))]
+    checkpoint_every_records: i64,
+    /// … and at the latest this many seconds after the last one, when anything is new.
+    #[arg(long, env = "KYOTEN_CHECKPOINT_INTERVAL_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    checkpoint_interval_secs: u64,
     /// On an empty database, create a demo exchange (city, kikan, hub, consultation office,
     /// facilities, one registration) and print its API keys.
     #[arg(long)]
@@ -46,6 +52,10 @@ pub fn run(args: Args) -> ExitCode {
         max_document_bytes: args.max_document_bytes,
         workers: args.workers,
         packet_lifetime: crate::packet::check::Lifetime::days(args.max_packet_lifetime_days),
+        checkpoints: crate::store::checkpoints::Policy {
+            every_records: args.checkpoint_every_records,
+            interval: std::time::Duration::from_secs(args.checkpoint_interval_secs),
+        },
     };
     let store = match args.db.open() {
         Ok(s) => s,

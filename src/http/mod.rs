@@ -1,6 +1,7 @@
 //! HTTP: start-up, the route table, one handler per file, problem+json.
 pub mod auth;
 pub mod body;
+mod checkpointer;
 pub mod conditional;
 mod fallback;
 pub mod handlers;
@@ -32,6 +33,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// The bounds on a packet's `issued_at` and lifetime.
     pub packet_lifetime: Lifetime,
+    /// When the server signs a checkpoint of the record chain by itself.
+    pub checkpoints: crate::store::checkpoints::Policy,
 }
 
 /// What every request shares: the store (absent for a contracts-and-validation-only server).
@@ -46,6 +49,7 @@ impl Default for Settings {
             max_document_bytes: 1024 * 1024,
             workers: None,
             packet_lifetime: Lifetime::default(),
+            checkpoints: Default::default(),
         }
     }
 }
@@ -94,6 +98,9 @@ pub fn serve(listener: TcpListener, settings: Settings, shared: Shared) -> std::
     Engine::get();
     openapi::document_text();
     fallback::fallback_ready();
+    if let Some(store) = &shared.store {
+        checkpointer::spawn(store.clone(), settings.checkpoints);
+    }
     let s = settings.clone();
     let mut server = HttpServer::new(move || app(&s, &shared)).listen(listener)?;
     if let Some(w) = settings.workers {

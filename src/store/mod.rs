@@ -2,9 +2,11 @@
 //! one code path (`MultiConnection`), an r2d2 pool and migrations embedded per backend.
 pub mod audit;
 pub mod chain;
+pub mod checkpoints;
 pub mod facilities;
 pub mod handoffs;
 pub mod idempotency;
+pub mod integrity;
 pub mod keys;
 pub mod organizations;
 pub mod provisions;
