@@ -18,6 +18,7 @@ mod matching;
 mod one_reading;
 mod openapi;
 mod processes;
+mod record_chain;
 mod registrations;
 mod rejected_writes;
 mod robustness;
