@@ -1,4 +1,5 @@
 //! The `kyoten` command line: one file per subcommand.
+mod audit;
 mod conformance;
 mod demo;
 mod openapi;
@@ -46,6 +47,8 @@ enum Command {
     SigningKey(signing::SigningKeyArgs),
     /// Run the conformance suite (scenarios and vectors) against a server.
     Conformance(conformance::Args),
+    /// Verify the tamper-evident record chain and its signed checkpoints; sign a checkpoint.
+    Audit(audit::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -62,5 +65,6 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => signing::run_verify(args),
         Command::SigningKey(args) => signing::run_signing_key(args),
         Command::Conformance(args) => conformance::run(args),
+        Command::Audit(args) => audit::run(args),
     }
 }

@@ -47,6 +47,12 @@ pub struct Args {
     /// (`/v1/validate/*`), refused with 429 beyond it; 0 (the default) means no limit.
     #[arg(long, env = "KYOTEN_VALIDATE_RATE_LIMIT", default_value_t = 0)]
     validate_rate_limit: u32,
+    /// Sign a checkpoint of the record chain once this many records have come since the last.
+    #[arg(long, env = "KYOTEN_CHECKPOINT_EVERY_RECORDS", default_value_t = 1_000, value_parser = clap::value_parser!(i64).range(1..))]
+    checkpoint_every_records: i64,
+    /// … and at the latest this many seconds after the last one, when anything is new.
+    #[arg(long, env = "KYOTEN_CHECKPOINT_INTERVAL_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    checkpoint_interval_secs: u64,
     /// On an empty database, create a demo exchange (city, kikan, hub, consultation office,
     /// facilities, one registration) and print its API keys.
     #[arg(long)]
@@ -101,6 +107,10 @@ pub fn run(args: Args) -> ExitCode {
         tls,
         auth_failure_limit: args.auth_failure_limit,
         validate_rate_limit: args.validate_rate_limit,
+        checkpoints: crate::store::checkpoints::Policy {
+            every_records: args.checkpoint_every_records,
+            interval: std::time::Duration::from_secs(args.checkpoint_interval_secs),
+        },
         ..Settings::default()
     };
     let store = match args.db.open() {

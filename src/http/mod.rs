@@ -1,6 +1,7 @@
 //! HTTP: start-up, the route table, one handler per file, problem+json.
 pub mod auth;
 pub mod body;
+mod checkpointer;
 pub mod conditional;
 mod fallback;
 pub mod handlers;
@@ -46,6 +47,8 @@ pub struct Settings {
     pub validate_window: Duration,
     /// How often idempotency keys older than 24 hours are deleted (also once at start-up).
     pub idempotency_purge_every: Duration,
+    /// When the server signs a checkpoint of the record chain by itself.
+    pub checkpoints: crate::store::checkpoints::Policy,
 }
 
 /// What every request shares: the store (absent for a contracts-and-validation-only server).
@@ -66,6 +69,7 @@ impl Default for Settings {
             validate_rate_limit: 0,
             validate_window: Duration::from_secs(60),
             idempotency_purge_every: Duration::from_secs(60 * 60),
+            checkpoints: Default::default(),
         }
     }
 }
@@ -121,6 +125,9 @@ pub fn serve(listener: TcpListener, settings: Settings, shared: Shared) -> std::
     Engine::get();
     openapi::document_text();
     fallback::fallback_ready();
+    if let Some(store) = &shared.store {
+        checkpointer::spawn(store.clone(), settings.checkpoints);
+    }
     let s = settings.clone();
     let limits = web::Data::new(limits::Limits::new(&settings));
     if let Some(store) = &shared.store {

@@ -1,9 +1,12 @@
 //! The access record: who read or wrote which record, which data categories, for what purpose.
-//! Written in the same transaction as the access it records; never updated or deleted.
+//! Written in the same transaction as the access it records, as a link of the record chain
+//! (`chain.rs`); never updated or deleted.
+use super::chain::{self, canonical_time, ChainRow, Table};
 use super::schema::access_records;
 use super::DbConnection;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde_json::json;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = access_records)]
@@ -42,8 +45,97 @@ pub fn record(
         categories: categories.to_owned(),
         purpose: purpose.to_owned(),
     };
-    diesel::insert_into(access_records::table)
-        .values(&row)
+    insert(conn, &row)
+}
+
+/// Appends a complete record (id and time given) to the table and the chain.
+pub fn insert(conn: &mut DbConnection, row: &AccessRecord) -> QueryResult<()> {
+    chain::append(conn, row)
+}
+
+impl chain::Record for AccessRecord {
+    const TABLE: Table = Table::AccessRecords;
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn canonical(&self, seq: i64) -> Vec<u8> {
+        crate::crypto::jcs::canonical(&json!({
+            "table": Table::AccessRecords.name(),
+            "seq": seq,
+            "id": self.id,
+            "at": canonical_time(self.at),
+            "organization_id": self.organization_id,
+            "action": self.action,
+            "record_type": self.record_type,
+            "record_id": self.record_id,
+            "categories": self.categories,
+            "purpose": self.purpose,
+        }))
+    }
+
+    fn insert(&self, conn: &mut DbConnection, seq: i64, hash: &str) -> QueryResult<()> {
+        diesel::insert_into(access_records::table)
+            .values((
+                self,
+                access_records::chain_seq.eq(seq),
+                access_records::chain_hash.eq(hash),
+            ))
+            .execute(conn)
+            .map(|_| ())
+    }
+}
+
+/// The records at places `after + 1 ..= until`.
+pub fn chain_rows(conn: &mut DbConnection, after: i64, until: i64) -> QueryResult<Vec<ChainRow>> {
+    let rows: Vec<(AccessRecord, Option<i64>, Option<String>)> = access_records::table
+        .filter(access_records::chain_seq.gt(after))
+        .filter(access_records::chain_seq.le(until))
+        .order(access_records::chain_seq)
+        .select((
+            AccessRecord::as_select(),
+            access_records::chain_seq,
+            access_records::chain_hash,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(r, seq, hash)| Some(ChainRow::of(&r, seq?, hash)))
+        .collect())
+}
+
+/// The highest place an access record claims.
+pub fn last_place(conn: &mut DbConnection) -> QueryResult<Option<i64>> {
+    access_records::table
+        .select(diesel::dsl::max(access_records::chain_seq))
+        .first(conn)
+}
+
+/// How many access records have no place in the chain, and the first of them.
+pub fn unchained(conn: &mut DbConnection) -> QueryResult<(i64, Option<String>)> {
+    let count = access_records::table
+        .filter(access_records::chain_seq.is_null())
+        .count()
+        .get_result(conn)?;
+    let first = access_records::table
+        .filter(access_records::chain_seq.is_null())
+        .order((access_records::at, access_records::id))
+        .select(access_records::id)
+        .first(conn)
+        .optional()?;
+    Ok((count, first))
+}
+
+/// Fills in the hash of a record written before the chain existed (the one change the
+/// database lets through, once).
+pub(super) fn set_backfilled_hash(
+    conn: &mut DbConnection,
+    id: &str,
+    hash: &str,
+) -> QueryResult<()> {
+    diesel::update(access_records::table.find(id))
+        .set(access_records::chain_hash.eq(hash))
         .execute(conn)
         .map(|_| ())
 }
@@ -133,4 +225,42 @@ pub fn count_actions(
         .group_by(access_records::action)
         .select((access_records::action, diesel::dsl::count_star()))
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chain::Record;
+    use chrono::NaiveDate;
+
+    /// The record the known answers below are about (also used by the integration test that
+    /// checks both backends store the same hash).
+    fn known() -> AccessRecord {
+        AccessRecord {
+            id: "acc_kat".into(),
+            at: NaiveDate::from_ymd_opt(2026, 11, 30)
+                .and_then(|d| d.and_hms_micro_opt(12, 34, 56, 123_456))
+                .expect("a valid time"),
+            organization_id: "kikan-kat".into(),
+            action: "read".into(),
+            record_type: "registration".into(),
+            record_id: "reg_kat".into(),
+            categories: "identity,contact".into(),
+            purpose: "registration".into(),
+        }
+    }
+
+    #[test]
+    fn the_canonical_bytes_of_an_access_record_are_the_jcs_of_its_columns_place_and_table() {
+        // Known answer written by Python's json.dumps(sort_keys=True, separators=(",", ":")).
+        assert_eq!(
+            String::from_utf8(known().canonical(1)).expect("UTF-8"),
+            r#"{"action":"read","at":"2026-11-30T12:34:56.123456Z","categories":"identity,contact","id":"acc_kat","organization_id":"kikan-kat","purpose":"registration","record_id":"reg_kat","record_type":"registration","seq":1,"table":"access_records"}"#
+        );
+        // hashlib.sha256(bytes(32) + those bytes).hexdigest()
+        assert_eq!(
+            hex::encode(chain::link(&chain::GENESIS, &known().canonical(1))),
+            "eea4b96542bcff2a8795bbbe64783910ab7e3a4aa30f2ff155fb84542db9a2d2"
+        );
+    }
 }

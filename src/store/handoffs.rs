@@ -265,6 +265,14 @@ pub fn deliver(
             .find((id, form))
             .select(Packet::as_select())
             .first(conn)?;
+        // The records come last: appending holds the chain's head until commit (store::chain).
+        if is_recipient && h.status_at(at) == Status::Requested {
+            let document = receipt(&h);
+            if let Some(updated) = transition(conn, &h, Status::Received, &caller.id, document, at)?
+            {
+                h = updated;
+            }
+        }
         audit::record(
             conn,
             &caller.id,
@@ -274,16 +282,8 @@ pub fn deliver(
             &h.categories,
             &h.purpose,
         )?;
-        if !is_recipient {
-            return Ok(Delivery::Delivered(Box::new((h, packet))));
-        }
-        provisions::record(conn, &ProvisionRecord::of("received", &h, &packet))?;
-        if h.status_at(at) == Status::Requested {
-            let document = receipt(&h);
-            if let Some(updated) = transition(conn, &h, Status::Received, &caller.id, document, at)?
-            {
-                h = updated;
-            }
+        if is_recipient {
+            provisions::record(conn, &ProvisionRecord::of("received", &h, &packet))?;
         }
         Ok(Delivery::Delivered(Box::new((h, packet))))
     })

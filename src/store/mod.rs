@@ -1,9 +1,12 @@
 //! Storage: diesel over SQLite (embedded default, a file in WAL mode) or PostgreSQL, through
 //! one code path (`MultiConnection`), an r2d2 pool and migrations embedded per backend.
 pub mod audit;
+pub mod chain;
+pub mod checkpoints;
 pub mod facilities;
 pub mod handoffs;
 pub mod idempotency;
+pub mod integrity;
 pub mod key_encryption;
 pub mod keys;
 pub mod organizations;
@@ -354,6 +357,7 @@ impl Store {
             );
         }
         keys::ensure_exchange_key(&mut conn, &kek)?;
+        chain::backfill(&mut conn)?;
         drop(conn);
         Ok(Store {
             pool: pool.clone(),

@@ -1,13 +1,16 @@
 //! Provision records (提供記録, APPI 第29条/第30条; SPEC §4): for every packet provided and
 //! every packet received, who gave what to whom, on which basis, with the SHA-256 of the exact
-//! bytes and the key that signed them. Written in the transaction of the event they record;
-//! never updated or deleted (triggers refuse it in the database too).
+//! bytes and the key that signed them. Written in the transaction of the event they record, as
+//! links of the record chain (`chain.rs`); never updated or deleted (triggers refuse it in the
+//! database too).
+use super::chain::{self, canonical_time, ChainRow, Table};
 use super::organizations::{now, time_ordered_id};
 use super::schema::provision_records;
 use super::DbConnection;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
+use serde_json::json;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = provision_records)]
@@ -60,9 +63,100 @@ impl ProvisionRecord {
     }
 }
 
+/// Appends a record to the table and the chain, in the caller's transaction.
 pub fn record(conn: &mut DbConnection, record: &ProvisionRecord) -> QueryResult<()> {
-    diesel::insert_into(provision_records::table)
-        .values(record)
+    chain::append(conn, record)
+}
+
+impl chain::Record for ProvisionRecord {
+    const TABLE: Table = Table::ProvisionRecords;
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn canonical(&self, seq: i64) -> Vec<u8> {
+        crate::crypto::jcs::canonical(&json!({
+            "table": Table::ProvisionRecords.name(),
+            "seq": seq,
+            "id": self.id,
+            "at": canonical_time(self.at),
+            "kind": self.kind,
+            "handoff_id": self.handoff_id,
+            "registration_id": self.registration_id,
+            "sender_id": self.sender_id,
+            "recipient_id": self.recipient_id,
+            "purpose": self.purpose,
+            "categories": self.categories,
+            "legal_basis": self.legal_basis,
+            "consent_ref": self.consent_ref,
+            "form": self.form,
+            "sha256": self.sha256,
+            "kid": self.kid,
+        }))
+    }
+
+    fn insert(&self, conn: &mut DbConnection, seq: i64, hash: &str) -> QueryResult<()> {
+        diesel::insert_into(provision_records::table)
+            .values((
+                self,
+                provision_records::chain_seq.eq(seq),
+                provision_records::chain_hash.eq(hash),
+            ))
+            .execute(conn)
+            .map(|_| ())
+    }
+}
+
+/// The records at places `after + 1 ..= until`.
+pub fn chain_rows(conn: &mut DbConnection, after: i64, until: i64) -> QueryResult<Vec<ChainRow>> {
+    let rows: Vec<(ProvisionRecord, Option<i64>, Option<String>)> = provision_records::table
+        .filter(provision_records::chain_seq.gt(after))
+        .filter(provision_records::chain_seq.le(until))
+        .order(provision_records::chain_seq)
+        .select((
+            ProvisionRecord::as_select(),
+            provision_records::chain_seq,
+            provision_records::chain_hash,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(r, seq, hash)| Some(ChainRow::of(&r, seq?, hash)))
+        .collect())
+}
+
+/// The highest place a provision record claims.
+pub fn last_place(conn: &mut DbConnection) -> QueryResult<Option<i64>> {
+    provision_records::table
+        .select(diesel::dsl::max(provision_records::chain_seq))
+        .first(conn)
+}
+
+/// How many provision records have no place in the chain, and the first of them.
+pub fn unchained(conn: &mut DbConnection) -> QueryResult<(i64, Option<String>)> {
+    let count = provision_records::table
+        .filter(provision_records::chain_seq.is_null())
+        .count()
+        .get_result(conn)?;
+    let first = provision_records::table
+        .filter(provision_records::chain_seq.is_null())
+        .order((provision_records::at, provision_records::id))
+        .select(provision_records::id)
+        .first(conn)
+        .optional()?;
+    Ok((count, first))
+}
+
+/// Fills in the hash of a record written before the chain existed (the one change the
+/// database lets through, once).
+pub(super) fn set_backfilled_hash(
+    conn: &mut DbConnection,
+    id: &str,
+    hash: &str,
+) -> QueryResult<()> {
+    diesel::update(provision_records::table.find(id))
+        .set(provision_records::chain_hash.eq(hash))
         .execute(conn)
         .map(|_| ())
 }
@@ -117,4 +211,43 @@ pub fn search(
         q = q.filter(provision_records::at.lt(u));
     }
     q.load(conn).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chain::Record;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn the_canonical_bytes_of_a_provision_record_escape_its_json_and_keep_japanese_as_is() {
+        let record = ProvisionRecord {
+            id: "prv_kat".into(),
+            at: NaiveDate::from_ymd_opt(2026, 11, 30)
+                .and_then(|d| d.and_hms_micro_opt(1, 2, 3, 4))
+                .expect("a valid time"),
+            kind: "provided".into(),
+            handoff_id: "7b0c4a7e-0000-4000-8000-000000000001".into(),
+            registration_id: "reg_kat".into(),
+            sender_id: "office-kat".into(),
+            recipient_id: "0411200015".into(),
+            purpose: "emergency_acceptance".into(),
+            categories: "identity,contact".into(),
+            legal_basis: "consent".into(),
+            consent_ref: r#"{"granted_on":"2025-10-15","note":"本人"}"#.into(),
+            form: "jws".into(),
+            sha256: "ab".repeat(32),
+            kid: "kid-kat".into(),
+        };
+        // Known answers written by Python (json.dumps sorted and compact, ensure_ascii=False;
+        // hashlib.sha256(bytes.fromhex("11" * 32) + those bytes)).
+        assert_eq!(
+            String::from_utf8(record.canonical(7)).expect("UTF-8"),
+            r#"{"at":"2026-11-30T01:02:03.000004Z","categories":"identity,contact","consent_ref":"{\"granted_on\":\"2025-10-15\",\"note\":\"本人\"}","form":"jws","handoff_id":"7b0c4a7e-0000-4000-8000-000000000001","id":"prv_kat","kid":"kid-kat","kind":"provided","legal_basis":"consent","purpose":"emergency_acceptance","recipient_id":"0411200015","registration_id":"reg_kat","sender_id":"office-kat","seq":7,"sha256":"abababababababababababababababababababababababababababababababab","table":"provision_records"}"#
+        );
+        assert_eq!(
+            hex::encode(chain::link(&[0x11; 32], &record.canonical(7))),
+            "339926dade2f9c38736985beed8cf0637e20c2348428a56e851adbd1fa1df4e1"
+        );
+    }
 }

@@ -398,6 +398,11 @@ pub fn history(
         if visible(conn, caller, id)?.is_none() {
             return Ok(None);
         }
+        let versions = registration_versions::table
+            .filter(registration_versions::registration_id.eq(id))
+            .order(registration_versions::version)
+            .select(Version::as_select())
+            .load(conn)?;
         audit::record(
             conn,
             &caller.id,
@@ -407,11 +412,6 @@ pub fn history(
             ALL_CATEGORIES,
             "registration",
         )?;
-        let versions = registration_versions::table
-            .filter(registration_versions::registration_id.eq(id))
-            .order(registration_versions::version)
-            .select(Version::as_select())
-            .load(conn)?;
         Ok(Some(versions))
     })
 }

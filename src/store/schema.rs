@@ -54,6 +54,8 @@ diesel::table! {
         record_id -> Text,
         categories -> Text,
         purpose -> Text,
+        chain_seq -> Nullable<BigInt>,
+        chain_hash -> Nullable<Text>,
     }
 }
 
@@ -175,6 +177,32 @@ diesel::table! {
         form -> Text,
         sha256 -> Text,
         kid -> Text,
+        chain_seq -> Nullable<BigInt>,
+        chain_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    chain_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        chain_hash -> Nullable<Text>,
+        last_id -> Nullable<Text>,
+        access_count -> BigInt,
+        access_last_id -> Nullable<Text>,
+        provision_count -> BigInt,
+        provision_last_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    checkpoints (id) {
+        id -> Text,
+        at -> Timestamp,
+        seq -> BigInt,
+        chain_hash -> Text,
+        kid -> Text,
+        jws -> Text,
     }
 }
 
@@ -193,5 +221,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     handoffs,
     handoff_packets,
     handoff_responses,
-    provision_records
+    provision_records,
+    chain_head,
+    checkpoints
 );

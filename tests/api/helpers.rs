@@ -140,6 +140,11 @@ impl TestServer {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.url)
     }
+
+    /// The database this server uses (for the command line and for tests that reach into it).
+    pub fn database_url(&self) -> &str {
+        self._database.url()
+    }
 }
 
 /// Base URL of the shared server.

@@ -21,6 +21,7 @@ mod one_reading;
 mod openapi;
 mod processes;
 mod rate_limits;
+mod record_chain;
 mod registrations;
 mod rejected_writes;
 mod response_headers;

@@ -34,7 +34,17 @@ type ServiceHead = (
 type HandoffHead = (String, String, i32, String, String, String, String, String);
 type HandoffTail = (String, i32, String, String, String, T, T, T);
 type ProvisionHead = (String, T, String, String, String, String, String);
-type ProvisionTail = (String, String, String, String, String, String, String);
+type ProvisionTail = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+);
 type T = chrono::NaiveDateTime;
 type ServiceTail = (
     String,
@@ -92,7 +102,34 @@ pub fn snapshot(conn: &mut DbConnection) -> Vec<String> {
     dump!(
         access_records::table,
         access_records::id,
-        (String, T, String, String, String, String, String, String)
+        (
+            String,
+            T,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<i64>,
+            Option<String>
+        )
+    );
+    // The record chain's head moves with every record; the checkpoints table is left out, as
+    // the server signs checkpoints in the background whenever one is due.
+    dump!(
+        chain_head::table,
+        chain_head::id,
+        (
+            i32,
+            i64,
+            Option<String>,
+            Option<String>,
+            i64,
+            Option<String>,
+            i64,
+            Option<String>
+        )
     );
     dump!(
         facilities::table,
@@ -226,6 +263,8 @@ pub fn snapshot(conn: &mut DbConnection) -> Vec<String> {
                 p::form,
                 p::sha256,
                 p::kid,
+                p::chain_seq,
+                p::chain_hash,
             ),
         ))
         .order(p::id)

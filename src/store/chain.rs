@@ -1,0 +1,535 @@
+//! The record chain: every access record and every provision record in one hash chain, so that
+//! a record removed, changed, moved or slipped in behind the exchange's back shows, and signed
+//! checkpoints (`checkpoints.rs`) pin how far the chain reached when.
+//!
+//! **One chain over both tables**, not one per table: a handoff writes a provision record and an
+//! access record in one transaction, and two chains would be two locks taken in whatever order
+//! the code happens to write — two such transactions on PostgreSQL could each hold one and wait
+//! for the other. One chain is one lock, one order of everything done with personal data (a
+//! record cannot be moved from one table to the other or to another moment unnoticed), and one
+//! signature per checkpoint.
+//!
+//! **The definition** (the same on SQLite and PostgreSQL; `kyoten audit verify` recomputes it):
+//! - every record has a place `chain_seq` = 1, 2, 3, … across both tables, without gaps;
+//! - its canonical bytes are the JCS (RFC 8785) form of a JSON object with every column of the
+//!   row except `chain_seq` and `chain_hash`, under the column's name, as a string — the time
+//!   `at` written `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, always six digits) — plus `"table"`
+//!   (`"access_records"` or `"provision_records"`) and `"seq"` (its place, a number);
+//! - `chain_hash` = lower-case hex of SHA-256(the previous record's chain hash as 32 bytes ‖ the
+//!   canonical bytes); before the first record stand 32 zero bytes.
+//!
+//! **Appending** takes the next place from the one row of `chain_head` with an UPDATE, which
+//! holds that row (PostgreSQL: a row lock other writers wait on, across instances; SQLite: the
+//! database's write lock, and this process's writes already come one at a time through the
+//! writer thread) until the transaction ends. So the chain stays one line however many writers
+//! there are, and a rolled-back access gives its place back. Because the head stays locked until
+//! commit, a transaction appends records as its last writes: a lock taken after the head's could
+//! deadlock with a transaction that took that lock first and then wants the head.
+use super::schema::chain_head;
+use super::{DbConnection, StoreError};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The hash before the first record.
+pub const GENESIS: [u8; 32] = [0; 32];
+/// The id of the one row of `chain_head`.
+const HEAD: i32 = 1;
+/// Places read per query when walking the chain.
+pub const PAGE: i64 = 5_000;
+
+/// The chained tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Table {
+    #[serde(rename = "access_records")]
+    AccessRecords,
+    #[serde(rename = "provision_records")]
+    ProvisionRecords,
+}
+
+impl Table {
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::AccessRecords => "access_records",
+            Table::ProvisionRecords => "provision_records",
+        }
+    }
+}
+
+/// A time as the canonical bytes write it: UTC, microseconds, `Z`.
+pub fn canonical_time(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// The chain hash of a record: SHA-256 of the previous hash and the record's canonical bytes.
+pub fn link(previous: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(previous);
+    hasher.update(canonical);
+    hasher.finalize().into()
+}
+
+/// A stored chain hash as bytes; `None` if it is not 64 hex digits.
+pub fn parse_hash(hex_text: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(hex_text, &mut out).ok()?;
+    Some(out)
+}
+
+/// A row of a chained table.
+pub trait Record {
+    const TABLE: Table;
+    fn id(&self) -> &str;
+    /// The row's canonical bytes at place `seq`.
+    fn canonical(&self, seq: i64) -> Vec<u8>;
+    /// Inserts the row with its place and chain hash.
+    fn insert(&self, conn: &mut DbConnection, seq: i64, hash: &str) -> QueryResult<()>;
+}
+
+fn not_ready() -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError(
+        "the record chain has records waiting for their hashes (they are computed when the \
+         store opens)"
+            .into(),
+    )
+}
+
+/// Appends a record to its table and to the chain, in the caller's transaction; call it after
+/// the transaction's other writes (see the module notes).
+pub fn append<R: Record>(conn: &mut DbConnection, record: &R) -> QueryResult<()> {
+    let (seq, previous): (i64, Option<String>) = diesel::update(chain_head::table.find(HEAD))
+        .set(chain_head::seq.eq(chain_head::seq + 1))
+        .returning((chain_head::seq, chain_head::chain_hash))
+        .get_result(conn)?;
+    let previous = previous
+        .as_deref()
+        .and_then(parse_hash)
+        .ok_or_else(not_ready)?;
+    let hash = hex::encode(link(&previous, &record.canonical(seq)));
+    record.insert(conn, seq, &hash)?;
+    let id = record.id();
+    let head = diesel::update(chain_head::table.find(HEAD));
+    match R::TABLE {
+        Table::AccessRecords => head
+            .set((
+                chain_head::chain_hash.eq(&hash),
+                chain_head::last_id.eq(id),
+                chain_head::access_count.eq(chain_head::access_count + 1),
+                chain_head::access_last_id.eq(id),
+            ))
+            .execute(conn)?,
+        Table::ProvisionRecords => head
+            .set((
+                chain_head::chain_hash.eq(&hash),
+                chain_head::last_id.eq(id),
+                chain_head::provision_count.eq(chain_head::provision_count + 1),
+                chain_head::provision_last_id.eq(id),
+            ))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
+/// The end of the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = chain_head)]
+pub struct Head {
+    pub seq: i64,
+    /// `None` only while records written before the chain existed wait for their hashes.
+    pub chain_hash: Option<String>,
+    pub last_id: Option<String>,
+    pub access_count: i64,
+    pub access_last_id: Option<String>,
+    pub provision_count: i64,
+    pub provision_last_id: Option<String>,
+}
+
+pub fn head(conn: &mut DbConnection) -> QueryResult<Head> {
+    chain_head::table
+        .find(HEAD)
+        .select(Head::as_select())
+        .first(conn)
+}
+
+/// A record as it sits in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainRow {
+    pub table: Table,
+    pub seq: i64,
+    pub id: String,
+    /// Its canonical bytes at `seq`.
+    pub canonical: Vec<u8>,
+    pub hash: Option<String>,
+}
+
+impl ChainRow {
+    pub fn of<R: Record>(record: &R, seq: i64, hash: Option<String>) -> ChainRow {
+        ChainRow {
+            table: R::TABLE,
+            seq,
+            id: record.id().to_owned(),
+            canonical: record.canonical(seq),
+            hash,
+        }
+    }
+}
+
+/// The records at places `after + 1 ..= until` of both tables, in place order.
+pub fn rows(conn: &mut DbConnection, after: i64, until: i64) -> QueryResult<Vec<ChainRow>> {
+    let mut rows = super::audit::chain_rows(conn, after, until)?;
+    rows.extend(super::provisions::chain_rows(conn, after, until)?);
+    rows.sort_by_key(|r| (r.seq, r.table));
+    Ok(rows)
+}
+
+/// The highest place any record claims (0 when there is none).
+pub fn last_place(conn: &mut DbConnection) -> QueryResult<i64> {
+    Ok(super::audit::last_place(conn)?
+        .unwrap_or(0)
+        .max(super::provisions::last_place(conn)?.unwrap_or(0)))
+}
+
+/// Hashes the records the migration gave places (those written before the chain existed), once,
+/// at the first start after it; returns how many. Rows without a place are never taken in.
+pub fn backfill(conn: &mut DbConnection) -> Result<usize, StoreError> {
+    if head(conn)?.chain_hash.is_some() {
+        return Ok(0);
+    }
+    conn.transaction(|conn| {
+        // Hold the head, then look again: another instance may have done it meanwhile.
+        diesel::update(chain_head::table.find(HEAD))
+            .set(chain_head::seq.eq(chain_head::seq))
+            .execute(conn)?;
+        let head = head(conn)?;
+        if head.chain_hash.is_some() {
+            return Ok(0);
+        }
+        let rows = rows(conn, 0, head.seq)?;
+        let mut previous = GENESIS;
+        let (mut last, mut access_last, mut provision_last) = (None, None, None);
+        for row in &rows {
+            previous = link(&previous, &row.canonical);
+            let hash = hex::encode(previous);
+            match row.table {
+                Table::AccessRecords => {
+                    super::audit::set_backfilled_hash(conn, &row.id, &hash)?;
+                    access_last = Some(row.id.clone());
+                }
+                Table::ProvisionRecords => {
+                    super::provisions::set_backfilled_hash(conn, &row.id, &hash)?;
+                    provision_last = Some(row.id.clone());
+                }
+            }
+            last = Some(row.id.clone());
+        }
+        diesel::update(chain_head::table.find(HEAD))
+            .set((
+                chain_head::chain_hash.eq(hex::encode(previous)),
+                chain_head::last_id.eq(last),
+                chain_head::access_last_id.eq(access_last),
+                chain_head::provision_last_id.eq(provision_last),
+            ))
+            .execute(conn)?;
+        if !rows.is_empty() {
+            tracing::info!(
+                records = rows.len(),
+                "records written before the chain existed are now chained"
+            );
+        }
+        Ok(rows.len())
+    })
+}
+
+/// Runs `f` in one read-only snapshot of the database, so that the head, the records and the
+/// checkpoints it reads belong together while writers go on.
+pub fn in_snapshot<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.transaction(|conn| {
+        if matches!(conn, DbConnection::Postgresql(_)) {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(conn)?;
+        }
+        f(conn)
+    })
+}
+
+/// What is wrong with the chain, found at one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// A record's content (or place) no longer gives its stored chain hash.
+    Changed,
+    /// Places of the chain hold no record: records were removed.
+    Missing,
+    /// A second record claims a place already taken.
+    Duplicate,
+    /// A record with no place in the chain: added behind the exchange's back.
+    Unchained,
+    /// A checkpoint whose signature does not verify against the exchange's keys.
+    BadCheckpoint,
+    /// The chain no longer holds what a checkpoint signed.
+    CheckpointMismatch,
+    /// The head row disagrees with the records.
+    HeadMismatch,
+}
+
+/// One finding; it names record ids, places and checkpoint ids, never a record's content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    /// The place in the chain where it shows.
+    pub seq: Option<i64>,
+    pub table: Option<Table>,
+    pub record_id: Option<String>,
+    pub checkpoint_id: Option<String>,
+    pub reason: String,
+}
+
+impl Problem {
+    pub fn at_row(kind: ProblemKind, row: &ChainRow, reason: String) -> Problem {
+        Problem {
+            kind,
+            seq: Some(row.seq),
+            table: Some(row.table),
+            record_id: Some(row.id.clone()),
+            checkpoint_id: None,
+            reason,
+        }
+    }
+}
+
+/// How many records of each table the chain holds up to a place.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub access_records: i64,
+    pub provision_records: i64,
+}
+
+impl Counts {
+    fn add(&mut self, table: Table) {
+        match table {
+            Table::AccessRecords => self.access_records += 1,
+            Table::ProvisionRecords => self.provision_records += 1,
+        }
+    }
+
+    pub fn total(&self) -> i64 {
+        self.access_records + self.provision_records
+    }
+}
+
+/// The last record a walk took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Last {
+    pub seq: i64,
+    pub table: Table,
+    pub id: String,
+    pub hash: Option<String>,
+}
+
+/// Walks the chain record by record (in place order), recomputing each link from the stored
+/// hash of the record before it, so one changed record is named alone and the walk goes on.
+#[derive(Debug, Clone)]
+pub struct Walker {
+    next: i64,
+    previous: Option<[u8; 32]>,
+    pub counts: Counts,
+    pub last: Option<Last>,
+}
+
+impl Default for Walker {
+    fn default() -> Self {
+        Walker {
+            next: 1,
+            previous: Some(GENESIS),
+            counts: Counts::default(),
+            last: None,
+        }
+    }
+}
+
+impl Walker {
+    /// A walk from the start of the chain.
+    pub fn new() -> Walker {
+        Walker::default()
+    }
+
+    /// A walk that goes on after the record at `seq`, whose chain hash and counts are known
+    /// (from a checkpoint).
+    pub fn resume(seq: i64, id: &str, table: Table, hash: &str, counts: Counts) -> Walker {
+        Walker {
+            next: seq + 1,
+            previous: parse_hash(hash),
+            counts,
+            last: Some(Last {
+                seq,
+                table,
+                id: id.to_owned(),
+                hash: Some(hash.to_owned()),
+            }),
+        }
+    }
+
+    /// The place the walk expects next.
+    pub fn next_seq(&self) -> i64 {
+        self.next
+    }
+
+    /// Takes the next record; the problem it shows, if any.
+    pub fn step(&mut self, row: &ChainRow) -> Option<Problem> {
+        if row.seq < self.next {
+            return Some(Problem::at_row(
+                ProblemKind::Duplicate,
+                row,
+                format!(
+                    "a second record claims place {}, which another record holds",
+                    row.seq
+                ),
+            ));
+        }
+        let problem = if row.seq > self.next {
+            let gap = if row.seq - 1 == self.next {
+                format!("place {} holds no record", self.next)
+            } else {
+                format!("places {} to {} hold no record", self.next, row.seq - 1)
+            };
+            Some(Problem {
+                seq: Some(self.next),
+                ..Problem::at_row(
+                    ProblemKind::Missing,
+                    row,
+                    format!("{gap}: removed from before this record"),
+                )
+            })
+        } else {
+            match (&self.previous, &row.hash) {
+                (_, None) => Some(Problem::at_row(
+                    ProblemKind::Changed,
+                    row,
+                    "the record has no chain hash".into(),
+                )),
+                (Some(previous), Some(stored))
+                    if hex::encode(link(previous, &row.canonical)) != *stored =>
+                {
+                    Some(Problem::at_row(
+                        ProblemKind::Changed,
+                        row,
+                        "the record's content does not give its chain hash: it was changed, or \
+                         moved to this place, after it was written"
+                            .into(),
+                    ))
+                }
+                _ => None,
+            }
+        };
+        self.previous = row.hash.as_deref().and_then(parse_hash);
+        self.next = row.seq + 1;
+        self.counts.add(row.table);
+        self.last = Some(Last {
+            seq: row.seq,
+            table: row.table,
+            id: row.id.clone(),
+            hash: row.hash.clone(),
+        });
+        problem
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 30)
+            .and_then(|d| d.and_hms_micro_opt(12, 34, 56, 120_000))
+            .expect("a valid time")
+    }
+
+    #[test]
+    fn times_are_written_in_utc_with_six_digits_whatever_their_precision() {
+        assert_eq!(canonical_time(at()), "2026-11-30T12:34:56.120000Z");
+        let whole = NaiveDate::from_ymd_opt(2026, 1, 2)
+            .and_then(|d| d.and_hms_opt(3, 4, 5))
+            .expect("a valid time");
+        assert_eq!(canonical_time(whole), "2026-01-02T03:04:05.000000Z");
+    }
+
+    #[test]
+    fn a_link_is_sha256_of_the_previous_hash_and_the_canonical_bytes() {
+        // Known answer (Python: hashlib.sha256(bytes(32) + b"{}").hexdigest()).
+        assert_eq!(
+            hex::encode(link(&GENESIS, b"{}")),
+            "fb1634c4e6cd4b1f1afe3ce2d6ef080f7ac5d1f357d723ad4dfca782733b62db"
+        );
+        assert_eq!(parse_hash(&hex::encode([7u8; 32])), Some([7u8; 32]));
+        assert_eq!(parse_hash("not hex"), None);
+    }
+
+    fn row(seq: i64, previous: &[u8; 32], text: &str) -> ChainRow {
+        ChainRow {
+            table: Table::AccessRecords,
+            seq,
+            id: format!("acc_{seq}"),
+            canonical: text.as_bytes().to_vec(),
+            hash: Some(hex::encode(link(previous, text.as_bytes()))),
+        }
+    }
+
+    fn chain(n: i64) -> Vec<ChainRow> {
+        let mut previous = GENESIS;
+        (1..=n)
+            .map(|seq| {
+                let r = row(seq, &previous, &format!("{{\"n\":{seq}}}"));
+                previous = parse_hash(r.hash.as_deref().unwrap_or_default()).unwrap_or(GENESIS);
+                r
+            })
+            .collect()
+    }
+
+    fn problems(rows: &[ChainRow]) -> Vec<Problem> {
+        let mut walker = Walker::new();
+        rows.iter().filter_map(|r| walker.step(r)).collect()
+    }
+
+    #[test]
+    fn an_intact_chain_walks_without_problems() {
+        assert!(problems(&chain(5)).is_empty());
+    }
+
+    #[test]
+    fn a_changed_record_is_named_alone() {
+        let mut rows = chain(5);
+        rows[2].canonical = b"{\"n\":33}".to_vec();
+        let found = problems(&rows);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].kind, ProblemKind::Changed);
+        assert_eq!(found[0].record_id.as_deref(), Some("acc_3"));
+    }
+
+    #[test]
+    fn a_removed_record_shows_as_a_gap_before_the_next() {
+        let mut rows = chain(5);
+        rows.remove(1);
+        let found = problems(&rows);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].kind, ProblemKind::Missing);
+        assert_eq!(found[0].seq, Some(2));
+        assert_eq!(found[0].record_id.as_deref(), Some("acc_3"));
+    }
+
+    #[test]
+    fn two_records_on_one_place_are_found() {
+        let mut rows = chain(3);
+        let mut twin = rows[1].clone();
+        twin.table = Table::ProvisionRecords;
+        twin.id = "prv_twin".into();
+        rows.insert(2, twin);
+        let found = problems(&rows);
+        assert_eq!(found[0].kind, ProblemKind::Duplicate);
+        assert_eq!(found[0].record_id.as_deref(), Some("prv_twin"));
+    }
+}
