@@ -102,6 +102,9 @@ pub enum ApiError {
     /// The registration kept changing while the request was being answered, or the database
     /// was momentarily busy; nothing was stored, the same request may be sent again.
     RegistrationBusy,
+    /// The database was momentarily busy (SQLite locked, a PostgreSQL serialization failure or
+    /// deadlock, no free connection) outside a registration's contention; nothing was stored.
+    Busy,
     /// The `Idempotency-Key` was used before for a different request.
     IdempotencyKeyReused,
     /// The document's `registration_id` differs from the URL's.
@@ -412,6 +415,13 @@ impl ApiError {
                 s("この登録が同時に変更されていたため、今は処理を終えられませんでした。何も保存していません。Retry-After の秒数の後に同じ要求を再送してください。", "The registration was being changed at the same time, so the request could not be completed now; nothing was stored. Send the same request again after Retry-After seconds."),
                 None,
             ),
+            Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                ["一時的に処理できません", "Busy"],
+                s("データベースが一時的に混み合っていたため、今は処理を終えられませんでした。何も保存していません。Retry-After の秒数の後に同じ要求を再送してください。", "The database was momentarily busy, so the request could not be completed now; nothing was stored. Send the same request again after Retry-After seconds."),
+                None,
+            ),
             IdempotencyKeyReused => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency-key-reused",
@@ -668,7 +678,7 @@ impl ApiError {
         if let ApiError::Unauthorized = self {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        if let ApiError::IdempotencyKeyInUse | ApiError::RegistrationBusy = self {
+        if let ApiError::IdempotencyKeyInUse | ApiError::RegistrationBusy | ApiError::Busy = self {
             res.insert_header((header::RETRY_AFTER, "1"));
         }
         if let ApiError::TooManyRequests { retry_after, .. } = self {
@@ -835,15 +845,21 @@ impl ApiError {
     }
 }
 
+/// A transient store error (the database momentarily busy) is `busy`, 503 with `Retry-After`:
+/// the request may be sent again and nothing was stored; any other is internal.
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        ApiError::Internal(e.to_string())
+        if e.is_transient() {
+            ApiError::Busy
+        } else {
+            ApiError::Internal(e.to_string())
+        }
     }
 }
 
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
-        ApiError::Internal(StoreError::Query(e).to_string())
+        StoreError::Query(e).into()
     }
 }
 

@@ -71,6 +71,7 @@ impl StoreError {
                 "database is locked",
                 "database table is locked",
                 "deadlock detected",
+                "canceling statement due to lock timeout",
             ]
             .iter()
             .any(|m| message.contains(m))
@@ -120,9 +121,16 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
         match self.backend {
-            Backend::Postgres => PgConnection::establish(&self.url)
-                .map(DbConnection::Postgresql)
-                .map_err(diesel::r2d2::Error::ConnectionError),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                // No request waits on a lock for ever: like SQLite's busy_timeout, a lock held
+                // elsewhere longer than this fails the statement ("lock timeout"), which is
+                // answered 503 with Retry-After and rolls the transaction back.
+                conn.batch_execute("SET lock_timeout = '10s'")
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConnection::Postgresql(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.url)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;

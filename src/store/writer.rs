@@ -7,6 +7,7 @@
 //! Written here because no crate offers group commit over diesel; the whole mechanism is a
 //! channel and a loop.
 use super::{DbConnection, Manager, StoreError};
+use diesel::connection::SimpleConnection;
 use diesel::r2d2::Pool;
 use diesel::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -111,6 +112,11 @@ fn run(pool: Pool<Manager>, jobs: Receiver<Box<dyn Pending>>) {
             Err(e) => Err(e.to_string()),
             Ok(mut conn) => conn
                 .transaction::<_, diesel::result::Error, _>(|conn| {
+                    // Take the database's write lock first, with a write that changes nothing:
+                    // a transaction that reads first and then wants to write fails at once
+                    // when another process (a CLI command, a second server) holds the lock;
+                    // one that asks for it first waits for it (busy_timeout) like any writer.
+                    conn.batch_execute("UPDATE chain_head SET seq = seq WHERE 0")?;
                     for job in batch.iter_mut() {
                         if !job.run(conn) {
                             // A write panicked mid-way: nothing of this batch is kept.

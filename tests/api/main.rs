@@ -4,6 +4,7 @@ mod helpers;
 
 mod access_matrix;
 mod audit_reports;
+mod busy_database;
 mod cli;
 mod conformance;
 mod contracts;
