@@ -1,4 +1,6 @@
-//! `Authorization: Bearer <api key>`: the calling organization, or 401.
+//! `Authorization: Bearer <api key>` — or, with mutual TLS, the client certificate of the
+//! connection (`tls.rs`): the calling organization, or 401. When both are there they must name
+//! the same organization.
 //!
 //! Every refusal is logged (warn) with the client address and the route pattern — never the
 //! key. A key that is not found counts against its client address: after
@@ -7,6 +9,7 @@
 //! be refused too, so nothing is learnt while refused).
 use super::limits::Limits;
 use super::problem::{ApiError, Limited};
+use super::tls::ClientCertificate;
 use crate::store::organizations::Organization;
 use crate::store::Store;
 use actix_web::dev::Payload;
@@ -47,10 +50,23 @@ impl FromRequest for Caller {
         let peer: Option<IpAddr> = req.peer_addr().map(|a| a.ip());
         let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".into());
         let refused_for = token.as_ref().and_then(|_| refused(req));
+        let certificate = req.conn_data::<ClientCertificate>().cloned();
         Box::pin(async move {
             let Some(token) = token else {
-                log_failure(peer, &route, "no Bearer key");
-                return Err(ApiError::Unauthorized);
+                let Some(certificate) = certificate else {
+                    log_failure(peer, &route, "no Bearer key");
+                    return Err(ApiError::Unauthorized);
+                };
+                let store =
+                    store.ok_or_else(|| ApiError::Internal("the server has no database".into()))?;
+                let id = certificate.organization_id;
+                let found =
+                    web::block(move || crate::store::organizations::get(&mut *store.conn()?, &id))
+                        .await??;
+                return found.map(Caller).ok_or_else(|| {
+                    log_failure(peer, &route, "the client certificate names no organization");
+                    ApiError::Unauthorized
+                });
             };
             if let Some(retry_after) = refused_for {
                 log_failure(peer, &route, "refused: too many failures from this address");
@@ -61,8 +77,19 @@ impl FromRequest for Caller {
             }
             let store =
                 store.ok_or_else(|| ApiError::Internal("the server has no database".into()))?;
-            let found = web::block(move || store.authenticate(&token)).await??;
+            let found = {
+                let store = store.clone();
+                web::block(move || store.authenticate(&token)).await??
+            };
             match found {
+                Some(org) if certificate_names_another(&store, certificate, &org.id).await? => {
+                    log_failure(
+                        peer,
+                        &route,
+                        "the API key and the client certificate name different organizations",
+                    );
+                    Err(ApiError::Unauthorized)
+                }
                 Some(org) => Ok(Caller(org)),
                 None => {
                     if let (Some(limits), Some(peer)) = (limits, peer) {
@@ -74,6 +101,25 @@ impl FromRequest for Caller {
             }
         })
     }
+}
+
+/// Whether the connection's client certificate names an organization other than `id`. A
+/// certificate whose CN names no organization is only a credential for the connection (mutual
+/// TLS as a gate) and leaves the decision to the API key.
+async fn certificate_names_another(
+    store: &web::Data<Store>,
+    certificate: Option<ClientCertificate>,
+    id: &str,
+) -> Result<bool, ApiError> {
+    let Some(certificate) = certificate.filter(|c| c.organization_id != id) else {
+        return Ok(false);
+    };
+    let store = store.clone();
+    let named = web::block(move || {
+        crate::store::organizations::get(&mut *store.conn()?, &certificate.organization_id)
+    })
+    .await??;
+    Ok(named.is_some())
 }
 
 /// One warning per failed authentication: the client address and the route pattern, never

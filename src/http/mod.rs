@@ -136,7 +136,7 @@ pub fn serve(listener: TcpListener, settings: Settings, shared: Shared) -> std::
             settings.idempotency_purge_every,
         ));
     }
-    let server = HttpServer::new(move || app(&s, &shared, &limits));
+    let server = HttpServer::new(move || app(&s, &shared, &limits)).on_connect(tls::on_connect);
     let mut server = match &settings.tls {
         Some(files) => {
             let acceptor = files.acceptor().map_err(std::io::Error::other)?;

@@ -1,9 +1,16 @@
 //! Native TLS on openssl: TLS 1.2 and 1.3 only with Mozilla's intermediate cipher list, and
 //! optionally mutual TLS, where every client must present a certificate issued by a given CA
-//! before any request is read.
+//! before any request is read. Such a certificate also authenticates its organization (its
+//! subject's CN is the organization id), as strongly as that organization's API key: a request
+//! on the connection may leave the Bearer key out, and one that carries a key of another
+//! organization is refused (`auth.rs`).
+use actix_web::dev::Extensions;
+use openssl::nid::Nid;
 use openssl::ssl::{
     SslAcceptor, SslAcceptorBuilder, SslFiletype, SslMethod, SslVerifyMode, SslVersion,
 };
+use openssl::x509::X509VerifyResult;
+use std::any::Any;
 use std::path::PathBuf;
 
 /// Where the server's certificate, its key and (for mutual TLS) the clients' CA are.
@@ -63,6 +70,41 @@ impl TlsFiles {
             builder.set_verify(SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT);
         }
         Ok(builder)
+    }
+}
+
+/// The organization a client certificate verified in the handshake names: the CN of its
+/// subject. Only with mutual TLS (without a client CA no certificate is asked for).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCertificate {
+    pub organization_id: String,
+}
+
+/// Run by the server on every new connection: keeps the organization a verified client
+/// certificate names with the connection, for every request on it.
+pub fn on_connect(connection: &dyn Any, data: &mut Extensions) {
+    type Tls = actix_tls::accept::openssl::TlsStream<actix_web::rt::net::TcpStream>;
+    let Some(tls) = connection.downcast_ref::<Tls>() else {
+        return;
+    };
+    let ssl = tls.ssl();
+    if ssl.verify_result() != X509VerifyResult::OK {
+        return;
+    }
+    let Some(certificate) = ssl.peer_certificate() else {
+        return;
+    };
+    let mut names = certificate.subject_name().entries_by_nid(Nid::COMMONNAME);
+    // Exactly one CN whose bytes are printable ASCII (what organization ids are made of; a
+    // BMPString or a NUL byte names no organization).
+    let (Some(cn), None) = (names.next(), names.next()) else {
+        return;
+    };
+    let bytes = cn.data().as_slice();
+    if !bytes.is_empty() && bytes.iter().all(|b| b.is_ascii_graphic()) {
+        data.insert(ClientCertificate {
+            organization_id: String::from_utf8_lossy(bytes).into_owned(),
+        });
     }
 }
 

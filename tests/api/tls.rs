@@ -103,6 +103,7 @@ fn rand_serial() -> u32 {
 struct Pki {
     dir: tempfile::TempDir,
     ca: X509,
+    ca_key: PKey<Private>,
     client_cert: X509,
     client_key: PKey<Private>,
 }
@@ -123,6 +124,7 @@ impl Pki {
         Pki {
             dir,
             ca,
+            ca_key,
             client_cert,
             client_key,
         }
@@ -191,18 +193,47 @@ fn serve(database: &Path, port: u16, extra: &[&str]) -> Child {
 
 /// An HTTPS client that trusts the test CA (and presents the client certificate if asked).
 fn https_client(pki: &Pki, with_client_cert: bool) -> reqwest::blocking::Client {
+    https_client_as(
+        pki,
+        with_client_cert.then_some((&pki.client_cert, &pki.client_key)),
+    )
+}
+
+/// An HTTPS client that trusts the test CA and presents this certificate, if any.
+fn https_client_as(
+    pki: &Pki,
+    identity: Option<(&X509, &PKey<Private>)>,
+) -> reqwest::blocking::Client {
     let mut b = reqwest::blocking::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(&pki.ca.to_pem().unwrap()).unwrap())
         .timeout(Duration::from_secs(10));
-    if with_client_cert {
+    if let Some((cert, key)) = identity {
         let identity = reqwest::Identity::from_pkcs8_pem(
-            &pki.client_cert.to_pem().unwrap(),
-            &pki.client_key.private_key_to_pem_pkcs8().unwrap(),
+            &cert.to_pem().unwrap(),
+            &key.private_key_to_pem_pkcs8().unwrap(),
         )
         .unwrap();
         b = b.identity(identity);
     }
     b.build().unwrap()
+}
+
+/// Adds an organization to the database with the command line; its API key.
+fn add_organization(database: &Path, role: &str, id: &str) -> String {
+    let out = kyoten()
+        .args(["org", "--database-url"])
+        .arg(database)
+        .args(["add", "--role", role, "--id", id, "--name", "見本"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("api key "))
+        .and_then(|l| l.split(": ").nth(1))
+        .unwrap()
+        .trim()
+        .to_owned()
 }
 
 fn wait_for(client: &reqwest::blocking::Client, url: &str) {
@@ -374,4 +405,73 @@ fn a_certificate_that_does_not_match_its_key_is_a_clear_start_up_error() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("does not match"), "{stderr}");
+}
+
+#[test]
+fn with_mutual_tls_the_client_certificate_authenticates_the_organization_it_names() {
+    let pki = Pki::new();
+    let db = pki.path("kyoten.sqlite");
+    let office_key = add_organization(&db, "consultation_office", "office-a");
+    let kikan_key = add_organization(&db, "kikan", "kikan-1");
+    let port = free_port();
+    let _server = Running(serve(
+        &db,
+        port,
+        &[
+            "--tls-cert",
+            pki.path("server.pem").to_str().unwrap(),
+            "--tls-key",
+            pki.path("server.key").to_str().unwrap(),
+            "--tls-client-ca",
+            pki.path("ca.pem").to_str().unwrap(),
+        ],
+    ));
+    let office = https_client(&pki, true);
+    wait_for(&office, &format!("https://127.0.0.1:{port}/health"));
+    let url = format!("https://127.0.0.1:{port}/v1/registrations");
+    let status = |r: reqwest::blocking::RequestBuilder| r.send().unwrap().status().as_u16();
+
+    // The certificate (CN office-a) alone authenticates office-a …
+    assert_eq!(status(office.get(&url)), 200);
+    // … as does its own API key beside it; another organization's key is refused.
+    assert_eq!(status(office.get(&url).bearer_auth(&office_key)), 200);
+    assert_eq!(status(office.get(&url).bearer_auth(&kikan_key)), 401);
+    // A certificate from the CA that names no organization authenticates nobody, but the
+    // organization's key still does.
+    let stranger_key = key();
+    let stranger = certificate(
+        "not-an-organization",
+        &stranger_key,
+        Some((&pki.ca, &pki.ca_key)),
+        false,
+        false,
+    );
+    let unknown = https_client_as(&pki, Some((&stranger, &stranger_key)));
+    assert_eq!(status(unknown.get(&url)), 401);
+    assert_eq!(status(unknown.get(&url).bearer_auth(&kikan_key)), 200);
+}
+
+#[test]
+fn without_a_client_ca_no_certificate_stands_in_for_the_api_key() {
+    let pki = Pki::new();
+    let db = pki.path("kyoten.sqlite");
+    add_organization(&db, "consultation_office", "office-a");
+    let port = free_port();
+    let _server = Running(serve(
+        &db,
+        port,
+        &[
+            "--tls-cert",
+            pki.path("server.pem").to_str().unwrap(),
+            "--tls-key",
+            pki.path("server.key").to_str().unwrap(),
+        ],
+    ));
+    let office = https_client(&pki, true);
+    wait_for(&office, &format!("https://127.0.0.1:{port}/health"));
+    let res = office
+        .get(format!("https://127.0.0.1:{port}/v1/registrations"))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 401);
 }
