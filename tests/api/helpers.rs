@@ -19,7 +19,21 @@ pub struct TestServer {
     pub url: String,
     pub store: Store,
     keys: HashMap<&'static str, String>,
+    /// The running server and its thread, stopped when the test is done.
+    running: Option<(actix_web::dev::ServerHandle, std::thread::JoinHandle<()>)>,
     _database: TestDatabase,
+}
+
+impl Drop for TestServer {
+    /// Stops the server and waits for its thread, so that nothing of it (its store, its
+    /// background tasks) outlives the test's database.
+    fn drop(&mut self) {
+        if let Some((handle, thread)) = self.running.take() {
+            // The stop command is sent at once; the future only waits for its completion.
+            drop(handle.stop(false));
+            let _ = thread.join();
+        }
+    }
 }
 
 /// The organizations of the shared server: (id, role, name).
@@ -114,18 +128,19 @@ impl TestServer {
         let shared = Shared {
             store: Some(store.clone()),
         };
-        std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let server = serve(listener, settings, shared).expect("server starts");
-                tx.send(()).expect("signal");
-                server.await
+                tx.send(server.handle()).expect("signal");
+                let _ = server.await;
             })
         });
-        rx.recv().expect("server started");
+        let handle = rx.recv().expect("server started");
         TestServer {
             url: format!("http://{addr}"),
             store,
             keys,
+            running: Some((handle, thread)),
             _database: database,
         }
     }
