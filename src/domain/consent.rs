@@ -75,6 +75,49 @@ impl<'a> Consent<'a> {
     }
 }
 
+/// What the coordinators still see of a registration whose consent is withdrawn: who the person
+/// is (`identity`: name, birth date, sex), the registration's ids and its consent — built from
+/// an allow-list, never by deleting from the document. `"view": "after_withdrawal"` marks it as
+/// not the whole registration (a break-glass read gives that, recorded).
+pub fn after_withdrawal(document: &Value) -> Value {
+    let mut view = serde_json::Map::new();
+    view.insert("view".into(), Value::String("after_withdrawal".into()));
+    for key in [
+        "document_type",
+        "schema_version",
+        "registration_id",
+        "municipality_code",
+        "received_by",
+        "consent",
+    ] {
+        if let Some(v) = document.get(key) {
+            view.insert(key.into(), v.clone());
+        }
+    }
+    let mut registrant = serde_json::Map::new();
+    for key in IDENTITY_FIELDS {
+        if let Some(v) = document["registrant"].get(key) {
+            registrant.insert(key.into(), v.clone());
+        }
+    }
+    view.insert("registrant".into(), Value::Object(registrant));
+    Value::Object(view)
+}
+
+/// What a consent withdrawal or a new consent answers: the registration's id, version and
+/// status and its consent, no personal data (those writes read and share none).
+pub fn consent_status(document: &Value, version: i32, status: &str) -> Value {
+    serde_json::json!({
+        "registration_id": document.get("registration_id"),
+        "version": version,
+        "status": status,
+        "consent": document.get("consent"),
+    })
+}
+
+/// The registrant's fields of the `identity` category.
+const IDENTITY_FIELDS: [&str; 3] = ["name", "birth_date", "sex"];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +127,30 @@ mod tests {
         role: "facility",
         organization_id: Some("0410000001"),
     };
+
+    #[test]
+    fn after_a_withdrawal_only_identity_ids_and_consent_are_left() {
+        let doc = json!({
+            "document_type": "registration", "registration_id": "reg_1",
+            "municipality_code": "041009", "received_by": {"organization_id": "office"},
+            "registrant": {"name": {"family": "見本"}, "birth_date": "1990-01-01", "sex": "female",
+                           "address": {"line": "x"}, "phones": ["000"]},
+            "condition": {"illnesses": ["x"]}, "household": [{"name": "y"}],
+            "emergency_contacts": [{"name": "z"}],
+            "consent": {"granted_on": "2025-01-01", "withdrawn_on": "2025-06-01", "provisions": []}
+        });
+        let view = after_withdrawal(&doc);
+        assert_eq!(
+            view,
+            json!({
+                "view": "after_withdrawal", "document_type": "registration",
+                "registration_id": "reg_1", "municipality_code": "041009",
+                "received_by": {"organization_id": "office"},
+                "registrant": {"name": {"family": "見本"}, "birth_date": "1990-01-01", "sex": "female"},
+                "consent": {"granted_on": "2025-01-01", "withdrawn_on": "2025-06-01", "provisions": []}
+            })
+        );
+    }
 
     #[test]
     fn nothing_is_permitted_without_a_matching_provision() {

@@ -105,6 +105,11 @@ pub enum ApiError {
     /// The database was momentarily busy (SQLite locked, a PostgreSQL serialization failure or
     /// deadlock, no free connection) outside a registration's contention; nothing was stored.
     Busy,
+    /// A new consent not granted after the consent it replaces (or before its withdrawal), or
+    /// one that records a withdrawal itself.
+    ConsentNotNewer,
+    /// A break-glass read without `{"legal_basis": "vital_interest"}`.
+    InvalidBreakGlassRead,
     /// The `Idempotency-Key` was used before for a different request.
     IdempotencyKeyReused,
     /// The document's `registration_id` differs from the URL's.
@@ -422,6 +427,20 @@ impl ApiError {
                 s("データベースが一時的に混み合っていたため、今は処理を終えられませんでした。何も保存していません。Retry-After の秒数の後に同じ要求を再送してください。", "The database was momentarily busy, so the request could not be completed now; nothing was stored. Send the same request again after Retry-After seconds."),
                 None,
             ),
+            ConsentNotNewer => (
+                StatusCode::CONFLICT,
+                "consent-not-newer",
+                ["新しい同意ではありません", "Consent not newer"],
+                s("新たな同意の granted_on は、いまの同意の granted_on より後で、撤回日（withdrawn_on）以後でなければなりません。新たな同意に withdrawn_on は書けません。", "A new consent's granted_on must be after the current consent's granted_on and not before its withdrawn_on; a new consent cannot carry withdrawn_on."),
+                None,
+            ),
+            InvalidBreakGlassRead => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-break-glass-request",
+                ["緊急時閲覧の要求が正しくありません", "Invalid break-glass request"],
+                s("本文は {\"legal_basis\": \"vital_interest\"} としてください（個人情報保護法第27条第1項第2号）。", "The body must be {\"legal_basis\": \"vital_interest\"} (APPI Article 27(1)(ii))."),
+                None,
+            ),
             IdempotencyKeyReused => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency-key-reused",
@@ -447,7 +466,7 @@ impl ApiError {
                 StatusCode::CONFLICT,
                 "consent-withdrawal-final",
                 ["同意の撤回は取り消せません", "Consent withdrawal is final"],
-                s("この登録の同意は撤回されています。変更届で consent.withdrawn_on を削除したり変えたりすることはできません。改めて同意を得たときは、変更届ではなく、新たな同意として別に記録します。", "The consent of this registration has been withdrawn; a change notification may neither remove nor alter consent.withdrawn_on. A consent given anew is recorded as its own act, not by editing the registration."),
+                s("この登録の同意は撤回されています。変更届で同意（consent.withdrawn_on を含む）を削除したり変えたりすることはできません。改めて同意を得たときは、変更届ではなく、新たな同意として POST /v1/registrations/{id}/consent で記録します。", "The consent of this registration has been withdrawn; a change notification may neither remove nor alter the consent (consent.withdrawn_on included). A consent given anew is recorded as its own act with POST /v1/registrations/{id}/consent, not by editing the registration."),
                 None,
             ),
             ReceivedByImmutable => (
@@ -475,7 +494,7 @@ impl ApiError {
                 StatusCode::FORBIDDEN,
                 "break-glass-not-allowed",
                 ["緊急時の同意によらない提供はできません", "Break-glass not allowed"],
-                s("legal_basis \"vital_interest\"（同意によらない提供）は、基幹相談支援センター・拠点・市だけが使えます。", "Only the kikan, hub or city may send on legal_basis \"vital_interest\"."),
+                s("legal_basis \"vital_interest\"（同意によらない提供・閲覧）は、基幹相談支援センター・拠点・市だけが使えます。", "Only the kikan, hub or city may send or read on legal_basis \"vital_interest\"."),
                 None,
             ),
             CategoryNotPermitted { category } => (

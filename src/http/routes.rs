@@ -22,6 +22,8 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(registration_change::registration_change)
         .service(registration_history::registration_history)
         .service(registration_withdraw_consent::registration_withdraw_consent)
+        .service(registration_grant_consent::registration_grant_consent)
+        .service(registration_break_glass_read::registration_break_glass_read)
         .service(registration_candidates::registration_candidates)
         .service(facility_search::facility_search)
         .service(facility_get::facility_get)

@@ -3,8 +3,8 @@ use super::audit::{self, ALL_CATEGORIES};
 use super::organizations::{now, time_ordered_id, Organization};
 use super::schema::{registration_versions, registrations};
 use super::{DbConnection, StoreError};
-use crate::domain::address;
 use crate::domain::role::Role;
+use crate::domain::{address, consent};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::Value;
@@ -32,6 +32,8 @@ struct NewVersion<'a> {
     document: &'a str,
     recorded_at: NaiveDateTime,
     recorded_by: &'a str,
+    /// The access record's action of the same write.
+    event: &'a str,
 }
 
 /// Who may read a registration: the organization that took it, and the kikan, the hub and the
@@ -106,6 +108,7 @@ pub fn create(
                 document: &row.document,
                 recorded_at: at,
                 recorded_by: &caller.id,
+                event: "create",
             })
             .execute(conn)?;
         audit::record(
@@ -135,27 +138,102 @@ fn visible(
     Ok(found.filter(|r| may_read(caller, r)))
 }
 
+/// The categories a read of a registration in this state shows: everything while the consent
+/// is in force; after a withdrawal only `identity` ([`consent::after_withdrawal`]).
+fn read_categories(status: &str) -> &'static str {
+    if status == WITHDRAWN {
+        "identity"
+    } else {
+        ALL_CATEGORIES
+    }
+}
+
+/// The document as a read shows it in this state.
+fn as_read(status: &str, document: String) -> Result<String, StoreError> {
+    if status != WITHDRAWN {
+        return Ok(document);
+    }
+    Ok(consent::after_withdrawal(&parse(&document)?).to_string())
+}
+
+fn parse(document: &str) -> Result<Value, StoreError> {
+    serde_json::from_str(document)
+        .map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))
+}
+
+/// The status of a registration whose consent is withdrawn.
+pub const WITHDRAWN: &str = "consent_withdrawn";
+
 /// Reads a registration the caller may see, recording the read. `None` both when it does not
-/// exist and when the caller may not see it, so existence is not revealed.
+/// exist and when the caller may not see it, so existence is not revealed. Once the consent is
+/// withdrawn the document is only what coordinators still need ([`consent::after_withdrawal`]);
+/// the whole of it takes a recorded break-glass read ([`break_glass_read`]).
 pub fn read(
     conn: &mut DbConnection,
     caller: &Organization,
     id: &str,
 ) -> Result<Option<Registration>, StoreError> {
     conn.transaction(|conn| {
-        let Some(r) = visible(conn, caller, id)? else {
+        let Some(mut r) = visible(conn, caller, id)? else {
             return Ok(None);
         };
+        r.document = as_read(&r.status, std::mem::take(&mut r.document))?;
         audit::record(
             conn,
             &caller.id,
             "read",
             "registration",
             id,
-            ALL_CATEGORIES,
+            read_categories(&r.status),
             "registration",
         )?;
         Ok(Some(r))
+    })
+}
+
+/// The result of a break-glass read.
+#[derive(Debug)]
+pub enum BreakGlassRead {
+    Read(Registration),
+    NotFound,
+    /// The caller's role may not read on the vital-interest basis.
+    NotAllowed,
+}
+
+/// Who may read a whole registration on the vital-interest basis (APPI 27条1項2号) whatever its
+/// consent says: the kikan, the hub and the city, who may also send break-glass packets.
+pub fn may_break_glass(caller: &Organization) -> bool {
+    matches!(
+        Role::parse(&caller.role),
+        Some(Role::City | Role::Kikan | Role::Hub)
+    )
+}
+
+/// Reads the whole current version of a registration on the vital-interest basis, recorded as
+/// its own access (`break_glass_read`, purpose `vital_interest`, every category), whether or not
+/// the consent is in force.
+pub fn break_glass_read(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+) -> Result<BreakGlassRead, StoreError> {
+    conn.transaction(|conn| {
+        let Some(r) = visible(conn, caller, id)? else {
+            return Ok(BreakGlassRead::NotFound);
+        };
+        if !may_break_glass(caller) {
+            return Ok(BreakGlassRead::NotAllowed);
+        }
+        audit::record(
+            conn,
+            &caller.id,
+            "break_glass_read",
+            "registration",
+            id,
+            ALL_CATEGORIES,
+            "vital_interest",
+        )?;
+        Ok(BreakGlassRead::Read(r))
     })
 }
 
@@ -219,6 +297,7 @@ fn next_version(
             document: text,
             recorded_at: at,
             recorded_by: &caller.id,
+            event: action,
         })
         .execute(conn)?;
     audit::record(
@@ -296,10 +375,10 @@ pub fn change(
         let stored: Value = serde_json::from_str(&current.document).map_err(|e| {
             StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e)))
         })?;
-        if let Some(withdrawn) = withdrawn_on(&stored) {
-            if withdrawn_on(&document) != Some(withdrawn) {
-                return Ok(Change::WithdrawalFinal);
-            }
+        // Once withdrawn, the consent stays as recorded: a change may neither drop nor move the
+        // withdrawal nor alter the consent it ends (a new consent is its own act).
+        if withdrawn_on(&stored).is_some() && document.get("consent") != stored.get("consent") {
+            return Ok(Change::WithdrawalFinal);
         }
         if document.get("received_by") != stored.get("received_by")
             || document["received_by"]["organization_id"].as_str()
@@ -386,33 +465,122 @@ pub struct Version {
     pub document: String,
     pub recorded_at: NaiveDateTime,
     pub recorded_by: String,
+    /// What the version records: `create`, `update` (a change notification),
+    /// `withdraw_consent` or `grant_consent` (a new consent).
+    pub event: String,
 }
 
-/// Every version of a registration the caller may see, oldest first (read is recorded).
+/// Every version of a registration the caller may see, oldest first (read is recorded). Once
+/// the consent is withdrawn every version shows only what a read shows then
+/// ([`consent::after_withdrawal`]): the history is no way around the withdrawal.
 pub fn history(
     conn: &mut DbConnection,
     caller: &Organization,
     id: &str,
 ) -> Result<Option<Vec<Version>>, StoreError> {
     conn.transaction(|conn| {
-        if visible(conn, caller, id)?.is_none() {
+        let Some(current) = visible(conn, caller, id)? else {
             return Ok(None);
-        }
-        let versions = registration_versions::table
+        };
+        let mut versions = registration_versions::table
             .filter(registration_versions::registration_id.eq(id))
             .order(registration_versions::version)
             .select(Version::as_select())
             .load(conn)?;
+        for v in &mut versions {
+            v.document = as_read(&current.status, std::mem::take(&mut v.document))?;
+        }
         audit::record(
             conn,
             &caller.id,
             "read_history",
             "registration",
             id,
-            ALL_CATEGORIES,
+            read_categories(&current.status),
             "registration",
         )?;
         Ok(Some(versions))
+    })
+}
+
+/// The result of recording a new consent.
+#[derive(Debug)]
+pub enum NewConsent {
+    Granted(Registration),
+    NotFound,
+    Forbidden,
+    /// `If-Match` named another version than the current one (which is given).
+    Stale(i32),
+    /// The new consent's `granted_on` is not after the current consent's, or is before its
+    /// withdrawal.
+    NotNewer,
+}
+
+/// The registration as it would be with `consent` as its consent: what a new consent must
+/// make valid. `None` when the registration is not there or the caller may not change it.
+pub fn with_consent(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+    consent: &Value,
+) -> Result<Option<Value>, StoreError> {
+    let Some(current) = get(conn, id)?.filter(|r| may_read(caller, r) && may_write(caller, r))
+    else {
+        return Ok(None);
+    };
+    let mut document = parse(&current.document)?;
+    document["consent"] = consent.clone();
+    Ok(Some(document))
+}
+
+/// Records a new consent (同意の再取得) as the next version, if `expected_version` is still the
+/// current one: its own act, with its own access record (`grant_consent`) and history entry,
+/// never an edit of the old consent. `document` is the registration with the new consent in
+/// place (validated by the caller, see [`with_consent`]); everything else in it must be the
+/// current version's. The new consent must be granted after the one it replaces and not before
+/// that one's withdrawal; the registration is active again.
+pub fn grant_consent(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+    expected_version: i32,
+    document: Value,
+) -> Result<NewConsent, StoreError> {
+    conn.transaction(|conn| {
+        let Some(current) = visible(conn, caller, id)? else {
+            return Ok(NewConsent::NotFound);
+        };
+        if !may_write(caller, &current) {
+            return Ok(NewConsent::Forbidden);
+        }
+        if current.version != expected_version {
+            return Ok(NewConsent::Stale(current.version));
+        }
+        let mut stored = parse(&current.document)?;
+        let new = &document["consent"];
+        let old = &stored["consent"];
+        let date = |v: &Value, key: &str| v[key].as_str().map(str::to_owned);
+        let granted = date(new, "granted_on");
+        let newer = granted > date(old, "granted_on")
+            && date(old, "withdrawn_on").is_none_or(|w| granted >= Some(w));
+        if !newer || withdrawn_on(&document).is_some() {
+            return Ok(NewConsent::NotNewer);
+        }
+        // Only the consent changes: the rest is the current version's, as stored.
+        stored["consent"] = new.clone();
+        let text = stored.to_string();
+        let next = Next {
+            status: "active",
+            text: &text,
+            ward: current.ward.as_deref(),
+            action: "grant_consent",
+            // The consent is written; no personal data is read or shared.
+            categories: "",
+        };
+        match next_version(conn, caller, id, expected_version, next)? {
+            Some(row) => Ok(NewConsent::Granted(row)),
+            None => Ok(NewConsent::Stale(current.version)),
+        }
     })
 }
 

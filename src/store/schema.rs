@@ -41,6 +41,7 @@ diesel::table! {
         document -> Text,
         recorded_at -> Timestamp,
         recorded_by -> Text,
+        event -> Text,
     }
 }
 

@@ -66,7 +66,7 @@ fn current_etag(server: &TestServer, path: &str) -> String {
         .to_owned()
 }
 
-const ENDPOINTS: [Endpoint; 21] = [
+const ENDPOINTS: [Endpoint; 23] = [
     Endpoint {
         name: "GET /v1/registrations",
         request: |s, _, _| client().get(s.url("/v1/registrations")),
@@ -109,6 +109,29 @@ const ENDPOINTS: [Endpoint; 21] = [
             client().post(s.url(&format!("/v1/registrations/{id}/consent-withdrawal")))
         },
         expected: [403, 200, 200, 200, 404, 404, 404, 401],
+    },
+    Endpoint {
+        name: "POST /v1/registrations/{id}/consent",
+        request: |s, _, id| {
+            let mut consent = registration_from("office")["consent"].clone();
+            consent["granted_on"] = json!((chrono::Utc::now() + chrono::TimeDelta::hours(9))
+                .format("%Y-%m-%d")
+                .to_string());
+            client()
+                .post(s.url(&format!("/v1/registrations/{id}/consent")))
+                .header("If-Match", "\"1\"")
+                .json(&consent)
+        },
+        expected: [403, 200, 200, 200, 404, 404, 404, 401],
+    },
+    Endpoint {
+        name: "POST /v1/registrations/{id}/break-glass-read",
+        request: |s, _, id| {
+            client()
+                .post(s.url(&format!("/v1/registrations/{id}/break-glass-read")))
+                .json(&json!({"legal_basis": "vital_interest"}))
+        },
+        expected: [200, 200, 200, 403, 404, 404, 404, 401],
     },
     Endpoint {
         name: "GET /v1/registrations/{id}/candidates",

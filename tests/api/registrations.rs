@@ -407,9 +407,12 @@ fn problem_type(res: reqwest::blocking::Response) -> String {
 #[test]
 fn a_change_notification_that_drops_or_moves_a_withdrawal_is_refused_and_changes_nothing() {
     let (location, doc) = created("office-a");
-    let withdrawn: Value = withdraw("office-a", &location).json().unwrap();
-    let withdrawn_on = withdrawn["consent"]["withdrawn_on"].clone();
+    let answer: Value = withdraw("office-a", &location).json().unwrap();
+    let withdrawn_on = answer["consent"]["withdrawn_on"].clone();
     assert!(withdrawn_on.is_string());
+    // The whole document as the office keeps it, with the withdrawal recorded.
+    let mut withdrawn = doc.clone();
+    withdrawn["consent"] = answer["consent"].clone();
 
     let mut dropped = withdrawn.clone();
     dropped["consent"]
@@ -419,10 +422,13 @@ fn a_change_notification_that_drops_or_moves_a_withdrawal_is_refused_and_changes
     dropped["consent"]["granted_on"] = "2026-03-01".into();
     let mut moved = withdrawn.clone();
     moved["consent"]["withdrawn_on"] = "2026-01-05".into();
+    let mut widened = withdrawn.clone();
+    widened["consent"]["granted_on"] = "2026-03-01".into();
     for (what, body, who) in [
         ("dropped", &dropped, "office-a"),
         ("dropped by the kikan", &dropped, "kikan-sendai"),
         ("moved", &moved, "hub-aoba"),
+        ("the consent it ends altered", &widened, "office-a"),
     ] {
         let res = change(who, &location, Some("\"2\""), body);
         assert_eq!(res.status(), 409, "{what}");
@@ -481,4 +487,252 @@ fn a_change_notification_may_not_rewrite_who_received_the_registration() {
     assert_eq!(stored.received_by, "office-a");
     let document: Value = serde_json::from_str(&stored.document).unwrap();
     assert_eq!(document["received_by"], doc["received_by"]);
+}
+
+fn today_in_japan() -> String {
+    (chrono::Utc::now() + chrono::TimeDelta::hours(9))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+fn post_as(
+    as_org: &str,
+    path: &str,
+    if_match: Option<&str>,
+    body: &Value,
+) -> reqwest::blocking::Response {
+    let mut req = client().post(url(path)).bearer_auth(key(as_org)).json(body);
+    if let Some(tag) = if_match {
+        req = req.header("if-match", tag);
+    }
+    req.send().unwrap()
+}
+
+/// The access records of a registration with this action, as (organization, categories,
+/// purpose).
+fn recorded(doc: &Value, action: &str) -> Vec<(String, String, String)> {
+    audit::for_record(
+        &mut server().store.conn().unwrap(),
+        "registration",
+        doc["registration_id"].as_str().unwrap(),
+    )
+    .unwrap()
+    .into_iter()
+    .filter(|r| r.action == action)
+    .map(|r| (r.organization_id, r.categories, r.purpose))
+    .collect()
+}
+
+#[test]
+fn the_answer_to_a_withdrawal_carries_no_personal_data_as_its_access_record_says() {
+    let (location, doc) = created("office-a");
+    let answer: Value = withdraw("office-a", &location).json().unwrap();
+    assert_eq!(
+        answer.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["consent", "registration_id", "status", "version"]
+    );
+    assert_eq!(answer["status"], "consent_withdrawn");
+    assert_eq!(answer["version"], 2);
+    assert_eq!(
+        recorded(&doc, "withdraw_consent"),
+        [("office-a".into(), String::new(), "registration".into())]
+    );
+}
+
+#[test]
+fn after_a_withdrawal_reads_and_the_history_show_only_identity_and_status() {
+    let (location, doc) = created("office-a");
+    withdraw("office-a", &location);
+    for who in ["office-a", "kikan-sendai", "hub-aoba", "city-041009"] {
+        let read: Value = read_as(who, &location).json().unwrap();
+        assert_eq!(read["view"], "after_withdrawal", "{who}");
+        assert_eq!(read["registrant"]["name"], doc["registrant"]["name"]);
+        assert_eq!(
+            read["registrant"]["birth_date"],
+            doc["registrant"]["birth_date"]
+        );
+        for withheld in [
+            "condition",
+            "emergency_plan",
+            "emergency_contacts",
+            "household",
+        ] {
+            assert!(read.get(withheld).is_none(), "{who} sees {withheld}");
+        }
+        assert!(read["registrant"].get("address").is_none(), "{who}");
+        assert!(read["registrant"].get("phones").is_none(), "{who}");
+        let history: Vec<Value> = read_as(who, &format!("{location}/versions"))
+            .json()
+            .unwrap();
+        assert_eq!(history.len(), 2);
+        for v in &history {
+            assert_eq!(v["document"]["view"], "after_withdrawal", "{who}: {v}");
+            assert!(v["document"].get("condition").is_none());
+        }
+        assert_eq!(history[0]["event"], "create");
+        assert_eq!(history[1]["event"], "withdraw_consent");
+    }
+    let reads = recorded(&doc, "read");
+    assert!(!reads.is_empty());
+    assert!(
+        reads
+            .iter()
+            .all(|(_, categories, _)| categories == "identity"),
+        "{reads:?}"
+    );
+}
+
+#[test]
+fn the_whole_record_after_a_withdrawal_takes_a_recorded_break_glass_read_by_a_coordinator() {
+    let (location, doc) = created("office-a");
+    withdraw("office-a", &location);
+    let path = format!("{location}/break-glass-read");
+    let basis = serde_json::json!({"legal_basis": "vital_interest"});
+    let res = post_as("kikan-sendai", &path, None, &basis);
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let full: Value = res.json().unwrap();
+    assert_eq!(full["condition"], doc["condition"]);
+    assert_eq!(full["household"], doc["household"]);
+    let records = recorded(&doc, "break_glass_read");
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].0, "kikan-sendai");
+    assert_eq!(records[0].2, "vital_interest");
+    assert!(records[0].1.contains("household"));
+
+    // Not for the office (it cannot send on this basis either), not without the basis, and
+    // not for someone who cannot see the registration.
+    let office = post_as("office-a", &path, None, &basis);
+    assert_eq!(office.status(), 403);
+    assert_eq!(problem_type(office), "break-glass-not-allowed");
+    for body in [
+        serde_json::json!({}),
+        serde_json::json!({"legal_basis": "consent"}),
+        serde_json::json!({"legal_basis": "vital_interest", "note": "x"}),
+    ] {
+        let res = post_as("hub-aoba", &path, None, &body);
+        assert_eq!(res.status(), 422, "{body}");
+        assert_eq!(problem_type(res), "invalid-break-glass-request");
+    }
+    assert_eq!(post_as("0411200015", &path, None, &basis).status(), 404);
+    assert_eq!(
+        recorded(&doc, "break_glass_read").len(),
+        1,
+        "refusals record nothing"
+    );
+}
+
+#[test]
+fn a_new_consent_is_its_own_recorded_act_and_makes_the_registration_active_again() {
+    let (location, doc) = created("office-a");
+    withdraw("office-a", &location);
+    let path = format!("{location}/consent");
+    let mut consent = doc["consent"].clone();
+    consent["granted_on"] = today_in_japan().into();
+    consent["method"] = "signature".into();
+
+    let res = post_as("office-a", &path, Some("\"2\""), &consent);
+    assert_eq!(res.status(), 200, "{}", res.text().unwrap());
+    let res = read_as("office-a", &location);
+    assert_eq!(res.headers()["etag"], "\"3\"");
+    let read: Value = res.json().unwrap();
+    assert!(read.get("view").is_none(), "the whole record again");
+    assert_eq!(read["consent"], consent);
+    assert_eq!(read["condition"], doc["condition"], "nothing else changed");
+    assert_eq!(status_of(&doc).as_deref(), Some("active"));
+    let history: Vec<Value> = read_as("kikan-sendai", &format!("{location}/versions"))
+        .json()
+        .unwrap();
+    let events: Vec<&str> = history
+        .iter()
+        .map(|v| v["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["create", "withdraw_consent", "grant_consent"]);
+    assert_eq!(
+        recorded(&doc, "grant_consent"),
+        [("office-a".into(), String::new(), "registration".into())]
+    );
+}
+
+/// A refused new consent: what, by whom, with which If-Match, the body, status and type.
+type RefusedConsent<'a> = (&'a str, &'a str, Option<&'a str>, &'a Value, u16, &'a str);
+
+#[test]
+fn a_new_consent_that_is_not_newer_invalid_or_not_the_callers_changes_nothing() {
+    let (location, doc) = created("office-a");
+    withdraw("office-a", &location);
+    let path = format!("{location}/consent");
+    let newer = |f: &dyn Fn(&mut Value)| {
+        let mut c = doc["consent"].clone();
+        c["granted_on"] = today_in_japan().into();
+        f(&mut c);
+        c
+    };
+    let older = newer(&|c| c["granted_on"] = "2025-10-15".into());
+    let withdrawn_too = newer(&|c| c["withdrawn_on"] = today_in_japan().into());
+    let no_kikan = newer(&|c| {
+        c["provisions"] = serde_json::json!([{"recipients": ["facility"],
+            "purposes": ["emergency_acceptance"], "categories": ["identity"],
+            "decision": "permit"}])
+    });
+    let cases: [RefusedConsent; 6] = [
+        (
+            "not after the old one",
+            "office-a",
+            Some("\"2\""),
+            &older,
+            409,
+            "consent-not-newer",
+        ),
+        (
+            "carrying a withdrawal",
+            "office-a",
+            Some("\"2\""),
+            &withdrawn_too,
+            409,
+            "consent-not-newer",
+        ),
+        (
+            "invalid with the registration",
+            "kikan-sendai",
+            Some("\"2\""),
+            &no_kikan,
+            422,
+            "invalid-document",
+        ),
+        (
+            "without If-Match",
+            "office-a",
+            None,
+            &older,
+            428,
+            "precondition-required",
+        ),
+        (
+            "on a stale version",
+            "office-a",
+            Some("\"1\""),
+            &newer(&|_| ()),
+            412,
+            "precondition-failed",
+        ),
+        (
+            "by the city",
+            "city-041009",
+            Some("\"2\""),
+            &newer(&|_| ()),
+            403,
+            "forbidden",
+        ),
+    ];
+    for (what, who, tag, body, status, kind) in cases {
+        let res = post_as(who, &path, tag, body);
+        assert_eq!(res.status(), status, "{what}");
+        assert_eq!(problem_type(res), kind, "{what}");
+    }
+    let other = post_as("office-b", &path, Some("\"2\""), &newer(&|_| ()));
+    assert_eq!(other.status(), 404);
+    assert_eq!(read_as("office-a", &location).headers()["etag"], "\"2\"");
+    assert_eq!(status_of(&doc).as_deref(), Some("consent_withdrawn"));
+    assert!(recorded(&doc, "grant_consent").is_empty());
 }

@@ -97,7 +97,7 @@ pub fn snapshot(conn: &mut DbConnection) -> Vec<String> {
             registration_versions::registration_id,
             registration_versions::version
         ),
-        (String, i32, String, T, String)
+        (String, i32, String, T, String, String)
     );
     dump!(
         access_records::table,
@@ -300,17 +300,17 @@ fn every_refused_write_leaves_every_table_exactly_as_it_was() {
         .send()
         .unwrap();
     assert_eq!(created.status(), 201);
-    let id = created.json::<Value>().unwrap()["registration_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let withdrawn = c
+    let created: Value = created.json().unwrap();
+    let id = created["registration_id"].as_str().unwrap().to_owned();
+    let answer = c
         .post(server.url(&format!("/v1/registrations/{id}/consent-withdrawal")))
         .bearer_auth(server.key("office"))
         .send()
         .unwrap();
-    assert_eq!(withdrawn.status(), 200);
-    let withdrawn: Value = withdrawn.json().unwrap();
+    assert_eq!(answer.status(), 200);
+    // The whole document as the office keeps it, with the withdrawal recorded.
+    let mut withdrawn = created.clone();
+    withdrawn["consent"] = answer.json::<Value>().unwrap()["consent"].clone();
     let record = facility(FACILITY, "青葉区", "A", vec![service("short_stay", 1, &[])]);
     let put = c
         .put(server.url(&format!("/v1/facilities/{FACILITY}")))

@@ -13,13 +13,18 @@ pub struct RegistrationVersion {
     pub recorded_at: String,
     /// The organization that submitted it.
     pub recorded_by: String,
-    /// The registration document as it was.
+    /// What the version records: `create`, `update` (a change notification),
+    /// `withdraw_consent` or `grant_consent` (a new consent).
+    #[schema(example = "grant_consent")]
+    pub event: String,
+    /// The registration document as it was; once the consent is withdrawn, only what a read
+    /// shows then (`"view": "after_withdrawal"`: identity, ids and consent).
     #[schema(value_type = Object)]
     pub document: serde_json::Value,
 }
 
 /// Every version of a registration, oldest first: the first submission and each change
-/// notification. Visible to the same organizations as the registration itself.
+/// notification, each consent withdrawal and each new consent. Visible to the same organizations as the registration itself.
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),
@@ -49,6 +54,7 @@ pub async fn registration_history(
             version: v.version,
             recorded_at: v.recorded_at.and_utc().to_rfc3339(),
             recorded_by: v.recorded_by,
+            event: v.event,
             document: serde_json::from_str(&v.document).unwrap_or_default(),
         })
         .collect();

@@ -1,3 +1,4 @@
+use crate::domain::consent;
 use crate::http::auth::Caller;
 use crate::http::problem::{ApiError, Problem};
 use crate::store::registrations::{self, Withdrawal};
@@ -9,18 +10,22 @@ use actix_web::{post, web, HttpResponse};
 /// Records that the person withdrew their consent (同意の撤回), today in Japan time. The
 /// registration becomes the next version with `consent.withdrawn_on` set and status
 /// `consent_withdrawn`; it is kept for the provision records, and nothing more is shared from
-/// it. The taking office, the kikan and the hub may record a withdrawal.
+/// it: reads show only identity and status from now on. The taking office, the kikan and the
+/// hub may record a withdrawal. The answer carries the id, version, status and consent only —
+/// no personal data, as the access record of the withdrawal lists no category.
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),
     params(("id" = String, Path, example = "reg_0123456789abcdef")),
     responses(
-        (status = 200, description = "Recorded; the body is the new version", content_type = "application/json",
+        (status = 200, description = "Recorded: `{registration_id, version, status, consent}` of the new version", content_type = "application/json",
          headers(("ETag" = String, description = "The new version"))),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller may read but not change it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The consent was withdrawn before", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database was momentarily busy; nothing was stored, send it again after Retry-After", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = String, description = "Seconds to wait"))),
     )
 )]
 #[post("/v1/registrations/{id}/consent-withdrawal")]
@@ -38,10 +43,13 @@ pub async fn registration_withdraw_consent(
     })
     .await??;
     match result {
-        Withdrawal::Withdrawn(row) => Ok(HttpResponse::Ok()
-            .insert_header((header::ETAG, format!("\"{}\"", row.version)))
-            .content_type("application/json")
-            .body(row.document)),
+        Withdrawal::Withdrawn(row) => {
+            let document: serde_json::Value = serde_json::from_str(&row.document)
+                .map_err(|e| ApiError::Internal(format!("stored registration unreadable: {e}")))?;
+            Ok(HttpResponse::Ok()
+                .insert_header((header::ETAG, format!("\"{}\"", row.version)))
+                .json(consent::consent_status(&document, row.version, &row.status)))
+        }
         Withdrawal::NotFound => Err(ApiError::NotFound),
         Withdrawal::Forbidden => Err(ApiError::Forbidden),
         Withdrawal::AlreadyWithdrawn => Err(ApiError::ConsentAlreadyWithdrawn),

@@ -1,0 +1,1 @@
+ALTER TABLE registration_versions DROP COLUMN event;

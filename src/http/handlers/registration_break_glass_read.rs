@@ -1,0 +1,59 @@
+use crate::contracts::json::parse_document;
+use crate::http::auth::Caller;
+use crate::http::problem::{ApiError, Problem};
+use crate::store::registrations::{self, BreakGlassRead};
+use crate::store::Store;
+use actix_web::http::header;
+use actix_web::{post, web, HttpResponse};
+
+/// Reads the whole current version of a registration on the vital-interest basis (APPI 27条1項
+/// 2号): after a consent withdrawal a read shows only identity and status, and this is the one
+/// way to the rest, for the kikan, the hub and the city. The body is
+/// `{"legal_basis": "vital_interest"}`; the read is recorded as its own access
+/// (`break_glass_read`, purpose `vital_interest`, every category).
+#[utoipa::path(
+    tag = "registrations",
+    security(("api_key" = [])),
+    params(("id" = String, Path, example = "reg_0123456789abcdef")),
+    request_body(description = "`{\"legal_basis\": \"vital_interest\"}`", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The whole registration document", content_type = "application/json",
+         headers(("ETag" = String, description = "Its version"))),
+        (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not read on the vital-interest basis (break-glass-not-allowed)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The body is not `{\"legal_basis\": \"vital_interest\"}`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/registrations/{id}/break-glass-read")]
+pub async fn registration_break_glass_read(
+    caller: Caller,
+    store: web::Data<Store>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let Caller(org) = caller;
+    let request = parse_document(&body).map_err(ApiError::Json)?;
+    let basis_only = request.as_object().is_some_and(|o| {
+        o.len() == 1 && o.get("legal_basis").and_then(|b| b.as_str()) == Some("vital_interest")
+    });
+    if !basis_only {
+        return Err(ApiError::InvalidBreakGlassRead);
+    }
+    let store = store.into_inner();
+    let id = id.into_inner();
+    let result = web::block(move || {
+        store.write(move |conn| registrations::break_glass_read(conn, &org, &id))
+    })
+    .await??;
+    match result {
+        BreakGlassRead::Read(row) => Ok(HttpResponse::Ok()
+            .insert_header((header::ETAG, format!("\"{}\"", row.version)))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .content_type("application/json")
+            .body(row.document)),
+        BreakGlassRead::NotFound => Err(ApiError::NotFound),
+        BreakGlassRead::NotAllowed => Err(ApiError::BreakGlassNotAllowed),
+    }
+}

@@ -1,0 +1,108 @@
+use crate::contracts::json::parse_document;
+use crate::contracts::DocumentType;
+use crate::domain::consent;
+use crate::http::auth::Caller;
+use crate::http::conditional::required_if_match;
+use crate::http::middleware::request_lang;
+use crate::http::problem::{ApiError, Problem};
+use crate::store::registrations::{self, NewConsent};
+use crate::store::Store;
+use crate::validation::input::{Format, Input};
+use crate::validation::Engine;
+use actix_web::http::header;
+use actix_web::{post, web, HttpRequest, HttpResponse};
+
+/// Records a new consent (同意の再取得): the person consents again after a withdrawal, or gives
+/// a consent that replaces the current one. Its own act, never an edit: the body is the new
+/// `consent` object (`granted_on` after the current consent's and not before its withdrawal,
+/// `granted_by`, `method`, `provisions`; no `withdrawn_on`), validated with the whole
+/// registration; the registration becomes the next version, active, with a history entry
+/// `grant_consent` and an access record `grant_consent`. The taking office, the kikan and the
+/// hub may record it. The answer carries the id, version, status and consent only.
+#[utoipa::path(
+    tag = "registrations",
+    security(("api_key" = [])),
+    params(("id" = String, Path, example = "reg_0123456789abcdef"), ("If-Match" = String, Header, description = "ETag of the current version")),
+    request_body(description = "The new consent object", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Recorded: `{registration_id, version, status, consent}` of the new version", content_type = "application/json",
+         headers(("ETag" = String, description = "The new version"))),
+        (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller may read but not change it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not granted after the current consent (consent-not-newer)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names a version that is no longer current", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The registration with this consent is invalid (with the report)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database was momentarily busy; nothing was stored, send it again after Retry-After", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = String, description = "Seconds to wait"))),
+    )
+)]
+#[post("/v1/registrations/{id}/consent")]
+pub async fn registration_grant_consent(
+    req: HttpRequest,
+    caller: Caller,
+    store: web::Data<Store>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let Caller(org) = caller;
+    let id = id.into_inner();
+    let expected = required_if_match(&req)?;
+    let new_consent = parse_document(&body).map_err(ApiError::Json)?;
+    let store = store.into_inner();
+    let candidate = {
+        let (store, org, id, new_consent) = (store.clone(), org.clone(), id.clone(), new_consent);
+        web::block(move || {
+            registrations::with_consent(&mut *store.conn()?, &org, &id, &new_consent)
+        })
+        .await??
+    };
+    let Some(candidate) = candidate else {
+        // Not there, not visible or not the caller's to change: the write says which.
+        return respond(
+            web::block(move || {
+                store.write(move |conn| {
+                    registrations::grant_consent(conn, &org, &id, expected, serde_json::Value::Null)
+                })
+            })
+            .await??,
+        );
+    };
+    // The registration with the new consent must be valid with every rule, in one reading: the
+    // bytes validated are the bytes whose consent is stored.
+    let bytes = candidate.to_string();
+    let engine = Engine::get();
+    let input = Input::read(Format::Json, bytes.as_bytes(), engine)?;
+    let outcome = input.validate(engine, Some(DocumentType::Registration));
+    if !engine.is_valid(&outcome) {
+        let report = input.render(engine, &outcome, request_lang(req.headers()));
+        return Err(ApiError::InvalidDocument(Box::new(report)));
+    }
+    let document = input.value;
+    let result = web::block(move || {
+        store.write(move |conn| registrations::grant_consent(conn, &org, &id, expected, document))
+    })
+    .await?
+    .map_err(ApiError::contended)?;
+    respond(result)
+}
+
+fn respond(result: NewConsent) -> Result<HttpResponse, ApiError> {
+    match result {
+        NewConsent::Granted(row) => {
+            let document: serde_json::Value = serde_json::from_str(&row.document)
+                .map_err(|e| ApiError::Internal(format!("stored registration unreadable: {e}")))?;
+            Ok(HttpResponse::Ok()
+                .insert_header((header::ETAG, format!("\"{}\"", row.version)))
+                .json(consent::consent_status(&document, row.version, &row.status)))
+        }
+        NewConsent::NotFound => Err(ApiError::NotFound),
+        NewConsent::Forbidden => Err(ApiError::Forbidden),
+        NewConsent::Stale(current) => Err(ApiError::PreconditionFailed {
+            current: Some(current),
+        }),
+        NewConsent::NotNewer => Err(ApiError::ConsentNotNewer),
+    }
+}
