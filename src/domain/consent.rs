@@ -76,12 +76,14 @@ impl<'a> Consent<'a> {
 }
 
 /// What the coordinators still see of a registration whose consent is withdrawn: who the person
-/// is (`identity`: name, birth date, sex), the registration's ids and its consent — built from
+/// is (`identity`: name, birth date, sex), its status, the registration's ids and its consent —
+/// built from
 /// an allow-list, never by deleting from the document. `"view": "after_withdrawal"` marks it as
 /// not the whole registration (a break-glass read gives that, recorded).
 pub fn after_withdrawal(document: &Value) -> Value {
     let mut view = serde_json::Map::new();
     view.insert("view".into(), Value::String("after_withdrawal".into()));
+    view.insert("status".into(), Value::String("consent_withdrawn".into()));
     for key in [
         "document_type",
         "schema_version",
@@ -143,7 +145,8 @@ mod tests {
         assert_eq!(
             view,
             json!({
-                "view": "after_withdrawal", "document_type": "registration",
+                "view": "after_withdrawal", "status": "consent_withdrawn",
+                "document_type": "registration",
                 "registration_id": "reg_1", "municipality_code": "041009",
                 "received_by": {"organization_id": "office"},
                 "registrant": {"name": {"family": "見本"}, "birth_date": "1990-01-01", "sex": "female"},

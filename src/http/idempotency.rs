@@ -44,6 +44,9 @@ fn applies(req: &ServiceRequest) -> bool {
         && !req.path().starts_with("/v1/validate/")
         // Verifying stores nothing either.
         && req.path() != "/v1/verify"
+        // A break-glass read stores nothing, and each one must be recorded as itself: a retry
+        // is read (and recorded) again, never answered from a stored copy.
+        && !req.path().ends_with("/break-glass-read")
 }
 
 /// 1 to 255 visible ASCII characters.
@@ -53,16 +56,12 @@ fn valid_key(v: &HeaderValue) -> Option<String> {
         .then(|| String::from_utf8_lossy(b).into_owned())
 }
 
-/// The responses that are a registration document (registration create and consent
-/// withdrawal): replaying one hands out personal data again, so the replay is recorded in the
-/// access record like any other read. (A change notification is a PUT, not replayed here.)
+/// The responses that are a registration document (a registration create): replaying one
+/// hands out personal data again, so the replay is recorded in the access record like any
+/// other read. (A change notification is a PUT, not replayed here; a consent withdrawal or a
+/// new consent answers with no personal data.)
 fn answers_with_registration(req: &ServiceRequest) -> bool {
-    let path = req.path();
-    path == "/v1/registrations"
-        || path
-            .strip_prefix("/v1/registrations/")
-            .and_then(|rest| rest.strip_suffix("/consent-withdrawal"))
-            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+    req.path() == "/v1/registrations"
 }
 
 /// The registration a stored response hands out, if it is one.

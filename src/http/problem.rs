@@ -105,6 +105,9 @@ pub enum ApiError {
     /// The database was momentarily busy (SQLite locked, a PostgreSQL serialization failure or
     /// deadlock, no free connection) outside a registration's contention; nothing was stored.
     Busy,
+    /// A change notification that alters a consent in force other than by recording its
+    /// withdrawal.
+    ConsentChangeNotAllowed,
     /// A new consent not granted after the consent it replaces (or before its withdrawal), or
     /// one that records a withdrawal itself.
     ConsentNotNewer,
@@ -425,6 +428,13 @@ impl ApiError {
                 "busy",
                 ["一時的に処理できません", "Busy"],
                 s("データベースが一時的に混み合っていたため、今は処理を終えられませんでした。何も保存していません。Retry-After の秒数の後に同じ要求を再送してください。", "The database was momentarily busy, so the request could not be completed now; nothing was stored. Send the same request again after Retry-After seconds."),
+                None,
+            ),
+            ConsentChangeNotAllowed => (
+                StatusCode::CONFLICT,
+                "consent-change-not-allowed",
+                ["変更届では同意を変えられません", "Consent change not allowed"],
+                s("変更届で変えられるのは同意以外の内容です（同意の撤回を記録することはできます）。同意の内容を変えるときは、新たな同意として POST /v1/registrations/{id}/consent で記録します。", "A change notification may change everything but the consent (it may record a withdrawal). A changed consent is recorded as a new consent with POST /v1/registrations/{id}/consent."),
                 None,
             ),
             ConsentNotNewer => (

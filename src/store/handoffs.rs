@@ -4,7 +4,9 @@
 use super::audit;
 use super::organizations::{now, Organization};
 use super::provisions::{self, ProvisionRecord};
-use super::schema::{handoff_packets, handoff_responses, handoffs, registrations};
+use super::schema::{
+    handoff_packets, handoff_responses, handoffs, registration_versions, registrations,
+};
 use super::{DbConnection, StoreError};
 use crate::domain::handoff::{may_transition, withheld, Responder, Status, Withheld};
 use crate::domain::role::Role;
@@ -225,14 +227,30 @@ pub enum Delivery {
     Withheld(Withheld),
 }
 
-/// Whether the registration's consent is withdrawn.
-fn consent_withdrawn(conn: &mut DbConnection, registration_id: &str) -> QueryResult<bool> {
+/// Whether the consent the packet was sent under has been withdrawn: the registration's consent
+/// is withdrawn now, or a withdrawal was recorded after the packet was made — a new consent
+/// given since does not bring back a packet sent under the consent that ended (it may permit
+/// less; send again under it).
+fn consent_withdrawn_since(
+    conn: &mut DbConnection,
+    registration_id: &str,
+    sent_at: NaiveDateTime,
+) -> QueryResult<bool> {
     let status = registrations::table
         .find(registration_id)
         .select(registrations::status)
         .first::<String>(conn)
         .optional()?;
-    Ok(status.as_deref() == Some("consent_withdrawn"))
+    if status.as_deref() == Some("consent_withdrawn") {
+        return Ok(true);
+    }
+    let withdrawals: i64 = registration_versions::table
+        .filter(registration_versions::registration_id.eq(registration_id))
+        .filter(registration_versions::event.eq("withdraw_consent"))
+        .filter(registration_versions::recorded_at.ge(sent_at))
+        .count()
+        .get_result(conn)?;
+    Ok(withdrawals > 0)
 }
 
 /// Delivers the signed packet in `form` to the caller, recording the access; when the caller
@@ -256,7 +274,7 @@ pub fn deliver(
         let at = now();
         let is_recipient = caller.id == h.recipient_id;
         if is_recipient {
-            let withdrawn = consent_withdrawn(conn, &h.registration_id)?;
+            let withdrawn = consent_withdrawn_since(conn, &h.registration_id, h.created_at)?;
             if let Some(reason) = withheld(h.status_at(at), h.is_break_glass(), withdrawn) {
                 return Ok(Delivery::Withheld(reason));
             }

@@ -52,6 +52,7 @@ pub fn may_read(caller: &Organization, registration: &Registration) -> bool {
 pub struct NewRegistration {
     id: String,
     text: String,
+    status: &'static str,
     municipality_code: String,
     ward: Option<String>,
 }
@@ -61,6 +62,13 @@ impl NewRegistration {
         let id = time_ordered_id("reg_", 6);
         document["registration_id"] = Value::String(id.clone());
         NewRegistration {
+            // A registration may arrive with its consent already withdrawn (a paper form
+            // recorded late): it is stored as such, and nothing is shared from it.
+            status: if withdrawn_on(&document).is_some() {
+                WITHDRAWN
+            } else {
+                "active"
+            },
             text: document.to_string(),
             municipality_code: document["municipality_code"]
                 .as_str()
@@ -82,6 +90,7 @@ pub fn create(
     let NewRegistration {
         id,
         text,
+        status,
         municipality_code,
         ward,
     } = new;
@@ -92,7 +101,7 @@ pub fn create(
             version: 1,
             municipality_code,
             received_by: caller.id.clone(),
-            status: "active".into(),
+            status: status.into(),
             document: text,
             created_at: at,
             updated_at: at,
@@ -331,6 +340,24 @@ pub enum Change {
     WithdrawalFinal,
     /// The change names another `received_by` than the registration's.
     ReceivedByChanged,
+    /// The change alters a consent in force other than by recording its withdrawal: a new
+    /// consent is its own act.
+    ConsentChanged,
+}
+
+/// Whether `document`'s consent is `stored`'s, or `stored`'s with a withdrawal date added.
+fn same_consent_or_withdrawn(stored: &Value, document: &Value) -> bool {
+    let (Some(old), Some(new)) = (stored.get("consent"), document.get("consent")) else {
+        return stored.get("consent") == document.get("consent");
+    };
+    if old == new {
+        return true;
+    }
+    let mut without = new.clone();
+    if let Some(o) = without.as_object_mut() {
+        o.remove("withdrawn_on");
+    }
+    withdrawn_on(document).is_some() && &without == old
 }
 
 /// The withdrawal date a registration document records, if any.
@@ -380,6 +407,11 @@ pub fn change(
         if withdrawn_on(&stored).is_some() && document.get("consent") != stored.get("consent") {
             return Ok(Change::WithdrawalFinal);
         }
+        // While in force, the consent changes only by its own acts: a change notification may
+        // record a withdrawal (the same consent with `withdrawn_on` added), nothing else.
+        if withdrawn_on(&stored).is_none() && !same_consent_or_withdrawn(&stored, &document) {
+            return Ok(Change::ConsentChanged);
+        }
         if document.get("received_by") != stored.get("received_by")
             || document["received_by"]["organization_id"].as_str()
                 != Some(current.received_by.as_str())
@@ -415,6 +447,8 @@ pub enum Withdrawal {
     Forbidden,
     /// The consent was withdrawn before.
     AlreadyWithdrawn,
+    /// Another write changed the registration at the same moment; nothing was recorded.
+    Raced,
 }
 
 /// Records that the person withdrew their consent (`withdrawn_on` = `on`), as the next version
@@ -452,7 +486,8 @@ pub fn withdraw_consent(
         };
         match next_version(conn, caller, id, current.version, next)? {
             Some(row) => Ok(Withdrawal::Withdrawn(row)),
-            None => Ok(Withdrawal::AlreadyWithdrawn),
+            // Another write came between the read and this one: try again.
+            None => Ok(Withdrawal::Raced),
         }
     })
 }
@@ -682,11 +717,15 @@ pub fn read_for_matching(
     conn: &mut DbConnection,
     caller: &Organization,
     id: &str,
-) -> Result<Option<Registration>, StoreError> {
+) -> Result<ForMatching, StoreError> {
     conn.transaction(|conn| {
         let Some(r) = visible(conn, caller, id)? else {
-            return Ok(None);
+            return Ok(ForMatching::NotFound);
         };
+        // Matching reads care and medical needs: not once the consent is withdrawn.
+        if r.status == WITHDRAWN {
+            return Ok(ForMatching::ConsentWithdrawn);
+        }
         audit::record(
             conn,
             &caller.id,
@@ -696,8 +735,16 @@ pub fn read_for_matching(
             "certificates,care_status,medical,emergency_plan",
             "emergency_acceptance",
         )?;
-        Ok(Some(r))
+        Ok(ForMatching::Read(r))
     })
+}
+
+/// A registration read for matching, or why not.
+#[derive(Debug)]
+pub enum ForMatching {
+    Read(Registration),
+    NotFound,
+    ConsentWithdrawn,
 }
 
 /// A registration the caller may see, read to compose a packet from it (the sending of the

@@ -1253,3 +1253,183 @@ fn concurrent_changes_and_handoffs_on_one_registration_never_answer_a_server_err
     );
     assert!(outcomes.iter().any(|o| o.1 == 201), "{outcomes:?}");
 }
+
+/// The consent of `reg` as it is stored, granted anew today (Japan time), recorded as a new
+/// consent on version `version`.
+fn consent_again(s: &TestServer, reg: &str, version: u32) {
+    let stored = s.store.conn().map(|mut c| {
+        kyoten::store::registrations::get(&mut c, reg)
+            .unwrap()
+            .unwrap()
+    });
+    let doc: Value = serde_json::from_str(&stored.unwrap().document).unwrap();
+    let mut consent = doc["consent"].clone();
+    consent.as_object_mut().unwrap().remove("withdrawn_on");
+    consent["granted_on"] = json!((chrono::Utc::now() + chrono::TimeDelta::hours(9))
+        .format("%Y-%m-%d")
+        .to_string());
+    let r = client()
+        .post(s.url(&format!("/v1/registrations/{reg}/consent")))
+        .bearer_auth(s.key("office"))
+        .header("If-Match", format!("\"{version}\""))
+        .json(&consent)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().unwrap());
+}
+
+#[test]
+fn a_new_consent_does_not_bring_back_a_packet_sent_under_the_consent_that_was_withdrawn() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let before = handoff_id(&send(&s, "office", &request(&reg, FACILITY)));
+    withdraw_consent(&s, &reg);
+    consent_again(&s, &reg, 2);
+    assert_withheld(&s, &before, "consent-withdrawn");
+    // A packet sent under the new consent is delivered.
+    let after = handoff_id(&send(&s, "office", &request(&reg, FACILITY)));
+    let r = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{after}"),
+        "application/jose",
+    );
+    assert_eq!(r.status(), 200);
+}
+
+#[test]
+fn matching_is_refused_once_the_consent_is_withdrawn() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let path = format!("/v1/registrations/{reg}/candidates?situation=caregiver_unavailable");
+    assert_eq!(get(&s, "kikan-1", &path, "application/json").status(), 200);
+    withdraw_consent(&s, &reg);
+    let r = get(&s, "kikan-1", &path, "application/json");
+    assert_eq!(r.status(), 409);
+    assert_eq!(problem_type(r), "consent-withdrawn");
+}
+
+#[test]
+fn a_registration_submitted_with_its_consent_withdrawn_is_stored_withdrawn_and_shares_nothing() {
+    let s = exchange();
+    let mut consent = registration_from("office")["consent"].clone();
+    consent["withdrawn_on"] = json!("2026-01-10");
+    let reg = register(&s, "office", Some(consent));
+    let status = kyoten::store::registrations::status(&mut s.store.conn().unwrap(), &reg);
+    assert_eq!(status.unwrap().as_deref(), Some("consent_withdrawn"));
+    let read: Value = get(
+        &s,
+        "kikan-1",
+        &format!("/v1/registrations/{reg}"),
+        "application/json",
+    )
+    .json()
+    .unwrap();
+    assert_eq!(read["view"], "after_withdrawal");
+    let r = post_json(&s, "office", "/v1/handoffs", &request(&reg, FACILITY));
+    assert_eq!(r.status(), 409);
+}
+
+#[test]
+fn a_break_glass_read_is_recorded_every_time_even_when_retried_with_one_idempotency_key() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let read = || {
+        client()
+            .post(s.url(&format!("/v1/registrations/{reg}/break-glass-read")))
+            .bearer_auth(s.key("kikan-1"))
+            .header("Idempotency-Key", "glass-1")
+            .json(&json!({"legal_basis": "vital_interest"}))
+            .send()
+            .unwrap()
+    };
+    for _ in 0..2 {
+        let r = read();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().get("idempotent-replayed").is_none());
+    }
+    let records =
+        kyoten::store::audit::for_record(&mut s.store.conn().unwrap(), "registration", &reg)
+            .unwrap();
+    assert_eq!(
+        records
+            .iter()
+            .filter(|r| r.action == "break_glass_read")
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn a_retried_withdrawal_hands_out_no_personal_data_and_records_no_read() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let withdraw = || {
+        client()
+            .post(s.url(&format!("/v1/registrations/{reg}/consent-withdrawal")))
+            .bearer_auth(s.key("office"))
+            .header("Idempotency-Key", "withdraw-1")
+            .send()
+            .unwrap()
+    };
+    let first: Value = withdraw().json().unwrap();
+    let again = withdraw();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.json::<Value>().unwrap(), first);
+    assert!(first.get("registrant").is_none());
+    let records =
+        kyoten::store::audit::for_record(&mut s.store.conn().unwrap(), "registration", &reg)
+            .unwrap();
+    assert!(records.iter().all(|r| r.action != "replay"), "{records:?}");
+}
+
+#[test]
+fn a_change_notification_may_record_a_withdrawal_but_not_otherwise_change_the_consent() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let doc: Value = get(
+        &s,
+        "office",
+        &format!("/v1/registrations/{reg}"),
+        "application/json",
+    )
+    .json()
+    .unwrap();
+    let put = |body: &Value, version: u32| {
+        client()
+            .put(s.url(&format!("/v1/registrations/{reg}")))
+            .bearer_auth(s.key("office"))
+            .header("If-Match", format!("\"{version}\""))
+            .json(body)
+            .send()
+            .unwrap()
+    };
+    let mut widened = doc.clone();
+    widened["consent"]["provisions"][1]["categories"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("household"));
+    let mut backdated = doc.clone();
+    backdated["consent"]["granted_on"] = json!("2025-01-01");
+    for (what, body) in [("widened", &widened), ("backdated", &backdated)] {
+        let r = put(body, 1);
+        assert_eq!(r.status(), 409, "{what}");
+        assert_eq!(problem_type(r), "consent-change-not-allowed", "{what}");
+    }
+    let mut other = doc.clone();
+    other["reason_note"] = json!("連絡先の訂正");
+    assert_eq!(
+        put(&other, 1).status(),
+        200,
+        "other fields change as before"
+    );
+    let mut withdrawn = other.clone();
+    withdrawn["consent"]["withdrawn_on"] = json!("2026-01-10");
+    assert_eq!(
+        put(&withdrawn, 2).status(),
+        200,
+        "a withdrawal may be recorded"
+    );
+    let status = kyoten::store::registrations::status(&mut s.store.conn().unwrap(), &reg);
+    assert_eq!(status.unwrap().as_deref(), Some("consent_withdrawn"));
+}

@@ -17,12 +17,14 @@ const MAX_LIMIT: i64 = 1000;
 pub struct AuditQuery {
     /// The organization that read or wrote.
     organization: Option<String>,
-    /// `registration` (more record types come with handoffs).
+    /// `registration` or `handoff`.
     record_type: Option<String>,
     /// The record read or written, e.g. a registration id.
     record_id: Option<String>,
-    /// `create`, `read`, `read_history`, `update`, `withdraw_consent`, `list`, `match`, `replay`
-    /// (a retry with the same `Idempotency-Key` answered with the stored registration).
+    /// `create`, `read`, `read_history`, `update`, `withdraw_consent`, `grant_consent` (a new
+    /// consent), `break_glass_read`, `list`, `match`, `send_handoff`, `break_glass` (a
+    /// vital-interest packet), `respond`, `replay` (a retry with the same `Idempotency-Key`
+    /// answered with the stored registration).
     action: Option<String>,
     /// From this time (RFC 3339, inclusive).
     #[param(format = DateTime)]

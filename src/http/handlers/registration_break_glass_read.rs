@@ -19,11 +19,11 @@ use actix_web::{post, web, HttpResponse};
     responses(
         (status = 200, description = "The whole registration document", content_type = "application/json",
          headers(("ETag" = String, description = "Its version"))),
-        (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not well-formed JSON (malformed-json, duplicate-key, …)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's role may not read on the vital-interest basis (break-glass-not-allowed)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The body is not `{\"legal_basis\": \"vital_interest\"}`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The body is not `{\"legal_basis\": \"vital_interest\"}` (invalid-break-glass-request)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/registrations/{id}/break-glass-read")]

@@ -2,6 +2,7 @@ use crate::contracts::Contracts;
 use crate::domain::matching::{self, Needs, Ranking};
 use crate::http::auth::Caller;
 use crate::http::problem::{ApiError, Problem};
+use crate::store::registrations::ForMatching;
 use crate::store::{facilities, registrations, Store, StoreError};
 use crate::validation::rules::jst;
 use actix_web::{get, web, HttpResponse};
@@ -56,6 +57,7 @@ struct Candidates {
         (status = 400, description = "situation or service_type is not a known code", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The registration's consent is withdrawn (consent-withdrawn): matching reads its care and medical needs", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/registrations/{id}/candidates")]
@@ -86,8 +88,10 @@ pub async fn registration_candidates(
     let id = id.into_inner();
     let found = web::block(move || {
         store.write(move |conn| {
-            let Some(reg) = registrations::read_for_matching(conn, &org, &id)? else {
-                return Ok(None);
+            let reg = match registrations::read_for_matching(conn, &org, &id)? {
+                ForMatching::Read(reg) => reg,
+                ForMatching::NotFound => return Ok(Err(ApiError::NotFound)),
+                ForMatching::ConsentWithdrawn => return Ok(Err(ApiError::ConsentWithdrawn)),
             };
             let document: serde_json::Value = serde_json::from_str(&reg.document).map_err(|e| {
                 StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e)))
@@ -102,7 +106,7 @@ pub async fn registration_candidates(
             let service_types = needs.service_types(&situation, service_type.as_deref());
             let records = facilities::matching_pool(conn, &needs.prearranged, &service_types)?;
             let ranking = matching::rank(&needs, &service_types, &records, now);
-            Ok(Some(Candidates {
+            Ok(Ok(Candidates {
                 registration_id: reg.id,
                 registration_version: reg.version,
                 registration_status: reg.status,
@@ -113,8 +117,7 @@ pub async fn registration_candidates(
             }))
         })
     })
-    .await??
-    .ok_or(ApiError::NotFound)?;
+    .await???;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(found))

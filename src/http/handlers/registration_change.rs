@@ -26,7 +26,7 @@ use actix_web::{put, web, HttpRequest, HttpResponse};
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller may read but not change it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The change drops or alters a recorded consent withdrawal (consent-withdrawal-final), or changes received_by (received-by-immutable)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The change drops or alters a recorded consent withdrawal (consent-withdrawal-final), alters a consent in force other than by recording its withdrawal (consent-change-not-allowed), or changes received_by (received-by-immutable)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match names a version that is no longer current", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither JSON nor XML", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid (with the report), or the ids do not match", body = Problem, content_type = "application/problem+json"),
@@ -71,5 +71,6 @@ pub async fn registration_change(
         }),
         Change::WithdrawalFinal => Err(ApiError::ConsentWithdrawalFinal),
         Change::ReceivedByChanged => Err(ApiError::ReceivedByImmutable),
+        Change::ConsentChanged => Err(ApiError::ConsentChangeNotAllowed),
     }
 }

@@ -24,7 +24,7 @@ use actix_web::{post, web, HttpResponse};
         (status = 403, description = "The caller may read but not change it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The consent was withdrawn before", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database was momentarily busy; nothing was stored, send it again after Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 503, description = "The registration was changed at the same moment, or the database was momentarily busy; nothing was stored, send it again after Retry-After", body = Problem, content_type = "application/problem+json",
          headers(("Retry-After" = String, description = "Seconds to wait"))),
     )
 )]
@@ -53,5 +53,6 @@ pub async fn registration_withdraw_consent(
         Withdrawal::NotFound => Err(ApiError::NotFound),
         Withdrawal::Forbidden => Err(ApiError::Forbidden),
         Withdrawal::AlreadyWithdrawn => Err(ApiError::ConsentAlreadyWithdrawn),
+        Withdrawal::Raced => Err(ApiError::RegistrationBusy),
     }
 }
