@@ -10,6 +10,8 @@ use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 use std::sync::OnceLock;
 
+pub mod targets;
+
 const ES256_PEM: &[u8] = include_bytes!("../../conformance/vectors/signed/keys/es256.pem");
 const JWKS: &str = include_str!("../../conformance/vectors/signed/keys/jwks.json");
 
