@@ -3,6 +3,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use kyoten::crypto::jws::{self, Alg, SigningKey, VerifyingKey};
 use kyoten::crypto::xmldsig;
+use kyoten::packet::check::{self, Lifetime, NoRecords, Purpose};
 use kyoten::xml::c14n::{Document, Subset};
 use openssl::ec::{EcGroup, EcKey};
 use openssl::nid::Nid;
@@ -134,6 +135,35 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("verify", |b| {
         b.iter(|| xmldsig::verify(black_box(&signed), lookup).expect("verifies"))
+    });
+    group.finish();
+
+    // The whole packet check `kyoten verify` runs (src/packet/check.rs): the signature, the
+    // strict reading (the XML read exactly or refused), every validation rule, the lifetime.
+    let jws_packet = jws::sign(&payload, "handoff+jws", &signing).expect("signs");
+    let now = chrono::DateTime::parse_from_rfc3339("2026-01-20T12:00:00+09:00")
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    let check = |bytes: &[u8]| {
+        check::check(
+            bytes,
+            lookup,
+            &NoRecords,
+            Purpose::Offline,
+            Lifetime::default(),
+            now,
+        )
+        .expect("no records to fail")
+    };
+    assert!(check(&signed).is_ok(), "the XML packet passes the check");
+    assert!(
+        check(jws_packet.as_bytes()).is_ok(),
+        "the JWS packet passes the check"
+    );
+    let mut group = c.benchmark_group("packet_check_offline");
+    group.bench_function("xml", |b| b.iter(|| check(black_box(&signed))));
+    group.bench_function("jws", |b| {
+        b.iter(|| check(black_box(jws_packet.as_bytes())))
     });
     group.finish();
 }

@@ -22,30 +22,41 @@ cargo bench --bench crypto -- --warm-up-time 2 --measurement-time 5 2>&1 |
 # the rate of both drifts by ±15 % within minutes, so they are measured in alternation and the
 # median of the per-round ratios is reported.
 rounds=${JWS_ROUNDS:-7}
-echo "== JWS ES256 sign vs openssl speed, $rounds alternating rounds"
+echo "== JWS ES256 sign, XMLDSig verify and the whole packet check vs openssl speed, $rounds alternating rounds"
 bench=$(cargo bench --bench crypto --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*\))/\1/p' | tail -n 1)
 for _ in $(seq "$rounds"); do
-  openssl speed -seconds 2 ecdsap256 2>/dev/null | tail -n 1 | awk '{print "openssl", $7}'
-  "$bench" --bench --warm-up-time 1 --measurement-time 3 'jws_es256_handoff/sign' 2>&1 |
-    awk '/^jws_es256_handoff\/sign/ {name=$1} /time:/ && name {print name, $0; name=""}'
+  openssl speed -seconds 2 ecdsap256 2>/dev/null | tail -n 1 | awk '{print "openssl", $7, $8}'
+  "$bench" --bench --warm-up-time 1 --measurement-time 3 \
+    '^(jws_es256_handoff/sign|xmldsig_es256_handoff/verify|packet_check_offline/)' 2>&1 |
+    awk '/^(jws_es256_handoff|xmldsig_es256_handoff|packet_check_offline)\// {name=$1} /time:/ && name {print name, $0; name=""}'
 done | python3 -c '
 import re, statistics, sys
 rounds, current = [], {}
 for line in sys.stdin:
     if line.startswith("openssl"):
-        current = {"openssl": float(line.split()[1])}
+        _, sign, verify = line.split()
+        current = {"openssl": float(sign), "openssl_verify": float(verify)}
         rounds.append(current)
         continue
-    name = line.split()[0].split("/")[-1]
+    name = line.split()[0].split("/", 1)[-1]
     m = re.search(r"\[\S+ \S+ (\S+) (\S+)", line)
     value, unit = float(m.group(1)), m.group(2)
     current[name] = value * {"ns": 1e-3, "µs": 1, "us": 1, "ms": 1e3}[unit]
+def spread(xs, fmt):
+    return f"median {fmt % statistics.median(xs)} (rounds {fmt % min(xs)}–{fmt % max(xs)})"
 for name in ("sign", "sign_canonical"):
     ratios = [1e6 / r[name] / r["openssl"] for r in rounds if name in r]
     times = [r[name] for r in rounds if name in r]
-    print(f"{name}: median {statistics.median(times):.1f} µs, ratio to openssl speed per round "
-          + " ".join(f"{x:.2f}" for x in ratios) + f", median {statistics.median(ratios):.2f}")
+    print("JWS " + name + ": " + spread(times, "%.1f") + " µs; ratio to openssl speed sign "
+          + spread(ratios, "%.2f"))
+for name, what in (("verify", "XMLDSig ES256 verify"), ("xml", "packet check, XML"),
+                   ("jws", "packet check, JWS")):
+    rates = [1e6 / r[name] for r in rounds if name in r]
+    ratios = [1e6 / r[name] / r["openssl_verify"] for r in rounds if name in r]
+    print(what + ": " + spread(rates, "%.0f") + " per s on one core; ratio to openssl speed "
+          + "verify " + spread(ratios, "%.2f"))
 print("openssl speed sign/s per round: " + " ".join("%.0f" % r["openssl"] for r in rounds))
+print("openssl speed verify/s per round: " + " ".join("%.0f" % r["openssl_verify"] for r in rounds))
 '
 
 echo "== whole processes over $n XML files"
@@ -77,8 +88,14 @@ import re, sys
 work, n = sys.argv[1], int(sys.argv[2])
 xml = open("conformance/vectors/handoff/valid/full.xml", encoding="utf-8").read()
 xml = re.sub(r">\s+<", "><", xml)
-# Valid for a long time, so that verification answers "valid" rather than "expired".
-xml = re.sub(r"<expires_at>[^<]*</expires_at>", "<expires_at>2099-12-31T23:59:59+09:00</expires_at>", xml)
+# Issued now and valid for a day, so that verification (which also checks issued_at and the
+# lifetime, at most 30 days) answers "valid" rather than "expired" or "lifetime_too_long".
+import datetime
+jst = datetime.timezone(datetime.timedelta(hours=9))
+issued = datetime.datetime.now(jst).replace(microsecond=0)
+stamp = lambda t: t.isoformat()
+xml = re.sub(r"<issued_at>[^<]*</issued_at>", f"<issued_at>{stamp(issued)}</issued_at>", xml)
+xml = re.sub(r"<expires_at>[^<]*</expires_at>", f"<expires_at>{stamp(issued + datetime.timedelta(days=1))}</expires_at>", xml)
 template = ('<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>'
     '<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>'
     '<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"/>'

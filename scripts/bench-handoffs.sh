@@ -52,7 +52,24 @@ report() {
   echo "$1: $rps req/s  p50 $p50  p99 $p99  ${non2xx:+NON-2XX: $non2xx}"
 }
 run() { wrk -t2 -c"$conns" -d"${secs}s" --latency "$@"; }
+rps() { awk '/Requests\/sec/ {print $2}' <<< "$1"; }
 echo "backend $backend; wrk -t2 -c$conns -d${secs}s; server: 2 workers; $(nproc) cores; packet: JWS $size bytes, XML $xsize bytes"
-report "POST /v1/handoffs (compose, validate, sign JWS + XML, store, provision record)" "$(run -s target/bench/handoff.lua "$base/v1/handoffs")"
+# Alternating rounds of the floor (GET /health: the server answering without work) and the
+# handoff create, so that every ratio compares two runs on the same machine state.
+rounds=${ROUNDS:-3}
+ratios=(); posts=()
+for r in $(seq "$rounds"); do
+  floor_out=$(run "$base/health"); post_out=$(run -s target/bench/handoff.lua "$base/v1/handoffs")
+  if grep -q "Non-2xx" <<< "$post_out"; then echo "non-2xx answers: $post_out" >&2; exit 1; fi
+  report "round $r floor GET /health" "$floor_out"
+  report "round $r POST /v1/handoffs (compose, validate, sign JWS + XML, store, provision record)" "$post_out"
+  posts+=("$(rps "$post_out")"); ratios+=("$(python3 -c "print(f'{$(rps "$post_out")/$(rps "$floor_out"):.3f}')")")
+done
+python3 - "${posts[*]}" "${ratios[*]}" <<'PY'
+import statistics, sys
+p, r = ([float(x) for x in a.split()] for a in sys.argv[1:3])
+print(f"POST /v1/handoffs: median {statistics.median(p):.0f} req/s (rounds {min(p):.0f}–{max(p):.0f}); "
+      f"share of the floor: median {statistics.median(r):.3f} ({min(r):.3f}–{max(r):.3f})")
+PY
 report "GET /v1/handoffs/{id} as application/jose (receipt recorded)" "$(run -s target/bench/read-jose.lua "$base/v1/handoffs/$h")"
 report "GET /v1/handoffs/{id} as application/xml (receipt recorded)" "$(run -s target/bench/read-xml.lua "$base/v1/handoffs/$h")"
