@@ -552,20 +552,30 @@ pub enum NewConsent {
 }
 
 /// The registration as it would be with `consent` as its consent: what a new consent must
-/// make valid. `None` when the registration is not there or the caller may not change it.
+/// make valid, or why there is none.
 pub fn with_consent(
     conn: &mut DbConnection,
     caller: &Organization,
     id: &str,
     consent: &Value,
-) -> Result<Option<Value>, StoreError> {
-    let Some(current) = get(conn, id)?.filter(|r| may_read(caller, r) && may_write(caller, r))
-    else {
-        return Ok(None);
+) -> Result<WithConsent, StoreError> {
+    let Some(current) = get(conn, id)?.filter(|r| may_read(caller, r)) else {
+        return Ok(WithConsent::NotFound);
     };
+    if !may_write(caller, &current) {
+        return Ok(WithConsent::Forbidden);
+    }
     let mut document = parse(&current.document)?;
     document["consent"] = consent.clone();
-    Ok(Some(document))
+    Ok(WithConsent::Document(document))
+}
+
+/// A registration with a new consent in place, to validate before it is recorded.
+#[derive(Debug)]
+pub enum WithConsent {
+    Document(Value),
+    NotFound,
+    Forbidden,
 }
 
 /// Records a new consent (同意の再取得) as the next version, if `expected_version` is still the

@@ -5,7 +5,7 @@ use crate::http::auth::Caller;
 use crate::http::conditional::required_if_match;
 use crate::http::middleware::request_lang;
 use crate::http::problem::{ApiError, Problem};
-use crate::store::registrations::{self, NewConsent};
+use crate::store::registrations::{self, NewConsent, WithConsent};
 use crate::store::Store;
 use crate::validation::input::{Format, Input};
 use crate::validation::Engine;
@@ -53,22 +53,16 @@ pub async fn registration_grant_consent(
     let new_consent = parse_document(&body).map_err(ApiError::Json)?;
     let store = store.into_inner();
     let candidate = {
-        let (store, org, id, new_consent) = (store.clone(), org.clone(), id.clone(), new_consent);
+        let (store, org, id) = (store.clone(), org.clone(), id.clone());
         web::block(move || {
             registrations::with_consent(&mut *store.conn()?, &org, &id, &new_consent)
         })
         .await??
     };
-    let Some(candidate) = candidate else {
-        // Not there, not visible or not the caller's to change: the write says which.
-        return respond(
-            web::block(move || {
-                store.write(move |conn| {
-                    registrations::grant_consent(conn, &org, &id, expected, serde_json::Value::Null)
-                })
-            })
-            .await??,
-        );
+    let candidate = match candidate {
+        WithConsent::Document(document) => document,
+        WithConsent::NotFound => return Err(ApiError::NotFound),
+        WithConsent::Forbidden => return Err(ApiError::Forbidden),
     };
     // The registration with the new consent must be valid with every rule, in one reading: the
     // bytes validated are the bytes whose consent is stored.
