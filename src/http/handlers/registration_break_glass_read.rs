@@ -1,7 +1,7 @@
 use crate::contracts::json::parse_document;
 use crate::http::auth::Caller;
 use crate::http::problem::{ApiError, Problem};
-use crate::store::registrations::{self, BreakGlassRead};
+use crate::store::registrations::{self, BreakGlassRead as Read};
 use crate::store::Store;
 use actix_web::http::header;
 use actix_web::{post, web, HttpResponse};
@@ -11,11 +11,21 @@ use actix_web::{post, web, HttpResponse};
 /// way to the rest, for the kikan, the hub and the city. The body is
 /// `{"legal_basis": "vital_interest"}`; the read is recorded as its own access
 /// (`break_glass_read`, purpose `vital_interest`, every category).
+/// The body of a break-glass read: the legal basis it rests on, and nothing else.
+#[derive(utoipa::ToSchema)]
+#[schema(example = json!({"legal_basis": "vital_interest"}))]
+#[allow(dead_code)] // the schema of what `registration_break_glass_read` reads by hand
+pub struct BreakGlassRead {
+    /// Always `vital_interest` (APPI 27条1項2号).
+    #[schema(pattern = "^vital_interest$")]
+    legal_basis: String,
+}
+
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),
     params(("id" = String, Path, example = "reg_0123456789abcdef")),
-    request_body(description = "`{\"legal_basis\": \"vital_interest\"}`", content_type = "application/json"),
+    request_body(content = BreakGlassRead, content_type = "application/json"),
     responses(
         (status = 200, description = "The whole registration document", content_type = "application/json",
          headers(("ETag" = String, description = "Its version"))),
@@ -48,12 +58,12 @@ pub async fn registration_break_glass_read(
     })
     .await??;
     match result {
-        BreakGlassRead::Read(row) => Ok(HttpResponse::Ok()
+        Read::Read(row) => Ok(HttpResponse::Ok()
             .insert_header((header::ETAG, format!("\"{}\"", row.version)))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .content_type("application/json")
             .body(row.document)),
-        BreakGlassRead::NotFound => Err(ApiError::NotFound),
-        BreakGlassRead::NotAllowed => Err(ApiError::BreakGlassNotAllowed),
+        Read::NotFound => Err(ApiError::NotFound),
+        Read::NotAllowed => Err(ApiError::BreakGlassNotAllowed),
     }
 }
