@@ -499,7 +499,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// The problem type and title of a problem+json answer, to say why a request was refused.
-/// Problem details never carry personal data (SPEC §5), so they are safe to show.
+/// Problem details never carry personal data, so they are safe to show.
 fn problem_hint(response: &Response) -> String {
     let Some(json) = &response.json else {
         return String::new();

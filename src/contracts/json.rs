@@ -11,7 +11,7 @@ use std::fmt;
 /// Why a body is not a JSON document at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JsonError {
-    /// The body starts with a UTF-8 byte order mark (SPEC §2: no BOM).
+    /// The body starts with a UTF-8 byte order mark (documents are BOM-less UTF-8).
     ByteOrderMark,
     /// The body is not UTF-8.
     InvalidUtf8 { line: usize, column: usize },

@@ -1,4 +1,4 @@
-//! Consent provisions after FHIR `Consent` (SPEC §4): actor (role or organization) × purpose ×
+//! Consent provisions after FHIR `Consent`: actor (role or organization) × purpose ×
 //! data category, default deny, deny overrides permit.
 //!
 //! The consent is read in place from the (already schema-validated) registration JSON, so

@@ -1,4 +1,4 @@
-//! Facility capability records and their survey groups (Sendai R7 short-stay survey, SPEC §3.2).
+//! Facility capability records and their survey groups (Sendai R7 short-stay survey).
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 

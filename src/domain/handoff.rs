@@ -1,4 +1,4 @@
-//! Handoff packets (SPEC §3.3, §4): composing the consent-minimized packet from a stored
+//! Handoff packets: composing the consent-minimized packet from a stored
 //! registration, checking a submitted packet against the stored consent, and the lifecycle of
 //! the responses.
 use super::consent::{Consent, Recipient};
@@ -235,7 +235,7 @@ pub fn category_outside_consent<'p>(
         .find(|(category, _)| !allowed.contains(*category)))
 }
 
-/// Lifecycle states of a handoff (SPEC §3.3, after FHIR Task / 360X).
+/// Lifecycle states of a handoff (after FHIR Task / 360X).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Requested,

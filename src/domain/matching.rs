@@ -1,4 +1,4 @@
-//! Matching (SPEC §6): which facilities to call, in which order, when an emergency happens to
+//! Matching: which facilities to call, in which order, when an emergency happens to
 //! a registered person. Prearranged facilities first, then A-group facilities with a vacancy,
 //! then B and C, then the hubs' emergency rooms. Medical short stay (医療型) is left out for a
 //! person it has no prior information about; short stay is left out when the situation is not
@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
 use serde::Serialize;
 use serde_json::Value;
 
-/// The situation for which short stay may be used (SPEC §3.1).
+/// The situation for which short stay may be used.
 pub const SHORT_STAY_REASON: &str = "caregiver_unavailable";
 /// A vacancy figure older than this is flagged (the same threshold as the validator's).
 const STALE_AFTER: TimeDelta = TimeDelta::days(7);

@@ -1,4 +1,4 @@
-//! Organization roles (SPEC §1).
+//! Organization roles.
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -42,8 +42,20 @@ pub fn read_valid(
     body: &[u8],
     doc_type: DocumentType,
 ) -> Result<Value, ApiError> {
+    valid_in(req, document_format(req)?, body, doc_type)
+}
+
+/// The document in `body` read as `format`, if it is a valid `doc_type`; otherwise the problem
+/// with its report in the caller's language. One reading: the value returned is the one
+/// validated.
+pub fn valid_in(
+    req: &HttpRequest,
+    format: Format,
+    body: &[u8],
+    doc_type: DocumentType,
+) -> Result<Value, ApiError> {
     let engine = Engine::get();
-    let input = Input::read(document_format(req)?, body, engine)?;
+    let input = Input::read(format, body, engine)?;
     let outcome = input.validate(engine, Some(doc_type));
     if !engine.is_valid(&outcome) {
         let report = input.render(engine, &outcome, request_lang(req.headers()));

@@ -1,4 +1,4 @@
-//! Provision records (提供記録, APPI 第29条/第30条; SPEC §4): for every packet provided and
+//! Provision records (提供記録, APPI 第29条/第30条): for every packet provided and
 //! every packet received, who gave what to whom, on which basis, with the SHA-256 of the exact
 //! bytes and the key that signed them. Written in the transaction of the event they record, as
 //! links of the record chain (`chain.rs`); never updated or deleted (triggers refuse it in the

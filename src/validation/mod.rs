@@ -1,5 +1,5 @@
-//! The validator: JSON Schema 2020-12 plus the domain rules of SPEC §3, producing the report
-//! of SPEC §5. Schemas are compiled once per (document type, version).
+//! The validator: JSON Schema 2020-12 plus the domain rules (README, "Validate a document"), producing the report
+//! of docs/messages.md. Schemas are compiled once per (document type, version).
 pub mod formats;
 pub mod input;
 pub mod locale;

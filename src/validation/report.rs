@@ -1,4 +1,4 @@
-//! The validation report of SPEC §5, and its FHIR OperationOutcome form.
+//! The validation report (README, "Validate a document"; ids in docs/messages.md), and its FHIR OperationOutcome form.
 use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;

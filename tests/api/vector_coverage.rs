@@ -1,5 +1,5 @@
 //! The valid conformance vectors of each document type, taken together, use every field its
-//! schema defines and every code of every code list its fields take (SPEC §9), so an
+//! schema defines and every code of every code list its fields take, so an
 //! integrator who runs them has seen every field and every code value at least once.
 //!
 //! The schemas are read as data. Each document-type schema is walked from its root, following

@@ -1,4 +1,4 @@
--- Organizations taking part in the exchange, one role each (SPEC §1), and their API keys.
+-- Organizations taking part in the exchange, one role each, and their API keys.
 -- Keys are stored only as SHA-256 hashes of the random secret; the secret is shown once.
 CREATE TABLE organizations (
     id TEXT PRIMARY KEY NOT NULL,

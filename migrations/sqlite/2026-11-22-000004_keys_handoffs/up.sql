@@ -13,7 +13,7 @@ CREATE TABLE signing_keys (
 );
 CREATE INDEX signing_keys_organization ON signing_keys (organization_id);
 
--- Handoff packets (SPEC §3.3): the JSON form and the lifecycle state.
+-- Handoff packets: the JSON form and the lifecycle state.
 CREATE TABLE handoffs (
     id TEXT PRIMARY KEY NOT NULL,
     registration_id TEXT NOT NULL REFERENCES registrations (id),

@@ -113,7 +113,7 @@ fn valid(lang: Lang, document: &Value) -> Result<(), ApiError> {
     Err(ApiError::InvalidDocument(Box::new(report)))
 }
 
-/// Composes the packet from the stored registration (SPEC §4).
+/// Composes the packet from the stored registration.
 fn compose(
     lang: Lang,
     store: &Store,

@@ -4,7 +4,7 @@ use crate::http::published;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 /// A published policy; `minimization` lists the data categories each recipient role needs
-/// for each purpose (SPEC §4).
+/// for each purpose.
 #[utoipa::path(
     tag = "contracts",
     params(("name" = String, Path, example = "minimization")),

@@ -2,13 +2,12 @@ use crate::contracts::json::parse_document;
 use crate::contracts::DocumentType;
 use crate::domain::consent;
 use crate::http::auth::Caller;
+use crate::http::body::valid_in;
 use crate::http::conditional::required_if_match;
-use crate::http::middleware::request_lang;
 use crate::http::problem::{ApiError, Problem};
 use crate::store::registrations::{self, NewConsent, WithConsent};
 use crate::store::Store;
-use crate::validation::input::{Format, Input};
-use crate::validation::Engine;
+use crate::validation::input::Format;
 use actix_web::http::header;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 
@@ -66,15 +65,12 @@ pub async fn registration_grant_consent(
     };
     // The registration with the new consent must be valid with every rule, in one reading: the
     // bytes validated are the bytes whose consent is stored.
-    let bytes = candidate.to_string();
-    let engine = Engine::get();
-    let input = Input::read(Format::Json, bytes.as_bytes(), engine)?;
-    let outcome = input.validate(engine, Some(DocumentType::Registration));
-    if !engine.is_valid(&outcome) {
-        let report = input.render(engine, &outcome, request_lang(req.headers()));
-        return Err(ApiError::InvalidDocument(Box::new(report)));
-    }
-    let document = input.value;
+    let document = valid_in(
+        &req,
+        Format::Json,
+        candidate.to_string().as_bytes(),
+        DocumentType::Registration,
+    )?;
     let result = web::block(move || {
         store.write(move |conn| registrations::grant_consent(conn, &org, &id, expected, document))
     })

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Default, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReportFormat {
-    /// kyoten's report (SPEC §5).
+    /// kyoten's report.
     #[default]
     Report,
     /// A FHIR R4 OperationOutcome.

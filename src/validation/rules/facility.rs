@@ -1,4 +1,4 @@
-//! Rules of the facility capability record (SPEC §3.2).
+//! Rules of the facility capability record.
 use super::Context;
 use crate::domain::facility::EmergencyAnswers;
 use crate::validation::Finding;

@@ -1,4 +1,4 @@
-//! Rules of the handoff packet (SPEC §3.3, §4): minimization and consistency.
+//! Rules of the handoff packet: minimization and consistency.
 use super::Context;
 use crate::validation::Finding;
 use std::collections::BTreeSet;

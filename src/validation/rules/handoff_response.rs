@@ -1,4 +1,4 @@
-//! Rules of the handoff response (SPEC §3.3).
+//! Rules of the handoff response.
 use super::Context;
 use crate::validation::Finding;
 

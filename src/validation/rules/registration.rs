@@ -1,4 +1,4 @@
-//! Rules of the emergency-use registration (SPEC §3.1).
+//! Rules of the emergency-use registration.
 use super::{age_on, Context};
 use crate::domain::consent::{Consent, Recipient};
 use crate::validation::Finding;
