@@ -284,7 +284,8 @@ pub fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Cr
         updated_at: at,
     };
     let checked = ready.checked_version;
+    let new = handoffs::NewHandoff::new(row, packets);
     store
-        .write(move |conn| handoffs::create(conn, &caller, row, packets, checked))
+        .write(move |conn| handoffs::create(conn, &caller, new, checked))
         .map_err(ApiError::contended)
 }

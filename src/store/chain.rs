@@ -25,12 +25,21 @@
 //! there are, and a rolled-back access gives its place back. Because the head stays locked until
 //! commit, a transaction appends records as its last writes: a lock taken after the head's could
 //! deadlock with a transaction that took that lock first and then wants the head.
+//!
+//! **In a batch of the SQLite writer** (`writer.rs`) the head is read once when the batch
+//! starts and written once before it commits ([`Batch`]): the writer already holds the
+//! database's write lock for the whole batch, so no one else can append meanwhile, and two
+//! statements per record become two per batch. A write of the batch that is rolled back gives
+//! its places back ([`Batch::mark`], [`Batch::restore`]); before the head is written the batch
+//! checks that the records it appended are all there, in a line, ending in the head's hash, and
+//! refuses to commit otherwise.
 use super::schema::chain_head;
 use super::{DbConnection, StoreError};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 
 /// The hash before the first record.
 pub const GENESIS: [u8; 32] = [0; 32];
@@ -98,6 +107,9 @@ fn not_ready() -> diesel::result::Error {
 /// Appends a record to its table and to the chain, in the caller's transaction; call it after
 /// the transaction's other writes (see the module notes).
 pub fn append<R: Record>(conn: &mut DbConnection, record: &R) -> QueryResult<()> {
+    if let Some(appended) = Batch::append(conn, record) {
+        return appended;
+    }
     let (seq, previous): (i64, Option<String>) = diesel::update(chain_head::table.find(HEAD))
         .set(chain_head::seq.eq(chain_head::seq + 1))
         .returning((chain_head::seq, chain_head::chain_hash))
@@ -129,6 +141,132 @@ pub fn append<R: Record>(conn: &mut DbConnection, record: &R) -> QueryResult<()>
             .execute(conn)?,
     };
     Ok(())
+}
+
+thread_local! {
+    /// The head as the batch running on this thread holds it (only the SQLite writer's thread
+    /// ever has one; everywhere else appends go to the head row).
+    static BATCH: RefCell<Option<Held>> = const { RefCell::new(None) };
+}
+
+/// The head held by a batch: where it stood when the batch began, and where it stands now.
+#[derive(Debug, Clone)]
+struct Held {
+    start: i64,
+    head: Head,
+    hash: [u8; 32],
+}
+
+/// The head held in memory for one batch of the SQLite writer, which holds the database's
+/// write lock from before [`Batch::open`] until after [`Batch::close`]. Dropping it without
+/// closing (a batch that fails) forgets the head; the next batch reads it again.
+pub struct Batch(());
+
+/// Where a batch's head stood before one write of it ([`Batch::mark`]).
+pub struct Mark(Option<Held>);
+
+impl Batch {
+    /// Reads the head for a batch; call it after the batch has taken the write lock. While
+    /// records wait for their hashes nothing is held, and appends are refused as without it.
+    pub fn open(conn: &mut DbConnection) -> QueryResult<Batch> {
+        let head = head(conn)?;
+        let held = head
+            .chain_hash
+            .as_deref()
+            .and_then(parse_hash)
+            .map(|hash| Held {
+                start: head.seq,
+                head,
+                hash,
+            });
+        BATCH.with(|b| *b.borrow_mut() = held);
+        Ok(Batch(()))
+    }
+
+    /// Where the head stands before one write of the batch.
+    pub fn mark(&self) -> Mark {
+        Mark(BATCH.with(|b| b.borrow().clone()))
+    }
+
+    /// Puts the head back where it stood at `mark`: the write was rolled back.
+    pub fn restore(&self, mark: Mark) {
+        BATCH.with(|b| *b.borrow_mut() = mark.0);
+    }
+
+    /// Appends in the held head; `None` when no batch runs on this thread.
+    fn append<R: Record>(conn: &mut DbConnection, record: &R) -> Option<QueryResult<()>> {
+        let (seq, previous) =
+            BATCH.with(|b| b.borrow().as_ref().map(|h| (h.head.seq + 1, h.hash)))?;
+        let next = link(&previous, &record.canonical(seq));
+        let hash = hex::encode(next);
+        if let Err(e) = record.insert(conn, seq, &hash) {
+            return Some(Err(e));
+        }
+        let id = Some(record.id().to_owned());
+        BATCH.with(|b| {
+            if let Some(held) = b.borrow_mut().as_mut() {
+                let head = &mut held.head;
+                head.seq = seq;
+                head.chain_hash = Some(hash);
+                head.last_id = id.clone();
+                match R::TABLE {
+                    Table::AccessRecords => {
+                        head.access_count += 1;
+                        head.access_last_id = id;
+                    }
+                    Table::ProvisionRecords => {
+                        head.provision_count += 1;
+                        head.provision_last_id = id;
+                    }
+                }
+                held.hash = next;
+            }
+        });
+        Some(Ok(()))
+    }
+
+    /// Checks that the batch's records are all in place and writes the head, before the batch
+    /// commits. A write that kept records although it was rolled back (a savepoint of its own
+    /// undone while the write went on) would leave a gap or a stray place: the batch is then
+    /// refused as a whole rather than committed with a broken chain.
+    pub fn close(self, conn: &mut DbConnection) -> QueryResult<()> {
+        let Some(held) = BATCH.with(|b| b.borrow_mut().take()) else {
+            return Ok(());
+        };
+        if held.head.seq == held.start {
+            return Ok(());
+        }
+        let present = super::audit::places_after(conn, held.start)?
+            + super::provisions::places_after(conn, held.start)?;
+        let last = rows(conn, held.head.seq - 1, held.head.seq)?;
+        let in_line = present == held.head.seq - held.start
+            && matches!(last.as_slice(), [row] if row.hash == held.head.chain_hash);
+        if !in_line {
+            return Err(diesel::result::Error::QueryBuilderError(
+                "a batch's records are not in line with the chain's head; nothing of it is kept"
+                    .into(),
+            ));
+        }
+        let h = held.head;
+        diesel::update(chain_head::table.find(HEAD))
+            .set((
+                chain_head::seq.eq(h.seq),
+                chain_head::chain_hash.eq(h.chain_hash),
+                chain_head::last_id.eq(h.last_id),
+                chain_head::access_count.eq(h.access_count),
+                chain_head::access_last_id.eq(h.access_last_id),
+                chain_head::provision_count.eq(h.provision_count),
+                chain_head::provision_last_id.eq(h.provision_last_id),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        BATCH.with(|b| b.borrow_mut().take());
+    }
 }
 
 /// The end of the chain.

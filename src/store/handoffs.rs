@@ -53,9 +53,14 @@ pub struct Packet {
 
 impl Handoff {
     pub fn consent_ref(&self) -> String {
-        serde_json::from_str::<Value>(&self.document)
-            .ok()
-            .map(|d| d["consent_ref"].to_string())
+        /// Only the member wanted: the rest of the document is skipped, not built.
+        #[derive(serde::Deserialize)]
+        struct Member {
+            #[serde(default)]
+            consent_ref: Value,
+        }
+        serde_json::from_str::<Member>(&self.document)
+            .map(|d| d.consent_ref.to_string())
             .unwrap_or_default()
     }
 
@@ -120,17 +125,50 @@ pub enum Created {
     Exists,
 }
 
-/// Stores a new handoff with its provision record (`provided`, in the form it was signed in
-/// first) and its access record; a break-glass packet gets a second, flagged access record.
-/// The registration must still be at `checked_version`, the version whose consent the packet
-/// was composed or checked against, so a consent withdrawn meanwhile is never sent on.
+/// A handoff ready to be stored: its row, its two signed forms, and the provision record of
+/// the form the sender provided (the one it signed, or the JWS of a composed packet) — made
+/// before the write, so the writer only writes.
+#[derive(Debug, Clone)]
+pub struct NewHandoff {
+    handoff: Handoff,
+    packets: [Packet; 2],
+    provided: Option<ProvisionRecord>,
+}
+
+impl NewHandoff {
+    pub fn new(handoff: Handoff, packets: [Packet; 2]) -> NewHandoff {
+        let form = if handoff.origin == "xml" {
+            "xml"
+        } else {
+            "jws"
+        };
+        let provided = packets
+            .iter()
+            .find(|p| p.form == form)
+            .map(|p| ProvisionRecord::of("provided", &handoff, p));
+        NewHandoff {
+            handoff,
+            packets,
+            provided,
+        }
+    }
+}
+
+/// Stores a new handoff with its provision record and its access record; a break-glass packet
+/// gets a second, flagged access record. The registration must still be at `checked_version`,
+/// the version whose consent the packet was composed or checked against, so a consent
+/// withdrawn meanwhile is never sent on.
 pub fn create(
     conn: &mut DbConnection,
     caller: &Organization,
-    h: Handoff,
-    packets: [Packet; 2],
+    new: NewHandoff,
     checked_version: i32,
 ) -> Result<Created, StoreError> {
+    let NewHandoff {
+        handoff: h,
+        packets,
+        provided,
+    } = new;
     conn.transaction(|conn| {
         let current = super::registrations::version(conn, &h.registration_id)?;
         if current != Some(checked_version) {
@@ -147,10 +185,8 @@ pub fn create(
                 .values(p)
                 .execute(conn)?;
         }
-        // The form the sender provided: the one it signed, or the JWS of a composed packet.
-        let form = if h.origin == "xml" { "xml" } else { "jws" };
-        if let Some(p) = packets.iter().find(|p| p.form == form) {
-            provisions::record(conn, &ProvisionRecord::of("provided", &h, p))?;
+        if let Some(record) = &provided {
+            provisions::record(conn, record)?;
         }
         audit::record(
             conn,

@@ -126,6 +126,14 @@ pub fn chain_rows(conn: &mut DbConnection, after: i64, until: i64) -> QueryResul
         .collect())
 }
 
+/// How many records have a place after `seq`.
+pub fn places_after(conn: &mut DbConnection, seq: i64) -> QueryResult<i64> {
+    provision_records::table
+        .filter(provision_records::chain_seq.gt(seq))
+        .count()
+        .get_result(conn)
+}
+
 /// The highest place a provision record claims.
 pub fn last_place(conn: &mut DbConnection) -> QueryResult<Option<i64>> {
     provision_records::table

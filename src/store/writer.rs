@@ -6,7 +6,7 @@
 //!
 //! Written here because no crate offers group commit over diesel; the whole mechanism is a
 //! channel and a loop.
-use super::{DbConnection, Manager, StoreError};
+use super::{chain, DbConnection, Manager, StoreError};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::Pool;
 use diesel::Connection;
@@ -18,10 +18,21 @@ const MAX_BATCH: usize = 256;
 /// Writes waiting beyond this many make callers wait to queue (back-pressure).
 const QUEUE: usize = 4096;
 
+/// How one write of a batch went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ran {
+    /// Its savepoint was released: its changes are part of the batch.
+    Kept,
+    /// It was refused and its savepoint rolled back: nothing of it is in the batch.
+    RolledBack,
+    /// It panicked mid-way.
+    Panicked,
+}
+
 /// A queued write: run it inside the batch, then tell its caller how the batch ended.
 trait Pending: Send {
-    /// Runs the write in its own savepoint; false if it panicked.
-    fn run(&mut self, conn: &mut DbConnection) -> bool;
+    /// Runs the write in its own savepoint.
+    fn run(&mut self, conn: &mut DbConnection) -> Ran;
     /// Sends the write's result, or the commit's failure, to the waiting caller.
     fn finish(self: Box<Self>, committed: &Result<(), String>);
 }
@@ -37,16 +48,21 @@ where
     T: Send + 'static,
     F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
 {
-    fn run(&mut self, conn: &mut DbConnection) -> bool {
+    fn run(&mut self, conn: &mut DbConnection) -> Ran {
         let Some(write) = self.write.take() else {
-            return true;
+            return Ran::Kept;
         };
         match catch_unwind(AssertUnwindSafe(|| conn.transaction(write))) {
             Ok(result) => {
+                let ran = if result.is_ok() {
+                    Ran::Kept
+                } else {
+                    Ran::RolledBack
+                };
                 self.result = Some(result);
-                true
+                ran
             }
-            Err(_) => false,
+            Err(_) => Ran::Panicked,
         }
     }
 
@@ -117,13 +133,21 @@ fn run(pool: Pool<Manager>, jobs: Receiver<Box<dyn Pending>>) {
                     // when another process (a CLI command, a second server) holds the lock;
                     // one that asks for it first waits for it (busy_timeout) like any writer.
                     conn.batch_execute("UPDATE chain_head SET seq = seq WHERE 0")?;
+                    // The lock is held until the commit: the record chain's head can stay in
+                    // memory for the batch (`chain::Batch`).
+                    let chain = chain::Batch::open(conn)?;
                     for job in batch.iter_mut() {
-                        if !job.run(conn) {
+                        let before = chain.mark();
+                        match job.run(conn) {
+                            Ran::Kept => {}
+                            Ran::RolledBack => chain.restore(before),
                             // A write panicked mid-way: nothing of this batch is kept.
-                            return Err(diesel::result::Error::RollbackTransaction);
+                            Ran::Panicked => {
+                                return Err(diesel::result::Error::RollbackTransaction)
+                            }
                         }
                     }
-                    Ok(())
+                    chain.close(conn)
                 })
                 .map_err(|e| e.to_string()),
         };

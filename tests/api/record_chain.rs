@@ -617,6 +617,92 @@ fn an_access_rolled_back_leaves_no_place_in_the_chain() {
     assert_eq!(chain::head(&mut store.conn().unwrap()).unwrap().seq, 1);
 }
 
+#[test]
+fn writes_refused_among_many_in_one_batch_give_their_places_back() {
+    let (_db, store) = plain_store();
+    // Many writers at once: on SQLite they share the writer's batches, where the head is held
+    // in memory; every other write is refused after its record was appended.
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                let mut kept = 0;
+                for i in 0..40 {
+                    let refuse = (t + i) % 2 == 0;
+                    let id = format!("reg_{t}_{i}");
+                    let done = store.write(move |conn| {
+                        conn.transaction(|conn| {
+                            audit::record(
+                                conn,
+                                "kikan-1",
+                                "read",
+                                "registration",
+                                &id,
+                                "identity",
+                                "registration",
+                            )?;
+                            if refuse {
+                                return Err(StoreError::Write("refused".into()));
+                            }
+                            Ok(())
+                        })
+                    });
+                    assert_eq!(done.is_ok(), !refuse);
+                    kept += usize::from(done.is_ok());
+                }
+                kept
+            })
+        })
+        .collect();
+    let kept: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(kept, 160);
+    let report = verify(&store);
+    assert!(report.intact, "{report:?}");
+    assert_eq!((report.records, report.last_seq), (160, 160));
+    let head = chain::head(&mut store.conn().unwrap()).unwrap();
+    assert_eq!((head.seq, head.access_count), (160, 160));
+    let last = chain_rows(&store).pop().unwrap();
+    assert_eq!(head.chain_hash, last.hash);
+    assert_eq!(head.last_id.as_deref(), Some(last.id.as_str()));
+}
+
+#[test]
+fn a_write_that_goes_on_after_undoing_its_own_record_never_leaves_a_gap_in_the_chain() {
+    let (_db, store) = plain_store();
+    access(&store, "reg_1".into()).unwrap();
+    // The write appends a record in a savepoint of its own, undoes that savepoint, then
+    // appends another and succeeds.
+    let outcome = store.write(|conn| {
+        conn.transaction(|conn| {
+            let undone: Result<(), StoreError> = conn.transaction(|conn| {
+                audit::record(conn, "kikan-1", "read", "registration", "reg_2", "", "x")?;
+                Err(StoreError::Write("undone".into()))
+            });
+            assert!(undone.is_err());
+            Ok(audit::record(
+                conn,
+                "kikan-1",
+                "read",
+                "registration",
+                "reg_3",
+                "",
+                "x",
+            )?)
+        })
+    });
+    access(&store, "reg_4".into()).unwrap();
+    let report = verify(&store);
+    assert!(report.intact, "{report:?}");
+    // Either the write kept its second record in the next place (the head row follows every
+    // savepoint), or, where the head is held for a batch, the batch was refused as a whole.
+    let expected = if outcome.is_ok() { 3 } else { 2 };
+    assert_eq!((report.records, report.last_seq), (expected, expected));
+    assert_eq!(
+        chain::head(&mut store.conn().unwrap()).unwrap().seq,
+        expected
+    );
+}
+
 fn known_record(
     id: &str,
     micros: u32,

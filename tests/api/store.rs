@@ -341,3 +341,19 @@ fn org_add_refuses_a_reserved_or_malformed_id_with_a_clear_error_and_adds_nothin
         String::from_utf8_lossy(&list.stdout)
     );
 }
+
+/// The bundled SQLite keeps its query plans stable (`.cargo/config.toml`): otherwise every
+/// statement with a bound `LIMIT` is parsed and planned again each time it runs.
+#[test]
+fn the_bundled_sqlite_plans_a_statement_once_whatever_value_is_bound_to_its_limit() {
+    let db = TestDatabase::sqlite();
+    let store = open_store(db.url());
+    let options: Vec<String> =
+        diesel::sql_query("SELECT compile_options AS line FROM pragma_compile_options")
+            .load::<SchemaLine>(&mut *store.conn().unwrap())
+            .unwrap()
+            .into_iter()
+            .map(|l| l.line)
+            .collect();
+    assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
+}
