@@ -1384,7 +1384,8 @@ fn a_retried_withdrawal_hands_out_no_personal_data_and_records_no_read() {
 }
 
 #[test]
-fn a_change_notification_may_record_a_withdrawal_but_not_otherwise_change_the_consent() {
+fn a_change_notification_may_record_a_withdrawal_of_today_or_before_but_not_otherwise_change_the_consent(
+) {
     let s = exchange();
     let reg = register(&s, "office", None);
     let doc: Value = get(
@@ -1423,6 +1424,15 @@ fn a_change_notification_may_record_a_withdrawal_but_not_otherwise_change_the_co
         200,
         "other fields change as before"
     );
+    let mut ahead = other.clone();
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2)).date_naive();
+    ahead["consent"]["withdrawn_on"] = json!(tomorrow.to_string());
+    let r = put(&ahead, 2);
+    assert_eq!(r.status(), 422, "a withdrawal dated ahead is refused");
+    let report = r.json::<Value>().unwrap().to_string();
+    assert!(report.contains("KY-REG-CONSENT-DATES"), "{report}");
+    let status = kyoten::store::registrations::status(&mut s.store.conn().unwrap(), &reg);
+    assert_eq!(status.unwrap().as_deref(), Some("active"));
     let mut withdrawn = other.clone();
     withdrawn["consent"]["withdrawn_on"] = json!("2026-01-10");
     assert_eq!(

@@ -103,7 +103,11 @@ fn consent(ctx: &mut Context<'_>, today: NaiveDate) {
     let withdrawn = ctx.date("/consent/withdrawn_on");
     if granted.is_some_and(|g| g > today) {
         ctx.report(Finding::new("KY-REG-CONSENT-DATES", "/consent/granted_on"));
-    } else if matches!((granted, withdrawn), (Some(g), Some(w)) if w < g) {
+    } else if withdrawn.is_some_and(|w| w > today)
+        || matches!((granted, withdrawn), (Some(g), Some(w)) if w < g)
+    {
+        // A withdrawal is final from the moment it is recorded, so a date not yet reached (a
+        // slip of the year, say) would end the consent early with no way back.
         ctx.report(Finding::new(
             "KY-REG-CONSENT-DATES",
             "/consent/withdrawn_on",
