@@ -1,8 +1,9 @@
 //! kyoten: open data exchange and validator for Japan's community life support hubs for people
 //! with disabilities (地域生活支援拠点等).
 //!
-//! Layout: `contracts` (published schemas, code lists, policies) ← `validation` and `domain` ←
-//! `xml` ← `http` and `cli`.
+//! Layout, from the bottom up; each module uses only those before it (`tests/api/architecture.rs`
+//! checks it): `contracts` and `time` → `xml` → `domain` → `validation` → `crypto` → `packet` →
+//! `store` → `http` → `conformance` → `cli`.
 pub mod cli;
 pub mod conformance;
 pub mod contracts;
@@ -11,5 +12,6 @@ pub mod domain;
 pub mod http;
 pub mod packet;
 pub mod store;
+pub mod time;
 pub mod validation;
 pub mod xml;

@@ -7,7 +7,7 @@ use crate::domain::facility::FacilityRecord;
 use crate::domain::role::Role;
 use crate::store::organizations::{self, IssuedKey, Organization};
 use crate::store::{facilities, registrations, Store, StoreError};
-use crate::validation::rules::jst;
+use crate::time::jst;
 use crate::validation::Engine;
 use chrono::Utc;
 use serde_json::Value;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn parse_instant(s: &str) -> Result<DateTime<FixedOffset>, String> {
-    crate::validation::rules::parse_timestamp(s)
+    crate::time::parse_timestamp(s)
         .ok_or_else(|| "an RFC 3339 timestamp with offset, e.g. 2026-01-20T12:00:00+09:00".into())
 }
 

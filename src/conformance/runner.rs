@@ -5,7 +5,6 @@ use super::vectors::{Expected, VectorCase};
 use super::{signing, CaseResult, Failure, Outcome, Suite, Target};
 use crate::crypto::jws::Alg;
 use crate::crypto::keys;
-use crate::packet::Form;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -327,11 +326,7 @@ impl Runner {
                 (bytes, form)
             }
         };
-        let media_type = match form {
-            Form::Jws => crate::http::handoffs::JOSE,
-            Form::Xml => "application/xml",
-        };
-        Ok((Some(bytes), Some(media_type)))
+        Ok((Some(bytes), Some(form.media_type())))
     }
 
     fn execute(&self, request: reqwest::blocking::Request) -> Result<Response, (String, String)> {

@@ -297,7 +297,7 @@ impl Attack {
                 let at = |field: &str| {
                     handoff[field]
                         .as_str()
-                        .and_then(crate::validation::rules::parse_timestamp)
+                        .and_then(crate::time::parse_timestamp)
                         .ok_or("the handoff has no issued_at or expires_at")
                 };
                 let (field, value) = if self == Attack::IssuedInFuture {
@@ -509,7 +509,7 @@ mod tests {
 
     /// An instant at which the vector handoff is issued and not yet expired.
     fn while_valid() -> chrono::DateTime<chrono::Utc> {
-        crate::validation::rules::parse_timestamp("2026-01-20T12:00:00+09:00")
+        crate::time::parse_timestamp("2026-01-20T12:00:00+09:00")
             .unwrap()
             .with_timezone(&chrono::Utc)
     }

@@ -2,6 +2,7 @@
 //! embedded from `schemas/` and served unchanged.
 pub mod document_type;
 pub mod embedded;
+pub mod finding;
 pub mod json;
 pub mod pointer;
 pub mod shape;

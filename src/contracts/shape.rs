@@ -294,3 +294,13 @@ fn kind_of(obj: &serde_json::Map<String, Value>) -> Kind {
         _ => Kind::Any,
     }
 }
+
+/// Where the shapes of the published document types come from: the validator's engine, which
+/// works them out once with the schemas it compiles. The XML form is read and written by shape,
+/// and asks for them through this, so that it needs nothing of the validator itself.
+pub trait Shapes {
+    /// The shape of a document type at a version.
+    fn shape(&self, doc: super::DocumentType, version: &str) -> Option<&Shape>;
+    /// The shape of the newest published version of a document type.
+    fn latest_shape(&self, doc: super::DocumentType) -> Option<&Shape>;
+}

@@ -20,8 +20,8 @@ use base64::Engine as _;
 use openssl::nid::Nid;
 use openssl::pkey::{HasPublic, Id, PKeyRef};
 
-/// The XMLDSig namespace.
-pub const NAMESPACE: &str = "http://www.w3.org/2000/09/xmldsig#";
+/// The XMLDSig namespace (the XML form allows an enveloped signature in it).
+pub const NAMESPACE: &str = crate::xml::xsd::XMLDSIG_NAMESPACE;
 pub const ENVELOPED_SIGNATURE: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 pub const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";

@@ -6,7 +6,7 @@
 //! support needs must be met by the service. Every candidate carries the reasons for its place
 //! and every facility left out the reasons it was.
 use super::facility::{FacilityRecord, Service, SurveyGroup};
-use crate::validation::rules::age_on;
+use crate::time::age_on;
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
 use serde::Serialize;
 use serde_json::Value;

@@ -1,5 +1,6 @@
 //! Domain rules that know no HTTP and no SQL: consent evaluation, the minimization policy,
 //! facility survey groups, organization ids.
+pub mod access;
 pub mod address;
 pub mod consent;
 pub mod facility;

@@ -10,6 +10,7 @@
 use super::limits::Limits;
 use super::problem::{ApiError, Limited};
 use super::tls::ClientCertificate;
+use crate::domain::access::{Access, Permission, Relation};
 use crate::store::organizations::Organization;
 use crate::store::Store;
 use actix_web::dev::Payload;
@@ -21,6 +22,18 @@ use std::net::IpAddr;
 /// The organization whose API key signed the request.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Organization);
+
+impl Caller {
+    /// The organization, if the access policy (`domain::access`) lets it do `permission` when
+    /// no record of its own is involved; otherwise 403 (or 404 where the policy hides records).
+    pub fn allowed_to(self, permission: Permission) -> Result<Organization, ApiError> {
+        match self.0.may(permission, Relation::Other) {
+            Access::Allowed => Ok(self.0),
+            Access::Forbidden => Err(ApiError::Forbidden),
+            Access::Hidden => Err(ApiError::NotFound),
+        }
+    }
+}
 
 /// The key of `Authorization: Bearer <key>`, if there is a non-empty one.
 pub fn bearer_token(headers: &actix_web::http::header::HeaderMap) -> Option<String> {

@@ -10,13 +10,13 @@ use crate::packet::{self, Form};
 use crate::store::handoffs::{self, Created, Handoff, Packet, Response};
 use crate::store::organizations::{now, Organization};
 use crate::store::{registrations, Store};
-use crate::validation::rules::parse_timestamp;
+use crate::time::parse_timestamp;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 /// Media type of a compact JWS (RFC 7515 §9.2.1).
-pub const JOSE: &str = "application/jose";
+pub use crate::packet::JOSE;
 /// The header that carries the SHA-256 of the JCS form of the packet's JSON content: the same
 /// for the JWS and the XML form of one packet.
 pub const CONTENT_SHA256: &str = "Kyoten-Content-SHA256";

@@ -1,7 +1,7 @@
 //! What list endpoints share: a page size, keyset pages (`after` / `next_after`) and times in
 //! query parameters.
 use super::problem::ApiError;
-use crate::validation::rules::parse_timestamp;
+use crate::time::parse_timestamp;
 use chrono::NaiveDateTime;
 
 /// The page size asked for (`limit`), within 1..=max; `default` when not given.

@@ -14,8 +14,9 @@ use super::{open, Opened, Refusal};
 use crate::contracts::DocumentType;
 use crate::crypto::jws::VerifyingKey;
 use crate::crypto::keys::KeyOwner;
+use crate::domain::access::{self, Permission, Relation};
 use crate::domain::handoff::{self, ComposeError};
-use crate::validation::rules::parse_timestamp;
+use crate::time::parse_timestamp;
 use crate::validation::{Engine, Outcome};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -312,7 +313,8 @@ fn content<R: Records>(
         return Ok(None);
     };
     let is_party = |p: &str| party(p, "organization_id") == caller.id;
-    let coordinator = matches!(caller.role, "kikan" | "hub" | "city");
+    let coordinator =
+        access::may(caller.role, Permission::CoordinateHandoffs, Relation::Other).allowed();
     if submit {
         if !is_party("sender") || party("sender", "role") != caller.role {
             return Ok(Some(Failure::SenderMismatch));

@@ -22,11 +22,22 @@ pub enum Form {
     Xml,
 }
 
+/// The media type of a packet signed as a compact JWS (RFC 7515 §9.2.1).
+pub const JOSE: &str = "application/jose";
+
 impl Form {
     pub fn as_str(self) -> &'static str {
         match self {
             Form::Jws => "jws",
             Form::Xml => "xml",
+        }
+    }
+
+    /// The media type a packet in this form is sent with.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Form::Jws => JOSE,
+            Form::Xml => "application/xml",
         }
     }
 
@@ -69,7 +80,7 @@ pub fn sign_jws_canonical(
 pub fn is_expired(document: &Value) -> bool {
     document["expires_at"]
         .as_str()
-        .and_then(crate::validation::rules::parse_timestamp)
+        .and_then(crate::time::parse_timestamp)
         .is_some_and(|t| t <= chrono::Utc::now())
 }
 

@@ -5,8 +5,8 @@
 use super::organizations::{now, Organization};
 use super::schema::{facilities, facility_services};
 use super::{DbConnection, StoreError};
+use crate::domain::access::{Permission, Relation};
 use crate::domain::facility::FacilityRecord;
-use crate::domain::role::Role;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Timelike};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -76,7 +76,12 @@ fn utc(t: &DateTime<FixedOffset>) -> NaiveDateTime {
 }
 /// Only the facility itself writes its record.
 pub fn may_write(caller: &Organization, facility_id: &str) -> bool {
-    Role::parse(&caller.role) == Some(Role::Facility) && caller.id == facility_id
+    let relation = if caller.id == facility_id {
+        Relation::Own
+    } else {
+        Relation::Other
+    };
+    caller.may(Permission::WriteFacility, relation).allowed()
 }
 
 /// The result of uploading a record.

@@ -9,7 +9,6 @@ use super::schema::{
 };
 use super::{DbConnection, StoreError};
 use crate::domain::handoff::{may_transition, withheld, Responder, Status, Withheld};
-use crate::domain::role::Role;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::Value;
@@ -91,12 +90,7 @@ pub struct Response {
 
 /// Who may see a handoff: its sender and recipient, and the kikan, the hub and the city.
 pub fn may_read(caller: &Organization, h: &Handoff) -> bool {
-    caller.id == h.sender_id
-        || caller.id == h.recipient_id
-        || matches!(
-            Role::parse(&caller.role),
-            Some(Role::Kikan | Role::Hub | Role::City)
-        )
+    caller.id == h.sender_id || caller.id == h.recipient_id || caller.coordinates()
 }
 
 /// In which capacity the caller answers a handoff, if at all.
@@ -105,10 +99,7 @@ pub fn responder(caller: &Organization, h: &Handoff) -> Option<Responder> {
         Some(Responder::Recipient)
     } else if caller.id == h.sender_id {
         Some(Responder::Sender)
-    } else if matches!(
-        Role::parse(&caller.role),
-        Some(Role::Kikan | Role::Hub | Role::City)
-    ) {
+    } else if caller.coordinates() {
         Some(Responder::Coordinator)
     } else {
         None
@@ -458,10 +449,7 @@ pub fn list(
         .order((handoffs::created_at, handoffs::id))
         .limit(filter.limit)
         .into_boxed::<<DbConnection as Connection>::Backend>();
-    let coordinator = matches!(
-        Role::parse(&caller.role),
-        Some(Role::Kikan | Role::Hub | Role::City)
-    );
+    let coordinator = caller.coordinates();
     match filter.direction.as_deref() {
         Some("sent") => q = q.filter(handoffs::sender_id.eq(caller.id.clone())),
         Some("received") => q = q.filter(handoffs::recipient_id.eq(caller.id.clone())),

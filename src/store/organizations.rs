@@ -2,6 +2,7 @@
 //! only its SHA-256 is stored (the secret has full entropy, so a slow hash adds nothing).
 use super::schema::{api_keys, organizations};
 use super::{DbConnection, StoreError};
+use crate::domain::access::{self, Access, Permission, Relation};
 use crate::domain::organization::check_id;
 use crate::domain::role::Role;
 use chrono::{NaiveDateTime, Timelike, Utc};
@@ -17,6 +18,21 @@ pub struct Organization {
     pub name: String,
     pub role: String,
     pub created_at: NaiveDateTime,
+}
+
+impl Organization {
+    /// What the access policy (`domain::access`) says about this organization doing
+    /// `permission` to a record related to it as `relation`.
+    pub fn may(&self, permission: Permission, relation: Relation) -> Access {
+        access::may(&self.role, permission, relation)
+    }
+
+    /// Whether this organization coordinates (kikan, hub, city): it sees and acts on the
+    /// handoffs between others.
+    pub fn coordinates(&self) -> bool {
+        self.may(Permission::CoordinateHandoffs, Relation::Other)
+            .allowed()
+    }
 }
 
 #[derive(Insertable)]

@@ -3,7 +3,7 @@ use super::audit::{self, ALL_CATEGORIES};
 use super::organizations::{now, time_ordered_id, Organization};
 use super::schema::{registration_versions, registrations};
 use super::{DbConnection, StoreError};
-use crate::domain::role::Role;
+use crate::domain::access::{Permission, Relation};
 use crate::domain::{address, consent};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -39,10 +39,20 @@ struct NewVersion<'a> {
 /// Who may read a registration: the organization that took it, and the kikan, the hub and the
 /// city. A facility sees a registration only through a handoff.
 pub fn may_read(caller: &Organization, registration: &Registration) -> bool {
-    match Role::parse(&caller.role) {
-        Some(Role::City | Role::Kikan | Role::Hub) => true,
-        Some(Role::ConsultationOffice) => caller.id == registration.received_by,
-        _ => false,
+    caller
+        .may(
+            Permission::ReadRegistrations,
+            relation(caller, registration),
+        )
+        .allowed()
+}
+
+/// How a registration relates to the caller: its own when the caller took it.
+fn relation(caller: &Organization, registration: &Registration) -> Relation {
+    if caller.id == registration.received_by {
+        Relation::Own
+    } else {
+        Relation::Other
     }
 }
 
@@ -212,10 +222,9 @@ pub enum BreakGlassRead {
 /// Who may read a whole registration on the vital-interest basis (APPI 27条1項2号) whatever its
 /// consent says: the kikan, the hub and the city, who may also send break-glass packets.
 pub fn may_break_glass(caller: &Organization) -> bool {
-    matches!(
-        Role::parse(&caller.role),
-        Some(Role::City | Role::Kikan | Role::Hub)
-    )
+    caller
+        .may(Permission::BreakGlassRead, Relation::Other)
+        .allowed()
 }
 
 /// Reads the whole current version of a registration on the vital-interest basis, recorded as
@@ -249,11 +258,12 @@ pub fn break_glass_read(
 /// Who may send a change notification (変更届): the organization that took the registration,
 /// and the kikan and the hub (拠点コーディネーター), who coordinate it. The city reads only.
 pub fn may_write(caller: &Organization, registration: &Registration) -> bool {
-    match Role::parse(&caller.role) {
-        Some(Role::Kikan | Role::Hub) => true,
-        Some(Role::ConsultationOffice) => caller.id == registration.received_by,
-        _ => false,
-    }
+    caller
+        .may(
+            Permission::ChangeRegistration,
+            relation(caller, registration),
+        )
+        .allowed()
 }
 
 /// What the next version of a registration is, and how its access is recorded.
@@ -682,16 +692,22 @@ pub fn list(
     caller: &Organization,
     filter: &ListFilter,
 ) -> Result<Option<Vec<Summary>>, StoreError> {
-    let role = Role::parse(&caller.role);
-    if matches!(role, Some(Role::Facility) | None) {
+    // Everyone who reads any registration reads all of them, or only those it took.
+    if !caller
+        .may(Permission::ReadRegistrations, Relation::Own)
+        .allowed()
+    {
         return Ok(None);
     }
+    let only_own = !caller
+        .may(Permission::ReadRegistrations, Relation::Other)
+        .allowed();
     let mut q = registrations::table
         .select(Summary::as_select())
         .order(registrations::id)
         .limit(filter.limit)
         .into_boxed::<<DbConnection as Connection>::Backend>();
-    if role == Some(Role::ConsultationOffice) {
+    if only_own {
         q = q.filter(registrations::received_by.eq(caller.id.clone()));
     }
     if let Some(w) = &filter.ward {

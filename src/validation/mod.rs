@@ -7,55 +7,17 @@ pub mod report;
 pub mod rules;
 mod schema_errors;
 
+pub use crate::contracts::finding::{Finding, XmlLocations};
 pub use locale::Lang;
 pub use report::{Message, Report};
 
-use crate::contracts::shape::Shape;
+use crate::contracts::shape::{Shape, Shapes};
 use crate::contracts::{ContractError, Contracts, DocumentType};
 use crate::domain::policy::Policy;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::OnceLock;
-
-/// One error or warning, before it is rendered in a language.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
-    pub id: &'static str,
-    /// JSON Pointer into the document.
-    pub location: String,
-    pub keyword_location: Option<String>,
-    /// The pointer whose label fills `{field}` (defaults to `location`).
-    pub label_at: Option<String>,
-    pub args: Vec<(&'static str, String)>,
-}
-
-impl Finding {
-    pub fn new(id: &'static str, location: impl Into<String>) -> Self {
-        Self {
-            id,
-            location: location.into(),
-            keyword_location: None,
-            label_at: None,
-            args: Vec::new(),
-        }
-    }
-    pub fn keyword(mut self, keyword_location: String) -> Self {
-        self.keyword_location = Some(keyword_location);
-        self
-    }
-    pub fn label_at(mut self, pointer: String) -> Self {
-        self.label_at = Some(pointer);
-        self
-    }
-    pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.args.push((name, value.into()));
-        self
-    }
-}
-
-/// Where each JSON Pointer of a document mapped from XML came from.
-pub type XmlLocations = HashMap<String, (String, u32)>;
 
 /// What validating one document found.
 #[derive(Debug, Clone)]
@@ -147,20 +109,6 @@ impl Engine {
         self.compiled
             .iter()
             .find(|c| c.document_type == doc && c.version == version)
-    }
-
-    /// The shape (types and labels) of a document type at a version.
-    pub fn shape(&self, doc: DocumentType, version: &str) -> Option<&Shape> {
-        self.compiled(doc, version).map(|c| &c.shape)
-    }
-
-    /// The shape of the newest published version of a document type.
-    pub fn latest_shape(&self, doc: DocumentType) -> Option<&Shape> {
-        self.compiled
-            .iter()
-            .rev()
-            .find(|c| c.document_type == doc)
-            .map(|c| &c.shape)
     }
 
     /// Validates a document now. `expected` is the type the caller asked for (the endpoint's);
@@ -325,5 +273,19 @@ fn nearest<'x>(xml: &'x XmlLocations, pointer: &str) -> Option<&'x (String, u32)
             return Some(found);
         }
         p = &p[..p.rfind('/')?];
+    }
+}
+
+impl Shapes for Engine {
+    fn shape(&self, doc: DocumentType, version: &str) -> Option<&Shape> {
+        self.compiled(doc, version).map(|c| &c.shape)
+    }
+
+    fn latest_shape(&self, doc: DocumentType) -> Option<&Shape> {
+        self.compiled
+            .iter()
+            .rev()
+            .find(|c| c.document_type == doc)
+            .map(|c| &c.shape)
     }
 }

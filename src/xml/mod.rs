@@ -12,9 +12,10 @@ pub mod xsd;
 pub use reader::{parse, Element, XmlError};
 pub use writer::{to_xml, WriteError};
 
+use crate::contracts::finding::{Finding, XmlLocations};
+use crate::contracts::shape::Shapes;
 use crate::contracts::shape::{Kind, Shape};
 use crate::contracts::DocumentType;
-use crate::validation::{Engine, Finding, XmlLocations};
 use serde_json::{Map, Value};
 
 /// A document read from XML, ready for validation.
@@ -27,7 +28,7 @@ pub struct Mapped {
 }
 
 /// Reads an XML document and maps it to its JSON form.
-pub fn to_json(bytes: &[u8], engine: &Engine) -> Result<Mapped, XmlError> {
+pub fn to_json(bytes: &[u8], engine: &dyn Shapes) -> Result<Mapped, XmlError> {
     let root = content(bytes)?;
     Ok(map_document(&root, engine))
 }
@@ -37,8 +38,7 @@ pub fn to_json(bytes: &[u8], engine: &Engine) -> Result<Mapped, XmlError> {
 fn content(bytes: &[u8]) -> Result<Element, XmlError> {
     let mut root = parse(bytes)?;
     root.children.retain(|c| {
-        !(c.name == "Signature"
-            && c.namespace.as_deref() == Some(crate::crypto::xmldsig::NAMESPACE))
+        !(c.name == "Signature" && c.namespace.as_deref() == Some(xsd::XMLDSIG_NAMESPACE))
     });
     Ok(root)
 }
@@ -59,7 +59,7 @@ pub enum Inexact {
 /// the JSON form back as XML must give the same elements in the same namespaces and nesting,
 /// each list's items in the same order (leaf text aside, which the mapping reads by the schema's types: `1` and `true`
 /// are one `xs:boolean`). This is what makes the XML a receiver reads say what was checked.
-pub fn to_json_exact(bytes: &[u8], engine: &Engine) -> Result<Mapped, Inexact> {
+pub fn to_json_exact(bytes: &[u8], engine: &dyn Shapes) -> Result<Mapped, Inexact> {
     let root = content(bytes).map_err(Inexact::Xml)?;
     let mapped = map_document(&root, engine);
     if !mapped.findings.is_empty() {
@@ -96,7 +96,7 @@ fn same_structure(a: &Element, b: &Element) -> bool {
             .all(|(x, y)| same_structure(x, y))
 }
 
-fn map_document(root: &Element, engine: &Engine) -> Mapped {
+fn map_document(root: &Element, engine: &dyn Shapes) -> Mapped {
     let doc_type = DocumentType::parse(&root.name);
     let version = root
         .children

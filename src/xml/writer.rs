@@ -4,8 +4,8 @@
 //! Written by hand: the mapping needs elements and escaped text only, and a fixed layout
 //! (two-space indentation, properties in the schema's order) keeps the output deterministic.
 use crate::contracts::shape::Shape;
+use crate::contracts::shape::Shapes;
 use crate::contracts::DocumentType;
-use crate::validation::Engine;
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -52,7 +52,7 @@ impl std::error::Error for WriteError {}
 pub fn to_xml(
     doc_type: DocumentType,
     value: &Value,
-    engine: &Engine,
+    engine: &dyn Shapes,
 ) -> Result<Vec<u8>, WriteError> {
     let Value::Object(map) = value else {
         return Err(WriteError::NotAnObject);
@@ -235,6 +235,7 @@ fn escape_pointer(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validation::Engine;
     use crate::xml::to_json;
     use serde_json::json;
 

@@ -6,9 +6,8 @@
 //! choice of its property elements: the XSD checks names, namespaces, nesting and the types
 //! and enumerated values of the text, and leaves presence, cardinality and every other rule to
 //! the JSON Schema validator, which sees the mapped document.
-use crate::contracts::shape::{Kind, Shape};
+use crate::contracts::shape::{Kind, Shape, Shapes};
 use crate::contracts::{Contracts, DocumentType};
-use crate::validation::Engine;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -27,17 +26,16 @@ pub struct Xsd {
 }
 
 /// The XML Schema of a published document type and version, generated once per process.
-pub fn published(name: &str, version: &str) -> Option<&'static Xsd> {
+pub fn published(shapes: &dyn Shapes, name: &str, version: &str) -> Option<&'static Xsd> {
     static ALL: OnceLock<Vec<Xsd>> = OnceLock::new();
     let doc_type = DocumentType::parse(name)?;
     ALL.get_or_init(|| {
-        let engine = Engine::get();
         let contracts = Contracts::get();
         DocumentType::ALL
             .into_iter()
             .flat_map(|d| contracts.versions(d).map(move |v| (d, v)))
             .filter_map(|(d, v)| {
-                let text = generate(d, v, engine.shape(d, v)?);
+                let text = generate(d, v, shapes.shape(d, v)?);
                 let etag = format!(
                     "\"{}\"",
                     &hex::encode(Sha256::digest(text.as_bytes()))[..32]
@@ -261,6 +259,11 @@ fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validation::Engine;
+
+    fn published(name: &str, version: &str) -> Option<&'static Xsd> {
+        super::published(Engine::get(), name, version)
+    }
 
     #[test]
     fn every_document_type_has_a_schema_for_each_published_version() {

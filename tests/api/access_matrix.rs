@@ -347,3 +347,13 @@ fn every_role_gets_exactly_its_access_on_every_data_endpoint() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+#[test]
+fn the_readme_table_of_who_may_do_what_is_the_access_policy() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let table = kyoten::domain::access::matrix_markdown();
+    assert!(
+        readme.contains(&table),
+        "README.md's \"Who may do what\" table should read:\n{table}"
+    );
+}

@@ -100,6 +100,7 @@ fn every_codelist_code_has_both_labels() {
 
 #[test]
 fn every_data_category_field_exists_in_the_registration_schema() {
+    use kyoten::contracts::shape::Shapes;
     let engine = kyoten::validation::Engine::get();
     let shape = engine
         .latest_shape(kyoten::contracts::DocumentType::Registration)

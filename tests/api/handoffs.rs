@@ -883,7 +883,7 @@ fn the_operations_report_counts_handoffs_by_outcome_and_break_glass() {
     send(&s, "kikan-1", &glass);
     let year = {
         use chrono::Datelike;
-        let today = chrono::Utc::now().with_timezone(&kyoten::validation::rules::jst());
+        let today = chrono::Utc::now().with_timezone(&kyoten::time::jst());
         if today.month() >= 4 {
             today.year()
         } else {

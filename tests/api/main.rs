@@ -3,6 +3,7 @@ mod fixtures;
 mod helpers;
 
 mod access_matrix;
+mod architecture;
 mod audit_reports;
 mod busy_database;
 mod cli;

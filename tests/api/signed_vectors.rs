@@ -75,7 +75,7 @@ fn owners() -> KeyOwners {
 }
 
 fn verify_at(m: &SignedManifest) -> chrono::DateTime<chrono::Utc> {
-    kyoten::validation::rules::parse_timestamp(&m.verify_at)
+    kyoten::time::parse_timestamp(&m.verify_at)
         .expect("verify_at is a timestamp")
         .with_timezone(&chrono::Utc)
 }

@@ -1,4 +1,4 @@
-use crate::domain::role::Role;
+use crate::domain::access::Permission;
 use crate::http::auth::Caller;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query;
@@ -101,10 +101,7 @@ pub async fn audit_list(
     store: web::Data<Store>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let Caller(org) = caller;
-    if !matches!(Role::parse(&org.role), Some(Role::City | Role::Kikan)) {
-        return Err(ApiError::Forbidden);
-    }
+    caller.allowed_to(Permission::ReadAccessRecords)?;
     let q = query.into_inner();
     let limit = query::page_size(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let filter = AuditFilter {

@@ -6,7 +6,7 @@ use crate::http::conditional::{etag, if_match};
 use crate::http::problem::{ApiError, Problem};
 use crate::store::facilities::{self, Patch, VacancyUpdate};
 use crate::store::Store;
-use crate::validation::rules::{jst, parse_timestamp};
+use crate::time::{jst, parse_timestamp};
 use actix_web::{patch, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Deserialize;

@@ -1,7 +1,7 @@
 use crate::contracts::json::parse_document;
 use crate::contracts::DocumentType;
+use crate::domain::access::Permission;
 use crate::domain::handoff::{self, Basis, ComposeError, Composition, Party};
-use crate::domain::role::Role;
 use crate::http::auth::Caller;
 use crate::http::body::media_type;
 use crate::http::handoffs::{self, Ready, JOSE};
@@ -12,7 +12,7 @@ use crate::packet::Form;
 use crate::store::handoffs::Created;
 use crate::store::organizations::{self, Organization};
 use crate::store::{registrations, Store};
-use crate::validation::rules::{jst, parse_timestamp};
+use crate::time::{jst, parse_timestamp};
 use crate::validation::{Engine, Lang};
 use actix_web::http::header;
 use actix_web::{post, web, HttpRequest, HttpResponse};
@@ -313,13 +313,7 @@ pub async fn handoff_create(
     lifetime: web::Data<Lifetime>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let Caller(org) = caller;
-    if !matches!(
-        Role::parse(&org.role),
-        Some(Role::ConsultationOffice | Role::Kikan | Role::Hub | Role::City)
-    ) {
-        return Err(ApiError::Forbidden);
-    }
+    let org = caller.allowed_to(Permission::SendHandoff)?;
     let kind = match media_type(&req).as_deref() {
         Some("application/json") => None,
         Some(JOSE) => Some(Form::Jws),

@@ -5,7 +5,7 @@ use crate::http::problem::{ApiError, Problem};
 use crate::packet::Form;
 use crate::store::handoffs::{self as stored, Delivery};
 use crate::store::Store;
-use crate::validation::rules::jst;
+use crate::time::jst;
 use actix_web::http::header::{self, Header};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{SecondsFormat, Utc};

@@ -1,4 +1,4 @@
-use crate::domain::role::Role;
+use crate::domain::access::Permission;
 use crate::http::auth::Caller;
 use crate::http::handoffs::split;
 use crate::http::problem::{ApiError, Problem};
@@ -110,10 +110,7 @@ pub async fn provision_list(
     store: web::Data<Store>,
     query: web::Query<ProvisionQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let Caller(org) = caller;
-    if !matches!(Role::parse(&org.role), Some(Role::City | Role::Kikan)) {
-        return Err(ApiError::Forbidden);
-    }
+    caller.allowed_to(Permission::ReadAccessRecords)?;
     let q = query.into_inner();
     let limit = query::page_size(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let filter = ProvisionFilter {

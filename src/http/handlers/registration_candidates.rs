@@ -4,7 +4,7 @@ use crate::http::auth::Caller;
 use crate::http::problem::{ApiError, Problem};
 use crate::store::registrations::ForMatching;
 use crate::store::{facilities, registrations, Store, StoreError};
-use crate::validation::rules::jst;
+use crate::time::jst;
 use actix_web::{get, web, HttpResponse};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};

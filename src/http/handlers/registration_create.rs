@@ -1,5 +1,5 @@
 use crate::contracts::DocumentType;
-use crate::domain::role::Role;
+use crate::domain::access::Permission;
 use crate::http::auth::Caller;
 use crate::http::body::read_valid;
 use crate::http::problem::{ApiError, Problem};
@@ -32,13 +32,7 @@ pub async fn registration_create(
     store: web::Data<Store>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let Caller(org) = caller;
-    if !matches!(
-        Role::parse(&org.role),
-        Some(Role::ConsultationOffice | Role::Kikan | Role::Hub)
-    ) {
-        return Err(ApiError::Forbidden);
-    }
+    let org = caller.allowed_to(Permission::SubmitRegistration)?;
     let document = read_valid(&req, &body, DocumentType::Registration)?;
     if document.get("registration_id").is_some() {
         return Err(ApiError::RegistrationIdNotAllowed);

@@ -3,7 +3,7 @@ use crate::http::auth::Caller;
 use crate::http::problem::{ApiError, Problem};
 use crate::store::registrations::{self, Withdrawal};
 use crate::store::Store;
-use crate::validation::rules::jst;
+use crate::time::jst;
 use actix_web::http::header;
 use actix_web::{post, web, HttpResponse};
 

@@ -1,9 +1,9 @@
-use crate::domain::role::Role;
+use crate::domain::access::Permission;
 use crate::http::auth::Caller;
 use crate::http::problem::{ApiError, Problem};
 use crate::store::reports::{self, OperationsFigures};
 use crate::store::Store;
-use crate::validation::rules::jst;
+use crate::time::jst;
 use actix_web::{get, web, HttpResponse};
 use chrono::{NaiveDate, TimeZone};
 use serde::{Deserialize, Serialize};
@@ -50,13 +50,7 @@ pub async fn report_operations(
     store: web::Data<Store>,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let Caller(org) = caller;
-    if !matches!(
-        Role::parse(&org.role),
-        Some(Role::City | Role::Kikan | Role::Hub)
-    ) {
-        return Err(ApiError::Forbidden);
-    }
+    caller.allowed_to(Permission::ReadOperationsReport)?;
     let year = query.fiscal_year;
     let invalid = || ApiError::InvalidParameter {
         name: "fiscal_year",

@@ -23,7 +23,8 @@ pub async fn schema_xsd(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (name, version) = path.into_inner();
-    let xsd = xsd::published(&name, &version).ok_or(ApiError::NotFound)?;
+    let xsd = xsd::published(crate::validation::Engine::get(), &name, &version)
+        .ok_or(ApiError::NotFound)?;
     Ok(published::respond_text(
         &req,
         &xsd.etag,

@@ -26,7 +26,7 @@ pub fn check(ctx: &mut Context<'_>) {
         if let Some(as_of) = s
             .get("vacancy_as_of")
             .and_then(Value::as_str)
-            .and_then(super::parse_timestamp)
+            .and_then(crate::time::parse_timestamp)
         {
             let age = ctx.days_since(as_of);
             if age < TimeDelta::zero() {

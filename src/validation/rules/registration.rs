@@ -1,6 +1,7 @@
 //! Rules of the emergency-use registration.
-use super::{age_on, Context};
+use super::Context;
 use crate::domain::consent::{Consent, Recipient};
+use crate::time::age_on;
 use crate::validation::Finding;
 use chrono::NaiveDate;
 use serde_json::Value;

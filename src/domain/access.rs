@@ -1,0 +1,226 @@
+//! Who may do what: the one access policy of the exchange. Every check of a caller's role goes
+//! through [`Role::may`]; the README's "Who may do what" table is rendered from it
+//! ([`matrix_markdown`]; a test keeps the two the same), and the integration suite checks
+//! every cell against the running API.
+use super::role::Role;
+
+/// Something a caller may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// List and read registrations, their history and matching candidates.
+    ReadRegistrations,
+    /// Submit a new registration.
+    SubmitRegistration,
+    /// Send a change notification, withdraw the consent, record a new consent.
+    ChangeRegistration,
+    /// Read a whole registration on the vital-interest basis, whatever its consent says.
+    BreakGlassRead,
+    /// Read and search facility records.
+    ReadFacilities,
+    /// Upload or update a facility record and its vacancies.
+    WriteFacility,
+    /// Read the access records and the provision records.
+    ReadAccessRecords,
+    /// Read the yearly operations report.
+    ReadOperationsReport,
+    /// Send a handoff.
+    SendHandoff,
+    /// See the handoffs between others and act on them as a coordinator (the kikan, the hub
+    /// and the city); senders and recipients see their own.
+    CoordinateHandoffs,
+}
+
+/// How the record asked about relates to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// The caller's own: a registration it took (`received_by`), its own facility record.
+    Own,
+    /// Anyone else's, or no record in particular.
+    Other,
+}
+
+/// What the policy says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Allowed,
+    /// The caller may see the record but not do this (403).
+    Forbidden,
+    /// The caller may not know the record exists (404).
+    Hidden,
+}
+
+impl Access {
+    pub fn allowed(self) -> bool {
+        self == Access::Allowed
+    }
+}
+
+impl Role {
+    /// Whether a caller of this role may do `permission` to a record related to it as
+    /// `relation`.
+    pub fn may(self, permission: Permission, relation: Relation) -> Access {
+        use Access::{Allowed, Forbidden, Hidden};
+        use Permission::*;
+        use Role::*;
+        let own = relation == Relation::Own;
+        match (permission, self) {
+            (ReadRegistrations, City | Kikan | Hub) => Allowed,
+            (ReadRegistrations, ConsultationOffice) if own => Allowed,
+            (ReadRegistrations, ConsultationOffice | Facility) => Hidden,
+
+            (SubmitRegistration, Kikan | Hub | ConsultationOffice) => Allowed,
+            (SubmitRegistration, City | Facility) => Forbidden,
+
+            (ChangeRegistration, Kikan | Hub) => Allowed,
+            (ChangeRegistration, ConsultationOffice) if own => Allowed,
+            (ChangeRegistration, City) => Forbidden,
+            (ChangeRegistration, ConsultationOffice | Facility) => Hidden,
+
+            (BreakGlassRead, City | Kikan | Hub) => Allowed,
+            (BreakGlassRead, ConsultationOffice) if own => Forbidden,
+            (BreakGlassRead, ConsultationOffice | Facility) => Hidden,
+
+            (ReadFacilities, _) => Allowed,
+
+            (WriteFacility, Facility) if own => Allowed,
+            (WriteFacility, _) => Forbidden,
+
+            (ReadAccessRecords, City | Kikan) => Allowed,
+            (ReadAccessRecords, Hub | ConsultationOffice | Facility) => Forbidden,
+
+            (ReadOperationsReport, City | Kikan | Hub) => Allowed,
+            (ReadOperationsReport, ConsultationOffice | Facility) => Forbidden,
+
+            (SendHandoff, City | Kikan | Hub | ConsultationOffice) => Allowed,
+            (SendHandoff, Facility) => Forbidden,
+
+            (CoordinateHandoffs, City | Kikan | Hub) => Allowed,
+            (CoordinateHandoffs, ConsultationOffice | Facility) => Hidden,
+        }
+    }
+}
+
+/// Whether a caller whose role is stored as `role` may do `permission`; a role the exchange
+/// does not know may do nothing (and sees no registration).
+pub fn may(role: &str, permission: Permission, relation: Relation) -> Access {
+    match Role::parse(role) {
+        Some(r) => r.may(permission, relation),
+        None => Access::Hidden,
+    }
+}
+
+impl Permission {
+    /// Every permission, in the order of the README table.
+    pub const ALL: [Permission; 10] = [
+        Permission::ReadRegistrations,
+        Permission::SubmitRegistration,
+        Permission::ChangeRegistration,
+        Permission::BreakGlassRead,
+        Permission::ReadFacilities,
+        Permission::WriteFacility,
+        Permission::ReadAccessRecords,
+        Permission::ReadOperationsReport,
+        Permission::SendHandoff,
+        Permission::CoordinateHandoffs,
+    ];
+
+    /// Its row in the README table.
+    pub fn label(self) -> &'static str {
+        match self {
+            Permission::ReadRegistrations => "list / read registrations, history, candidates",
+            Permission::SubmitRegistration => "submit a registration",
+            Permission::ChangeRegistration => {
+                "change notification, consent withdrawal, new consent"
+            }
+            Permission::BreakGlassRead => "break-glass read of a whole registration",
+            Permission::ReadFacilities => "read and search facility records",
+            Permission::WriteFacility => "upload / update a facility record, vacancies",
+            Permission::ReadAccessRecords => {
+                "access and provision records (`GET /v1/audit`, `GET /v1/provisions`)"
+            }
+            Permission::ReadOperationsReport => "operations report",
+            Permission::SendHandoff => "send a handoff",
+            Permission::CoordinateHandoffs => "see others' handoffs and act on them as coordinator",
+        }
+    }
+}
+
+fn cell(role: Role, permission: Permission) -> String {
+    let own = role.may(permission, Relation::Own);
+    let other = role.may(permission, Relation::Other);
+    let text = |a: Access| match a {
+        Access::Allowed => "✓",
+        Access::Forbidden => "403",
+        Access::Hidden => "— (404)",
+    };
+    match (own, other) {
+        (a, b) if a == b => text(a).to_owned(),
+        (Access::Allowed, b) => format!("its own; others {}", text(b)),
+        (a, b) => format!("its own {}; others {}", text(a), text(b)),
+    }
+}
+
+/// The README's "Who may do what" table, rendered from the policy.
+pub fn matrix_markdown() -> String {
+    let roles = [
+        Role::City,
+        Role::Kikan,
+        Role::Hub,
+        Role::ConsultationOffice,
+        Role::Facility,
+    ];
+    let mut out = String::from(
+        "| | city | kikan | hub | consultation office | facility |\n|---|---|---|---|---|---|\n",
+    );
+    for permission in Permission::ALL {
+        let cells: Vec<String> = roles.iter().map(|r| cell(*r, permission)).collect();
+        out.push_str(&format!(
+            "| {} | {} |\n",
+            permission.label(),
+            cells.join(" | ")
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_consultation_office_reads_and_changes_only_the_registrations_it_took() {
+        let office = Role::ConsultationOffice;
+        for p in [
+            Permission::ReadRegistrations,
+            Permission::ChangeRegistration,
+        ] {
+            assert_eq!(office.may(p, Relation::Own), Access::Allowed);
+            assert_eq!(office.may(p, Relation::Other), Access::Hidden);
+        }
+    }
+
+    #[test]
+    fn only_a_facility_writes_and_only_its_own_record() {
+        for role in Role::ALL {
+            let own = role.may(Permission::WriteFacility, Relation::Own);
+            assert_eq!(own.allowed(), role == Role::Facility, "{role}");
+            assert_eq!(
+                role.may(Permission::WriteFacility, Relation::Other),
+                Access::Forbidden
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_role_may_do_nothing() {
+        for p in Permission::ALL {
+            assert_eq!(may("auditor", p, Relation::Own), Access::Hidden);
+        }
+    }
+
+    #[test]
+    fn the_table_lists_each_permission_once() {
+        let mut seen = std::collections::HashSet::new();
+        assert!(Permission::ALL.iter().all(|p| seen.insert(p.label())));
+    }
+}
