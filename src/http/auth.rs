@@ -15,7 +15,7 @@ use crate::store::organizations::Organization;
 use crate::store::Store;
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use std::net::IpAddr;
 
@@ -47,7 +47,7 @@ pub fn bearer_token(headers: &actix_web::http::header::HeaderMap) -> Option<Stri
 }
 
 /// Whether Bearer keys from this address are refused for now (too many failures).
-pub fn refused(req: &HttpRequest) -> Option<u64> {
+fn refused(req: &HttpRequest) -> Option<u64> {
     let limits = req.app_data::<web::Data<Limits>>()?;
     limits.auth_failures.refused(req.peer_addr()?.ip())
 }
@@ -57,63 +57,111 @@ impl FromRequest for Caller {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req.headers());
-        let store = req.app_data::<web::Data<Store>>().cloned();
-        let limits = req.app_data::<web::Data<Limits>>().cloned();
-        let peer: Option<IpAddr> = req.peer_addr().map(|a| a.ip());
-        let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".into());
-        let refused_for = token.as_ref().and_then(|_| refused(req));
-        let certificate = req.conn_data::<ClientCertificate>().cloned();
-        Box::pin(async move {
-            let Some(token) = token else {
-                let Some(certificate) = certificate else {
-                    log_failure(peer, &route, "no Bearer key");
-                    return Err(ApiError::Unauthorized);
-                };
-                let store =
-                    store.ok_or_else(|| ApiError::Internal("the server has no database".into()))?;
-                let id = certificate.organization_id;
-                let found =
-                    web::block(move || crate::store::organizations::get(&mut *store.conn()?, &id))
-                        .await??;
-                return found.map(Caller).ok_or_else(|| {
-                    log_failure(peer, &route, "the client certificate names no organization");
-                    ApiError::Unauthorized
-                });
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await })
+    }
+}
+
+/// How authenticating a request came out, kept in its extensions: the credentials are looked
+/// up (and a failure counted and logged) once per request, whoever asks first — the
+/// idempotency middleware or the handler.
+#[derive(Debug, Clone)]
+enum Outcome {
+    Known(Organization),
+    Unauthorized,
+    TooManyFailures { retry_after: u64 },
+}
+
+/// The organization the request's credentials (Bearer key, client certificate) name, or the
+/// refusal; answered from the request's extensions after the first time. A transient failure
+/// (database busy) is not kept, so a later asker tries again.
+pub async fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let kept = req.extensions().get::<Outcome>().cloned();
+    let result = match kept {
+        Some(Outcome::Known(org)) => return Ok(Caller(org)),
+        Some(Outcome::Unauthorized) => return Err(ApiError::Unauthorized),
+        Some(Outcome::TooManyFailures { retry_after }) => {
+            return Err(ApiError::TooManyRequests {
+                retry_after,
+                limited: Limited::Authentication,
+            })
+        }
+        None => look_up(req).await,
+    };
+    let outcome = match &result {
+        Ok(Caller(org)) => Some(Outcome::Known(org.clone())),
+        Err(ApiError::Unauthorized) => Some(Outcome::Unauthorized),
+        Err(ApiError::TooManyRequests {
+            retry_after,
+            limited: Limited::Authentication,
+        }) => Some(Outcome::TooManyFailures {
+            retry_after: *retry_after,
+        }),
+        Err(_) => None,
+    };
+    if let Some(outcome) = outcome {
+        req.extensions_mut().insert(outcome);
+    }
+    result
+}
+
+/// Looks the request's credentials up.
+fn look_up(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Caller, ApiError>> {
+    let token = bearer_token(req.headers());
+    let store = req.app_data::<web::Data<Store>>().cloned();
+    let limits = req.app_data::<web::Data<Limits>>().cloned();
+    let peer: Option<IpAddr> = req.peer_addr().map(|a| a.ip());
+    let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".into());
+    let refused_for = token.as_ref().and_then(|_| refused(req));
+    let certificate = req.conn_data::<ClientCertificate>().cloned();
+    Box::pin(async move {
+        let Some(token) = token else {
+            let Some(certificate) = certificate else {
+                log_failure(peer, &route, "no Bearer key");
+                return Err(ApiError::Unauthorized);
             };
-            if let Some(retry_after) = refused_for {
-                log_failure(peer, &route, "refused: too many failures from this address");
-                return Err(ApiError::TooManyRequests {
-                    retry_after,
-                    limited: Limited::Authentication,
-                });
-            }
             let store =
                 store.ok_or_else(|| ApiError::Internal("the server has no database".into()))?;
-            let found = {
-                let store = store.clone();
-                web::block(move || store.authenticate(&token)).await??
-            };
-            match found {
-                Some(org) if certificate_names_another(&store, certificate, &org.id).await? => {
-                    log_failure(
-                        peer,
-                        &route,
-                        "the API key and the client certificate name different organizations",
-                    );
-                    Err(ApiError::Unauthorized)
-                }
-                Some(org) => Ok(Caller(org)),
-                None => {
-                    if let (Some(limits), Some(peer)) = (limits, peer) {
-                        limits.auth_failures.record(peer);
-                    }
-                    log_failure(peer, &route, "unknown or revoked key");
-                    Err(ApiError::Unauthorized)
-                }
+            let id = certificate.organization_id;
+            let found =
+                web::block(move || crate::store::organizations::get(&mut *store.conn()?, &id))
+                    .await??;
+            return found.map(Caller).ok_or_else(|| {
+                log_failure(peer, &route, "the client certificate names no organization");
+                ApiError::Unauthorized
+            });
+        };
+        if let Some(retry_after) = refused_for {
+            log_failure(peer, &route, "refused: too many failures from this address");
+            return Err(ApiError::TooManyRequests {
+                retry_after,
+                limited: Limited::Authentication,
+            });
+        }
+        let store = store.ok_or_else(|| ApiError::Internal("the server has no database".into()))?;
+        let found = {
+            let store = store.clone();
+            web::block(move || store.authenticate(&token)).await??
+        };
+        match found {
+            Some(org) if certificate_names_another(&store, certificate, &org.id).await? => {
+                log_failure(
+                    peer,
+                    &route,
+                    "the API key and the client certificate name different organizations",
+                );
+                Err(ApiError::Unauthorized)
             }
-        })
-    }
+            Some(org) => Ok(Caller(org)),
+            None => {
+                if let (Some(limits), Some(peer)) = (limits, peer) {
+                    limits.auth_failures.record(peer);
+                }
+                log_failure(peer, &route, "unknown or revoked key");
+                Err(ApiError::Unauthorized)
+            }
+        }
+    })
 }
 
 /// Whether the connection's client certificate names an organization other than `id`. A

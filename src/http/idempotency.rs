@@ -7,7 +7,7 @@
 //! endpoints store nothing, so the header changes nothing there. A replay that hands out a
 //! registration again is recorded in the access record (action `replay`). Keys older than 24
 //! hours are deleted by [`purge_periodically`], which the server runs.
-use super::auth::{self, bearer_token};
+use super::auth::{self, Caller};
 use super::middleware::request_lang;
 use super::problem::ApiError;
 use crate::store::audit;
@@ -114,24 +114,13 @@ pub async fn idempotency(
     let Some(key) = valid_key(&header) else {
         return Ok(req.into_response(ApiError::IdempotencyKeyInvalid.render(lang)));
     };
-    let (Some(store), Some(token)) = (
+    // Authenticated once for the request: the handler's `Caller` is answered from the same
+    // outcome. Without a known caller the handler refuses (401, 429, 503), and nothing is
+    // written.
+    let (Some(store), Ok(Caller(org))) = (
         req.app_data::<web::Data<Store>>().cloned(),
-        bearer_token(req.headers()),
+        auth::authenticate(req.request()).await,
     ) else {
-        // No key: the handler answers 401, and nothing is written.
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
-    if auth::refused(req.request()).is_some() {
-        // Too many failed authentications from this address: the handler answers 429
-        // without looking the key up.
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    }
-    let auth_store = store.clone();
-    let org = web::block(move || auth_store.authenticate(&token))
-        .await
-        .map_err(ApiError::from)?
-        .map_err(ApiError::from)?;
-    let Some(org) = org else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
 

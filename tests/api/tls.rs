@@ -408,7 +408,8 @@ fn a_certificate_that_does_not_match_its_key_is_a_clear_start_up_error() {
 }
 
 #[test]
-fn with_mutual_tls_the_client_certificate_authenticates_the_organization_it_names() {
+fn with_mutual_tls_the_client_certificate_authenticates_the_organization_it_names_retries_included()
+{
     let pki = Pki::new();
     let db = pki.path("kyoten.sqlite");
     let office_key = add_organization(&db, "consultation_office", "office-a");
@@ -436,6 +437,25 @@ fn with_mutual_tls_the_client_certificate_authenticates_the_organization_it_name
     // … as does its own API key beside it; another organization's key is refused.
     assert_eq!(status(office.get(&url).bearer_auth(&office_key)), 200);
     assert_eq!(status(office.get(&url).bearer_auth(&kikan_key)), 401);
+    // A retried submission authenticated by the certificate alone is answered from the first,
+    // as one authenticated by a key is.
+    let submit = || {
+        office
+            .post(&url)
+            .header("Idempotency-Key", "cert-submit-1")
+            .json(&crate::fixtures::registration_from("office-a"))
+            .send()
+            .unwrap()
+    };
+    let first = submit();
+    assert_eq!(first.status(), 201);
+    let first: serde_json::Value = first.json().unwrap();
+    let again = submit();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(
+        again.json::<serde_json::Value>().unwrap()["registration_id"],
+        first["registration_id"]
+    );
     // A certificate from the CA that names no organization authenticates nobody, but the
     // organization's key still does.
     let stranger_key = key();
