@@ -15,12 +15,15 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<String>) {
         } else if path.extension().is_some_and(|e| e == "json") {
             let rel = path
                 .strip_prefix(root)
-                .unwrap()
+                .expect("a file found under schemas/ is under schemas/")
                 .to_string_lossy()
                 .replace('\\', "/");
             out.push(format!(
                 "({rel:?}, include_str!({abs:?})),",
-                abs = path.canonicalize().unwrap().to_string_lossy()
+                abs = path
+                    .canonicalize()
+                    .expect("an existing file has a canonical path")
+                    .to_string_lossy()
             ));
         }
     }
@@ -40,8 +43,9 @@ fn main() {
         "/// Every file under `schemas/`, as (relative path, contents).\npub static FILES: &[(&str, &str)] = &[\n{}\n];\n",
         files.join("\n")
     );
-    let out = Path::new(&env::var("OUT_DIR").unwrap()).join("embedded_schemas.rs");
-    fs::write(out, code).unwrap();
+    let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR for build scripts"))
+        .join("embedded_schemas.rs");
+    fs::write(out, code).expect("the build script writes into OUT_DIR");
 }
 
 fn walk_dirs(dir: &Path) -> Vec<std::path::PathBuf> {

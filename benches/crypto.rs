@@ -1,5 +1,6 @@
 //! Signature cost (BENCHMARKS.md, "Signatures"): JWS ES256 over the JCS form of a ~4 KB handoff,
 //! and XMLDSig ES256 (exclusive C14N + SHA-256 + ECDSA) of a ~4 KB XML handoff, both ways.
+#![allow(clippy::unwrap_used)] // a development tool: a panic here is its error report
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use kyoten::crypto::jws::{self, Alg, SigningKey, VerifyingKey};
 use kyoten::crypto::xmldsig;

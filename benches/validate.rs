@@ -1,5 +1,6 @@
 //! In-process validation cost (BENCHMARKS.md): schema + rules on the reference registration,
 //! with and without parsing, and the rendering of a report.
+#![allow(clippy::unwrap_used)] // a development tool: a panic here is its error report
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use kyoten::contracts::json::parse_document;
 use kyoten::contracts::DocumentType;

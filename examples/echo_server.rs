@@ -2,6 +2,7 @@
 //! echoes it back, with the same worker count as `kyoten serve`.
 //!
 //! usage: cargo run --release --example echo_server -- PORT
+#![allow(clippy::unwrap_used)] // a development tool: a panic here is its error report
 use actix_web::{post, web, App, HttpResponse, HttpServer};
 
 #[global_allocator]

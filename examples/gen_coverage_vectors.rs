@@ -7,6 +7,7 @@
 //! A `prefecture_*.json` whose prefecture a hand-written vector now covers is removed.
 //! `tests/api/vector_coverage.rs` checks the result.
 //! usage: cargo run --example gen_coverage_vectors
+#![allow(clippy::unwrap_used)] // a development tool: a panic here is its error report
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeSet;

@@ -4,6 +4,7 @@
 //! when missing), so the verdicts stay the same; ECDSA signatures are randomized, so the bytes
 //! of a regenerated set differ.
 //! usage: cargo run --example gen_signed_vectors -- conformance/vectors/signed
+#![allow(clippy::unwrap_used)] // a development tool: a panic here is its error report
 use kyoten::conformance::signing::{self, Attack, Keys};
 use kyoten::contracts::DocumentType;
 use kyoten::crypto::jws::{Alg, SigningKey};

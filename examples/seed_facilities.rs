@@ -1,6 +1,7 @@
 //! Fills a database with N facility capability records of varied services, groups, medical
 //! care, wards and vacancy times, for the facility-search benchmark (scripts/bench-exchange.sh).
 //! usage: cargo run --release --example seed_facilities -- DATABASE_URL N
+#![allow(clippy::unwrap_used)] // a development tool: a panic here is its error report
 use kyoten::domain::facility::FacilityRecord;
 use kyoten::domain::role::Role;
 use kyoten::store::{facilities, organizations, KekSource, Store};

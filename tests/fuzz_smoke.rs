@@ -5,6 +5,7 @@
 //! every run of the suite); a failing input is written to `target/fuzz-smoke/` and printed in
 //! base64, to be replayed with `fuzz/target/release/TARGET < FILE` and kept as a regression
 //! test.
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed test
 #[path = "../fuzz/src/lib.rs"]
 #[allow(dead_code)]
 mod kyoten_fuzz;

@@ -175,7 +175,8 @@ pub(super) fn create_file(path: &Path) -> Result<(Kek, bool), StoreError> {
     }
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;

@@ -1,4 +1,5 @@
 //! The integration tests: one binary, one file per area.
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed test
 mod fixtures;
 mod helpers;
 
