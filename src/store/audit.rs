@@ -1,7 +1,7 @@
 //! The access record: who read or wrote which record, which data categories, for what purpose.
 //! Written in the same transaction as the access it records, as a link of the record chain
 //! (`chain.rs`); never updated or deleted.
-use super::chain::{self, canonical_time, ChainRow, Table};
+use super::chain::{self, canonical_time, Table};
 use super::schema::access_records;
 use super::DbConnection;
 use chrono::NaiveDateTime;
@@ -87,66 +87,7 @@ impl chain::Record for AccessRecord {
     }
 }
 
-/// The records at places `after + 1 ..= until`.
-pub fn chain_rows(conn: &mut DbConnection, after: i64, until: i64) -> QueryResult<Vec<ChainRow>> {
-    let rows: Vec<(AccessRecord, Option<i64>, Option<String>)> = access_records::table
-        .filter(access_records::chain_seq.gt(after))
-        .filter(access_records::chain_seq.le(until))
-        .order(access_records::chain_seq)
-        .select((
-            AccessRecord::as_select(),
-            access_records::chain_seq,
-            access_records::chain_hash,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(r, seq, hash)| Some(ChainRow::of(&r, seq?, hash)))
-        .collect())
-}
-
-/// How many records have a place after `seq`.
-pub fn places_after(conn: &mut DbConnection, seq: i64) -> QueryResult<i64> {
-    access_records::table
-        .filter(access_records::chain_seq.gt(seq))
-        .count()
-        .get_result(conn)
-}
-
-/// The highest place an access record claims.
-pub fn last_place(conn: &mut DbConnection) -> QueryResult<Option<i64>> {
-    access_records::table
-        .select(diesel::dsl::max(access_records::chain_seq))
-        .first(conn)
-}
-
-/// How many access records have no place in the chain, and the first of them.
-pub fn unchained(conn: &mut DbConnection) -> QueryResult<(i64, Option<String>)> {
-    let count = access_records::table
-        .filter(access_records::chain_seq.is_null())
-        .count()
-        .get_result(conn)?;
-    let first = access_records::table
-        .filter(access_records::chain_seq.is_null())
-        .order((access_records::at, access_records::id))
-        .select(access_records::id)
-        .first(conn)
-        .optional()?;
-    Ok((count, first))
-}
-
-/// Fills in the hash of a record written before the chain existed (the one change the
-/// database lets through, once).
-pub(super) fn set_backfilled_hash(
-    conn: &mut DbConnection,
-    id: &str,
-    hash: &str,
-) -> QueryResult<()> {
-    diesel::update(access_records::table.find(id))
-        .set(access_records::chain_hash.eq(hash))
-        .execute(conn)
-        .map(|_| ())
-}
+chain::chain_queries!(access_records, AccessRecord);
 
 pub fn for_record(
     conn: &mut DbConnection,

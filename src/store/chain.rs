@@ -269,6 +269,92 @@ impl Drop for Batch {
     }
 }
 
+/// The queries the chain makes of a chained table (`chain_seq`, `chain_hash`, `id`, `at`
+/// columns), written once for both tables: `chain_queries!(access_records, AccessRecord)`.
+macro_rules! chain_queries {
+    ($table:ident, $Record:ty) => {
+        /// The records at places `after + 1 ..= until`.
+        pub fn chain_rows(
+            conn: &mut $crate::store::DbConnection,
+            after: i64,
+            until: i64,
+        ) -> diesel::QueryResult<Vec<$crate::store::chain::ChainRow>> {
+            use diesel::prelude::*;
+            let rows: Vec<($Record, Option<i64>, Option<String>)> = $table::table
+                .filter($table::chain_seq.gt(after))
+                .filter($table::chain_seq.le(until))
+                .order($table::chain_seq)
+                .select((
+                    <$Record>::as_select(),
+                    $table::chain_seq,
+                    $table::chain_hash,
+                ))
+                .load(conn)?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|(r, seq, hash)| {
+                    Some($crate::store::chain::ChainRow::of(&r, seq?, hash))
+                })
+                .collect())
+        }
+
+        /// How many records have a place after `seq`.
+        pub fn places_after(
+            conn: &mut $crate::store::DbConnection,
+            seq: i64,
+        ) -> diesel::QueryResult<i64> {
+            use diesel::prelude::*;
+            $table::table
+                .filter($table::chain_seq.gt(seq))
+                .count()
+                .get_result(conn)
+        }
+
+        /// The highest place a record claims.
+        pub fn last_place(
+            conn: &mut $crate::store::DbConnection,
+        ) -> diesel::QueryResult<Option<i64>> {
+            use diesel::prelude::*;
+            $table::table
+                .select(diesel::dsl::max($table::chain_seq))
+                .first(conn)
+        }
+
+        /// How many records have no place in the chain, and the first of them.
+        pub fn unchained(
+            conn: &mut $crate::store::DbConnection,
+        ) -> diesel::QueryResult<(i64, Option<String>)> {
+            use diesel::prelude::*;
+            let count = $table::table
+                .filter($table::chain_seq.is_null())
+                .count()
+                .get_result(conn)?;
+            let first = $table::table
+                .filter($table::chain_seq.is_null())
+                .order(($table::at, $table::id))
+                .select($table::id)
+                .first(conn)
+                .optional()?;
+            Ok((count, first))
+        }
+
+        /// Fills in the hash of a record written before the chain existed (the one change the
+        /// database lets through, once).
+        pub(in $crate::store) fn set_backfilled_hash(
+            conn: &mut $crate::store::DbConnection,
+            id: &str,
+            hash: &str,
+        ) -> diesel::QueryResult<()> {
+            use diesel::prelude::*;
+            diesel::update($table::table.find(id))
+                .set($table::chain_hash.eq(hash))
+                .execute(conn)
+                .map(|_| ())
+        }
+    };
+}
+pub(crate) use chain_queries;
+
 /// The end of the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = chain_head)]

@@ -3,7 +3,7 @@
 //! bytes and the key that signed them. Written in the transaction of the event they record, as
 //! links of the record chain (`chain.rs`); never updated or deleted (triggers refuse it in the
 //! database too).
-use super::chain::{self, canonical_time, ChainRow, Table};
+use super::chain::{self, canonical_time, Table};
 use super::organizations::{now, time_ordered_id};
 use super::schema::provision_records;
 use super::DbConnection;
@@ -108,66 +108,7 @@ impl chain::Record for ProvisionRecord {
     }
 }
 
-/// The records at places `after + 1 ..= until`.
-pub fn chain_rows(conn: &mut DbConnection, after: i64, until: i64) -> QueryResult<Vec<ChainRow>> {
-    let rows: Vec<(ProvisionRecord, Option<i64>, Option<String>)> = provision_records::table
-        .filter(provision_records::chain_seq.gt(after))
-        .filter(provision_records::chain_seq.le(until))
-        .order(provision_records::chain_seq)
-        .select((
-            ProvisionRecord::as_select(),
-            provision_records::chain_seq,
-            provision_records::chain_hash,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(r, seq, hash)| Some(ChainRow::of(&r, seq?, hash)))
-        .collect())
-}
-
-/// How many records have a place after `seq`.
-pub fn places_after(conn: &mut DbConnection, seq: i64) -> QueryResult<i64> {
-    provision_records::table
-        .filter(provision_records::chain_seq.gt(seq))
-        .count()
-        .get_result(conn)
-}
-
-/// The highest place a provision record claims.
-pub fn last_place(conn: &mut DbConnection) -> QueryResult<Option<i64>> {
-    provision_records::table
-        .select(diesel::dsl::max(provision_records::chain_seq))
-        .first(conn)
-}
-
-/// How many provision records have no place in the chain, and the first of them.
-pub fn unchained(conn: &mut DbConnection) -> QueryResult<(i64, Option<String>)> {
-    let count = provision_records::table
-        .filter(provision_records::chain_seq.is_null())
-        .count()
-        .get_result(conn)?;
-    let first = provision_records::table
-        .filter(provision_records::chain_seq.is_null())
-        .order((provision_records::at, provision_records::id))
-        .select(provision_records::id)
-        .first(conn)
-        .optional()?;
-    Ok((count, first))
-}
-
-/// Fills in the hash of a record written before the chain existed (the one change the
-/// database lets through, once).
-pub(super) fn set_backfilled_hash(
-    conn: &mut DbConnection,
-    id: &str,
-    hash: &str,
-) -> QueryResult<()> {
-    diesel::update(provision_records::table.find(id))
-        .set(provision_records::chain_hash.eq(hash))
-        .execute(conn)
-        .map(|_| ())
-}
+chain::chain_queries!(provision_records, ProvisionRecord);
 
 /// Conditions of a provision-record query.
 #[derive(Debug, Clone, Default)]
