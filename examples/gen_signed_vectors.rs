@@ -19,7 +19,7 @@ type Result<T> = std::result::Result<T, signing::Error>;
 /// handoffs are issued at 10:15 that day and expire at 22:15, within any lifetime bound, so a
 /// verifier with a clock of its own checks them as of this instant.
 const VERIFY_AT: &str = "2026-01-20T12:00:00+09:00";
-const SIGNATURES: &str = "§2 Signatures";
+const SIGNATURES: &str = "docs/signatures.md";
 
 const KEYS_README: &str = "\
 # Test keys — never trust them
@@ -409,7 +409,7 @@ fn main() -> Result<()> {
                 "同じハンドオフのXML形式。エンベロープ署名（排他的C14N、SHA-256、{alg}）が1つあり、\
                  KeyInfoはkeys/{name}.pemのKeyName（kid）のみ。"
             ),
-            "§2 Signatures; docs/xml-mapping.md",
+            "docs/signatures.md, docs/xml-mapping.md",
         )?;
     }
     {
@@ -440,7 +440,7 @@ fn main() -> Result<()> {
              registered one the KeyName names).",
             "valid/handoff.es256.xmlのKeyInfoに、KeyNameの後ろに署名者自身のECKeyValueを加えたもの\
              （他のXMLDSig実装が書く形）。許容し、無視する（鍵はKeyNameが示す登録済みの鍵）。",
-            "§2 Signatures; docs/xml-mapping.md",
+            "docs/signatures.md, docs/xml-mapping.md",
         )?;
     }
     w.add(
@@ -474,7 +474,7 @@ fn main() -> Result<()> {
             description_ja,
             match attack.form() {
                 packet::Form::Jws => SIGNATURES,
-                packet::Form::Xml => "§2 Signatures; docs/xml-mapping.md",
+                packet::Form::Xml => "docs/signatures.md, docs/xml-mapping.md",
             },
         )?;
     }
@@ -490,7 +490,7 @@ fn main() -> Result<()> {
          lifetime.",
         "handoff/valid/full.jsonの有効期限を2026-01-20T11:00:00+09:00（verify_atより前）にして\
          ES256で正しく署名したもの。署名も内容も正しいが、パケットの有効期限が過ぎている。",
-        "§2 Signatures; §3.3",
+        "docs/signatures.md, schemas/handoff/",
     )?;
     w.add(
         "invalid/signed_by_another_organization.jws",
@@ -503,7 +503,7 @@ fn main() -> Result<()> {
         "handoff/valid/full.json（送信元は相談支援事業所）を、jwks.jsonが事業所のもの\
          （kyoten_owner）として公開している短期入所事業所の鍵で正しく署名したもの。信頼する鍵で\
          あるだけでは足りず、送信元の鍵でなければならない。",
-        "§2 Signatures",
+        "docs/signatures.md",
     )?;
     w.add(
         "invalid/household_to_facility.jws",
@@ -514,7 +514,7 @@ fn main() -> Result<()> {
          never disclosed to a facility.",
         "handoff/invalid/category_not_permitted_household_to_facility.jsonを\
          ES256で正しく署名したもの。署名が正しくても内容は正しくならない。世帯情報は事業所に提供しない。",
-        "§2 Signatures; §4",
+        "docs/signatures.md, docs/consent.md",
     )?;
 
     std::fs::write(

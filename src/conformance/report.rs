@@ -25,7 +25,8 @@ pub fn totals<'a>(results: impl IntoIterator<Item = &'a CaseResult>) -> Totals {
     t
 }
 
-/// The summary printed at the end: every failure with expected vs got and its SPEC clause,
+/// The summary printed at the end: every failure with expected vs got and the document that
+/// states the rule,
 /// every skipped case with the reason, then the counts per suite.
 pub fn summary(target: &str, results: &[CaseResult]) -> String {
     let mut out = String::new();
@@ -42,7 +43,7 @@ pub fn summary(target: &str, results: &[CaseResult]) -> String {
                 let _ = writeln!(out, "      expected: {}", f.expected);
                 let _ = writeln!(out, "      got:      {}", f.got);
                 if !f.spec.is_empty() {
-                    let _ = writeln!(out, "      SPEC:     {}", f.spec);
+                    let _ = writeln!(out, "      See:      {}", f.spec);
                 }
             }
         }
@@ -144,7 +145,7 @@ pub fn junit(results: &[CaseResult]) -> String {
                 Outcome::Failed(f) => {
                     let message = format!("{}: expected {}, got {}", f.step, f.expected, f.got);
                     let text = format!(
-                        "{}\nstep: {}\nexpected: {}\ngot: {}\nSPEC: {}",
+                        "{}\nstep: {}\nexpected: {}\ngot: {}\nsee: {}",
                         r.title, f.step, f.expected, f.got, f.spec
                     );
                     let _ = writeln!(
@@ -209,7 +210,7 @@ mod tests {
                 suite: Suite::Scenarios,
                 id: "main-flow".into(),
                 title: "Register <and> hand off".into(),
-                spec: "§3.3".into(),
+                spec: "schemas/handoff/".into(),
                 outcome: Outcome::Passed,
                 duration: Duration::from_millis(12),
             },
@@ -217,12 +218,12 @@ mod tests {
                 suite: Suite::Vectors,
                 id: "vectors/handoff/invalid/x.json".into(),
                 title: "x".into(),
-                spec: "§4".into(),
+                spec: "docs/consent.md".into(),
                 outcome: Outcome::Failed(Failure {
                     step: "POST /v1/validate/handoff".into(),
                     expected: "invalid, errors [\"KY-A\"]".into(),
                     got: "valid & \"fine\"".into(),
-                    spec: "§4".into(),
+                    spec: "docs/consent.md".into(),
                 }),
                 duration: Duration::from_millis(3),
             },
@@ -234,7 +235,7 @@ mod tests {
         let text = summary("http://x", &results());
         assert!(text.contains("✗ vectors/handoff/invalid/x.json"));
         assert!(text.contains("expected: invalid, errors [\"KY-A\"]"));
-        assert!(text.contains("SPEC:     §4"));
+        assert!(text.contains("See:      docs/consent.md"));
         assert!(text.contains("FAIL: 1 of 2 passed"));
     }
 

@@ -93,7 +93,7 @@ pub struct Scenario {
     pub title_ja: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
-    /// The SPEC clauses the scenario checks (e.g. `§3.3`).
+    /// The repository documents stating the rules the scenario checks (e.g. `docs/consent.md`).
     #[serde(default)]
     pub spec: Vec<String>,
     /// Variables set once before the first step (values may use the built-in variables).
@@ -143,7 +143,7 @@ pub struct Step {
     /// Steps sent at the same moment; `expect.statuses` lists their statuses in any order.
     #[serde(default)]
     pub parallel: Option<Vec<Step>>,
-    /// The SPEC clause of this step, when it is narrower than the scenario's.
+    /// The document stating the rule of this step, when narrower than the scenario's.
     #[serde(default)]
     pub spec: Option<String>,
 }

@@ -5,14 +5,15 @@ use super::{CaseResult, LoadError, Outcome};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// One normative statement (a MUST, MUST NOT or NEVER of SPEC) and what checks it.
+/// One normative statement (a MUST, MUST NOT or NEVER of the exchange's rules) and what checks
+/// it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Statement {
     pub id: String,
-    /// The SPEC section, e.g. `§4`.
+    /// The repository document that states it, e.g. `docs/consent.md`.
     pub clause: String,
-    /// The statement, as SPEC words it.
+    /// The statement.
     pub text: String,
     /// Scenario ids of this suite.
     #[serde(default)]
@@ -95,7 +96,7 @@ pub fn coverage(table: &Table, results: &[CaseResult]) -> Coverage {
 /// One line for the summary.
 pub fn summary(c: &Coverage) -> String {
     format!(
-        "SPEC statements (conformance/traceability.json): {} — checked and passed {}, failed {}, not run here {}\n",
+        "Normative statements (conformance/traceability.json): {} — checked and passed {}, failed {}, not run here {}\n",
         c.statements, c.passed, c.failed, c.not_run
     )
 }

@@ -126,7 +126,9 @@ pub fn load_vectors(dir: &Path) -> Result<Vec<VectorCase>, LoadError> {
                 document_type,
                 content_type,
                 description: entry.description,
-                spec: entry.spec.unwrap_or_else(|| "§5, §9".into()),
+                spec: entry
+                    .spec
+                    .unwrap_or_else(|| "docs/messages.md, conformance/README.md".into()),
                 expected,
             });
         }

@@ -183,7 +183,7 @@ pub fn messages_markdown(contracts: &Contracts) -> String {
     let mut out = String::from(
         "# Validation messages\n\nGenerated from `schemas/catalogue/messages.json` (served at `GET /codelists/messages`); \
          a test keeps this file in step. `{field}` stands for the field's label, never its value.\n\n\
-         | id | severity | applies to | SPEC | 日本語 | English |\n|---|---|---|---|---|---|\n",
+         | id | severity | applies to | see | 日本語 | English |\n|---|---|---|---|---|---|\n",
     );
     for m in contracts.messages.values() {
         let cell = |s: &str| s.replace('|', "\\|");
