@@ -3,12 +3,11 @@ use crate::conformance::{
     Target, VectorCase,
 };
 use crate::crypto::kek::Kek;
-use crate::http::{serve, Settings, Shared};
+use crate::http::{Background, Settings, Shared};
 use crate::store::{organizations, KekSource, Store};
 use clap::{Args as ClapArgs, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -261,12 +260,13 @@ const SPAWNED: [(Caller, &str, &str); 7] = [
     (Caller::OtherFacility, "0411200023", "適合試験 別の短期入所"),
 ];
 
-/// A server started in this process on a throw-away SQLite database; the database folder is
-/// removed when this is dropped (the server thread ends with the process).
+/// A server started in this process on a throw-away SQLite database; when this is dropped the
+/// server stops and the database folder is removed.
 struct Spawned {
     url: String,
     credentials: Credentials,
     dir: PathBuf,
+    running: Option<Background>,
 }
 
 impl Spawned {
@@ -283,6 +283,7 @@ impl Spawned {
             url: String::new(),
             credentials: Credentials::new(),
             dir,
+            running: None,
         };
         spawned.launch()
     }
@@ -310,33 +311,14 @@ impl Spawned {
                 );
             }
         }
-        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| fail(&e))?;
-        let addr = listener.local_addr().map_err(|e| fail(&e))?;
-        let (tx, rx) = std::sync::mpsc::channel();
         let shared = Shared { store: Some(store) };
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let settings = Settings {
-                    workers: Some(2),
-                    ..Settings::default()
-                };
-                match serve(listener, settings, shared) {
-                    Ok(server) => {
-                        let _ = tx.send(Ok(()));
-                        let _ = server.await;
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Err(e.to_string()));
-                    }
-                }
-            })
-        });
-        match rx.recv() {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(SetupError::Spawn(e)),
-            Err(e) => return Err(fail(&e)),
-        }
-        self.url = format!("http://{addr}");
+        let settings = Settings {
+            workers: Some(2),
+            ..Settings::default()
+        };
+        let running = Background::start(settings, shared).map_err(|e| fail(&e))?;
+        self.url = running.url();
+        self.running = Some(running);
         Ok(self)
     }
 
@@ -350,6 +332,8 @@ impl Spawned {
 
 impl Drop for Spawned {
     fn drop(&mut self) {
+        // The server stops before its database folder goes.
+        self.running.take();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

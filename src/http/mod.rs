@@ -149,3 +149,56 @@ pub fn serve(listener: TcpListener, settings: Settings, shared: Shared) -> std::
     }
     Ok(server.run())
 }
+
+/// A server running on a thread of its own, bound to a free loopback port: the exchange that
+/// `kyoten conformance --spawn` tests, and the one of each integration test. Dropping it stops
+/// the server and waits for its thread, so that nothing of it outlives its database.
+pub struct Background {
+    pub addr: std::net::SocketAddr,
+    running: Option<(actix_web::dev::ServerHandle, std::thread::JoinHandle<()>)>,
+}
+
+impl Background {
+    /// Starts the server (as [`serve`] does) on `127.0.0.1` and a port the system chooses; it
+    /// answers requests once this returns.
+    pub fn start(settings: Settings, shared: Shared) -> std::io::Result<Background> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                match serve(listener, settings, shared) {
+                    Ok(server) => {
+                        let _ = tx.send(Ok(server.handle()));
+                        let _ = server.await;
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                    }
+                }
+            })
+        });
+        let handle = rx
+            .recv()
+            .map_err(|_| std::io::Error::other("the server thread ended before it started"))??;
+        Ok(Background {
+            addr,
+            running: Some((handle, thread)),
+        })
+    }
+
+    /// Its base URL, `http://127.0.0.1:{port}`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some((handle, thread)) = self.running.take() {
+            // The stop command is sent at once; the future only waits for its completion.
+            drop(handle.stop(false));
+            let _ = thread.join();
+        }
+    }
+}

@@ -4,12 +4,11 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use kyoten::crypto::kek::Kek;
 use kyoten::domain::role::Role;
-use kyoten::http::{serve, Settings, Shared};
+use kyoten::http::{Background, Settings, Shared};
 use kyoten::store::{organizations, KekSource, Store};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -19,21 +18,9 @@ pub struct TestServer {
     pub url: String,
     pub store: Store,
     keys: HashMap<&'static str, String>,
-    /// The running server and its thread, stopped when the test is done.
-    running: Option<(actix_web::dev::ServerHandle, std::thread::JoinHandle<()>)>,
+    /// The running server, stopped (before the database goes) when the test is done.
+    _running: Background,
     _database: TestDatabase,
-}
-
-impl Drop for TestServer {
-    /// Stops the server and waits for its thread, so that nothing of it (its store, its
-    /// background tasks) outlives the test's database.
-    fn drop(&mut self) {
-        if let Some((handle, thread)) = self.running.take() {
-            // The stop command is sent at once; the future only waits for its completion.
-            drop(handle.stop(false));
-            let _ = thread.join();
-        }
-    }
 }
 
 /// The organizations of the shared server: (id, role, name).
@@ -122,25 +109,15 @@ impl TestServer {
                 keys.insert(id, key.secret);
             }
         }
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-        let addr = listener.local_addr().expect("local addr");
-        let (tx, rx) = std::sync::mpsc::channel();
         let shared = Shared {
             store: Some(store.clone()),
         };
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = serve(listener, settings, shared).expect("server starts");
-                tx.send(server.handle()).expect("signal");
-                let _ = server.await;
-            })
-        });
-        let handle = rx.recv().expect("server started");
+        let running = Background::start(settings, shared).expect("server starts");
         TestServer {
-            url: format!("http://{addr}"),
+            url: running.url(),
             store,
             keys,
-            running: Some((handle, thread)),
+            _running: running,
             _database: database,
         }
     }
