@@ -878,10 +878,12 @@ impl ApiError {
 /// the request may be sent again and nothing was stored; any other is internal.
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        if e.is_transient() {
-            ApiError::Busy
-        } else {
-            ApiError::Internal(e.to_string())
+        match e {
+            // A query that expects its row found none: the thing the request names is not
+            // there (answered like any other unknown id, not as a server failure).
+            StoreError::Query(diesel::result::Error::NotFound) => ApiError::NotFound,
+            e if e.is_transient() => ApiError::Busy,
+            e => ApiError::Internal(e.to_string()),
         }
     }
 }
@@ -895,5 +897,29 @@ impl From<diesel::result::Error> for ApiError {
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         ApiError::Internal(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    #[test]
+    fn a_missing_row_is_not_found_a_busy_database_is_busy_and_anything_else_internal() {
+        let from = |e: StoreError| ApiError::from(e);
+        assert!(matches!(
+            from(StoreError::Query(Error::NotFound)),
+            ApiError::NotFound
+        ));
+        let locked = Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("database is locked".to_owned()),
+        );
+        assert!(matches!(from(StoreError::Query(locked)), ApiError::Busy));
+        assert!(matches!(
+            from(StoreError::Write("disk I/O error".into())),
+            ApiError::Internal(_)
+        ));
     }
 }
