@@ -121,26 +121,15 @@ pub fn search(
     conn: &mut DbConnection,
     filter: &AuditFilter,
 ) -> QueryResult<Option<Vec<AccessRecord>>> {
-    let mut q = access_records::table
-        .select(AccessRecord::as_select())
-        .order((access_records::at, access_records::id))
-        .limit(filter.limit)
-        .into_boxed::<<DbConnection as Connection>::Backend>();
-    if let Some(after) = &filter.after {
-        let Some(at) = access_records::table
-            .find(after)
-            .select(access_records::at)
-            .first::<NaiveDateTime>(conn)
-            .optional()?
-        else {
-            return Ok(None);
-        };
-        q = q.filter(
-            access_records::at.gt(at).or(access_records::at
-                .eq(at)
-                .and(access_records::id.gt(after.clone()))),
-        );
-    }
+    let Some(mut q) = super::paging::page_in_time_order!(
+        conn,
+        access_records,
+        AccessRecord,
+        &filter.after,
+        filter.limit
+    ) else {
+        return Ok(None);
+    };
     if let Some(o) = &filter.organization_id {
         q = q.filter(access_records::organization_id.eq(o.clone()));
     }

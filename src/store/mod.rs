@@ -10,6 +10,7 @@ pub mod integrity;
 pub mod key_encryption;
 pub mod keys;
 pub mod organizations;
+mod paging;
 pub mod provisions;
 pub mod registrations;
 pub mod reports;

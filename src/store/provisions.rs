@@ -127,26 +127,15 @@ pub fn search(
     conn: &mut DbConnection,
     filter: &ProvisionFilter,
 ) -> QueryResult<Option<Vec<ProvisionRecord>>> {
-    let mut q = provision_records::table
-        .select(ProvisionRecord::as_select())
-        .order((provision_records::at, provision_records::id))
-        .limit(filter.limit)
-        .into_boxed::<<DbConnection as Connection>::Backend>();
-    if let Some(after) = &filter.after {
-        let Some(at) = provision_records::table
-            .find(after)
-            .select(provision_records::at)
-            .first::<NaiveDateTime>(conn)
-            .optional()?
-        else {
-            return Ok(None);
-        };
-        q = q.filter(
-            provision_records::at.gt(at).or(provision_records::at
-                .eq(at)
-                .and(provision_records::id.gt(after.clone()))),
-        );
-    }
+    let Some(mut q) = super::paging::page_in_time_order!(
+        conn,
+        provision_records,
+        ProvisionRecord,
+        &filter.after,
+        filter.limit
+    ) else {
+        return Ok(None);
+    };
     if let Some(r) = &filter.registration_id {
         q = q.filter(provision_records::registration_id.eq(r.clone()));
     }
