@@ -1443,3 +1443,40 @@ fn a_change_notification_may_record_a_withdrawal_of_today_or_before_but_not_othe
     let status = kyoten::store::registrations::status(&mut s.store.conn().unwrap(), &reg);
     assert_eq!(status.unwrap().as_deref(), Some("consent_withdrawn"));
 }
+
+#[test]
+fn provision_records_come_in_pages_that_continue_after_the_last_one_read() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    for _ in 0..3 {
+        send(&s, "office", &request(&reg, FACILITY));
+    }
+    let page = |query: &str| {
+        let r = get(
+            &s,
+            "city-1",
+            &format!("/v1/provisions?person={reg}{query}"),
+            "application/json",
+        );
+        (
+            r.status().as_u16(),
+            r.json::<Value>().unwrap_or(Value::Null),
+        )
+    };
+    let (_, all) = page("");
+    let ids: Vec<&Value> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["id"])
+        .collect();
+    assert_eq!(ids.len(), 3);
+    let (_, first) = page("&limit=2");
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let after = first["next_after"].as_str().unwrap();
+    assert_eq!(json!(after), *ids[1]);
+    let (_, second) = page(&format!("&limit=2&after={after}"));
+    assert_eq!(second["items"][0]["id"], *ids[2]);
+    assert_eq!(second["next_after"], Value::Null);
+    assert_eq!(page("&after=prv_nothing").0, 400);
+}
