@@ -154,12 +154,13 @@ pub async fn idempotency(
                     if let Some(id) = replayed_registration(stored) {
                         audit::record(
                             conn,
-                            &org_id,
-                            "replay",
-                            "registration",
-                            &id,
-                            audit::ALL_CATEGORIES,
-                            "registration",
+                            audit::Access {
+                                by: &org_id,
+                                action: audit::Action::Replay,
+                                subject: audit::Subject::Registration(&id),
+                                categories: audit::ALL_CATEGORIES,
+                                purpose: "registration",
+                            },
                         )?;
                     }
                 }

@@ -26,24 +26,87 @@ pub struct AccessRecord {
 pub const ALL_CATEGORIES: &str =
     "identity,contact,certificates,care_status,medical,emergency_plan,emergency_contacts,household";
 
-pub fn record(
-    conn: &mut DbConnection,
-    organization_id: &str,
-    action: &str,
-    record_type: &str,
-    record_id: &str,
-    categories: &str,
-    purpose: &str,
-) -> QueryResult<()> {
+/// What was done with a record, as the access record names it (the text is stored and chained).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Read,
+    ReadHistory,
+    List,
+    Update,
+    WithdrawConsent,
+    GrantConsent,
+    Match,
+    BreakGlassRead,
+    SendHandoff,
+    BreakGlass,
+    Respond,
+    /// A retried request answered with the stored response (which hands the record out again).
+    Replay,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Read => "read",
+            Action::ReadHistory => "read_history",
+            Action::List => "list",
+            Action::Update => "update",
+            Action::WithdrawConsent => "withdraw_consent",
+            Action::GrantConsent => "grant_consent",
+            Action::Match => "match",
+            Action::BreakGlassRead => "break_glass_read",
+            Action::SendHandoff => "send_handoff",
+            Action::BreakGlass => "break_glass",
+            Action::Respond => "respond",
+            Action::Replay => "replay",
+        }
+    }
+}
+
+/// The record an access touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject<'a> {
+    Registration(&'a str),
+    /// A listing of registrations (no one record).
+    Registrations,
+    Handoff(&'a str),
+}
+
+impl Subject<'_> {
+    fn parts(self) -> (&'static str, String) {
+        match self {
+            Subject::Registration(id) => ("registration", id.to_owned()),
+            Subject::Registrations => ("registration", "*".to_owned()),
+            Subject::Handoff(id) => ("handoff", id.to_owned()),
+        }
+    }
+}
+
+/// One access to record: who did what to which record, touching which data categories
+/// (comma-separated), for what purpose.
+#[derive(Debug, Clone, Copy)]
+pub struct Access<'a> {
+    pub by: &'a str,
+    pub action: Action,
+    pub subject: Subject<'a>,
+    pub categories: &'a str,
+    pub purpose: &'a str,
+}
+
+/// Records an access, in the caller's transaction and as a link of the record chain.
+pub fn record(conn: &mut DbConnection, access: Access<'_>) -> QueryResult<()> {
+    let (record_type, record_id) = access.subject.parts();
     let row = AccessRecord {
         id: super::organizations::time_ordered_id("acc_", 6),
         at: super::organizations::now(),
-        organization_id: organization_id.to_owned(),
-        action: action.to_owned(),
+        organization_id: access.by.to_owned(),
+        action: access.action.as_str().to_owned(),
         record_type: record_type.to_owned(),
-        record_id: record_id.to_owned(),
-        categories: categories.to_owned(),
-        purpose: purpose.to_owned(),
+        record_id,
+        categories: access.categories.to_owned(),
+        purpose: access.purpose.to_owned(),
     };
     insert(conn, &row)
 }

@@ -1,7 +1,7 @@
 //! Handoffs: the packet in its JSON form and its two signed forms exactly as served, its
 //! lifecycle, the responses, and who may see it. Every change writes its access record and,
 //! for a packet provided or received, its provision record, in the same transaction.
-use super::audit;
+use super::audit::{self, Access, Action, Subject};
 use super::organizations::{now, Organization};
 use super::provisions::{self, ProvisionRecord};
 use super::schema::{
@@ -181,22 +181,24 @@ pub fn create(
         }
         audit::record(
             conn,
-            &caller.id,
-            "send_handoff",
-            "registration",
-            &h.registration_id,
-            &h.categories,
-            &h.purpose,
+            Access {
+                by: &caller.id,
+                action: Action::SendHandoff,
+                subject: Subject::Registration(&h.registration_id),
+                categories: &h.categories,
+                purpose: &h.purpose,
+            },
         )?;
         if h.is_break_glass() {
             audit::record(
                 conn,
-                &caller.id,
-                "break_glass",
-                "handoff",
-                &h.id,
-                &h.categories,
-                &h.purpose,
+                Access {
+                    by: &caller.id,
+                    action: Action::BreakGlass,
+                    subject: Subject::Handoff(&h.id),
+                    categories: &h.categories,
+                    purpose: &h.purpose,
+                },
             )?;
         }
         Ok(Created::Done(Box::new(h)))
@@ -320,12 +322,13 @@ pub fn deliver(
         }
         audit::record(
             conn,
-            &caller.id,
-            "read",
-            "handoff",
-            id,
-            &h.categories,
-            &h.purpose,
+            Access {
+                by: &caller.id,
+                action: Action::Read,
+                subject: Subject::Handoff(id),
+                categories: &h.categories,
+                purpose: &h.purpose,
+            },
         )?;
         if is_recipient {
             provisions::record(conn, &ProvisionRecord::of("received", &h, &packet))?;
@@ -422,7 +425,16 @@ pub fn respond(
             let current = find(conn, id)?.map_or(current, |h| h.status_at(at));
             return Ok(Responded::Illegal { current });
         };
-        audit::record(conn, &caller.id, "respond", "handoff", id, "", &h.purpose)?;
+        audit::record(
+            conn,
+            Access {
+                by: &caller.id,
+                action: Action::Respond,
+                subject: Subject::Handoff(id),
+                categories: "",
+                purpose: &h.purpose,
+            },
+        )?;
         Ok(Responded::Done(Box::new(updated)))
     })
 }

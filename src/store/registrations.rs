@@ -1,5 +1,5 @@
 //! Registrations: the current version, the history of versions, and who may see them.
-use super::audit::{self, ALL_CATEGORIES};
+use super::audit::{self, Access, Action, Subject, ALL_CATEGORIES};
 use super::organizations::{now, time_ordered_id, Organization};
 use super::schema::{registration_versions, registrations};
 use super::{DbConnection, StoreError};
@@ -132,12 +132,13 @@ pub fn create(
             .execute(conn)?;
         audit::record(
             conn,
-            &caller.id,
-            "create",
-            "registration",
-            &id,
-            ALL_CATEGORIES,
-            "registration",
+            Access {
+                by: &caller.id,
+                action: Action::Create,
+                subject: Subject::Registration(&id),
+                categories: ALL_CATEGORIES,
+                purpose: "registration",
+            },
         )?;
         Ok(row)
     })
@@ -199,12 +200,13 @@ pub fn read(
         r.document = as_read(&r.status, std::mem::take(&mut r.document))?;
         audit::record(
             conn,
-            &caller.id,
-            "read",
-            "registration",
-            id,
-            read_categories(&r.status),
-            "registration",
+            Access {
+                by: &caller.id,
+                action: Action::Read,
+                subject: Subject::Registration(id),
+                categories: read_categories(&r.status),
+                purpose: "registration",
+            },
         )?;
         Ok(Some(r))
     })
@@ -244,12 +246,13 @@ pub fn break_glass_read(
         }
         audit::record(
             conn,
-            &caller.id,
-            "break_glass_read",
-            "registration",
-            id,
-            ALL_CATEGORIES,
-            "vital_interest",
+            Access {
+                by: &caller.id,
+                action: Action::BreakGlassRead,
+                subject: Subject::Registration(id),
+                categories: ALL_CATEGORIES,
+                purpose: "vital_interest",
+            },
         )?;
         Ok(BreakGlassRead::Read(r))
     })
@@ -271,7 +274,7 @@ struct Next<'a> {
     status: &'a str,
     text: &'a str,
     ward: Option<&'a str>,
-    action: &'a str,
+    action: Action,
     /// The data categories written.
     categories: &'a str,
 }
@@ -316,17 +319,18 @@ fn next_version(
             document: text,
             recorded_at: at,
             recorded_by: &caller.id,
-            event: action,
+            event: action.as_str(),
         })
         .execute(conn)?;
     audit::record(
         conn,
-        &caller.id,
-        action,
-        "registration",
-        id,
-        categories,
-        "registration",
+        Access {
+            by: &caller.id,
+            action,
+            subject: Subject::Registration(id),
+            categories,
+            purpose: "registration",
+        },
     )?;
     registrations::table
         .find(id)
@@ -430,9 +434,9 @@ pub fn change(
         }
         // A change notification that records a withdrawal counts as one.
         let action = if status == "consent_withdrawn" && current.status == "active" {
-            "withdraw_consent"
+            Action::WithdrawConsent
         } else {
-            "update"
+            Action::Update
         };
         let ward = address::ward(&document["registrant"]["address"]);
         let next = Next {
@@ -490,7 +494,7 @@ pub fn withdraw_consent(
             status: "consent_withdrawn",
             text: &text,
             ward: current.ward.as_deref(),
-            action: "withdraw_consent",
+            action: Action::WithdrawConsent,
             // Only the withdrawal date is written; no personal data is read or shared.
             categories: "",
         };
@@ -537,12 +541,13 @@ pub fn history(
         }
         audit::record(
             conn,
-            &caller.id,
-            "read_history",
-            "registration",
-            id,
-            read_categories(&current.status),
-            "registration",
+            Access {
+                by: &caller.id,
+                action: Action::ReadHistory,
+                subject: Subject::Registration(id),
+                categories: read_categories(&current.status),
+                purpose: "registration",
+            },
         )?;
         Ok(Some(versions))
     })
@@ -628,7 +633,7 @@ pub fn grant_consent(
             status: "active",
             text: &text,
             ward: current.ward.as_deref(),
-            action: "grant_consent",
+            action: Action::GrantConsent,
             // The consent is written; no personal data is read or shared.
             categories: "",
         };
@@ -726,12 +731,13 @@ pub fn list(
         let rows = q.load(conn)?;
         audit::record(
             conn,
-            &caller.id,
-            "list",
-            "registration",
-            "*",
-            "",
-            "registration",
+            Access {
+                by: &caller.id,
+                action: Action::List,
+                subject: Subject::Registrations,
+                categories: "",
+                purpose: "registration",
+            },
         )?;
         Ok(Some(rows))
     })
@@ -754,12 +760,13 @@ pub fn read_for_matching(
         }
         audit::record(
             conn,
-            &caller.id,
-            "match",
-            "registration",
-            id,
-            "certificates,care_status,medical,emergency_plan",
-            "emergency_acceptance",
+            Access {
+                by: &caller.id,
+                action: Action::Match,
+                subject: Subject::Registration(id),
+                categories: "certificates,care_status,medical,emergency_plan",
+                purpose: "emergency_acceptance",
+            },
         )?;
         Ok(ForMatching::Read(r))
     })

@@ -526,18 +526,24 @@ fn plain_store() -> (TestDatabase, Store) {
     (db, store)
 }
 
+/// A read of a registration by the kikan, as an access to record.
+fn kikan_read<'a>(id: &'a str, categories: &'a str, purpose: &'a str) -> audit::Access<'a> {
+    audit::Access {
+        by: "kikan-1",
+        action: audit::Action::Read,
+        subject: audit::Subject::Registration(id),
+        categories,
+        purpose,
+    }
+}
+
 /// One access, recorded in its own transaction as the store's functions do.
 fn access(store: &Store, record_id: String) -> Result<(), StoreError> {
     store.write(move |conn| {
         conn.transaction(|conn| {
             Ok(audit::record(
                 conn,
-                "kikan-1",
-                "read",
-                "registration",
-                &record_id,
-                "identity",
-                "registration",
+                kikan_read(&record_id, "identity", "registration"),
             )?)
         })
     })
@@ -595,15 +601,7 @@ fn an_access_rolled_back_leaves_no_place_in_the_chain() {
     let (_db, store) = plain_store();
     let refused = store.write(|conn| {
         conn.transaction(|conn| {
-            audit::record(
-                conn,
-                "kikan-1",
-                "read",
-                "registration",
-                "reg_1",
-                "",
-                "registration",
-            )?;
+            audit::record(conn, kikan_read("reg_1", "", "registration"))?;
             Err::<(), _>(StoreError::Write(
                 "refused after the record was written".into(),
             ))
@@ -632,15 +630,7 @@ fn writes_refused_among_many_in_one_batch_give_their_places_back() {
                     let id = format!("reg_{t}_{i}");
                     let done = store.write(move |conn| {
                         conn.transaction(|conn| {
-                            audit::record(
-                                conn,
-                                "kikan-1",
-                                "read",
-                                "registration",
-                                &id,
-                                "identity",
-                                "registration",
-                            )?;
+                            audit::record(conn, kikan_read(&id, "identity", "registration"))?;
                             if refuse {
                                 return Err(StoreError::Write("refused".into()));
                             }
@@ -675,19 +665,11 @@ fn a_write_that_goes_on_after_undoing_its_own_record_never_leaves_a_gap_in_the_c
     let outcome = store.write(|conn| {
         conn.transaction(|conn| {
             let undone: Result<(), StoreError> = conn.transaction(|conn| {
-                audit::record(conn, "kikan-1", "read", "registration", "reg_2", "", "x")?;
+                audit::record(conn, kikan_read("reg_2", "", "x"))?;
                 Err(StoreError::Write("undone".into()))
             });
             assert!(undone.is_err());
-            Ok(audit::record(
-                conn,
-                "kikan-1",
-                "read",
-                "registration",
-                "reg_3",
-                "",
-                "x",
-            )?)
+            Ok(audit::record(conn, kikan_read("reg_3", "", "x"))?)
         })
     });
     access(&store, "reg_4".into()).unwrap();
