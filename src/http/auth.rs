@@ -120,8 +120,8 @@ fn look_up(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Caller, ApiError
                 log_failure(peer, &route, "no Bearer key");
                 return Err(ApiError::Unauthorized);
             };
-            let store =
-                store.ok_or_else(|| ApiError::Internal("the server has no database".into()))?;
+            let store = store
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the server has no database")))?;
             let id = certificate.organization_id;
             let found =
                 web::block(move || crate::store::organizations::get(&mut *store.conn()?, &id))
@@ -138,7 +138,8 @@ fn look_up(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Caller, ApiError
                 limited: Limited::Authentication,
             });
         }
-        let store = store.ok_or_else(|| ApiError::Internal("the server has no database".into()))?;
+        let store = store
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the server has no database")))?;
         let found = {
             let store = store.clone();
             web::block(move || store.authenticate(&token)).await??

@@ -111,8 +111,9 @@ pub fn split(categories: &str) -> Vec<String> {
 
 /// The JSON of a stored registration.
 pub fn stored_document(r: &crate::store::registrations::Registration) -> Result<Value, ApiError> {
-    serde_json::from_str(&r.document)
-        .map_err(|e| ApiError::Internal(format!("stored registration unreadable: {e}")))
+    serde_json::from_str(&r.document).map_err(|e| {
+        ApiError::Internal(anyhow::Error::new(e).context("stored registration unreadable"))
+    })
 }
 
 /// The exchange's records as a packet check sees them, for one caller: who owns a key, which
@@ -212,15 +213,20 @@ pub fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Cr
     let key = ring
         .signing
         .as_ref()
-        .ok_or_else(|| ApiError::Internal("the exchange has no signing key".into()))?;
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the exchange has no signing key")))?;
     let doc = &ready.document;
     // Canonicalized once: stored, hashed and signed as these bytes.
     let canonical = jcs::canonical(doc);
+    // Signing returns its failure as text (`packet`'s signing functions).
+    let failed = |what: &str, e: String| ApiError::Internal(anyhow::anyhow!("{what}: {e}"));
     let sign_jws = || {
         packet::sign_jws_canonical(DocumentType::Handoff, &canonical, key)
-            .map_err(ApiError::Internal)
+            .map_err(|e| failed("signing the JWS form", e))
     };
-    let sign_xml = || packet::sign_xml(DocumentType::Handoff, doc, key).map_err(ApiError::Internal);
+    let sign_xml = || {
+        packet::sign_xml(DocumentType::Handoff, doc, key)
+            .map_err(|e| failed("signing the XML form", e))
+    };
     let (origin, (jws, jws_kid), (xml, xml_kid)) = match &ready.submitted {
         None => (
             "composed",

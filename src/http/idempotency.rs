@@ -203,7 +203,7 @@ pub async fn idempotency(
             let (head, res_body) = res.into_parts();
             let bytes = body::to_bytes(res_body)
                 .await
-                .map_err(|_| ApiError::Internal("response body unreadable".into()))?;
+                .map_err(|_| ApiError::Internal(anyhow::anyhow!("response body unreadable")))?;
             let stored = StoredResponse {
                 status: head.status().as_u16(),
                 headers: KEPT_HEADERS

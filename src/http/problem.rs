@@ -174,7 +174,8 @@ pub enum ApiError {
         retry_after: u64,
         limited: Limited,
     },
-    Internal(String),
+    /// A failure of the server itself, with its chain of causes (logged, never shown).
+    Internal(anyhow::Error),
 }
 
 /// Which per-address limit a request ran into.
@@ -697,7 +698,7 @@ impl ApiError {
 
     pub fn render(&self, lang: Lang) -> HttpResponse {
         if let ApiError::Internal(cause) = self {
-            tracing::error!(cause = %cause, "internal error");
+            tracing::error!(cause = %format!("{cause:#}"), "internal error");
         }
         let problem = self.to_problem(lang);
         let mut res = HttpResponse::build(self.status());
@@ -883,7 +884,7 @@ impl From<StoreError> for ApiError {
             // there (answered like any other unknown id, not as a server failure).
             StoreError::Query(diesel::result::Error::NotFound) => ApiError::NotFound,
             e if e.is_transient() => ApiError::Busy,
-            e => ApiError::Internal(e.to_string()),
+            e => ApiError::Internal(anyhow::Error::new(e)),
         }
     }
 }
@@ -896,7 +897,7 @@ impl From<diesel::result::Error> for ApiError {
 
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
-        ApiError::Internal(e.to_string())
+        ApiError::Internal(anyhow::anyhow!("a blocking task failed: {e}"))
     }
 }
 

@@ -51,8 +51,9 @@ pub async fn facility_put(
     if document["facility_id"].as_str() != Some(facility_id.as_str()) {
         return Err(ApiError::FacilityIdMismatch);
     }
-    let record: FacilityRecord = serde_json::from_value(document.clone())
-        .map_err(|e| ApiError::Internal(format!("validated facility record unreadable: {e}")))?;
+    let record: FacilityRecord = serde_json::from_value(document.clone()).map_err(|e| {
+        ApiError::Internal(anyhow::Error::new(e).context("validated facility record unreadable"))
+    })?;
     let store = store.into_inner();
     let put = web::block(move || {
         store.write(move |conn| facilities::put(conn, &org, &record, document, expected))

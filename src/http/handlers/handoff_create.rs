@@ -265,9 +265,9 @@ fn submitted(
     }
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::InvalidHandoffRequest { field: "(body)" })?;
-    let checked_version = checked
-        .registration_version
-        .ok_or_else(|| ApiError::Internal("a submitted packet passed unchecked".into()))?;
+    let checked_version = checked.registration_version.ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!("a submitted packet passed unchecked"))
+    })?;
     Ok(Ready {
         document: checked.opened.document,
         submitted: Some((checked.opened.form, text, checked.opened.kid)),

@@ -44,8 +44,9 @@ pub async fn registration_withdraw_consent(
     .await??;
     match result {
         Withdrawal::Withdrawn(row) => {
-            let document: serde_json::Value = serde_json::from_str(&row.document)
-                .map_err(|e| ApiError::Internal(format!("stored registration unreadable: {e}")))?;
+            let document: serde_json::Value = serde_json::from_str(&row.document).map_err(|e| {
+                ApiError::Internal(anyhow::Error::new(e).context("stored registration unreadable"))
+            })?;
             Ok(HttpResponse::Ok()
                 .insert_header((header::ETAG, format!("\"{}\"", row.version)))
                 .json(consent::consent_status(&document, row.version, &row.status)))
