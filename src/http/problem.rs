@@ -129,7 +129,9 @@ pub enum ApiError {
     BreakGlassNotAllowed,
     /// A category the consent and need set do not permit for this recipient and purpose.
     CategoryNotPermitted {
-        category: String,
+        /// The category, when it is one of the code list (anything else the caller wrote is
+        /// not echoed back).
+        category: Option<String>,
     },
     /// Nothing the registration holds may go to this recipient for this purpose.
     NothingPermitted,
@@ -508,7 +510,7 @@ impl ApiError {
                 s("legal_basis \"vital_interest\"（同意によらない提供・閲覧）は、基幹相談支援センター・拠点・市だけが使えます。", "Only the kikan, hub or city may send or read on legal_basis \"vital_interest\"."),
                 None,
             ),
-            CategoryNotPermitted { category } => (
+            CategoryNotPermitted { category: Some(category) } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "category-not-permitted",
                 ["提供できない情報区分です", "Category not permitted"],
@@ -516,6 +518,13 @@ impl ApiError {
                     format!("情報区分 {category} は、同意又は必要最小限の方針により、この送信先・目的には提供できません。"),
                     format!("The data category {category} may not go to this recipient for this purpose (consent or minimum-necessary policy)."),
                 ],
+                None,
+            ),
+            CategoryNotPermitted { category: None } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "category-not-permitted",
+                ["提供できない情報区分です", "Category not permitted"],
+                s("指定された情報区分の1つが、情報区分のコード表（/codelists/data_categories）にありません。", "One of the categories asked for is not a data category of the code list (/codelists/data_categories)."),
                 None,
             ),
             NothingPermitted => (
@@ -696,6 +705,18 @@ impl ApiError {
         }
     }
 
+    /// A category refused for this recipient and purpose, named back only if it is a data
+    /// category of the code list.
+    pub fn category_not_permitted(category: String) -> ApiError {
+        let known = crate::validation::Engine::get()
+            .policy
+            .category_fields
+            .contains_key(&category);
+        ApiError::CategoryNotPermitted {
+            category: known.then_some(category),
+        }
+    }
+
     pub fn render(&self, lang: Lang) -> HttpResponse {
         if let ApiError::Internal(cause) = self {
             tracing::error!(cause = %format!("{cause:#}"), "internal error");
@@ -856,7 +877,7 @@ impl From<crate::packet::check::Failure> for ApiError {
             Failure::UnknownRecipient => ApiError::UnknownRecipient,
             Failure::ConsentWithdrawn => ApiError::ConsentWithdrawn,
             Failure::BreakGlassNotAllowed => ApiError::BreakGlassNotAllowed,
-            Failure::CategoryNotPermitted(category) => ApiError::CategoryNotPermitted { category },
+            Failure::CategoryNotPermitted(category) => ApiError::category_not_permitted(category),
             other => ApiError::PacketRefused(other),
         }
     }

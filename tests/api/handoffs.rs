@@ -388,6 +388,17 @@ fn categories_outside_the_consent_or_need_set_are_never_sent() {
     let r = post_json(&s, "office", "/v1/handoffs", &body);
     assert_eq!(r.status(), 422);
     assert_eq!(problem_type(r), "category-not-permitted");
+    // What is not a data category is refused without being written back.
+    let mut body = request(&reg, FACILITY);
+    body["categories"] = json!(["identity", "見本一郎 090-0000-0200"]);
+    let r = post_json(&s, "office", "/v1/handoffs", &body);
+    assert_eq!(r.status(), 422);
+    let text = r.text().unwrap();
+    assert!(text.contains("category-not-permitted"), "{text}");
+    assert!(
+        !text.contains("見本一郎") && !text.contains("090-0000"),
+        "{text}"
+    );
     // The consent gives facilities nothing for preparation.
     let mut body = request(&reg, FACILITY);
     body["purpose"] = json!("emergency_preparation");

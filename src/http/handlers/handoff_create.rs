@@ -95,7 +95,7 @@ impl From<ComposeError> for ApiError {
             ComposeError::ConsentWithdrawn => ApiError::ConsentWithdrawn,
             ComposeError::BreakGlassNotAllowed => ApiError::BreakGlassNotAllowed,
             ComposeError::CategoryNotPermitted(category) => {
-                ApiError::CategoryNotPermitted { category }
+                ApiError::category_not_permitted(category)
             }
             ComposeError::NothingPermitted => ApiError::NothingPermitted,
         }
