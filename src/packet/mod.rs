@@ -158,17 +158,32 @@ fn xml_code(e: &XmlDsigError) -> &'static str {
 }
 
 /// Reads the unverified `typ` of a compact JWS, only to know which document type to expect.
-fn peek_type(compact: &str) -> Option<DocumentType> {
+fn peek_type(compact: &str) -> Result<DocumentType, Refusal> {
     use base64::Engine as _;
-    let header = compact.trim().split('.').next()?;
+    // A header that cannot be read as one JSON object (not base64url, not JSON, a member
+    // twice) is a bad header whatever it names; a readable one without a kyoten `typ` is of
+    // the wrong type.
+    let bad = || jws_refusal(&JwsError::BadHeader);
+    let header = compact.trim().split('.').next().ok_or_else(bad)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(header)
-        .ok()?;
-    let header = parse_document(&bytes).ok()?;
-    let typ = header.get("typ")?.as_str()?;
-    DocumentType::ALL
-        .into_iter()
-        .find(|d| jws::same_media_type(typ, &jws_type(*d)))
+        .map_err(|_| bad())?;
+    let header = parse_document(&bytes).map_err(|_| bad())?;
+    if !header.is_object() {
+        return Err(bad());
+    }
+    let typ = header.get("typ").and_then(Value::as_str);
+    typ.and_then(|typ| {
+        DocumentType::ALL
+            .into_iter()
+            .find(|d| jws::same_media_type(typ, &jws_type(*d)))
+    })
+    .ok_or_else(|| {
+        Refusal::new(
+            "wrong_type",
+            "the header's typ names no kyoten document type (e.g. handoff+jws)",
+        )
+    })
 }
 
 /// Verifies a packet in either form against the keys `lookup` knows, and reads its content.
@@ -184,12 +199,7 @@ pub fn open(
             if compact.trim().split('.').count() != 3 {
                 return Err(jws_refusal(&JwsError::Malformed));
             }
-            let doc = peek_type(compact).ok_or_else(|| {
-                Refusal::new(
-                    "wrong_type",
-                    "the header's typ names no kyoten document type (e.g. handoff+jws)",
-                )
-            })?;
+            let doc = peek_type(compact)?;
             let verified =
                 jws::verify(compact, &jws_type(doc), lookup).map_err(|e| jws_refusal(&e))?;
             let document_type = verified
@@ -242,5 +252,37 @@ pub fn open(
                 mapping: mapped.findings,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+
+    fn verdict_of_header(header: &str) -> &'static str {
+        let h = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(header);
+        let compact = format!("{h}.eyJhIjoxfQ.c2ln");
+        match open(compact.as_bytes(), |_| None) {
+            Err(refusal) => refusal.code,
+            Ok(_) => "opened",
+        }
+    }
+
+    #[test]
+    fn a_header_that_is_not_one_json_object_is_a_bad_header_and_one_without_a_kyoten_typ_the_wrong_type(
+    ) {
+        let duplicate = r#"{"alg":"ES256","typ":"handoff+jws","typ":"registration+jws","kid":"k"}"#;
+        assert_eq!(verdict_of_header(duplicate), "bad_header");
+        assert_eq!(verdict_of_header("not json"), "bad_header");
+        assert_eq!(verdict_of_header("[1]"), "bad_header");
+        assert_eq!(
+            verdict_of_header(r#"{"alg":"ES256","typ":"JWT","kid":"k"}"#),
+            "wrong_type"
+        );
+        assert_eq!(
+            verdict_of_header(r#"{"alg":"ES256","kid":"k"}"#),
+            "wrong_type"
+        );
     }
 }
