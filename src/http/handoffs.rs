@@ -3,6 +3,7 @@
 use super::problem::ApiError;
 use crate::contracts::DocumentType;
 use crate::crypto::jcs;
+use crate::domain::access::{Permission, Relation};
 use crate::domain::handoff::Status;
 use crate::packet::check::{check, Checked, Lifetime, Org, Purpose, Records, StoredRegistration};
 use crate::packet::Refusal;
@@ -160,6 +161,20 @@ impl Records for CallerRecords<'_> {
                 })
             })
             .transpose()
+    }
+
+    fn known_absent(&self, id: &str) -> Result<bool, ApiError> {
+        let reads_all = self
+            .caller
+            .may(Permission::ReadRegistrations, Relation::Other)
+            .allowed();
+        if !reads_all {
+            return Ok(false);
+        }
+        let mut conn = self.store.conn().map_err(ApiError::contended)?;
+        Ok(registrations::version(&mut conn, id)
+            .map_err(|e| ApiError::contended(e.into()))?
+            .is_none())
     }
 }
 

@@ -97,6 +97,12 @@ pub trait Records {
         &self,
         registration_id: &str,
     ) -> Result<Option<StoredRegistration>, Self::Error>;
+    /// Whether the caller may be told that no such registration exists: only a caller who may
+    /// read every registration (otherwise "not found" would tell whether someone else's does).
+    /// Offline there are no registrations to ask about.
+    fn known_absent(&self, _registration_id: &str) -> Result<bool, Self::Error> {
+        Ok(false)
+    }
 }
 
 /// What a JWK Set says about its keys' owners (the `kyoten_owner` member), for an offline
@@ -330,7 +336,8 @@ fn content<R: Records>(
         .as_str()
         .unwrap_or_default();
     let Some(stored) = records.registration(registration_id)? else {
-        return Ok(submit.then_some(Failure::UnknownRegistration));
+        let unknown = submit || records.known_absent(registration_id)?;
+        return Ok(unknown.then_some(Failure::UnknownRegistration));
     };
     c.consent_checked = true;
     let policy = &engine.policy;

@@ -1491,3 +1491,32 @@ fn provision_records_come_in_pages_that_continue_after_the_last_one_read() {
     assert_eq!(second["next_after"], Value::Null);
     assert_eq!(page("&after=prv_nothing").0, 400);
 }
+
+#[test]
+fn a_verified_packet_about_a_registration_that_does_not_exist_is_unknown_to_those_who_read_all() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let key = register_key(&s, "office");
+    let mut packet = own_packet(&reg, 1);
+    packet["registration_ref"]["registration_id"] = json!("reg_000000000000000000000000");
+    let compact = jws::sign(&packet, "handoff+jws", &key).unwrap();
+    let verify = |org: &str| -> Value {
+        post_bytes(
+            &s,
+            org,
+            "/v1/verify",
+            "application/jose",
+            compact.as_bytes().to_vec(),
+        )
+        .json()
+        .unwrap()
+    };
+    // The kikan reads every registration, so it may be told there is none.
+    let v = verify("kikan-1");
+    assert_eq!(v["valid"], false, "{v}");
+    assert_eq!(v["verdict"], "unknown_registration", "{v}");
+    // The recipient may not learn which registrations exist: its consent was not checked.
+    let v = verify(FACILITY);
+    assert_eq!(v["verdict"], "valid", "{v}");
+    assert_eq!(v["consent_checked"], false, "{v}");
+}

@@ -34,7 +34,8 @@ pub struct Verification {
     /// `unmappable_xml`, `invalid_content` (the report says why, e.g. a KY-XML-* id),
     /// `sender_mismatch`, `issued_in_future`, `lifetime_too_long`, `expired`,
     /// `wrong_recipient`, `consent_withdrawn`, `break_glass_not_allowed`,
-    /// `category_not_permitted`.
+    /// `category_not_permitted`, and `unknown_registration` (told only to the kikan, the hub
+    /// and the city, who may read every registration).
     verdict: String,
     /// Whether the stored consent was consulted: only for a registration the caller may read,
     /// or one the exchange holds a handoff to the caller on.
