@@ -31,6 +31,8 @@ pub const ALL_CATEGORIES: &str =
 pub enum Action {
     Create,
     Read,
+    /// A handoff's state and responses (`GET /v1/handoffs/{id}` as JSON).
+    ReadStatus,
     ReadHistory,
     List,
     Update,
@@ -50,6 +52,7 @@ impl Action {
         match self {
             Action::Create => "create",
             Action::Read => "read",
+            Action::ReadStatus => "read_status",
             Action::ReadHistory => "read_history",
             Action::List => "list",
             Action::Update => "update",

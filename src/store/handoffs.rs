@@ -222,6 +222,32 @@ pub fn get(
     Ok(find(conn, id)?.filter(|h| may_read(caller, h)))
 }
 
+/// A handoff's state and its responses for a caller who may see it, recording the read: the
+/// responses carry free text (a facility's notes, the 事後報告) that may be about the person.
+pub fn read_status(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+) -> Result<Option<(Handoff, Vec<Response>)>, StoreError> {
+    conn.transaction(|conn| {
+        let Some(h) = get(conn, caller, id)? else {
+            return Ok(None);
+        };
+        let responses = responses(conn, id)?;
+        audit::record(
+            conn,
+            Access {
+                by: &caller.id,
+                action: Action::ReadStatus,
+                subject: Subject::Handoff(id),
+                categories: "",
+                purpose: &h.purpose,
+            },
+        )?;
+        Ok(Some((h, responses)))
+    })
+}
+
 /// Whether the exchange holds a handoff on this registration addressed to `recipient_id` (so
 /// the recipient may ask about the consent it relied on).
 pub fn addressed_on(

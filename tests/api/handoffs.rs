@@ -1520,3 +1520,47 @@ fn a_verified_packet_about_a_registration_that_does_not_exist_is_unknown_to_thos
     assert_eq!(v["verdict"], "valid", "{v}");
     assert_eq!(v["consent_checked"], false, "{v}");
 }
+
+#[test]
+fn reading_a_handoffs_state_and_responses_is_recorded() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let created = send(&s, "office", &request(&reg, FACILITY));
+    let id = created["handoff_id"].as_str().unwrap();
+    let view = get(
+        &s,
+        FACILITY,
+        &format!("/v1/handoffs/{id}"),
+        "application/json",
+    );
+    assert_eq!(view.status(), 200);
+    let records: Value = get(
+        &s,
+        "city-1",
+        &format!("/v1/audit?record_id={id}&action=read_status"),
+        "application/json",
+    )
+    .json()
+    .unwrap();
+    let items = records["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{records}");
+    assert_eq!(items[0]["organization_id"], FACILITY);
+    assert_eq!(items[0]["record_type"], "handoff");
+    // Someone who may not see the handoff gets 404, and nothing is recorded for it.
+    let hidden = get(
+        &s,
+        OTHER_FACILITY,
+        &format!("/v1/handoffs/{id}"),
+        "application/json",
+    );
+    assert_eq!(hidden.status(), 404);
+    let again: Value = get(
+        &s,
+        "city-1",
+        &format!("/v1/audit?record_id={id}&action=read_status"),
+        "application/json",
+    )
+    .json()
+    .unwrap();
+    assert_eq!(again["items"].as_array().unwrap().len(), 1);
+}

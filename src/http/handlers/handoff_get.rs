@@ -79,16 +79,12 @@ pub async fn handoff_get(
     let id = id.into_inner();
     let form = match wanted {
         Wanted::View => {
-            let view = web::block(move || -> Result<_, ApiError> {
-                let mut conn = store.conn()?;
-                let Some(h) = stored::get(&mut conn, &org, &id)? else {
-                    return Ok(None);
-                };
-                let responses = stored::responses(&mut conn, &id)?;
-                Ok(Some(handoffs::view(&h, responses)))
-            })
-            .await??
-            .ok_or(ApiError::NotFound)?;
+            let (h, responses) =
+                web::block(move || store.write(move |conn| stored::read_status(conn, &org, &id)))
+                    .await?
+                    .map_err(ApiError::contended)?
+                    .ok_or(ApiError::NotFound)?;
+            let view = handoffs::view(&h, responses);
             return Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .json(view));
