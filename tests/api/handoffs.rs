@@ -1527,40 +1527,18 @@ fn reading_a_handoffs_state_and_responses_is_recorded() {
     let reg = register(&s, "office", None);
     let created = send(&s, "office", &request(&reg, FACILITY));
     let id = created["handoff_id"].as_str().unwrap();
-    let view = get(
-        &s,
-        FACILITY,
-        &format!("/v1/handoffs/{id}"),
-        "application/json",
-    );
-    assert_eq!(view.status(), 200);
-    let records: Value = get(
-        &s,
-        "city-1",
-        &format!("/v1/audit?record_id={id}&action=read_status"),
-        "application/json",
-    )
-    .json()
-    .unwrap();
-    let items = records["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1, "{records}");
+    let view_as = |org: &str| get(&s, org, &format!("/v1/handoffs/{id}"), "application/json");
+    let recorded = || -> Vec<Value> {
+        let path = format!("/v1/audit?record_id={id}&action=read_status");
+        let page: Value = get(&s, "city-1", &path, "application/json").json().unwrap();
+        page["items"].as_array().unwrap().clone()
+    };
+    assert_eq!(view_as(FACILITY).status(), 200);
+    let items = recorded();
+    assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0]["organization_id"], FACILITY);
     assert_eq!(items[0]["record_type"], "handoff");
     // Someone who may not see the handoff gets 404, and nothing is recorded for it.
-    let hidden = get(
-        &s,
-        OTHER_FACILITY,
-        &format!("/v1/handoffs/{id}"),
-        "application/json",
-    );
-    assert_eq!(hidden.status(), 404);
-    let again: Value = get(
-        &s,
-        "city-1",
-        &format!("/v1/audit?record_id={id}&action=read_status"),
-        "application/json",
-    )
-    .json()
-    .unwrap();
-    assert_eq!(again["items"].as_array().unwrap().len(), 1);
+    assert_eq!(view_as(OTHER_FACILITY).status(), 404);
+    assert_eq!(recorded().len(), 1);
 }
