@@ -75,6 +75,45 @@ impl<'a> Consent<'a> {
     }
 }
 
+/// A registration's state, as stored: its consent in force, or withdrawn (final; nothing more
+/// is shared).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationStatus {
+    Active,
+    ConsentWithdrawn,
+}
+
+impl RegistrationStatus {
+    pub const ALL: [RegistrationStatus; 2] = [
+        RegistrationStatus::Active,
+        RegistrationStatus::ConsentWithdrawn,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RegistrationStatus::Active => "active",
+            RegistrationStatus::ConsentWithdrawn => "consent_withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RegistrationStatus> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The state a registration document puts itself in: withdrawn once it records a
+    /// withdrawal date.
+    pub fn of(document: &Value) -> RegistrationStatus {
+        if document["consent"]
+            .get("withdrawn_on")
+            .is_some_and(|w| !w.is_null())
+        {
+            RegistrationStatus::ConsentWithdrawn
+        } else {
+            RegistrationStatus::Active
+        }
+    }
+}
+
 /// What the coordinators still see of a registration whose consent is withdrawn: who the person
 /// is (`identity`: name, birth date, sex), its status, the registration's ids and its consent —
 /// built from
@@ -83,7 +122,10 @@ impl<'a> Consent<'a> {
 pub fn after_withdrawal(document: &Value) -> Value {
     let mut view = serde_json::Map::new();
     view.insert("view".into(), Value::String("after_withdrawal".into()));
-    view.insert("status".into(), Value::String("consent_withdrawn".into()));
+    view.insert(
+        "status".into(),
+        Value::String(RegistrationStatus::ConsentWithdrawn.as_str().into()),
+    );
     for key in [
         "document_type",
         "schema_version",
@@ -123,6 +165,27 @@ const IDENTITY_FIELDS: [&str; 3] = ["name", "birth_date", "sex"];
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_registration_is_withdrawn_once_its_document_records_a_withdrawal_date() {
+        let of = |consent: Value| RegistrationStatus::of(&json!({ "consent": consent }));
+        assert_eq!(
+            of(json!({"granted_on": "2026-01-01"})),
+            RegistrationStatus::Active
+        );
+        assert_eq!(
+            of(json!({"withdrawn_on": null})),
+            RegistrationStatus::Active
+        );
+        assert_eq!(
+            of(json!({"withdrawn_on": "2026-02-01"})),
+            RegistrationStatus::ConsentWithdrawn
+        );
+        for status in RegistrationStatus::ALL {
+            assert_eq!(RegistrationStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(RegistrationStatus::parse("deleted"), None);
+    }
     use serde_json::json;
 
     const FACILITY: Recipient<'static> = Recipient {

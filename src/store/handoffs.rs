@@ -296,7 +296,7 @@ fn consent_withdrawn_since(
         .select(registrations::status)
         .first::<String>(conn)
         .optional()?;
-    if status.as_deref() == Some("consent_withdrawn") {
+    if status.as_deref() == Some(super::registrations::WITHDRAWN) {
         return Ok(true);
     }
     let withdrawals: i64 = registration_versions::table

@@ -4,6 +4,7 @@ use super::organizations::{now, time_ordered_id, Organization};
 use super::schema::{registration_versions, registrations};
 use super::{DbConnection, StoreError};
 use crate::domain::access::{Permission, Relation};
+use crate::domain::consent::RegistrationStatus;
 use crate::domain::{address, consent};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -74,11 +75,7 @@ impl NewRegistration {
         NewRegistration {
             // A registration may arrive with its consent already withdrawn (a paper form
             // recorded late): it is stored as such, and nothing is shared from it.
-            status: if withdrawn_on(&document).is_some() {
-                WITHDRAWN
-            } else {
-                "active"
-            },
+            status: RegistrationStatus::of(&document).as_str(),
             text: document.to_string(),
             municipality_code: document["municipality_code"]
                 .as_str()
@@ -182,7 +179,9 @@ fn parse(document: &str) -> Result<Value, StoreError> {
 }
 
 /// The status of a registration whose consent is withdrawn.
-pub const WITHDRAWN: &str = "consent_withdrawn";
+pub const WITHDRAWN: &str = RegistrationStatus::ConsentWithdrawn.as_str();
+/// The status of a registration whose consent is in force.
+const ACTIVE: &str = RegistrationStatus::Active.as_str();
 
 /// Reads a registration the caller may see, recording the read. `None` both when it does not
 /// exist and when the caller may not see it, so existence is not revealed. Once the consent is
@@ -371,14 +370,12 @@ fn same_consent_or_withdrawn(stored: &Value, document: &Value) -> bool {
     if let Some(o) = without.as_object_mut() {
         o.remove("withdrawn_on");
     }
-    withdrawn_on(document).is_some() && &without == old
+    records_withdrawal(document) && &without == old
 }
 
-/// The withdrawal date a registration document records, if any.
-fn withdrawn_on(document: &Value) -> Option<&Value> {
-    document["consent"]
-        .get("withdrawn_on")
-        .filter(|w| !w.is_null())
+/// Whether a registration document records a withdrawal of its consent.
+fn records_withdrawal(document: &Value) -> bool {
+    RegistrationStatus::of(document) == RegistrationStatus::ConsentWithdrawn
 }
 
 /// Records a change notification as the next version, if `expected_version` is still the
@@ -398,11 +395,7 @@ pub fn change(
     document["registration_id"] = Value::String(id.to_owned());
     let text = document.to_string();
     // A change notification may record a withdrawal; once recorded, it stays.
-    let status = if withdrawn_on(&document).is_some() {
-        "consent_withdrawn"
-    } else {
-        "active"
-    };
+    let status = RegistrationStatus::of(&document).as_str();
     conn.transaction(|conn| {
         let Some(current) = visible(conn, caller, id)? else {
             return Ok(Change::NotFound);
@@ -418,12 +411,12 @@ pub fn change(
         })?;
         // Once withdrawn, the consent stays as recorded: a change may neither drop nor move the
         // withdrawal nor alter the consent it ends (a new consent is its own act).
-        if withdrawn_on(&stored).is_some() && document.get("consent") != stored.get("consent") {
+        if records_withdrawal(&stored) && document.get("consent") != stored.get("consent") {
             return Ok(Change::WithdrawalFinal);
         }
         // While in force, the consent changes only by its own acts: a change notification may
         // record a withdrawal (the same consent with `withdrawn_on` added), nothing else.
-        if withdrawn_on(&stored).is_none() && !same_consent_or_withdrawn(&stored, &document) {
+        if !records_withdrawal(&stored) && !same_consent_or_withdrawn(&stored, &document) {
             return Ok(Change::ConsentChanged);
         }
         if document.get("received_by") != stored.get("received_by")
@@ -433,7 +426,7 @@ pub fn change(
             return Ok(Change::ReceivedByChanged);
         }
         // A change notification that records a withdrawal counts as one.
-        let action = if status == "consent_withdrawn" && current.status == "active" {
+        let action = if status == WITHDRAWN && current.status == ACTIVE {
             Action::WithdrawConsent
         } else {
             Action::Update
@@ -481,7 +474,7 @@ pub fn withdraw_consent(
         if !may_write(caller, &current) {
             return Ok(Withdrawal::Forbidden);
         }
-        if current.status == "consent_withdrawn" {
+        if current.status == WITHDRAWN {
             return Ok(Withdrawal::AlreadyWithdrawn);
         }
         let mut document: Value = serde_json::from_str(&current.document).map_err(|e| {
@@ -491,7 +484,7 @@ pub fn withdraw_consent(
         let text = document.to_string();
         // Conditional on the version just read, like a change notification.
         let next = Next {
-            status: "consent_withdrawn",
+            status: WITHDRAWN,
             text: &text,
             ward: current.ward.as_deref(),
             action: Action::WithdrawConsent,
@@ -623,14 +616,14 @@ pub fn grant_consent(
         let granted = date(new, "granted_on");
         let newer = granted > date(old, "granted_on")
             && date(old, "withdrawn_on").is_none_or(|w| granted >= Some(w));
-        if !newer || withdrawn_on(&document).is_some() {
+        if !newer || records_withdrawal(&document) {
             return Ok(NewConsent::NotNewer);
         }
         // Only the consent changes: the rest is the current version's, as stored.
         stored["consent"] = new.clone();
         let text = stored.to_string();
         let next = Next {
-            status: "active",
+            status: ACTIVE,
             text: &text,
             ward: current.ward.as_deref(),
             action: Action::GrantConsent,

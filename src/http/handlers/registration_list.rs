@@ -1,3 +1,4 @@
+use crate::domain::consent::RegistrationStatus;
 use crate::http::auth::Caller;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query;
@@ -88,7 +89,7 @@ pub async fn registration_list(
     let limit = query::page_size(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     if q.status
         .as_deref()
-        .is_some_and(|s| !matches!(s, "active" | "consent_withdrawn"))
+        .is_some_and(|s| RegistrationStatus::parse(s).is_none())
     {
         return Err(ApiError::InvalidParameter { name: "status" });
     }
