@@ -1,5 +1,5 @@
 -- Registrations (緊急時利用登録届): the current version and every version before it, and the
--- append-only access record of who read or wrote whose data (SPEC §6 "audited").
+-- append-only access record of who read or wrote whose data (docs/consent.md, "Records").
 CREATE TABLE registrations (
     id TEXT PRIMARY KEY NOT NULL,
     version INTEGER NOT NULL,
