@@ -86,20 +86,9 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
     out
 }
 
-/// xorshift64*: a fixed sequence, so a run can be repeated.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 /// Bytes that matter to the parsers, to insert and overwrite with.
 const INTERESTING: &[&[u8]] = &[

@@ -5,20 +5,9 @@ use kyoten::contracts::DocumentType;
 use kyoten::validation::input::{Format, Input};
 use kyoten::validation::{Engine, Lang};
 
-/// A small deterministic generator (xorshift64*), so a failure reproduces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+#[path = "../support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 const INTERESTING: [&[u8]; 12] = [
     b"\"", b"{", b"}", b"[", b"]", b",", b":", b"<", b">", b"&", b"\xff", b"\\u0000",
