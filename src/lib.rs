@@ -3,14 +3,16 @@
 //!
 //! Layout, from the bottom up; each module uses only those before it (`tests/api/architecture.rs`
 //! checks it): `contracts` and `time` → `xml` → `domain` → `validation` → `crypto` → `packet` →
-//! `store` → `http` → `conformance` → `cli`.
+//! `store` → `problem` → `exchange` → `http` → `conformance` → `cli`.
 pub mod cli;
 pub mod conformance;
 pub mod contracts;
 pub mod crypto;
 pub mod domain;
+pub mod exchange;
 pub mod http;
 pub mod packet;
+pub mod problem;
 pub mod store;
 pub mod time;
 pub mod validation;

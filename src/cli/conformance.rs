@@ -121,6 +121,55 @@ fn selected(only: &[String], id: &str) -> bool {
         })
 }
 
+/// The exchange to run against: one started here (`--spawn`, kept running while the suite
+/// runs), or the one `--target` names with the credentials file.
+fn target_of(args: &RunArgs) -> Result<(Target, Option<Spawned>), SetupError> {
+    Ok(if args.spawn {
+        let spawned = Spawned::start()?;
+        (spawned.target(), Some(spawned))
+    } else {
+        let credentials = match &args.credentials {
+            Some(path) => conformance::load_credentials(path)?,
+            None => Credentials::new(),
+        };
+        let base_url = args.target.clone().unwrap_or_default();
+        (
+            Target {
+                base_url,
+                credentials,
+            },
+            None,
+        )
+    })
+}
+
+/// Every scenario, then every vector, with a progress bar on a terminal.
+fn run_all(runner: &Runner, scenarios: &[Scenario], vectors: &[VectorCase]) -> Vec<CaseResult> {
+    let progress = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new((scenarios.len() + vectors.len()) as u64);
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut results: Vec<CaseResult> = Vec::with_capacity(scenarios.len() + vectors.len());
+    for scenario in scenarios {
+        progress.set_message(scenario.id.clone());
+        results.push(runner.run_scenario(scenario));
+        progress.inc(1);
+    }
+    for vector in vectors {
+        progress.set_message(vector.id.clone());
+        results.push(runner.run_vector(vector));
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+
+    results
+}
+
 /// Runs the suite; `Ok(true)` when nothing failed.
 fn try_run(args: &RunArgs) -> Result<bool, SetupError> {
     let scenarios_dir = args
@@ -153,23 +202,7 @@ fn try_run(args: &RunArgs) -> Result<bool, SetupError> {
             .collect()
     };
 
-    let (target, _spawned) = if args.spawn {
-        let spawned = Spawned::start()?;
-        (spawned.target(), Some(spawned))
-    } else {
-        let credentials = match &args.credentials {
-            Some(path) => conformance::load_credentials(path)?,
-            None => Credentials::new(),
-        };
-        let base_url = args.target.clone().unwrap_or_default();
-        (
-            Target {
-                base_url,
-                credentials,
-            },
-            None,
-        )
-    };
+    let (target, _spawned) = target_of(args)?;
     let shown_target = target.base_url.clone();
     let runner = Runner::new(target, root.clone())?;
     runner
@@ -179,28 +212,7 @@ fn try_run(args: &RunArgs) -> Result<bool, SetupError> {
             reason,
         })?;
 
-    let progress = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new((scenarios.len() + vectors.len()) as u64);
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    let mut results: Vec<CaseResult> = Vec::with_capacity(scenarios.len() + vectors.len());
-    for scenario in &scenarios {
-        progress.set_message(scenario.id.clone());
-        results.push(runner.run_scenario(scenario));
-        progress.inc(1);
-    }
-    for vector in &vectors {
-        progress.set_message(vector.id.clone());
-        results.push(runner.run_vector(vector));
-        progress.inc(1);
-    }
-    progress.finish_and_clear();
-
+    let results = run_all(&runner, &scenarios, &vectors);
     print!("{}", report::summary(&shown_target, &results));
     // The traceability table sits next to the scenarios folder; without it there is no
     // coverage to report.

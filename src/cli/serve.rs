@@ -61,8 +61,9 @@ pub struct Args {
     db: super::org::DatabaseArgs,
 }
 
-pub fn run(args: Args) -> ExitCode {
-    init_tracing();
+/// The TLS files, checked: plain HTTP only on loopback or behind a TLS proxy, and a bad
+/// certificate is a clear start-up error.
+fn tls_of(args: &Args) -> Result<Option<TlsFiles>, ExitCode> {
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(TlsFiles {
             cert: cert.clone(),
@@ -79,15 +80,24 @@ pub fn run(args: Args) -> ExitCode {
              --behind-tls-proxy when a TLS proxy in front terminates TLS",
             args.bind
         );
-        return ExitCode::from(2);
+        return Err(ExitCode::from(2));
     }
     // Checked before anything else starts, so a bad certificate is a clear start-up error.
     if let Some(files) = &tls {
         if let Err(e) = files.acceptor() {
             eprintln!("kyoten: {e}");
-            return ExitCode::from(2);
+            return Err(ExitCode::from(2));
         }
     }
+    Ok(tls)
+}
+
+pub fn run(args: Args) -> ExitCode {
+    init_tracing();
+    let tls = match tls_of(&args) {
+        Ok(tls) => tls,
+        Err(code) => return code,
+    };
     let scheme = if tls.is_some() { "https" } else { "http" };
     let listener = match TcpListener::bind((args.bind.as_str(), args.port)) {
         Ok(l) => l,
@@ -118,16 +128,8 @@ pub fn run(args: Args) -> ExitCode {
         Err(code) => return code,
     };
     if args.demo {
-        match super::demo::seed(&store) {
-            Ok(Some(demo)) => super::demo::print(&demo, &format!("{scheme}://{addr}")),
-            Ok(None) => eprintln!(
-                "kyoten: the database already has organizations, so no demo data was added \
-                 (keys are shown only when issued; `kyoten key rotate ID` issues a new one)"
-            ),
-            Err(e) => {
-                eprintln!("kyoten: cannot create the demo data: {e}");
-                return ExitCode::from(1);
-            }
+        if let Err(code) = seed_demo(&store, &format!("{scheme}://{addr}")) {
+            return code;
         }
     }
     let shared = crate::http::Shared { store: Some(store) };
@@ -144,6 +146,22 @@ pub fn run(args: Args) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// On an empty database, the demo exchange, with its API keys printed.
+fn seed_demo(store: &crate::store::Store, base: &str) -> Result<(), ExitCode> {
+    match super::demo::seed(store) {
+        Ok(Some(demo)) => super::demo::print(&demo, base),
+        Ok(None) => eprintln!(
+            "kyoten: the database already has organizations, so no demo data was added \
+             (keys are shown only when issued; `kyoten key rotate ID` issues a new one)"
+        ),
+        Err(e) => {
+            eprintln!("kyoten: cannot create the demo data: {e}");
+            return Err(ExitCode::from(1));
+        }
+    }
+    Ok(())
 }
 
 /// Logs go to stderr; `RUST_LOG` sets the level (default `info`). Nothing personal is logged:

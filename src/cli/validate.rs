@@ -1,5 +1,5 @@
 use crate::contracts::DocumentType;
-use crate::http::problem::{ApiError, Problem};
+use crate::problem::{ApiError, Problem};
 use crate::validation::input::{Format, Input};
 use crate::validation::{Engine, Lang, Report};
 use clap::{Args as ClapArgs, ValueEnum};

@@ -5,6 +5,7 @@ pub mod embedded;
 pub mod finding;
 pub mod json;
 pub mod pointer;
+pub mod problems;
 pub mod shape;
 
 pub use document_type::DocumentType;
@@ -71,6 +72,9 @@ pub struct Contracts {
     pub policies: BTreeMap<String, Published>,
     pub catalogue: Published,
     pub messages: BTreeMap<String, MessageDef>,
+    /// The problem types of the API (`schemas/catalogue/problems.json`).
+    pub problem_catalogue: Published,
+    pub problems: problems::Problems,
 }
 
 impl Contracts {
@@ -86,6 +90,7 @@ impl Contracts {
         let mut codelists = BTreeMap::new();
         let mut policies = BTreeMap::new();
         let mut catalogue = None;
+        let mut problem_catalogue = None;
         for (path, raw) in embedded::FILES {
             let (dir, file) = path
                 .rsplit_once('/')
@@ -99,6 +104,7 @@ impl Contracts {
                 "policies" => {
                     policies.insert(stem, published);
                 }
+                "catalogue" if stem == "problems" => problem_catalogue = Some(published),
                 "catalogue" => catalogue = Some(published),
                 name => {
                     let id = format!("{SCHEMA_ID_BASE}{name}/{stem}");
@@ -124,6 +130,9 @@ impl Contracts {
             .into_iter()
             .map(|m| (m.id.clone(), m))
             .collect();
+        let problem_catalogue = problem_catalogue
+            .ok_or_else(|| ContractError("catalogue/problems.json missing".into()))?;
+        let problems = problems::Problems::new(&problem_catalogue.value)?;
         schemas.sort_by(|a, b| {
             (&a.name, version_key(&a.version)).cmp(&(&b.name, version_key(&b.version)))
         });
@@ -133,6 +142,8 @@ impl Contracts {
             policies,
             catalogue,
             messages,
+            problem_catalogue,
+            problems,
         })
     }
 

@@ -116,19 +116,9 @@ fn lookup<'c>(contracts: &'c Contracts, id: &str) -> Result<&'c Value, ContractE
         .ok_or_else(|| ContractError(format!("unresolvable $ref {id}")))
 }
 
-fn merge(
-    contracts: &Contracts,
-    base: &str,
-    schema: &Value,
-    into: &mut Shape,
-    depth: u32,
-) -> Result<(), ContractError> {
-    if depth > 64 {
-        return Err(ContractError(format!("$ref cycle below {base}")));
-    }
-    let Some(obj) = schema.as_object() else {
-        return Ok(());
-    };
+/// The facets a schema node states itself (titles, listed values, format), where the shape
+/// does not have them yet: the first statement, the narrowest, wins.
+fn own_facets(obj: &serde_json::Map<String, Value>, into: &mut Shape) {
     if into.title_ja.is_none() {
         into.title_ja = obj.get("title").and_then(Value::as_str).map(str::to_owned);
     }
@@ -149,6 +139,22 @@ fn merge(
     if into.format.is_none() {
         into.format = obj.get("format").and_then(Value::as_str).map(str::to_owned);
     }
+}
+
+fn merge(
+    contracts: &Contracts,
+    base: &str,
+    schema: &Value,
+    into: &mut Shape,
+    depth: u32,
+) -> Result<(), ContractError> {
+    if depth > 64 {
+        return Err(ContractError(format!("$ref cycle below {base}")));
+    }
+    let Some(obj) = schema.as_object() else {
+        return Ok(());
+    };
+    own_facets(obj, into);
     if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
         let target = if r.starts_with('#') {
             format!("{base}{r}")

@@ -305,56 +305,10 @@ impl<'d> Parts<'d> {
         }
         let method = algorithm(doc, *method).ok_or(V::SignatureMethod)?;
 
-        if doc.attribute(*reference, "URI") != Some("") {
-            return Err(V::ReferenceUri.into());
-        }
-        let parts = elements_of(doc, *reference).ok_or(V::ReferenceContent)?;
-        let [transforms, digest_method, digest_value] = parts.as_slice() else {
-            return Err(V::ReferenceContent.into());
-        };
-        if !names(&parts, &["Transforms", "DigestMethod", "DigestValue"]) {
-            return Err(V::ReferenceContent.into());
-        }
-        let transforms = elements_of(doc, *transforms).ok_or(V::Transforms)?;
-        let [enveloped, exclusive] = transforms.as_slice() else {
-            return Err(V::Transforms.into());
-        };
-        if !names(&transforms, &["Transform", "Transform"])
-            || algorithm(doc, *enveloped) != Some(ENVELOPED_SIGNATURE)
-            || algorithm(doc, *exclusive) != Some(EXC_C14N)
-        {
-            return Err(V::Transforms.into());
-        }
-        if algorithm(doc, *digest_method) != Some(SHA256) {
-            return Err(V::DigestMethod.into());
-        }
-        let digest = base64_text(doc, *digest_value)
-            .filter(|d| d.len() == 32)
-            .ok_or(V::DigestValue)?;
+        let digest = reference_digest(doc, *reference)?;
         let signature_value = base64_text(doc, signature_value).ok_or(V::SignatureValue)?;
 
-        // Exactly one KeyName (the kid); a KeyValue or X509Data, as other signers add them, is
-        // allowed once each and never read: the key is always the registered one.
-        let key_children = elements_of(doc, key_info).ok_or(XmlDsigError::KeyInfo)?;
-        let count = |local: &str| {
-            key_children
-                .iter()
-                .filter(|c| is_ds(doc, **c, local))
-                .count()
-        };
-        let allowed = count("KeyName") == 1
-            && count("KeyValue") <= 1
-            && count("X509Data") <= 1
-            && count("KeyName") + count("KeyValue") + count("X509Data") == key_children.len();
-        let key_name = key_children
-            .iter()
-            .find(|c| is_ds(doc, **c, "KeyName"))
-            .filter(|_| allowed)
-            .and_then(|name| doc.text(*name));
-        let key_name = key_name
-            .map(|n| n.trim_matches(is_xml_space).to_owned())
-            .filter(|n| !n.is_empty())
-            .ok_or(XmlDsigError::KeyInfo)?;
+        let key_name = key_name(doc, key_info)?;
         Ok(Parts {
             signed_info,
             method,
@@ -363,6 +317,67 @@ impl<'d> Parts<'d> {
             key_name,
         })
     }
+}
+
+/// The one `Reference` of the profile: the whole document (`URI=""`), the enveloped-signature
+/// and exclusive C14N transforms, SHA-256; its digest value.
+fn reference_digest(doc: &Document<'_>, reference: ElementId) -> Result<Vec<u8>, XmlDsigError> {
+    use ProfileViolation as V;
+    let names = |ids: &[ElementId], locals: &[&str]| {
+        ids.len() == locals.len() && ids.iter().zip(locals).all(|(id, l)| is_ds(doc, *id, l))
+    };
+    if doc.attribute(reference, "URI") != Some("") {
+        return Err(V::ReferenceUri.into());
+    }
+    let parts = elements_of(doc, reference).ok_or(V::ReferenceContent)?;
+    let [transforms, digest_method, digest_value] = parts.as_slice() else {
+        return Err(V::ReferenceContent.into());
+    };
+    if !names(&parts, &["Transforms", "DigestMethod", "DigestValue"]) {
+        return Err(V::ReferenceContent.into());
+    }
+    let transforms = elements_of(doc, *transforms).ok_or(V::Transforms)?;
+    let [enveloped, exclusive] = transforms.as_slice() else {
+        return Err(V::Transforms.into());
+    };
+    if !names(&transforms, &["Transform", "Transform"])
+        || algorithm(doc, *enveloped) != Some(ENVELOPED_SIGNATURE)
+        || algorithm(doc, *exclusive) != Some(EXC_C14N)
+    {
+        return Err(V::Transforms.into());
+    }
+    if algorithm(doc, *digest_method) != Some(SHA256) {
+        return Err(V::DigestMethod.into());
+    }
+    Ok(base64_text(doc, *digest_value)
+        .filter(|d| d.len() == 32)
+        .ok_or(V::DigestValue)?)
+}
+
+/// The `KeyName` of `KeyInfo` (the kid). Exactly one KeyName; a KeyValue or X509Data, as other
+/// signers add them, is allowed once each and never read: the key is always the registered
+/// one.
+fn key_name(doc: &Document<'_>, key_info: ElementId) -> Result<String, XmlDsigError> {
+    let key_children = elements_of(doc, key_info).ok_or(XmlDsigError::KeyInfo)?;
+    let count = |local: &str| {
+        key_children
+            .iter()
+            .filter(|c| is_ds(doc, **c, local))
+            .count()
+    };
+    let allowed = count("KeyName") == 1
+        && count("KeyValue") <= 1
+        && count("X509Data") <= 1
+        && count("KeyName") + count("KeyValue") + count("X509Data") == key_children.len();
+    let key_name = key_children
+        .iter()
+        .find(|c| is_ds(doc, **c, "KeyName"))
+        .filter(|_| allowed)
+        .and_then(|name| doc.text(*name));
+    key_name
+        .map(|n| n.trim_matches(is_xml_space).to_owned())
+        .filter(|n| !n.is_empty())
+        .ok_or(XmlDsigError::KeyInfo)
 }
 
 fn is_xml_space(c: char) -> bool {

@@ -206,6 +206,121 @@ fn offered(s: &Service) -> OfferedService {
     }
 }
 
+/// A facility's best suitable service for the person (the one with the most vacancies), and
+/// why its other services of the types looked for are not.
+fn best_service<'f>(
+    needs: &Needs,
+    f: &'f FacilityRecord,
+    service_types: &[String],
+    prearranged: bool,
+) -> (Option<&'f Service>, Vec<Reason>) {
+    let mut left_out: Vec<Reason> = Vec::new();
+    // The best suitable service: the one with the most vacancies.
+    let mut best: Option<&Service> = None;
+    let relevant = f
+        .services
+        .iter()
+        .filter(|s| service_types.contains(&s.service_type));
+    for s in relevant {
+        let why = unsuitable(needs, s, prearranged);
+        if why.is_empty() {
+            if best.is_none_or(|b| s.vacancies > b.vacancies) {
+                best = Some(s);
+            }
+        } else {
+            for r in why {
+                if !left_out.contains(&r) {
+                    left_out.push(r);
+                }
+            }
+        }
+    }
+    (best, left_out)
+}
+
+/// The tier a facility is placed in with its best service (none: left out), and the reasons.
+fn tier_of(
+    needs: &Needs,
+    f: &FacilityRecord,
+    best: Option<&Service>,
+    prearranged: bool,
+    now: DateTime<FixedOffset>,
+) -> (Option<Tier>, Vec<Reason>) {
+    let group = f.survey_group();
+    let mut reasons = Vec::new();
+    let tier = match best {
+        Some(s) => {
+            if prearranged {
+                reasons.push(Reason::Prearranged);
+            }
+            match group {
+                SurveyGroup::A => reasons.push(Reason::SurveyGroupA),
+                SurveyGroup::B => reasons.push(Reason::SurveyGroupB),
+                SurveyGroup::C => reasons.push(Reason::SurveyGroupC),
+                SurveyGroup::Other => {}
+            }
+            reasons.push(if s.vacancies > 0 {
+                Reason::HasVacancy
+            } else {
+                Reason::NoVacancy
+            });
+            if now.signed_duration_since(s.vacancy_as_of) > STALE_AFTER {
+                reasons.push(Reason::VacancyStale);
+            }
+            if !needs.medical_care.is_empty() {
+                reasons.push(Reason::MedicalCareCovered);
+            }
+            if needs.behavioral_support {
+                reasons.push(Reason::BehavioralSupportOffered);
+            }
+            match (prearranged, group, s.vacancies > 0) {
+                (true, _, _) => Some(Tier::Prearranged),
+                (false, SurveyGroup::A, true) => Some(Tier::GroupAWithVacancy),
+                (false, SurveyGroup::B, true) => Some(Tier::GroupBWithVacancy),
+                (false, SurveyGroup::C, true) => Some(Tier::GroupCWithVacancy),
+                _ => None,
+            }
+        }
+        None => None,
+    };
+    let tier = tier.or_else(|| {
+        f.has_hub_emergency_room().then(|| {
+            reasons.retain(|r| {
+                !matches!(
+                    r,
+                    Reason::SurveyGroupA | Reason::SurveyGroupB | Reason::SurveyGroupC
+                )
+            });
+            reasons.insert(0, Reason::HubEmergencyRoom);
+            Tier::HubEmergencyRoom
+        })
+    });
+    (tier, reasons)
+}
+
+/// A placed facility: its tier, whether it is outside the person's ward, its vacancies
+/// counted down, the time of its figure, and the candidate.
+type Placed = (Tier, bool, u32, DateTime<FixedOffset>, Candidate);
+
+/// The candidates best first, numbered: tier, then the person's own ward, then more
+/// vacancies, then the fresher figure.
+fn in_order(mut placed: Vec<Placed>) -> Vec<Candidate> {
+    placed.sort_by(|a, b| {
+        (a.0, a.1, a.2)
+            .cmp(&(b.0, b.1, b.2))
+            .then(b.3.cmp(&a.3))
+            .then(a.4.facility_id.cmp(&b.4.facility_id))
+    });
+    placed
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, _, _, _, mut c))| {
+            c.rank = i + 1;
+            c
+        })
+        .collect()
+}
+
 /// Ranks `facilities` for a person with `needs`, looking for `service_types` (see
 /// [`Needs::service_types`], which leaves short stay out where the situation does not allow it).
 pub fn rank(
@@ -214,81 +329,14 @@ pub fn rank(
     facilities: &[FacilityRecord],
     now: DateTime<FixedOffset>,
 ) -> Ranking {
-    let mut placed: Vec<(Tier, bool, u32, DateTime<FixedOffset>, Candidate)> = Vec::new();
+    let mut placed: Vec<Placed> = Vec::new();
     let mut excluded = Vec::new();
     for f in facilities {
         let prearranged = needs.prearranged.contains(&f.facility_id);
         let group = f.survey_group();
-        let mut left_out: Vec<Reason> = Vec::new();
-        // The best suitable service: the one with the most vacancies.
-        let mut best: Option<&Service> = None;
-        let relevant = f
-            .services
-            .iter()
-            .filter(|s| service_types.contains(&s.service_type));
-        for s in relevant {
-            let why = unsuitable(needs, s, prearranged);
-            if why.is_empty() {
-                if best.is_none_or(|b| s.vacancies > b.vacancies) {
-                    best = Some(s);
-                }
-            } else {
-                for r in why {
-                    if !left_out.contains(&r) {
-                        left_out.push(r);
-                    }
-                }
-            }
-        }
+        let (best, mut left_out) = best_service(needs, f, service_types, prearranged);
         let same_ward = needs.ward.is_some() && f.ward == needs.ward;
-        let mut reasons = Vec::new();
-        let tier = match best {
-            Some(s) => {
-                if prearranged {
-                    reasons.push(Reason::Prearranged);
-                }
-                match group {
-                    SurveyGroup::A => reasons.push(Reason::SurveyGroupA),
-                    SurveyGroup::B => reasons.push(Reason::SurveyGroupB),
-                    SurveyGroup::C => reasons.push(Reason::SurveyGroupC),
-                    SurveyGroup::Other => {}
-                }
-                reasons.push(if s.vacancies > 0 {
-                    Reason::HasVacancy
-                } else {
-                    Reason::NoVacancy
-                });
-                if now.signed_duration_since(s.vacancy_as_of) > STALE_AFTER {
-                    reasons.push(Reason::VacancyStale);
-                }
-                if !needs.medical_care.is_empty() {
-                    reasons.push(Reason::MedicalCareCovered);
-                }
-                if needs.behavioral_support {
-                    reasons.push(Reason::BehavioralSupportOffered);
-                }
-                match (prearranged, group, s.vacancies > 0) {
-                    (true, _, _) => Some(Tier::Prearranged),
-                    (false, SurveyGroup::A, true) => Some(Tier::GroupAWithVacancy),
-                    (false, SurveyGroup::B, true) => Some(Tier::GroupBWithVacancy),
-                    (false, SurveyGroup::C, true) => Some(Tier::GroupCWithVacancy),
-                    _ => None,
-                }
-            }
-            None => None,
-        };
-        let tier = tier.or_else(|| {
-            f.has_hub_emergency_room().then(|| {
-                reasons.retain(|r| {
-                    !matches!(
-                        r,
-                        Reason::SurveyGroupA | Reason::SurveyGroupB | Reason::SurveyGroupC
-                    )
-                });
-                reasons.insert(0, Reason::HubEmergencyRoom);
-                Tier::HubEmergencyRoom
-            })
-        });
+        let (tier, mut reasons) = tier_of(needs, f, best, prearranged, now);
         match tier {
             Some(tier) => {
                 if same_ward {
@@ -332,21 +380,7 @@ pub fn rank(
             }
         }
     }
-    // Tier, then the person's own ward, then more vacancies, then the fresher figure.
-    placed.sort_by(|a, b| {
-        (a.0, a.1, a.2)
-            .cmp(&(b.0, b.1, b.2))
-            .then(b.3.cmp(&a.3))
-            .then(a.4.facility_id.cmp(&b.4.facility_id))
-    });
-    let candidates = placed
-        .into_iter()
-        .enumerate()
-        .map(|(i, (_, _, _, _, mut c))| {
-            c.rank = i + 1;
-            c
-        })
-        .collect();
+    let candidates = in_order(placed);
     excluded.sort_by_key(|e: &Excluded| !needs.prearranged.contains(&e.facility_id));
     let excluded_count = excluded.len();
     excluded.truncate(EXCLUDED_LISTED);

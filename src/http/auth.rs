@@ -8,9 +8,9 @@
 //! with 429 until the window ends, so keys cannot be guessed at speed (a right guess would
 //! be refused too, so nothing is learnt while refused).
 use super::limits::Limits;
-use super::problem::{ApiError, Limited};
 use super::tls::ClientCertificate;
 use crate::domain::access::{Access, Permission, Relation};
+use crate::problem::{ApiError, Limited};
 use crate::store::organizations::Organization;
 use crate::store::Store;
 use actix_web::dev::Payload;

@@ -1,9 +1,8 @@
 //! The format of a request body, from its `Content-Type`.
 use super::middleware::request_lang;
-use super::problem::ApiError;
 use crate::contracts::DocumentType;
-use crate::validation::input::{Format, Input, InputError};
-use crate::validation::Engine;
+use crate::problem::ApiError;
+use crate::validation::input::Format;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::HttpRequest;
 use serde_json::Value;
@@ -54,21 +53,5 @@ pub fn valid_in(
     body: &[u8],
     doc_type: DocumentType,
 ) -> Result<Value, ApiError> {
-    let engine = Engine::get();
-    let input = Input::read(format, body, engine)?;
-    let outcome = input.validate(engine, Some(doc_type));
-    if !engine.is_valid(&outcome) {
-        let report = input.render(engine, &outcome, request_lang(req.headers()));
-        return Err(ApiError::InvalidDocument(Box::new(report)));
-    }
-    Ok(input.value)
-}
-
-impl From<InputError> for ApiError {
-    fn from(e: InputError) -> Self {
-        match e {
-            InputError::Json(j) => ApiError::Json(j),
-            InputError::Xml(x) => ApiError::Xml(x),
-        }
-    }
+    crate::exchange::valid(format, body, doc_type, request_lang(req.headers()))
 }

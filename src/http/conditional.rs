@@ -1,5 +1,5 @@
 //! Versions as entity tags: `ETag: "N"` on every versioned record, `If-Match: "N"` to change it.
-use super::problem::ApiError;
+use crate::problem::ApiError;
 use actix_web::http::header;
 use actix_web::HttpRequest;
 

@@ -1,6 +1,6 @@
 //! What answers when no route matched: 405 with `Allow` when the path exists for other
 //! methods (read from the OpenAPI paths, so the route table stays the only list), else 404.
-use super::problem::ApiError;
+use crate::problem::ApiError;
 use actix_web::{HttpRequest, HttpResponse};
 use std::sync::OnceLock;
 

@@ -9,7 +9,8 @@
 //! hours are deleted by [`purge_periodically`], which the server runs.
 use super::auth::{self, Caller};
 use super::middleware::request_lang;
-use super::problem::ApiError;
+use super::run;
+use crate::problem::ApiError;
 use crate::store::audit;
 use crate::store::idempotency::{self, Begin, StoredResponse};
 use crate::store::{Store, StoreError};
@@ -19,7 +20,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use diesel::Connection;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
@@ -123,33 +124,76 @@ pub async fn idempotency(
     ) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    let Some(body) = whole_body(&mut req, max_body).await? else {
+        let refusal = ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE).render(lang);
+        return Ok(req.into_response(refusal));
+    };
+    let fp = fingerprint(&req, &body);
+    req.set_payload(Payload::from(body));
+    let claim = Claim {
+        org_id: org.id.clone(),
+        key,
+    };
+    let (begin_claim, discloses) = (claim.clone(), answers_with_registration(&req));
+    let begun = run(&store, move |s| Ok(begin_claim.begin(s, &fp, discloses)?)).await?;
+    match begun {
+        Begin::Replay(stored) => Ok(req.into_response(replay(stored))),
+        Begin::InProgress => Ok(req.into_response(ApiError::IdempotencyKeyInUse.render(lang))),
+        Begin::Mismatch => Ok(req.into_response(ApiError::IdempotencyKeyReused.render(lang))),
+        Begin::Claimed => {
+            let res = match next.call(req).await {
+                Ok(res) if res.status().is_success() => res,
+                other => {
+                    // Refused or failed: nothing was written, so the key is given back (and
+                    // the database is left exactly as it was); a corrected retry may use it.
+                    claim.settle(&store, None).await;
+                    return Ok(other?.map_into_boxed_body());
+                }
+            };
+            let (res, stored) = kept(res).await?;
+            claim.settle(&store, Some(stored)).await;
+            Ok(res)
+        }
+    }
+}
 
-    // The body is read here (within the same limit as the handlers') to fingerprint it, and
-    // handed on unchanged.
+/// The request's body, read here (within the same limit as the handlers') to fingerprint it,
+/// and handed on unchanged; `None` when it is over the limit.
+async fn whole_body(
+    req: &mut ServiceRequest,
+    max_body: usize,
+) -> Result<Option<Bytes>, actix_web::Error> {
     let mut payload = std::mem::replace(req.parts_mut().1, Payload::None);
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk?;
         if body.len() + chunk.len() > max_body {
-            let refusal = ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE).render(lang);
-            return Ok(req.into_response(refusal));
+            return Ok(None);
         }
         body.extend_from_slice(&chunk);
     }
-    let body = body.freeze();
-    let fp = fingerprint(&req, &body);
-    req.set_payload(Payload::from(body));
+    Ok(Some(body.freeze()))
+}
 
-    let (claim_store, org_id, claim_key) = (store.clone(), org.id.clone(), key.clone());
-    let discloses = answers_with_registration(&req);
-    let begun = web::block(move || {
-        claim_store.write(move |conn| {
+/// One organization's claim on one key.
+#[derive(Clone)]
+struct Claim {
+    org_id: String,
+    key: String,
+}
+
+impl Claim {
+    /// Claims the key for a request with fingerprint `fp`, or finds it claimed or answered.
+    /// A replay of a response that discloses a registration writes its access record in the
+    /// same transaction.
+    fn begin(&self, store: &Store, fp: &str, discloses: bool) -> Result<Begin, StoreError> {
+        let (org_id, key, fp) = (self.org_id.clone(), self.key.clone(), fp.to_owned());
+        store.write(move |conn| {
             if !discloses {
-                return idempotency::begin(conn, &org_id, &claim_key, &fp);
+                return idempotency::begin(conn, &org_id, &key, &fp);
             }
-            // The replay and its access record in one transaction.
             conn.transaction(|conn| {
-                let begun = idempotency::begin(conn, &org_id, &claim_key, &fp)?;
+                let begun = idempotency::begin(conn, &org_id, &key, &fp)?;
                 if let Begin::Replay(stored) = &begun {
                     if let Some(id) = replayed_registration(stored) {
                         audit::record(
@@ -167,63 +211,47 @@ pub async fn idempotency(
                 Ok::<_, StoreError>(begun)
             })
         })
-    })
-    .await
-    .map_err(ApiError::from)?
-    .map_err(ApiError::from)?;
-    match begun {
-        Begin::Replay(stored) => Ok(req.into_response(replay(stored))),
-        Begin::InProgress => Ok(req.into_response(ApiError::IdempotencyKeyInUse.render(lang))),
-        Begin::Mismatch => Ok(req.into_response(ApiError::IdempotencyKeyReused.render(lang))),
-        Begin::Claimed => {
-            let res = next.call(req).await;
-            let settle = |stored: Option<StoredResponse>| {
-                let (store, org_id, key) = (store.clone(), org.id.clone(), key.clone());
-                web::block(move || {
-                    store.write(move |conn| match &stored {
-                        Some(s) => idempotency::complete(conn, &org_id, &key, s),
-                        None => idempotency::release(conn, &org_id, &key),
-                    })
-                })
-            };
-            let res = match res {
-                Ok(res) if res.status().is_success() => res,
-                other => {
-                    // Refused or failed: nothing was written, so the key is given back (and
-                    // the database is left exactly as it was); a corrected retry may use it.
-                    match settle(None).await {
-                        Ok(Ok(())) => {}
-                        Ok(Err(e)) => tracing::error!(error = %e, "idempotency key not released"),
-                        Err(e) => tracing::error!(error = %e, "idempotency key not released"),
-                    }
-                    return Ok(other?.map_into_boxed_body());
-                }
-            };
-            let (http_req, res) = res.into_parts();
-            let (head, res_body) = res.into_parts();
-            let bytes = body::to_bytes(res_body)
-                .await
-                .map_err(|_| ApiError::Internal(anyhow::anyhow!("response body unreadable")))?;
-            let stored = StoredResponse {
-                status: head.status().as_u16(),
-                headers: KEPT_HEADERS
-                    .iter()
-                    .filter_map(|name| {
-                        let v = head.headers().get(name)?.to_str().ok()?;
-                        Some((name.as_str().to_owned(), v.to_owned()))
-                    })
-                    .collect(),
-                body: bytes.to_vec(),
-            };
-            match settle(Some(stored)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::error!(error = %e, "idempotent response not stored"),
-                Err(e) => tracing::error!(error = %e, "idempotent response not stored"),
-            }
-            let res = head.set_body(bytes).map_into_boxed_body();
-            Ok(ServiceResponse::new(http_req, res))
+    }
+
+    /// Stores the response for replay, or (`None`) gives the key back. A failure is logged:
+    /// the response has been made by then.
+    async fn settle(&self, store: &web::Data<Store>, stored: Option<StoredResponse>) {
+        let claim = self.clone();
+        let done = run(store, move |s| {
+            Ok(s.write(move |conn| match &stored {
+                Some(r) => idempotency::complete(conn, &claim.org_id, &claim.key, r),
+                None => idempotency::release(conn, &claim.org_id, &claim.key),
+            })?)
+        })
+        .await;
+        if let Err(e) = done {
+            tracing::error!(error = %e, "idempotency key not settled");
         }
     }
+}
+
+/// A successful response, read whole: as it goes out, and as it is kept for replay.
+async fn kept(
+    res: ServiceResponse<impl MessageBody>,
+) -> Result<(ServiceResponse<BoxBody>, StoredResponse), ApiError> {
+    let (http_req, res) = res.into_parts();
+    let (head, res_body) = res.into_parts();
+    let bytes = body::to_bytes(res_body)
+        .await
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("response body unreadable")))?;
+    let stored = StoredResponse {
+        status: head.status().as_u16(),
+        headers: KEPT_HEADERS
+            .iter()
+            .filter_map(|name| {
+                let v = head.headers().get(name)?.to_str().ok()?;
+                Some((name.as_str().to_owned(), v.to_owned()))
+            })
+            .collect(),
+        body: bytes.to_vec(),
+    };
+    let res = head.set_body(bytes).map_into_boxed_body();
+    Ok((ServiceResponse::new(http_req, res), stored))
 }
 
 /// Deletes idempotency keys older than [`idempotency::RETENTION`] now and then every `every`,

@@ -8,7 +8,7 @@
 //! look-up, does not fit them, and actix-limitation needs Redis. One small type serves both
 //! limits here, and its memory is bounded.
 use super::middleware::request_lang;
-use super::problem::{ApiError, Limited};
+use crate::problem::{ApiError, Limited};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;

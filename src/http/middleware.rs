@@ -1,7 +1,7 @@
 //! Every error leaves as problem+json in the caller's language, and every request is logged
 //! by its route pattern only — never its path values, query or body, which may carry personal
 //! data. Every response carries the security headers.
-use super::problem::{ApiError, PROBLEM_JSON};
+use crate::problem::{ApiError, PROBLEM_JSON};
 use crate::validation::Lang;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};

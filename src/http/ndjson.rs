@@ -1,6 +1,6 @@
 //! One NDJSON report line per input line, shared by the batch endpoint and `kyoten validate`.
-use super::problem::{ApiError, Problem};
 use crate::contracts::DocumentType;
+use crate::problem::{ApiError, Problem};
 use crate::validation::input::{Format, Input};
 use crate::validation::{Engine, Lang, Report};
 use serde::Serialize;

@@ -3,8 +3,8 @@
 //! source. Committed as `openapi/openapi.json`; a test fails when they differ.
 use super::handlers::{codelists_index, health, root, schemas_index, validate};
 use super::ndjson::BatchLine;
-use super::problem::Problem;
 use crate::contracts::{Contracts, DocumentType, SCHEMA_ID_BASE};
+use crate::problem::Problem;
 use crate::validation::{Message, Report};
 use actix_web::App;
 use serde_json::{json, Value};

@@ -1,6 +1,6 @@
 //! What list endpoints share: a page size, keyset pages (`after` / `next_after`) and times in
 //! query parameters.
-use super::problem::ApiError;
+use crate::problem::ApiError;
 use crate::time::parse_timestamp;
 use chrono::NaiveDateTime;
 

@@ -332,6 +332,19 @@ fn content<R: Records>(
     } else if !(coordinator || is_party("sender") || is_party("recipient")) {
         return Ok(Some(Failure::WrongRecipient));
     }
+    against_registration(c, engine, records, submit)
+}
+
+/// A handoff against the registration it is about, when the caller may read it (or holds a
+/// handoff on it): within the stored consent and, for a submission, of its current version
+/// with every `subject` value as stored.
+fn against_registration<R: Records>(
+    c: &mut Checked,
+    engine: &Engine,
+    records: &R,
+    submit: bool,
+) -> Result<Option<Failure>, R::Error> {
+    let doc = &c.opened.document;
     let registration_id = doc["registration_ref"]["registration_id"]
         .as_str()
         .unwrap_or_default();

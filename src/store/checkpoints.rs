@@ -166,6 +166,58 @@ enum Prepared {
     Done(Made),
 }
 
+/// A walker resumed after the record the last checkpoint signed, if that record is still at
+/// its place with its hash; the problem otherwise.
+fn resume_after(
+    conn: &mut DbConnection,
+    cp: &Checkpoint,
+) -> Result<Result<Walker, Problem>, StoreError> {
+    let at = chain::rows(conn, cp.signed.seq - 1, cp.signed.seq)?;
+    Ok(match at.as_slice() {
+        [row]
+            if row.id == cp.signed.record_id
+                && row.hash.as_deref() == Some(cp.signed.chain_hash.as_str()) =>
+        {
+            Ok(Walker::resume(
+                row.seq,
+                &row.id,
+                row.table,
+                &cp.signed.chain_hash,
+                cp.signed.counts(),
+            ))
+        }
+        _ => Err(Problem {
+            kind: ProblemKind::CheckpointMismatch,
+            seq: Some(cp.signed.seq),
+            table: None,
+            record_id: Some(cp.signed.record_id.clone()),
+            checkpoint_id: Some(cp.id.clone()),
+            reason: "the record the last checkpoint signed is no longer at its place with its \
+                     hash"
+                .into(),
+        }),
+    })
+}
+
+/// Walks the chain on to place `end`, page by page; the first problem found.
+fn walk_to(
+    conn: &mut DbConnection,
+    walker: &mut Walker,
+    end: i64,
+) -> Result<Option<Problem>, StoreError> {
+    let mut after = walker.next_seq() - 1;
+    while after < end {
+        let until = (after + chain::PAGE).min(end);
+        for row in chain::rows(conn, after, until)? {
+            if let Some(problem) = walker.step(&row) {
+                return Ok(Some(problem));
+            }
+        }
+        after = until;
+    }
+    Ok(None)
+}
+
 /// Walks the chain from the latest valid checkpoint to the head, in one snapshot; what to sign.
 fn prepare(conn: &mut DbConnection) -> Result<Prepared, StoreError> {
     let head = chain::head(conn)?;
@@ -183,46 +235,14 @@ fn prepare(conn: &mut DbConnection) -> Result<Prepared, StoreError> {
         Some(cp) if cp.signed.seq == head.seq && cp.signed.chain_hash == head_hash => {
             return Ok(Prepared::Done(Made::UpToDate(cp.clone())));
         }
-        Some(cp) => {
-            let at = chain::rows(conn, cp.signed.seq - 1, cp.signed.seq)?;
-            match at.as_slice() {
-                [row]
-                    if row.id == cp.signed.record_id
-                        && row.hash.as_deref() == Some(cp.signed.chain_hash.as_str()) =>
-                {
-                    Walker::resume(
-                        row.seq,
-                        &row.id,
-                        row.table,
-                        &cp.signed.chain_hash,
-                        cp.signed.counts(),
-                    )
-                }
-                _ => {
-                    return Ok(Prepared::Done(Made::Refused(Problem {
-                        kind: ProblemKind::CheckpointMismatch,
-                        seq: Some(cp.signed.seq),
-                        table: None,
-                        record_id: Some(cp.signed.record_id.clone()),
-                        checkpoint_id: Some(cp.id.clone()),
-                        reason: "the record the last checkpoint signed is no longer at its place \
-                                 with its hash"
-                            .into(),
-                    })));
-                }
-            }
-        }
+        Some(cp) => match resume_after(conn, cp)? {
+            Ok(walker) => walker,
+            Err(problem) => return Ok(Prepared::Done(Made::Refused(problem))),
+        },
         None => Walker::new(),
     };
-    let mut after = walker.next_seq() - 1;
-    while after < head.seq {
-        let until = (after + chain::PAGE).min(head.seq);
-        for row in chain::rows(conn, after, until)? {
-            if let Some(problem) = walker.step(&row) {
-                return Ok(Prepared::Done(Made::Refused(problem)));
-            }
-        }
-        after = until;
+    if let Some(problem) = walk_to(conn, &mut walker, head.seq)? {
+        return Ok(Prepared::Done(Made::Refused(problem)));
     }
     let reached = walker.last.as_ref().map_or(0, |l| l.seq);
     if reached < head.seq {

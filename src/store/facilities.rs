@@ -174,36 +174,7 @@ pub fn put(
             (None, Some(_)) => Ok(Put::Stale(None)),
             (Some(_), None) => Ok(Put::PreconditionRequired),
             (Some(v), Some(expected)) if v != expected => Ok(Put::Stale(Some(v))),
-            (Some(v), Some(_)) => {
-                let updated = diesel::update(facilities::table)
-                    .filter(facilities::id.eq(id))
-                    .filter(facilities::version.eq(v))
-                    .set((
-                        facilities::version.eq(v + 1),
-                        facilities::name.eq(&record.name),
-                        facilities::ward.eq(&record.ward),
-                        facilities::survey_group.eq(record.survey_group().as_str()),
-                        facilities::hub_registered.eq(record.hub_registration.registered),
-                        facilities::hub_functions
-                            .eq(list_column(&record.hub_registration.functions)),
-                        facilities::emergency_room.eq(record.has_hub_emergency_room()),
-                        facilities::document.eq(&text),
-                        facilities::updated_at.eq(at),
-                    ))
-                    .execute(conn)?;
-                if updated == 0 {
-                    return Ok(Put::Stale(Some(v + 1)));
-                }
-                diesel::delete(facility_services::table)
-                    .filter(facility_services::facility_id.eq(id))
-                    .execute(conn)?;
-                insert_services(conn, record)?;
-                let stored = facilities::table
-                    .find(id)
-                    .select(FacilityRow::as_select())
-                    .first(conn)?;
-                Ok(Put::Updated(stored))
-            }
+            (Some(v), Some(_)) => replace(conn, record, &text, v, at),
         }
     });
     match result {
@@ -214,6 +185,44 @@ pub fn put(
         ))) => Ok(Put::Stale(Some(1))),
         other => other,
     }
+}
+
+/// Replaces version `v` of the record by the next, with its services.
+fn replace(
+    conn: &mut DbConnection,
+    record: &FacilityRecord,
+    text: &str,
+    v: i32,
+    at: NaiveDateTime,
+) -> Result<Put, StoreError> {
+    let id = record.facility_id.as_str();
+    let updated = diesel::update(facilities::table)
+        .filter(facilities::id.eq(id))
+        .filter(facilities::version.eq(v))
+        .set((
+            facilities::version.eq(v + 1),
+            facilities::name.eq(&record.name),
+            facilities::ward.eq(&record.ward),
+            facilities::survey_group.eq(record.survey_group().as_str()),
+            facilities::hub_registered.eq(record.hub_registration.registered),
+            facilities::hub_functions.eq(list_column(&record.hub_registration.functions)),
+            facilities::emergency_room.eq(record.has_hub_emergency_room()),
+            facilities::document.eq(text),
+            facilities::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Ok(Put::Stale(Some(v + 1)));
+    }
+    diesel::delete(facility_services::table)
+        .filter(facility_services::facility_id.eq(id))
+        .execute(conn)?;
+    insert_services(conn, record)?;
+    let stored = facilities::table
+        .find(id)
+        .select(FacilityRow::as_select())
+        .first(conn)?;
+    Ok(Put::Updated(stored))
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> Result<Option<FacilityRow>, StoreError> {
@@ -275,6 +284,39 @@ pub fn patch_vacancies(
     }
 }
 
+/// Sets each update's vacancies and time on the one service of the record it names; the
+/// places changed (position, vacancies), or the refusal.
+fn set_vacancies(
+    services: &mut [Value],
+    updates: &[VacancyUpdate],
+    as_of: DateTime<FixedOffset>,
+) -> Result<Vec<(i32, i32)>, Box<Patch>> {
+    let stamp = as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    let mut positions = Vec::with_capacity(updates.len());
+    for (u, update) in updates.iter().enumerate() {
+        let matching: Vec<usize> = services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                s["service_type"] == update.service_type.as_str()
+                    && update.variant.as_deref().is_none_or(|v| s["variant"] == v)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let [position] = matching[..] else {
+            return Err(Box::new(Patch::UnknownService(u)));
+        };
+        let service = &mut services[position];
+        if service["capacity"].as_u64().unwrap_or(0) < u64::from(update.vacancies) {
+            return Err(Box::new(Patch::OverCapacity(u)));
+        }
+        service["vacancies"] = update.vacancies.into();
+        service["vacancy_as_of"] = Value::String(stamp.clone());
+        positions.push((position as i32, update.vacancies as i32));
+    }
+    Ok(positions)
+}
+
 fn apply_vacancies(
     conn: &mut DbConnection,
     caller: &Organization,
@@ -316,29 +358,10 @@ fn apply_vacancies(
     let Some(services) = document["services"].as_array_mut() else {
         return refuse(Patch::UnknownService(0));
     };
-    let stamp = as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-    let mut positions = Vec::with_capacity(updates.len());
-    for (u, update) in updates.iter().enumerate() {
-        let matching: Vec<usize> = services
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| {
-                s["service_type"] == update.service_type.as_str()
-                    && update.variant.as_deref().is_none_or(|v| s["variant"] == v)
-            })
-            .map(|(i, _)| i)
-            .collect();
-        let [position] = matching[..] else {
-            return refuse(Patch::UnknownService(u));
-        };
-        let service = &mut services[position];
-        if service["capacity"].as_u64().unwrap_or(0) < u64::from(update.vacancies) {
-            return refuse(Patch::OverCapacity(u));
-        }
-        service["vacancies"] = update.vacancies.into();
-        service["vacancy_as_of"] = Value::String(stamp.clone());
-        positions.push((position as i32, update.vacancies as i32));
-    }
+    let positions = match set_vacancies(services, updates, as_of) {
+        Ok(positions) => positions,
+        Err(refused) => return Err(Refusal::Patch(refused)),
+    };
     let text = document.to_string();
     diesel::update(facilities::table.find(id))
         .set(facilities::document.eq(&text))

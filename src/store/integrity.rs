@@ -93,9 +93,47 @@ fn verify_snapshot(
         Some(keys) => keys.clone(),
         None => checkpoints::exchange_keys(conn)?,
     };
+    let signed = signed_checkpoints(conn, external, &keys, &mut found)?;
+    let walked = walk(conn, &signed, &mut found)?;
+    let (walker, matched, last_matched) = (walked.walker, walked.matched, walked.last_matched);
+    let last = walker.last.clone();
+    let reached = last.as_ref().map_or(0, |l| l.seq);
+    beyond_the_end(walked.pending, reached, &mut found);
+    head_problems(conn, &walker, reached, &mut found)?;
+    unchained_problems(conn, &mut found)?;
+    let mut problems = found.problems;
+    problems.sort_by_key(|p| p.seq.unwrap_or(i64::MAX));
+    Ok(Report {
+        intact: problems.is_empty(),
+        records: walker.counts.total(),
+        access_records: walker.counts.access_records,
+        provision_records: walker.counts.provision_records,
+        last_seq: reached,
+        chain_hash: last.and_then(|l| l.hash),
+        checkpoints: matched,
+        last_checkpoint: last_matched.map(|cp| CheckpointSummary {
+            id: cp.id.clone(),
+            seq: cp.signed.seq,
+            at: cp.signed.at.clone(),
+            kid: cp.kid.clone(),
+        }),
+        uncovered_records: reached - last_matched.map_or(0, |cp| cp.signed.seq),
+        problems,
+        more_problems: found.more,
+    })
+}
+
+/// Every checkpoint that verifies with `keys`, stored and given (`external`), by the place it
+/// signed; one that does not verify is a problem.
+fn signed_checkpoints(
+    conn: &mut DbConnection,
+    external: &[String],
+    keys: &HashMap<String, VerifyingKey>,
+    found: &mut Found,
+) -> Result<BTreeMap<i64, Vec<Checkpoint>>, StoreError> {
     let mut signed: BTreeMap<i64, Vec<Checkpoint>> = BTreeMap::new();
     for row in checkpoints::list(conn)? {
-        match checkpoints::verified(&row, &keys) {
+        match checkpoints::verified(&row, keys) {
             Ok(cp) => signed.entry(cp.signed.seq).or_default().push(cp),
             Err(why) => found.push(Problem {
                 kind: ProblemKind::BadCheckpoint,
@@ -109,7 +147,7 @@ fn verify_snapshot(
     }
     for (n, text) in external.iter().enumerate() {
         let id = format!("file:{}", n + 1);
-        match checkpoints::open(text, &keys) {
+        match checkpoints::open(text, keys) {
             Ok((kid, s)) => {
                 let list = signed.entry(s.seq).or_default();
                 if !list.iter().any(|c| c.signed == s) {
@@ -131,7 +169,24 @@ fn verify_snapshot(
             }),
         }
     }
+    Ok(signed)
+}
 
+/// What a walk over the whole chain found: its walker at the end, the checkpoints it matched
+/// and the last of them, and those it did not reach.
+struct Walked<'a, P> {
+    walker: Walker,
+    matched: usize,
+    last_matched: Option<&'a Checkpoint>,
+    pending: P,
+}
+
+/// Walks the chain page by page, comparing it with each checkpoint at the place it signed.
+fn walk<'a>(
+    conn: &mut DbConnection,
+    signed: &'a BTreeMap<i64, Vec<Checkpoint>>,
+    found: &mut Found,
+) -> Result<Walked<'a, impl Iterator<Item = (&'a i64, &'a Vec<Checkpoint>)>>, StoreError> {
     let end = chain::last_place(conn)?;
     let mut walker = Walker::new();
     let mut pending = signed.iter().peekable();
@@ -190,9 +245,20 @@ fn verify_snapshot(
         }
         after = until;
     }
-    let last = walker.last.clone();
-    let reached = last.as_ref().map_or(0, |l| l.seq);
-    // Checkpoints beyond the end: the tail was cut back past them.
+    Ok(Walked {
+        walker,
+        matched,
+        last_matched,
+        pending,
+    })
+}
+
+/// Checkpoints beyond the end: the tail was cut back past them.
+fn beyond_the_end<'a>(
+    pending: impl Iterator<Item = (&'a i64, &'a Vec<Checkpoint>)>,
+    reached: i64,
+    found: &mut Found,
+) {
     for (&seq, list) in pending {
         for cp in list {
             found.push(checkpoint_problem(
@@ -211,6 +277,16 @@ fn verify_snapshot(
             ));
         }
     }
+}
+
+/// The head of the chain against the records: their last place, hash and counts.
+fn head_problems(
+    conn: &mut DbConnection,
+    walker: &Walker,
+    reached: i64,
+    found: &mut Found,
+) -> Result<(), StoreError> {
+    let last = walker.last.as_ref();
     let head = chain::head(conn)?;
     if head.seq > reached {
         found.push(Problem {
@@ -228,7 +304,6 @@ fn verify_snapshot(
     } else if head.seq < reached
         || head.chain_hash
             != last
-                .as_ref()
                 .and_then(|l| l.hash.clone())
                 .or_else(|| (reached == 0).then(|| hex::encode(chain::GENESIS)))
         || (Counts {
@@ -249,6 +324,11 @@ fn verify_snapshot(
             ),
         });
     }
+    Ok(())
+}
+
+/// Records of either table without a place in the chain.
+fn unchained_problems(conn: &mut DbConnection, found: &mut Found) -> Result<(), StoreError> {
     for (table, (count, first)) in [
         (chain::Table::AccessRecords, super::audit::unchained(conn)?),
         (
@@ -271,24 +351,5 @@ fn verify_snapshot(
             });
         }
     }
-    let mut problems = found.problems;
-    problems.sort_by_key(|p| p.seq.unwrap_or(i64::MAX));
-    Ok(Report {
-        intact: problems.is_empty(),
-        records: walker.counts.total(),
-        access_records: walker.counts.access_records,
-        provision_records: walker.counts.provision_records,
-        last_seq: reached,
-        chain_hash: last.and_then(|l| l.hash),
-        checkpoints: matched,
-        last_checkpoint: last_matched.map(|cp| CheckpointSummary {
-            id: cp.id.clone(),
-            seq: cp.signed.seq,
-            at: cp.signed.at.clone(),
-            kid: cp.kid.clone(),
-        }),
-        uncovered_records: reached - last_matched.map_or(0, |cp| cp.signed.seq),
-        problems,
-        more_problems: found.more,
-    })
+    Ok(())
 }

@@ -72,101 +72,134 @@ pub fn operations(
         let actions: BTreeMap<String, i64> =
             audit::count_actions(conn, from, to)?.into_iter().collect();
         let count = |a: &str| actions.get(a).copied().unwrap_or(0);
-        let r = &mut out.registrations;
-        r.changed = count("update");
-        r.withdrawn = count("withdraw_consent");
+        out.registrations.changed = count("update");
+        out.registrations.withdrawn = count("withdraw_consent");
         out.matching.requests = count("match");
-        let at = super::organizations::now();
-        for (status, expires_at, basis, purpose) in super::handoffs::for_report(conn, from, to)? {
-            let h = &mut out.handoffs;
-            h.sent += 1;
-            let status = crate::domain::handoff::Status::parse(&status)
-                .map(|s| s.effective(at >= expires_at).as_str())
-                .unwrap_or("requested");
-            *h.by_outcome.entry(status.to_owned()).or_default() += 1;
-            *h.by_purpose.entry(purpose).or_default() += 1;
-            if basis == "vital_interest" {
-                h.break_glass += 1;
-            }
-        }
-
-        let new: Vec<(Option<String>, String)> = registrations::table
-            .inner_join(
-                registration_versions::table
-                    .on(registration_versions::registration_id.eq(registrations::id)),
-            )
-            .filter(registrations::created_at.ge(from))
-            .filter(registrations::created_at.lt(to))
-            .filter(registration_versions::version.eq(1))
-            .select((registrations::ward, registration_versions::document))
-            .load(conn)?;
-        r.new = new.len() as i64;
-        for (ward, document) in &new {
-            *r.new_by_ward
-                .entry(ward.clone().unwrap_or_else(|| "unknown".into()))
-                .or_default() += 1;
-            let doc: serde_json::Value = serde_json::from_str(document).unwrap_or_default();
-            for reason in doc["registration_reasons"].as_array().into_iter().flatten() {
-                if let Some(reason) = reason.as_str() {
-                    *r.new_by_reason.entry(reason.to_owned()).or_default() += 1;
-                }
-            }
-        }
-
-        // The last version of each registration recorded before the end: in force unless it
-        // records a withdrawal.
-        let latest: Vec<(String, Option<i32>)> = registration_versions::table
-            .filter(registration_versions::recorded_at.lt(to))
-            .group_by(registration_versions::registration_id)
-            .select((
-                registration_versions::registration_id,
-                diesel::dsl::max(registration_versions::version),
-            ))
-            .load(conn)?;
-        for (id, version) in latest {
-            let Some(version) = version else { continue };
-            let document: String = registration_versions::table
-                .find((&id, version))
-                .select(registration_versions::document)
-                .first(conn)?;
-            let doc: serde_json::Value = serde_json::from_str(&document).unwrap_or_default();
-            if doc["consent"].get("withdrawn_on").is_none() {
-                r.active_at_end += 1;
-            }
-        }
-
-        let f = &mut out.facilities;
-        let groups: Vec<(String, i64)> = facilities::table
-            .group_by(facilities::survey_group)
-            .select((facilities::survey_group, diesel::dsl::count_star()))
-            .load(conn)?;
-        for g in ["A", "B", "C", "other"] {
-            f.by_survey_group.insert(g.to_owned(), 0);
-        }
-        f.by_survey_group.extend(groups);
-        let records = facility_store::all_records(conn)?;
-        f.total = records.len() as i64;
-        for record in records {
-            if record.hub_registration.registered {
-                f.hub_registered += 1;
-                for function in &record.hub_registration.functions {
-                    *f.by_hub_function.entry(function.clone()).or_default() += 1;
-                }
-            }
-            if record.has_hub_emergency_room() {
-                f.with_emergency_room += 1;
-            }
-            let mut types: Vec<&str> = record
-                .services
-                .iter()
-                .map(|s| s.service_type.as_str())
-                .collect();
-            types.sort_unstable();
-            types.dedup();
-            for t in types {
-                *f.by_service_type.entry(t.to_owned()).or_default() += 1;
-            }
-        }
+        out.handoffs = handoff_figures(conn, from, to)?;
+        new_registrations(conn, from, to, &mut out.registrations)?;
+        out.registrations.active_at_end = active_at(conn, to)?;
+        out.facilities = facility_figures(conn)?;
         Ok(out)
     })
+}
+
+/// Handoffs sent in [from, to): by outcome (as of now) and purpose, break-glass among them.
+fn handoff_figures(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<HandoffFigures, StoreError> {
+    let mut figures = HandoffFigures::default();
+    let at = super::organizations::now();
+    for (status, expires_at, basis, purpose) in super::handoffs::for_report(conn, from, to)? {
+        let h = &mut figures;
+        h.sent += 1;
+        let status = crate::domain::handoff::Status::parse(&status)
+            .map(|s| s.effective(at >= expires_at).as_str())
+            .unwrap_or("requested");
+        *h.by_outcome.entry(status.to_owned()).or_default() += 1;
+        *h.by_purpose.entry(purpose).or_default() += 1;
+        if basis == "vital_interest" {
+            h.break_glass += 1;
+        }
+    }
+    Ok(figures)
+}
+
+/// Registrations made in [from, to): by ward and by reason.
+fn new_registrations(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    r: &mut RegistrationFigures,
+) -> Result<(), StoreError> {
+    let new: Vec<(Option<String>, String)> = registrations::table
+        .inner_join(
+            registration_versions::table
+                .on(registration_versions::registration_id.eq(registrations::id)),
+        )
+        .filter(registrations::created_at.ge(from))
+        .filter(registrations::created_at.lt(to))
+        .filter(registration_versions::version.eq(1))
+        .select((registrations::ward, registration_versions::document))
+        .load(conn)?;
+    r.new = new.len() as i64;
+    for (ward, document) in &new {
+        *r.new_by_ward
+            .entry(ward.clone().unwrap_or_else(|| "unknown".into()))
+            .or_default() += 1;
+        let doc: serde_json::Value = serde_json::from_str(document).unwrap_or_default();
+        for reason in doc["registration_reasons"].as_array().into_iter().flatten() {
+            if let Some(reason) = reason.as_str() {
+                *r.new_by_reason.entry(reason.to_owned()).or_default() += 1;
+            }
+        }
+    }
+
+    Ok(())
+}
+
+/// Registrations in force at `to`: the last version of each recorded before it, unless it
+/// records a withdrawal.
+fn active_at(conn: &mut DbConnection, to: NaiveDateTime) -> Result<i64, StoreError> {
+    let mut active = 0;
+    let latest: Vec<(String, Option<i32>)> = registration_versions::table
+        .filter(registration_versions::recorded_at.lt(to))
+        .group_by(registration_versions::registration_id)
+        .select((
+            registration_versions::registration_id,
+            diesel::dsl::max(registration_versions::version),
+        ))
+        .load(conn)?;
+    for (id, version) in latest {
+        let Some(version) = version else { continue };
+        let document: String = registration_versions::table
+            .find((&id, version))
+            .select(registration_versions::document)
+            .first(conn)?;
+        let doc: serde_json::Value = serde_json::from_str(&document).unwrap_or_default();
+        if doc["consent"].get("withdrawn_on").is_none() {
+            active += 1;
+        }
+    }
+
+    Ok(active)
+}
+
+/// The facility records: by survey group, hub function and service type.
+fn facility_figures(conn: &mut DbConnection) -> Result<FacilityFigures, StoreError> {
+    let mut figures = FacilityFigures::default();
+    let f = &mut figures;
+    let groups: Vec<(String, i64)> = facilities::table
+        .group_by(facilities::survey_group)
+        .select((facilities::survey_group, diesel::dsl::count_star()))
+        .load(conn)?;
+    for g in ["A", "B", "C", "other"] {
+        f.by_survey_group.insert(g.to_owned(), 0);
+    }
+    f.by_survey_group.extend(groups);
+    let records = facility_store::all_records(conn)?;
+    f.total = records.len() as i64;
+    for record in records {
+        if record.hub_registration.registered {
+            f.hub_registered += 1;
+            for function in &record.hub_registration.functions {
+                *f.by_hub_function.entry(function.clone()).or_default() += 1;
+            }
+        }
+        if record.has_hub_emergency_room() {
+            f.with_emergency_room += 1;
+        }
+        let mut types: Vec<&str> = record
+            .services
+            .iter()
+            .map(|s| s.service_type.as_str())
+            .collect();
+        types.sort_unstable();
+        types.dedup();
+        for t in types {
+            *f.by_service_type.entry(t.to_owned()).or_default() += 1;
+        }
+    }
+    Ok(figures)
 }

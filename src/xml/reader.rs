@@ -1,6 +1,6 @@
 //! A small element tree read with quick-xml, refusing what kyoten documents never need.
 use quick_xml::events::attributes::Attribute;
-use quick_xml::events::Event;
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{QName, ResolveResult};
 use quick_xml::{NsReader, XmlVersion};
 use std::borrow::Cow;
@@ -85,37 +85,7 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
                     .filter(|b| **b == b'\n')
                     .count() as u32;
                 counted = here;
-                let namespace = match ns {
-                    // quick-xml resolves a prefix to the declaration's raw value; the
-                    // namespace name is that value normalized, as for any attribute (and as
-                    // the canonicalizer that checks signatures reads it).
-                    ResolveResult::Bound(n) => Some(normalized(n.as_ref()).ok_or_else(malformed)?),
-                    ResolveResult::Unbound => None,
-                    ResolveResult::Unknown(_) => return Err(malformed()),
-                };
-                if !is_name(start.name().as_ref()) {
-                    return Err(malformed());
-                }
-                let name = start.local_name().as_ref().to_owned();
-                let mut attributes = Vec::new();
-                for attr in start.attributes() {
-                    let attr = attr.map_err(|_| malformed())?;
-                    if !is_name(attr.key.as_ref()) || attr.value.contains('<') {
-                        return Err(malformed());
-                    }
-                    if attr.key.as_namespace_binding().is_none() {
-                        attributes.push(attr.key.local_name().as_ref().to_owned());
-                    }
-                }
-                stack.push(Element {
-                    namespace,
-                    name,
-                    attributes,
-                    children: Vec::new(),
-                    text: String::new(),
-                    line,
-                    has_comment: false,
-                });
+                stack.push(element(&start, ns, line).map_err(|()| malformed())?);
             }
             Event::End(_) => {
                 let done = stack.pop().ok_or_else(malformed)?;
@@ -127,18 +97,7 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
             Event::Text(t) => push_text(&mut stack, &t.xml10_content(), malformed)?,
             Event::CData(c) => push_text(&mut stack, &c.xml10_content(), malformed)?,
             Event::GeneralRef(r) => {
-                let c = if r.is_char_ref() {
-                    r.resolve_char_ref().ok().flatten().ok_or_else(malformed)?
-                } else {
-                    match &*r {
-                        "lt" => '<',
-                        "gt" => '>',
-                        "amp" => '&',
-                        "apos" => '\'',
-                        "quot" => '"',
-                        _ => return Err(malformed()),
-                    }
-                };
+                let c = reference(&r).ok_or_else(malformed)?;
                 push_text(&mut stack, c.encode_utf8(&mut [0; 4]), malformed)?;
             }
             Event::Decl(decl) => {
@@ -174,6 +133,57 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
     let mut root = root.ok_or(XmlError::Malformed { position: 0 })?;
     root.has_comment |= comment_outside_root;
     Ok(root)
+}
+
+/// A new element from its start tag, at `line`; `Err` when it is not well-formed.
+fn element(start: &BytesStart<'_>, ns: ResolveResult<'_>, line: u32) -> Result<Element, ()> {
+    let namespace = match ns {
+        // quick-xml resolves a prefix to the declaration's raw value; the namespace name is
+        // that value normalized, as for any attribute (and as the canonicalizer that checks
+        // signatures reads it).
+        ResolveResult::Bound(n) => Some(normalized(n.as_ref()).ok_or(())?),
+        ResolveResult::Unbound => None,
+        ResolveResult::Unknown(_) => return Err(()),
+    };
+    if !is_name(start.name().as_ref()) {
+        return Err(());
+    }
+    let name = start.local_name().as_ref().to_owned();
+    let mut attributes = Vec::new();
+    for attr in start.attributes() {
+        let attr = attr.map_err(|_| ())?;
+        if !is_name(attr.key.as_ref()) || attr.value.contains('<') {
+            return Err(());
+        }
+        if attr.key.as_namespace_binding().is_none() {
+            attributes.push(attr.key.local_name().as_ref().to_owned());
+        }
+    }
+    Ok(Element {
+        namespace,
+        name,
+        attributes,
+        children: Vec::new(),
+        text: String::new(),
+        line,
+        has_comment: false,
+    })
+}
+
+/// The character a reference in text stands for: a character reference or one of the five
+/// predefined entities (no other entity is defined: there is no DOCTYPE).
+fn reference(r: &BytesRef<'_>) -> Option<char> {
+    if r.is_char_ref() {
+        return r.resolve_char_ref().ok().flatten();
+    }
+    match &**r {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "amp" => Some('&'),
+        "apos" => Some('\''),
+        "quot" => Some('"'),
+        _ => None,
+    }
 }
 
 /// An attribute value as XML 1.0 reads it (§3.3.3): references resolved, each literal tab,

@@ -1,7 +1,8 @@
 use crate::domain::access::Permission;
 use crate::http::auth::Caller;
-use crate::http::problem::{ApiError, Problem};
 use crate::http::query;
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::audit::{self, AccessRecord, AuditFilter};
 use crate::store::Store;
 use actix_web::{get, web, HttpResponse};
@@ -114,12 +115,11 @@ pub async fn audit_list(
         after: q.after.filter(|a| !a.is_empty()),
         limit: limit + 1,
     };
-    let store = store.into_inner();
-    let mut rows =
-        web::block(move || audit::search(&mut *store.conn()?, &filter).map_err(Into::into))
-            .await?
-            .map_err(|e: crate::store::StoreError| ApiError::from(e))?
-            .ok_or(ApiError::InvalidParameter { name: "after" })?;
+    let mut rows = run(&store, move |s| {
+        Ok(audit::search(&mut *s.conn()?, &filter)?)
+    })
+    .await?
+    .ok_or(ApiError::InvalidParameter { name: "after" })?;
     let next_after = query::next_after(&mut rows, limit, |r| r.id.clone());
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -1,10 +1,10 @@
 use crate::contracts::Contracts;
-use crate::http::problem::{ApiError, Problem};
 use crate::http::published;
+use crate::problem::{ApiError, Problem};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 /// One code list with `ja` and `en` labels; `messages` is the catalogue of validation
-/// message ids.
+/// message ids, `problems` the catalogue of problem types.
 #[utoipa::path(
     tag = "contracts",
     params(("name" = String, Path, example = "service_types")),
@@ -22,6 +22,7 @@ pub async fn codelist_get(
     let contracts = Contracts::get();
     let file = match name.as_str() {
         "messages" => &contracts.catalogue,
+        "problems" => &contracts.problem_catalogue,
         other => contracts.codelist(other).ok_or(ApiError::NotFound)?,
     };
     Ok(published::respond(&req, file, "application/json"))

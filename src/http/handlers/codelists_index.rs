@@ -16,7 +16,7 @@ pub struct CodeListEntry {
     pub url: String,
 }
 
-/// Every code list (and the message catalogue, `messages`).
+/// Every code list (and the message catalogue, `messages`, and the problem types, `problems`).
 #[utoipa::path(tag = "contracts", responses((status = 200, description = "Published code lists", body = Vec<CodeListEntry>)))]
 #[get("/codelists")]
 pub async fn codelists_index() -> HttpResponse {
@@ -33,5 +33,6 @@ pub async fn codelists_index() -> HttpResponse {
         .map(|(n, f)| entry(n, &f.value))
         .collect();
     list.push(entry("messages", &contracts.catalogue.value));
+    list.push(entry("problems", &contracts.problem_catalogue.value));
     HttpResponse::Ok().json(list)
 }

@@ -1,6 +1,7 @@
 use crate::http::auth::Caller;
 use crate::http::conditional::etag;
-use crate::http::problem::{ApiError, Problem};
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::{facilities, Store};
 use actix_web::{get, web, HttpResponse};
 
@@ -23,10 +24,9 @@ pub async fn facility_get(
     store: web::Data<Store>,
     facility_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let store = store.into_inner();
     let id = facility_id.into_inner();
-    let row = web::block(move || facilities::get(&mut *store.conn()?, &id))
-        .await??
+    let row = run(&store, move |s| Ok(facilities::get(&mut *s.conn()?, &id)?))
+        .await?
         .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(row.version))

@@ -1,10 +1,11 @@
 use crate::contracts::DocumentType;
-use crate::domain::facility::FacilityRecord;
+use crate::exchange::facilities;
 use crate::http::auth::Caller;
 use crate::http::body::read_valid;
 use crate::http::conditional::{etag, if_match};
-use crate::http::problem::{ApiError, Problem};
-use crate::store::facilities::{self, Put};
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
+use crate::store::facilities::may_write;
 use crate::store::Store;
 use actix_web::http::header;
 use actix_web::{put, web, HttpRequest, HttpResponse};
@@ -43,35 +44,28 @@ pub async fn facility_put(
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let facility_id = facility_id.into_inner();
-    if !facilities::may_write(&org, &facility_id) {
+    if !may_write(&org, &facility_id) {
+        // Refused before the body is read: only the facility itself writes its record.
         return Err(ApiError::Forbidden);
     }
     let expected = if_match(&req);
     let document = read_valid(&req, &body, DocumentType::Facility)?;
-    if document["facility_id"].as_str() != Some(facility_id.as_str()) {
-        return Err(ApiError::FacilityIdMismatch);
-    }
-    let record: FacilityRecord = serde_json::from_value(document.clone()).map_err(|e| {
-        ApiError::Internal(anyhow::Error::new(e).context("validated facility record unreadable"))
-    })?;
-    let store = store.into_inner();
-    let put = web::block(move || {
-        store.write(move |conn| facilities::put(conn, &org, &record, document, expected))
+    let stored = run(&store, move |s| {
+        facilities::put(s, &org, &facility_id, document, expected)
     })
-    .await??;
-    let (mut res, row) = match put {
-        Put::Created(row) => {
-            let mut res = HttpResponse::Created();
-            res.insert_header((header::LOCATION, format!("/v1/facilities/{}", row.id)));
-            (res, row)
-        }
-        Put::Updated(row) => (HttpResponse::Ok(), row),
-        Put::Forbidden => return Err(ApiError::Forbidden),
-        Put::PreconditionRequired => return Err(ApiError::PreconditionRequired),
-        Put::Stale(current) => return Err(ApiError::PreconditionFailed { current }),
+    .await?;
+    let mut res = if stored.created {
+        let mut res = HttpResponse::Created();
+        res.insert_header((
+            header::LOCATION,
+            format!("/v1/facilities/{}", stored.row.id),
+        ));
+        res
+    } else {
+        HttpResponse::Ok()
     };
     Ok(res
-        .insert_header(etag(row.version))
+        .insert_header(etag(stored.row.version))
         .content_type("application/json")
-        .body(row.document))
+        .body(stored.row.document))
 }

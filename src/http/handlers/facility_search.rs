@@ -1,7 +1,8 @@
 use crate::contracts::Contracts;
 use crate::http::auth::Caller;
-use crate::http::problem::{ApiError, Problem};
 use crate::http::query;
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::facilities::{self, Search};
 use crate::store::Store;
 use actix_web::{get, web, HttpResponse};
@@ -112,8 +113,10 @@ pub async fn facility_search(
 ) -> Result<HttpResponse, ApiError> {
     let search = query.into_inner().into_search()?;
     let page = search.limit - 1;
-    let store = store.into_inner();
-    let mut found = web::block(move || facilities::search(&mut *store.conn()?, &search)).await??;
+    let mut found = run(&store, move |s| {
+        Ok(facilities::search(&mut *s.conn()?, &search)?)
+    })
+    .await?;
     let next_after = query::next_after(&mut found, page, |(id, _)| id.clone());
     // The stored documents are already JSON: the page is written around them, not re-encoded.
     let mut body =

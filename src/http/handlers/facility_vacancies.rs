@@ -1,39 +1,12 @@
 use crate::contracts::json::parse_document;
-use crate::contracts::Contracts;
+use crate::exchange::facilities::{self, VacancyPatch};
 use crate::http::auth::Caller;
 use crate::http::body::media_type;
 use crate::http::conditional::{etag, if_match};
-use crate::http::problem::{ApiError, Problem};
-use crate::store::facilities::{self, Patch, VacancyUpdate};
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::Store;
-use crate::time::{jst, parse_timestamp};
 use actix_web::{patch, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, FixedOffset, Utc};
-use serde::Deserialize;
-use utoipa::ToSchema;
-
-/// The daily vacancy update.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct VacancyPatch {
-    /// When the figures were taken (RFC 3339 with offset); now when left out.
-    #[schema(format = DateTime, example = "2026-11-22T09:00:00+09:00")]
-    pub as_of: Option<String>,
-    /// One entry per service whose vacancy changed.
-    #[schema(min_items = 1)]
-    pub vacancies: Vec<ServiceVacancy>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ServiceVacancy {
-    #[schema(example = "short_stay")]
-    pub service_type: String,
-    /// `welfare` or `medical`; needed only when the facility offers both short stays.
-    pub variant: Option<String>,
-    #[schema(example = 1, format = Int64, minimum = 0, maximum = 4294967295u64)]
-    pub vacancies: u32,
-}
 
 /// A facility's daily vacancy update (空き状況): new `vacancies` for some of its services,
 /// stamped `as_of`, as the next version of the record. Lighter than uploading the whole
@@ -77,54 +50,12 @@ pub async fn facility_vacancies(
     let expected = if_match(&req);
     let patch: VacancyPatch = serde_json::from_value(parse_document(&body)?)
         .map_err(|_| ApiError::InvalidVacancyUpdate)?;
-    // Codes are checked before the record is read: a body that is not a vacancy update is
-    // refused as such, whatever If-Match says.
-    let contracts = Contracts::get();
-    let coded = |v: &ServiceVacancy| {
-        contracts.has_code("service_types", &v.service_type)
-            && v.variant
-                .as_deref()
-                .is_none_or(|x| contracts.has_code("short_stay_variants", x))
-    };
-    if patch.vacancies.is_empty() || !patch.vacancies.iter().all(coded) {
-        return Err(ApiError::InvalidVacancyUpdate);
-    }
-    let now = Utc::now().with_timezone(&jst());
-    let as_of: DateTime<FixedOffset> = match &patch.as_of {
-        Some(s) => parse_timestamp(s).ok_or(ApiError::InvalidVacancyUpdate)?,
-        None => now.fixed_offset(),
-    };
-    // A minute's grace for clocks that run a little ahead.
-    if as_of > now + chrono::TimeDelta::minutes(1) {
-        return Err(ApiError::VacancyAsOfFuture);
-    }
-    let updates: Vec<VacancyUpdate> = patch
-        .vacancies
-        .into_iter()
-        .map(|v| VacancyUpdate {
-            service_type: v.service_type,
-            variant: v.variant,
-            vacancies: v.vacancies,
-        })
-        .collect();
-    let store = store.into_inner();
-    let patched = web::block(move || {
-        store.write(move |conn| {
-            facilities::patch_vacancies(conn, &org, &id, expected, &updates, as_of)
-        })
+    let row = run(&store, move |s| {
+        facilities::update_vacancies(s, &org, &id, patch, expected)
     })
-    .await??;
-    match patched {
-        Patch::Patched(row) => Ok(HttpResponse::Ok()
-            .insert_header(etag(row.version))
-            .content_type("application/json")
-            .body(row.document)),
-        Patch::NotFound => Err(ApiError::NotFound),
-        Patch::Forbidden => Err(ApiError::Forbidden),
-        Patch::Stale(current) => Err(ApiError::PreconditionFailed {
-            current: Some(current),
-        }),
-        Patch::UnknownService(index) => Err(ApiError::UnknownService { index }),
-        Patch::OverCapacity(index) => Err(ApiError::VacanciesOverCapacity { index }),
-    }
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(row.version))
+        .content_type("application/json")
+        .body(row.document))
 }

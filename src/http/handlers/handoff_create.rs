@@ -1,25 +1,19 @@
-use crate::contracts::json::parse_document;
-use crate::contracts::DocumentType;
 use crate::domain::access::Permission;
-use crate::domain::handoff::{self, Basis, ComposeError, Composition, Party};
+use crate::exchange::handoffs::{self, Sending};
 use crate::http::auth::Caller;
 use crate::http::body::media_type;
-use crate::http::handoffs::{self, Ready, JOSE};
+use crate::http::handoffs::{split, CONTENT_SHA256, JOSE};
 use crate::http::middleware::request_lang;
-use crate::http::problem::{ApiError, Problem};
-use crate::packet::check::{timing, Failure, Lifetime};
+use crate::http::run;
+use crate::packet::check::Lifetime;
 use crate::packet::Form;
-use crate::store::handoffs::Created;
-use crate::store::organizations::{self, Organization};
-use crate::store::{registrations, Store};
-use crate::time::{jst, parse_timestamp};
-use crate::validation::{Engine, Lang};
+use crate::problem::{ApiError, Problem};
+use crate::store::Store;
 use actix_web::http::header;
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use chrono::{Duration, SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeSet;
 use utoipa::ToSchema;
 
 /// What the server composes a packet from.
@@ -61,217 +55,17 @@ pub struct HandoffCreated {
     content_sha256: String,
 }
 
-/// How often a packet is composed again when its registration changed before it was stored.
-const ATTEMPTS: usize = 3;
-
-const PURPOSES: [&str; 2] = ["emergency_acceptance", "emergency_preparation"];
-const FIELDS: [&str; 9] = [
-    "registration_id",
-    "recipient",
-    "purpose",
-    "situation",
-    "request",
-    "expires_at",
-    "legal_basis",
-    "reason",
-    "categories",
-];
-
-fn text<'a>(body: &'a Value, field: &'static str) -> Result<Option<&'a str>, ApiError> {
-    match body.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s)),
-        _ => Err(ApiError::InvalidHandoffRequest { field }),
-    }
-}
-
-fn required<'a>(body: &'a Value, field: &'static str) -> Result<&'a str, ApiError> {
-    text(body, field)?.ok_or(ApiError::InvalidHandoffRequest { field })
-}
-
-impl From<ComposeError> for ApiError {
-    fn from(e: ComposeError) -> Self {
-        match e {
-            ComposeError::ConsentWithdrawn => ApiError::ConsentWithdrawn,
-            ComposeError::BreakGlassNotAllowed => ApiError::BreakGlassNotAllowed,
-            ComposeError::CategoryNotPermitted(category) => {
-                ApiError::category_not_permitted(category)
-            }
-            ComposeError::NothingPermitted => ApiError::NothingPermitted,
-        }
-    }
-}
-
-/// Validates a packet; an invalid one is refused with its report.
-fn valid(lang: Lang, document: &Value) -> Result<(), ApiError> {
-    let engine = Engine::get();
-    let outcome = engine.validate(Some(DocumentType::Handoff), document);
-    if engine.is_valid(&outcome) {
-        return Ok(());
-    }
-    let report = engine.render(&outcome, lang, None);
-    Err(ApiError::InvalidDocument(Box::new(report)))
-}
-
-/// Composes the packet from the stored registration.
-fn compose(
-    lang: Lang,
-    store: &Store,
-    caller: &Organization,
-    lifetime: Lifetime,
-    body: &[u8],
-) -> Result<Ready, ApiError> {
-    let body = parse_document(body).map_err(ApiError::Json)?;
-    let object = body
-        .as_object()
-        .ok_or(ApiError::InvalidHandoffRequest { field: "(body)" })?;
-    if object.keys().any(|k| !FIELDS.contains(&k.as_str())) {
-        return Err(ApiError::InvalidHandoffRequest {
-            field: "(unknown field)",
-        });
-    }
-    let registration_id = required(&body, "registration_id")?;
-    let recipient_id = required(&body, "recipient")?;
-    let purpose = required(&body, "purpose")?;
-    if !PURPOSES.contains(&purpose) {
-        return Err(ApiError::InvalidHandoffRequest { field: "purpose" });
-    }
-    let basis = match text(&body, "legal_basis")? {
-        None | Some("consent") => {
-            if body.get("reason").is_some() {
-                return Err(ApiError::InvalidHandoffRequest { field: "reason" });
-            }
-            Basis::Consent
-        }
-        Some("vital_interest") => Basis::VitalInterest {
-            reason: required(&body, "reason")?,
-        },
-        Some(_) => {
-            return Err(ApiError::InvalidHandoffRequest {
-                field: "legal_basis",
-            })
-        }
-    };
-    let only: Option<BTreeSet<String>> = match body.get("categories") {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(items)) if !items.is_empty() => Some(
-            items
-                .iter()
-                .map(|c| c.as_str().map(str::to_owned))
-                .collect::<Option<_>>()
-                .ok_or(ApiError::InvalidHandoffRequest {
-                    field: "categories",
-                })?,
-        ),
+/// How the body says the packet comes.
+fn sending(req: &HttpRequest) -> Result<Sending, ApiError> {
+    Ok(match media_type(req).as_deref() {
+        Some("application/json") => Sending::Compose,
+        Some(JOSE) => Sending::Signed(Form::Jws),
+        Some("application/xml" | "text/xml") => Sending::Signed(Form::Xml),
         _ => {
-            return Err(ApiError::InvalidHandoffRequest {
-                field: "categories",
+            return Err(ApiError::UnsupportedMediaType {
+                accepted: "application/json (a HandoffRequest), application/jose or application/xml (a signed packet)",
             })
         }
-    };
-    for field in ["situation", "request"] {
-        if !body.get(field).is_some_and(Value::is_object) {
-            return Err(ApiError::InvalidHandoffRequest { field });
-        }
-    }
-    let issued = Utc::now().with_timezone(&jst());
-    let expires_at = match text(&body, "expires_at")? {
-        Some(t) => {
-            parse_timestamp(t).ok_or(ApiError::InvalidHandoffRequest {
-                field: "expires_at",
-            })?;
-            t.to_owned()
-        }
-        None => {
-            let lifetime = if purpose == "emergency_acceptance" {
-                Duration::hours(24)
-            } else {
-                Duration::days(30)
-            };
-            (issued + lifetime).to_rfc3339_opts(SecondsFormat::Secs, false)
-        }
-    };
-    let issued_at = issued.to_rfc3339_opts(SecondsFormat::Secs, false);
-    let mut conn = store.conn().map_err(ApiError::contended)?;
-    let registration = registrations::for_handoff(&mut conn, caller, registration_id)
-        .map_err(ApiError::contended)?
-        .ok_or(ApiError::NotFound)?;
-    let recipient = organizations::get(&mut conn, recipient_id)
-        .map_err(ApiError::contended)?
-        .ok_or(ApiError::UnknownRecipient)?;
-    drop(conn);
-    let stored = handoffs::stored_document(&registration)?;
-    let handoff_id = crate::domain::handoff::new_id();
-    let composition = Composition {
-        handoff_id: &handoff_id,
-        registration: &stored,
-        registration_id,
-        registration_version: registration.version,
-        sender: Party {
-            organization_id: &caller.id,
-            role: &caller.role,
-        },
-        recipient: Party {
-            organization_id: &recipient.id,
-            role: &recipient.role,
-        },
-        purpose,
-        situation: &body["situation"],
-        request: &body["request"],
-        issued_at: &issued_at,
-        expires_at: &expires_at,
-        basis,
-        only: only.as_ref(),
-    };
-    let document = handoff::compose(&Engine::get().policy, &composition)?;
-    valid(lang, &document)?;
-    // A composed packet keeps the same bounds as a submitted one.
-    if let Some(failure) = timing(&document, lifetime, Utc::now()) {
-        return Err(failure.into());
-    }
-    Ok(Ready {
-        document,
-        submitted: None,
-        checked_version: registration.version,
-    })
-}
-
-/// Checks a packet the sender signed, with the one packet check (`packet::check`): the
-/// signature against the caller's registered key, the content, the sender, the recipient, the
-/// lifetime, the registration's current version and its consent, and every `subject` value.
-fn submitted(
-    lang: Lang,
-    store: &Store,
-    caller: &Organization,
-    lifetime: Lifetime,
-    body: &[u8],
-) -> Result<Ready, ApiError> {
-    let checked = handoffs::check_packet(store, caller, true, lifetime, body)?
-        .map_err(ApiError::SignatureRefused)?;
-    if let Some(failure) = checked.failure {
-        return Err(match failure {
-            Failure::InvalidContent => {
-                let engine = Engine::get();
-                ApiError::InvalidDocument(Box::new(engine.render(&checked.outcome, lang, None)))
-            }
-            Failure::NotAHandoff => ApiError::InvalidHandoffRequest {
-                field: "document_type",
-            },
-            Failure::UnknownRegistration => ApiError::InvalidHandoffRequest {
-                field: "registration_ref",
-            },
-            other => ApiError::from(other),
-        });
-    }
-    let text = String::from_utf8(body.to_vec())
-        .map_err(|_| ApiError::InvalidHandoffRequest { field: "(body)" })?;
-    let checked_version = checked.registration_version.ok_or_else(|| {
-        ApiError::Internal(anyhow::anyhow!("a submitted packet passed unchecked"))
-    })?;
-    Ok(Ready {
-        document: checked.opened.document,
-        submitted: Some((checked.opened.form, text, checked.opened.kid)),
-        checked_version,
     })
 }
 
@@ -314,60 +108,26 @@ pub async fn handoff_create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let org = caller.allowed_to(Permission::SendHandoff)?;
-    let kind = match media_type(&req).as_deref() {
-        Some("application/json") => None,
-        Some(JOSE) => Some(Form::Jws),
-        Some("application/xml" | "text/xml") => Some(Form::Xml),
-        _ => {
-            return Err(ApiError::UnsupportedMediaType {
-                accepted: "application/json (a HandoffRequest), application/jose or application/xml (a signed packet)",
-            })
-        }
-    };
-    if kind == Some(Form::Xml) {
+    let sending = sending(&req)?;
+    if sending == Sending::Signed(Form::Xml) {
         // Hostile XML is refused before any signature work, with the usual problem types.
         crate::xml::parse(&body).map_err(ApiError::Xml)?;
     }
-    let lang = request_lang(req.headers());
-    let store = store.into_inner();
-    let lifetime = **lifetime;
-    let created = web::block(move || {
-        // A registration changed between composing and storing (or a database momentarily
-        // busy) is composed again; after that the caller is asked to retry.
-        for _ in 0..ATTEMPTS {
-            let ready = match kind {
-                None => compose(lang, &store, &org, lifetime, &body),
-                Some(_) => submitted(lang, &store, &org, lifetime, &body),
-            };
-            let ready = match ready {
-                Err(ApiError::RegistrationBusy) => continue,
-                other => other?,
-            };
-            match handoffs::store_new(&store, org.clone(), ready) {
-                Ok(Created::RegistrationChanged) | Err(ApiError::RegistrationBusy) => continue,
-                other => return other,
-            }
-        }
-        Err(ApiError::RegistrationBusy)
+    let (lang, lifetime) = (request_lang(req.headers()), **lifetime);
+    let h = run(&store, move |store| {
+        handoffs::send(store, &org, lifetime, lang, sending, &body)
     })
-    .await??;
-    let h = match created {
-        Created::Done(h) => *h,
-        Created::Exists => return Err(ApiError::HandoffExists),
-        Created::RegistrationChanged => return Err(ApiError::RegistrationBusy),
-    };
+    .await?;
+    let expires_at = h.expires_at.and_utc();
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/handoffs/{}", h.id)))
-        .insert_header((handoffs::CONTENT_SHA256, h.content_sha256.clone()))
+        .insert_header((CONTENT_SHA256, h.content_sha256.clone()))
         .json(HandoffCreated {
             status: "requested".into(),
             break_glass: h.is_break_glass(),
             legal_basis: h.legal_basis.clone(),
-            disclosed_categories: handoffs::split(&h.categories),
-            expires_at: h
-                .expires_at
-                .and_utc()
-                .to_rfc3339_opts(SecondsFormat::Secs, true),
+            disclosed_categories: split(&h.categories),
+            expires_at: expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
             content_sha256: h.content_sha256,
             handoff_id: h.id,
         }))

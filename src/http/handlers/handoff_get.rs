@@ -1,15 +1,12 @@
-use crate::domain::handoff::Withheld;
+use crate::exchange::handoffs;
 use crate::http::auth::Caller;
-use crate::http::handoffs::{self, HandoffView, CONTENT_SHA256, JOSE};
-use crate::http::problem::{ApiError, Problem};
+use crate::http::handoffs::{view, HandoffView, CONTENT_SHA256, JOSE};
+use crate::http::run;
 use crate::packet::Form;
-use crate::store::handoffs::{self as stored, Delivery};
+use crate::problem::{ApiError, Problem};
 use crate::store::Store;
-use crate::time::jst;
 use actix_web::http::header::{self, Header};
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{SecondsFormat, Utc};
-use serde_json::json;
 
 /// What the caller asked for by `Accept`.
 enum Wanted {
@@ -74,53 +71,24 @@ pub async fn handoff_get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
-    let wanted = wanted(&req)?;
-    let store = store.into_inner();
     let id = id.into_inner();
-    let form = match wanted {
+    let form = match wanted(&req)? {
         Wanted::View => {
-            let (h, responses) =
-                web::block(move || store.write(move |conn| stored::read_status(conn, &org, &id)))
-                    .await?
-                    .map_err(ApiError::contended)?
-                    .ok_or(ApiError::NotFound)?;
-            let view = handoffs::view(&h, responses);
+            let (h, responses) = run(&store, move |s| handoffs::read_status(s, &org, &id)).await?;
             return Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
-                .json(view));
+                .json(view(&h, responses)));
         }
         Wanted::Signed(form) => form,
     };
-    let recipient = org.clone();
-    let receipt = move |h: &stored::Handoff| {
-        json!({
-            "document_type": "handoff_response",
-            "schema_version": "1.0.0",
-            "handoff_id": h.id,
-            "responder": {"organization_id": recipient.id, "role": recipient.role},
-            "status": "received",
-            "at": Utc::now().with_timezone(&jst()).to_rfc3339_opts(SecondsFormat::Secs, false),
-        })
-        .to_string()
-    };
-    let delivery = web::block(move || {
-        store.write(move |conn| stored::deliver(conn, &org, &id, form.as_str(), receipt))
-    })
-    .await??;
-    let (h, packet) = match delivery {
-        Delivery::Delivered(delivered) => *delivered,
-        Delivery::NotFound => return Err(ApiError::NotFound),
-        Delivery::Withheld(Withheld::Cancelled) => return Err(ApiError::HandoffCancelled),
-        Delivery::Withheld(Withheld::ConsentWithdrawn) => return Err(ApiError::ConsentWithdrawn),
-        Delivery::Withheld(Withheld::Expired) => return Err(ApiError::HandoffExpired),
-    };
+    let (h, packet) = run(&store, move |s| handoffs::deliver(s, &org, &id, form)).await?;
     let content_type = match form {
         Form::Jws => JOSE,
         Form::Xml => "application/xml; charset=utf-8",
     };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((CONTENT_SHA256, h.content_sha256.clone()))
+        .insert_header((CONTENT_SHA256, h.content_sha256))
         .insert_header(("Kyoten-Key-Id", packet.kid))
         .insert_header((header::VARY, "Accept"))
         .content_type(content_type)

@@ -1,7 +1,8 @@
 use crate::http::auth::Caller;
 use crate::http::handoffs::{self, HandoffView};
-use crate::http::problem::{ApiError, Problem};
 use crate::http::query;
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::handoffs::{self as stored, HandoffFilter};
 use crate::store::Store;
 use actix_web::{get, web, HttpResponse};
@@ -83,10 +84,11 @@ pub async fn handoff_list(
         after: q.after.filter(|a| !a.is_empty()),
         limit: limit + 1,
     };
-    let store = store.into_inner();
-    let mut rows = web::block(move || stored::list(&mut *store.conn()?, &org, &filter))
-        .await??
-        .ok_or(ApiError::InvalidParameter { name: "after" })?;
+    let mut rows = run(&store, move |s| {
+        Ok(stored::list(&mut *s.conn()?, &org, &filter)?)
+    })
+    .await?
+    .ok_or(ApiError::InvalidParameter { name: "after" })?;
     let next_after = query::next_after(&mut rows, limit, |h| h.id.clone());
     let items = rows.iter().map(|h| handoffs::view(h, Vec::new())).collect();
     Ok(HttpResponse::Ok().json(HandoffPage { items, next_after }))

@@ -1,10 +1,10 @@
 use crate::contracts::DocumentType;
-use crate::domain::handoff::Status;
+use crate::exchange::handoffs;
 use crate::http::auth::Caller;
 use crate::http::body::read_valid;
-use crate::http::handoffs::{self, HandoffView};
-use crate::http::problem::{ApiError, Problem};
-use crate::store::handoffs::{self as stored, Responded};
+use crate::http::handoffs::{view, HandoffView};
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::Store;
 use actix_web::http::header;
 use actix_web::{post, web, HttpRequest, HttpResponse};
@@ -41,40 +41,9 @@ pub async fn handoff_respond(
     let Caller(org) = caller;
     let id = id.into_inner();
     let document = read_valid(&req, &body, DocumentType::HandoffResponse)?;
-    if document["handoff_id"].as_str() != Some(id.as_str())
-        || document["responder"]["organization_id"].as_str() != Some(org.id.as_str())
-        || document["responder"]["role"].as_str() != Some(org.role.as_str())
-    {
-        return Err(ApiError::ResponseMismatch);
-    }
-    let to = document["status"]
-        .as_str()
-        .and_then(Status::parse)
-        .ok_or(ApiError::ResponseMismatch)?;
-    let text = document.to_string();
-    let store = store.into_inner();
     let location = format!("/v1/handoffs/{id}");
-    let view = web::block(move || -> Result<_, ApiError> {
-        let responded = {
-            let (org, id) = (org.clone(), id.clone());
-            store.write(move |conn| stored::respond(conn, &org, &id, to, text))?
-        };
-        let h = match responded {
-            Responded::Done(h) => *h,
-            Responded::NotFound => return Err(ApiError::NotFound),
-            Responded::Forbidden => return Err(ApiError::Forbidden),
-            Responded::Expired => return Err(ApiError::HandoffExpired),
-            Responded::Illegal { current } => {
-                return Err(ApiError::IllegalTransition {
-                    current: current.as_str(),
-                })
-            }
-        };
-        let responses = stored::responses(&mut *store.conn()?, &id)?;
-        Ok(handoffs::view(&h, responses))
-    })
-    .await??;
+    let (h, responses) = run(&store, move |s| handoffs::respond(s, &org, &id, &document)).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
-        .json(view))
+        .json(view(&h, responses)))
 }

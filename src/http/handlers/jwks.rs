@@ -1,4 +1,5 @@
-use crate::http::problem::{ApiError, Problem};
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::Store;
 use actix_web::http::header;
 use actix_web::{get, web, HttpResponse};
@@ -15,8 +16,7 @@ use actix_web::{get, web, HttpResponse};
 )]
 #[get("/.well-known/jwks.json")]
 pub async fn jwks(store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
-    let store = store.into_inner();
-    let ring = web::block(move || store.keyring()).await??;
+    let ring = run(&store, |s| Ok(s.keyring()?)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
         .content_type("application/jwk-set+json")

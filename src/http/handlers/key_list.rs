@@ -1,6 +1,8 @@
+use crate::exchange::keys;
 use crate::http::auth::Caller;
-use crate::http::problem::{ApiError, Problem};
-use crate::store::keys::{self as stored, KeyRow};
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
+use crate::store::keys::KeyRow;
 use crate::store::Store;
 use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
@@ -49,7 +51,6 @@ impl From<KeyRow> for KeyEntry {
 #[get("/v1/keys")]
 pub async fn key_list(caller: Caller, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
-    let store = store.into_inner();
-    let rows = web::block(move || stored::list(&mut *store.conn()?, Some(&org.id))).await??;
+    let rows = run(&store, move |s| keys::list(s, &org)).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(KeyEntry::from).collect::<Vec<_>>()))
 }

@@ -1,20 +1,14 @@
 use crate::contracts::json::parse_document;
 use crate::crypto::jws::Alg;
-use crate::crypto::keys::{self, KeyError};
+use crate::exchange::keys::{self, Submitted};
 use crate::http::auth::Caller;
 use crate::http::body::media_type;
 use crate::http::handlers::key_list::KeyEntry;
-use crate::http::problem::{ApiError, Problem};
-use crate::store::keys::{self as stored, Registered};
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::Store;
 use actix_web::http::header;
 use actix_web::{post, web, HttpRequest, HttpResponse};
-
-impl From<KeyError> for ApiError {
-    fn from(e: KeyError) -> Self {
-        ApiError::KeyRefused(e.to_string())
-    }
-}
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -57,14 +51,12 @@ pub async fn key_register(
         Some(name) => Some(Alg::parse(&name).ok_or(ApiError::InvalidParameter { name: "alg" })?),
         None => None,
     };
-    let (key, certificate) = match media_type(&req).as_deref() {
+    let submitted = match media_type(&req).as_deref() {
         Some("application/jwk+json" | "application/json") => {
-            let jwk = parse_document(&body).map_err(ApiError::Json)?;
-            (keys::from_jwk(&jwk, alg)?, None)
+            Submitted::Jwk(parse_document(&body).map_err(ApiError::Json)?)
         }
         Some("application/x-pem-file" | "application/pem-certificate-chain") => {
-            let pem = String::from_utf8_lossy(&body).into_owned();
-            (keys::from_certificate_pem(pem.as_bytes(), alg)?, Some(pem))
+            Submitted::CertificatePem(String::from_utf8_lossy(&body).into_owned())
         }
         _ => {
             return Err(ApiError::UnsupportedMediaType {
@@ -72,24 +64,11 @@ pub async fn key_register(
             })
         }
     };
-    let store = store.into_inner();
-    let org_id = org.id.clone();
-    let registered = {
-        let store2 = store.clone();
-        web::block(move || {
-            let r = store2.write(move |conn| stored::register(conn, &org_id, &key, certificate));
-            if matches!(r, Ok(Registered::New(_))) {
-                store2.reload_keyring()?;
-            }
-            r
-        })
-        .await??
-    };
-    match registered {
-        Registered::New(row) => Ok(HttpResponse::Created()
-            .insert_header((header::LOCATION, format!("/v1/keys/{}", row.kid)))
-            .json(KeyEntry::from(row))),
-        Registered::Existing(row) => Ok(HttpResponse::Ok().json(KeyEntry::from(row))),
-        Registered::Taken => Err(ApiError::KeyTaken),
+    let key = run(&store, move |s| keys::register(s, &org, submitted, alg)).await?;
+    if !key.new {
+        return Ok(HttpResponse::Ok().json(KeyEntry::from(key.row)));
     }
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/keys/{}", key.row.kid)))
+        .json(KeyEntry::from(key.row)))
 }

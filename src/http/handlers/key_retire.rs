@@ -1,6 +1,7 @@
+use crate::exchange::keys;
 use crate::http::auth::Caller;
-use crate::http::problem::{ApiError, Problem};
-use crate::store::keys as stored;
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::Store;
 use actix_web::{post, web, HttpResponse};
 
@@ -24,18 +25,6 @@ pub async fn key_retire(
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let kid = kid.into_inner();
-    let store = store.into_inner();
-    let retired = web::block(move || {
-        let s = store.clone();
-        let done = s.write(move |conn| stored::retire(conn, Some(&org.id), &kid))?;
-        if done {
-            store.reload_keyring()?;
-        }
-        Ok::<_, crate::store::StoreError>(done)
-    })
-    .await??;
-    if !retired {
-        return Err(ApiError::NotFound);
-    }
+    run(&store, move |s| keys::retire(s, &org, &kid)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,6 +1,6 @@
 use crate::contracts::Contracts;
-use crate::http::problem::{ApiError, Problem};
 use crate::http::published;
+use crate::problem::{ApiError, Problem};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 /// A published policy; `minimization` lists the data categories each recipient role needs

@@ -1,8 +1,9 @@
 use crate::domain::access::Permission;
 use crate::http::auth::Caller;
 use crate::http::handoffs::split;
-use crate::http::problem::{ApiError, Problem};
 use crate::http::query;
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::provisions::{self, ProvisionFilter, ProvisionRecord};
 use crate::store::Store;
 use actix_web::{get, web, HttpResponse};
@@ -121,11 +122,10 @@ pub async fn provision_list(
         after: q.after.filter(|a| !a.is_empty()),
         limit: limit + 1,
     };
-    let store = store.into_inner();
-    let mut rows = web::block(move || -> Result<_, ApiError> {
-        Ok(provisions::search(&mut *store.conn()?, &filter)?)
+    let mut rows = run(&store, move |s| {
+        Ok(provisions::search(&mut *s.conn()?, &filter)?)
     })
-    .await??
+    .await?
     .ok_or(ApiError::InvalidParameter { name: "after" })?;
     let next_after = query::next_after(&mut rows, limit, |r| r.id.clone());
     Ok(HttpResponse::Ok()

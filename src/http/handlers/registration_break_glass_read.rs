@@ -1,7 +1,9 @@
 use crate::contracts::json::parse_document;
+use crate::exchange::registrations;
 use crate::http::auth::Caller;
-use crate::http::problem::{ApiError, Problem};
-use crate::store::registrations::{self, BreakGlassRead as Read};
+use crate::http::conditional::etag;
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::Store;
 use actix_web::http::header;
 use actix_web::{post, web, HttpResponse};
@@ -45,25 +47,14 @@ pub async fn registration_break_glass_read(
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let request = parse_document(&body).map_err(ApiError::Json)?;
-    let basis_only = request.as_object().is_some_and(|o| {
-        o.len() == 1 && o.get("legal_basis").and_then(|b| b.as_str()) == Some("vital_interest")
-    });
-    if !basis_only {
-        return Err(ApiError::InvalidBreakGlassRead);
-    }
-    let store = store.into_inner();
     let id = id.into_inner();
-    let result = web::block(move || {
-        store.write(move |conn| registrations::break_glass_read(conn, &org, &id))
+    let row = run(&store, move |s| {
+        registrations::break_glass_read(s, &org, &id, &request)
     })
-    .await??;
-    match result {
-        Read::Read(row) => Ok(HttpResponse::Ok()
-            .insert_header((header::ETAG, format!("\"{}\"", row.version)))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .content_type("application/json")
-            .body(row.document)),
-        Read::NotFound => Err(ApiError::NotFound),
-        Read::NotAllowed => Err(ApiError::BreakGlassNotAllowed),
-    }
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(row.version))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("application/json")
+        .body(row.document))
 }

@@ -1,13 +1,10 @@
-use crate::contracts::Contracts;
-use crate::domain::matching::{self, Needs, Ranking};
+use crate::exchange::matching::{self, Asked};
 use crate::http::auth::Caller;
-use crate::http::problem::{ApiError, Problem};
-use crate::store::registrations::ForMatching;
-use crate::store::{facilities, registrations, Store, StoreError};
-use crate::time::jst;
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
+use crate::store::Store;
 use actix_web::{get, web, HttpResponse};
-use chrono::Utc;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::IntoParams;
 
 #[derive(Deserialize, IntoParams)]
@@ -22,19 +19,6 @@ pub struct CandidatesQuery {
     /// Look for this service type instead of the registration's desired services.
     #[param(example = "short_stay")]
     service_type: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Candidates {
-    registration_id: String,
-    registration_version: i32,
-    registration_status: String,
-    situation: String,
-    service_types: Vec<String>,
-    /// Short stay was among the services looked for but the situation does not allow it.
-    short_stay_excluded: bool,
-    #[serde(flatten)]
-    ranking: Ranking,
 }
 
 /// Facilities to call for a registered person in an emergency, best first: the facilities
@@ -72,52 +56,9 @@ pub async fn registration_candidates(
         situation,
         service_type,
     } = query.into_inner();
-    let contracts = Contracts::get();
-    if !contracts.has_code("registration_reasons", &situation) {
-        return Err(ApiError::InvalidParameter { name: "situation" });
-    }
-    if service_type
-        .as_deref()
-        .is_some_and(|t| !contracts.has_code("service_types", t))
-    {
-        return Err(ApiError::InvalidParameter {
-            name: "service_type",
-        });
-    }
-    let store = store.into_inner();
+    let asked = Asked::new(situation, service_type)?;
     let id = id.into_inner();
-    let found = web::block(move || {
-        store.write(move |conn| {
-            let reg = match registrations::read_for_matching(conn, &org, &id)? {
-                ForMatching::Read(reg) => reg,
-                ForMatching::NotFound => return Ok(Err(ApiError::NotFound)),
-                ForMatching::ConsentWithdrawn => return Ok(Err(ApiError::ConsentWithdrawn)),
-            };
-            let document: serde_json::Value = serde_json::from_str(&reg.document).map_err(|e| {
-                StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e)))
-            })?;
-            let now = Utc::now().with_timezone(&jst()).fixed_offset();
-            let needs = Needs::of(&document, now.date_naive());
-            let short_stay_excluded = !needs.short_stay_allowed(&situation)
-                && needs
-                    .wanted(service_type.as_deref())
-                    .iter()
-                    .any(|t| t == "short_stay");
-            let service_types = needs.service_types(&situation, service_type.as_deref());
-            let records = facilities::matching_pool(conn, &needs.prearranged, &service_types)?;
-            let ranking = matching::rank(&needs, &service_types, &records, now);
-            Ok(Ok(Candidates {
-                registration_id: reg.id,
-                registration_version: reg.version,
-                registration_status: reg.status,
-                situation,
-                short_stay_excluded,
-                service_types,
-                ranking,
-            }))
-        })
-    })
-    .await???;
+    let found = run(&store, move |s| matching::candidates(s, &org, &id, asked)).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(found))

@@ -1,11 +1,11 @@
 use crate::contracts::DocumentType;
+use crate::exchange::registrations;
 use crate::http::auth::Caller;
 use crate::http::body::read_valid;
-use crate::http::conditional::required_if_match;
-use crate::http::problem::{ApiError, Problem};
-use crate::store::registrations::{self, Change};
+use crate::http::conditional::{etag, required_if_match};
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::Store;
-use actix_web::http::header;
 use actix_web::{put, web, HttpRequest, HttpResponse};
 
 /// A change notification (変更届): the whole new registration, recorded as the next version.
@@ -47,30 +47,12 @@ pub async fn registration_change(
     let id = id.into_inner();
     let expected = required_if_match(&req)?;
     let document = read_valid(&req, &body, DocumentType::Registration)?;
-    if document
-        .get("registration_id")
-        .is_some_and(|r| r.as_str() != Some(id.as_str()))
-    {
-        return Err(ApiError::RegistrationIdMismatch);
-    }
-    let store = store.into_inner();
-    let change = web::block(move || {
-        store.write(move |conn| registrations::change(conn, &org, &id, expected, document))
+    let row = run(&store, move |s| {
+        registrations::change(s, &org, &id, expected, document)
     })
-    .await?
-    .map_err(ApiError::contended)?;
-    match change {
-        Change::Changed(row) => Ok(HttpResponse::Ok()
-            .insert_header((header::ETAG, format!("\"{}\"", row.version)))
-            .content_type("application/json")
-            .body(row.document)),
-        Change::NotFound => Err(ApiError::NotFound),
-        Change::Forbidden => Err(ApiError::Forbidden),
-        Change::Stale(current) => Err(ApiError::PreconditionFailed {
-            current: Some(current),
-        }),
-        Change::WithdrawalFinal => Err(ApiError::ConsentWithdrawalFinal),
-        Change::ReceivedByChanged => Err(ApiError::ReceivedByImmutable),
-        Change::ConsentChanged => Err(ApiError::ConsentChangeNotAllowed),
-    }
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(row.version))
+        .content_type("application/json")
+        .body(row.document))
 }

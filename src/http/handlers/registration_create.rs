@@ -1,9 +1,12 @@
 use crate::contracts::DocumentType;
 use crate::domain::access::Permission;
+use crate::exchange::registrations;
 use crate::http::auth::Caller;
 use crate::http::body::read_valid;
-use crate::http::problem::{ApiError, Problem};
-use crate::store::{registrations, Store};
+use crate::http::conditional::etag;
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
+use crate::store::Store;
 use actix_web::http::header;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 
@@ -34,19 +37,10 @@ pub async fn registration_create(
 ) -> Result<HttpResponse, ApiError> {
     let org = caller.allowed_to(Permission::SubmitRegistration)?;
     let document = read_valid(&req, &body, DocumentType::Registration)?;
-    if document.get("registration_id").is_some() {
-        return Err(ApiError::RegistrationIdNotAllowed);
-    }
-    if document["received_by"]["organization_id"].as_str() != Some(org.id.as_str()) {
-        return Err(ApiError::ReceivedByMismatch);
-    }
-    let new = registrations::NewRegistration::new(document);
-    let store = store.into_inner();
-    let row = web::block(move || store.write(move |conn| registrations::create(conn, &org, new)))
-        .await??;
+    let row = run(&store, move |s| registrations::create(s, &org, document)).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/registrations/{}", row.id)))
-        .insert_header((header::ETAG, format!("\"{}\"", row.version)))
+        .insert_header(etag(row.version))
         .content_type("application/json")
         .body(row.document))
 }

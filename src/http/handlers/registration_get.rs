@@ -1,6 +1,9 @@
+use crate::exchange::registrations;
 use crate::http::auth::Caller;
-use crate::http::problem::{ApiError, Problem};
-use crate::store::{registrations, Store};
+use crate::http::conditional::etag;
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
+use crate::store::Store;
 use actix_web::http::header;
 use actix_web::{get, web, HttpResponse};
 
@@ -25,13 +28,10 @@ pub async fn registration_get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
-    let store = store.into_inner();
     let id = id.into_inner();
-    let found =
-        web::block(move || store.write(move |conn| registrations::read(conn, &org, &id))).await??;
-    let row = found.ok_or(ApiError::NotFound)?;
+    let row = run(&store, move |s| registrations::read(s, &org, &id)).await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, format!("\"{}\"", row.version)))
+        .insert_header(etag(row.version))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type("application/json")
         .body(row.document))

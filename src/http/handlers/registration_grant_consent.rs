@@ -1,14 +1,11 @@
 use crate::contracts::json::parse_document;
-use crate::contracts::DocumentType;
-use crate::domain::consent;
+use crate::exchange::registrations;
 use crate::http::auth::Caller;
-use crate::http::body::valid_in;
-use crate::http::conditional::required_if_match;
-use crate::http::problem::{ApiError, Problem};
-use crate::store::registrations::{self, NewConsent, WithConsent};
+use crate::http::conditional::{etag, required_if_match};
+use crate::http::middleware::request_lang;
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::Store;
-use crate::validation::input::Format;
-use actix_web::http::header;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 
 /// Records a new consent (同意の再取得): the person consents again after a withdrawal, or gives
@@ -50,50 +47,12 @@ pub async fn registration_grant_consent(
     let id = id.into_inner();
     let expected = required_if_match(&req)?;
     let new_consent = parse_document(&body).map_err(ApiError::Json)?;
-    let store = store.into_inner();
-    let candidate = {
-        let (store, org, id) = (store.clone(), org.clone(), id.clone());
-        web::block(move || {
-            registrations::with_consent(&mut *store.conn()?, &org, &id, &new_consent)
-        })
-        .await??
-    };
-    let candidate = match candidate {
-        WithConsent::Document(document) => document,
-        WithConsent::NotFound => return Err(ApiError::NotFound),
-        WithConsent::Forbidden => return Err(ApiError::Forbidden),
-    };
-    // The registration with the new consent must be valid with every rule, in one reading: the
-    // bytes validated are the bytes whose consent is stored.
-    let document = valid_in(
-        &req,
-        Format::Json,
-        candidate.to_string().as_bytes(),
-        DocumentType::Registration,
-    )?;
-    let result = web::block(move || {
-        store.write(move |conn| registrations::grant_consent(conn, &org, &id, expected, document))
+    let lang = request_lang(req.headers());
+    let status = run(&store, move |s| {
+        registrations::grant_consent(s, &org, &id, expected, &new_consent, lang)
     })
-    .await?
-    .map_err(ApiError::contended)?;
-    respond(result)
-}
-
-fn respond(result: NewConsent) -> Result<HttpResponse, ApiError> {
-    match result {
-        NewConsent::Granted(row) => {
-            let document: serde_json::Value = serde_json::from_str(&row.document).map_err(|e| {
-                ApiError::Internal(anyhow::Error::new(e).context("stored registration unreadable"))
-            })?;
-            Ok(HttpResponse::Ok()
-                .insert_header((header::ETAG, format!("\"{}\"", row.version)))
-                .json(consent::consent_status(&document, row.version, &row.status)))
-        }
-        NewConsent::NotFound => Err(ApiError::NotFound),
-        NewConsent::Forbidden => Err(ApiError::Forbidden),
-        NewConsent::Stale(current) => Err(ApiError::PreconditionFailed {
-            current: Some(current),
-        }),
-        NewConsent::NotNewer => Err(ApiError::ConsentNotNewer),
-    }
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(status.version))
+        .json(status.body))
 }

@@ -1,6 +1,8 @@
+use crate::exchange::registrations;
 use crate::http::auth::Caller;
-use crate::http::problem::{ApiError, Problem};
-use crate::store::{registrations, Store};
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
+use crate::store::Store;
 use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -42,12 +44,8 @@ pub async fn registration_history(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
-    let store = store.into_inner();
     let id = id.into_inner();
-    let versions =
-        web::block(move || store.write(move |conn| registrations::history(conn, &org, &id)))
-            .await??
-            .ok_or(ApiError::NotFound)?;
+    let versions = run(&store, move |s| registrations::history(s, &org, &id)).await?;
     let body: Vec<RegistrationVersion> = versions
         .into_iter()
         .map(|v| RegistrationVersion {

@@ -1,7 +1,8 @@
 use crate::domain::consent::RegistrationStatus;
 use crate::http::auth::Caller;
-use crate::http::problem::{ApiError, Problem};
 use crate::http::query;
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::registrations::{self, ListFilter, Summary};
 use crate::store::Store;
 use actix_web::{get, web, HttpResponse};
@@ -101,11 +102,11 @@ pub async fn registration_list(
         after: q.after,
         limit: limit + 1,
     };
-    let store = store.into_inner();
-    let mut rows =
-        web::block(move || store.write(move |conn| registrations::list(conn, &org, &filter)))
-            .await??
-            .ok_or(ApiError::Forbidden)?;
+    let mut rows = run(&store, move |s| {
+        Ok(s.write(move |conn| registrations::list(conn, &org, &filter))?)
+    })
+    .await?
+    .ok_or(ApiError::Forbidden)?;
     let next_after = query::next_after(&mut rows, limit, |r| r.id.clone());
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -1,10 +1,9 @@
-use crate::domain::consent;
+use crate::exchange::registrations;
 use crate::http::auth::Caller;
-use crate::http::problem::{ApiError, Problem};
-use crate::store::registrations::{self, Withdrawal};
+use crate::http::conditional::etag;
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::Store;
-use crate::time::jst;
-use actix_web::http::header;
 use actix_web::{post, web, HttpResponse};
 
 /// Records that the person withdrew their consent (同意の撤回), today in Japan time. The
@@ -35,25 +34,12 @@ pub async fn registration_withdraw_consent(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
-    let store = store.into_inner();
     let id = id.into_inner();
-    let today = chrono::Utc::now().with_timezone(&jst()).date_naive();
-    let result = web::block(move || {
-        store.write(move |conn| registrations::withdraw_consent(conn, &org, &id, today))
+    let status = run(&store, move |s| {
+        registrations::withdraw_consent(s, &org, &id)
     })
-    .await??;
-    match result {
-        Withdrawal::Withdrawn(row) => {
-            let document: serde_json::Value = serde_json::from_str(&row.document).map_err(|e| {
-                ApiError::Internal(anyhow::Error::new(e).context("stored registration unreadable"))
-            })?;
-            Ok(HttpResponse::Ok()
-                .insert_header((header::ETAG, format!("\"{}\"", row.version)))
-                .json(consent::consent_status(&document, row.version, &row.status)))
-        }
-        Withdrawal::NotFound => Err(ApiError::NotFound),
-        Withdrawal::Forbidden => Err(ApiError::Forbidden),
-        Withdrawal::AlreadyWithdrawn => Err(ApiError::ConsentAlreadyWithdrawn),
-        Withdrawal::Raced => Err(ApiError::RegistrationBusy),
-    }
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(status.version))
+        .json(status.body))
 }

@@ -1,6 +1,7 @@
 use crate::domain::access::Permission;
 use crate::http::auth::Caller;
-use crate::http::problem::{ApiError, Problem};
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
 use crate::store::reports::{self, OperationsFigures};
 use crate::store::Store;
 use crate::time::jst;
@@ -68,8 +69,10 @@ pub async fn report_operations(
             .ok_or_else(invalid)
     };
     let (from, to) = (utc(start)?, utc(end)?);
-    let store = store.into_inner();
-    let figures = web::block(move || reports::operations(&mut *store.conn()?, from, to)).await??;
+    let figures = run(&store, move |s| {
+        Ok(reports::operations(&mut *s.conn()?, from, to)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(OperationsReport {
         fiscal_year: year,
         from: start.to_string(),

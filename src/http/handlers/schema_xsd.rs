@@ -1,5 +1,5 @@
-use crate::http::problem::{ApiError, Problem};
 use crate::http::published;
+use crate::problem::{ApiError, Problem};
 use crate::xml::xsd;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 

@@ -1,7 +1,7 @@
 use crate::contracts::DocumentType;
 use crate::http::body::document_format;
 use crate::http::middleware::request_lang;
-use crate::http::problem::{ApiError, Problem};
+use crate::problem::{ApiError, Problem};
 use crate::validation::input::Input;
 use crate::validation::{Engine, Report};
 use actix_web::http::header;

@@ -2,7 +2,7 @@ use crate::contracts::DocumentType;
 use crate::http::body::media_type;
 use crate::http::middleware::request_lang;
 use crate::http::ndjson::{is_blank, report_line, write_line, BatchLine};
-use crate::http::problem::{ApiError, Problem};
+use crate::problem::{ApiError, Problem};
 use crate::validation::{Engine, Lang};
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
@@ -83,6 +83,28 @@ enum Line {
     TooLong(u64),
 }
 
+/// The report lines of a block of lines, in order.
+fn reports(lines: &[Line], doc_type: DocumentType, lang: Lang) -> Bytes {
+    let engine = Engine::get();
+    let parts: Vec<Vec<u8>> = lines
+        .par_iter()
+        .map(|line| {
+            let mut out = Vec::new();
+            match line {
+                Line::Document(no, bytes) => {
+                    report_line(engine, Some(doc_type), *no, bytes, lang, &mut out);
+                }
+                Line::TooLong(no) => {
+                    let problem = ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE).to_problem(lang);
+                    write_line(&BatchLine::not_a_document(*no, problem), &mut out);
+                }
+            }
+            out
+        })
+        .collect();
+    Bytes::from(parts.concat())
+}
+
 impl Splitter {
     async fn next_reports(&mut self) -> Option<Result<Bytes, actix_web::Error>> {
         loop {
@@ -107,28 +129,8 @@ impl Splitter {
                 continue;
             }
             let (doc_type, lang) = (self.doc_type, self.lang);
-            let reports = web::block(move || {
-                let engine = Engine::get();
-                let parts: Vec<Vec<u8>> = lines
-                    .par_iter()
-                    .map(|line| {
-                        let mut out = Vec::new();
-                        match line {
-                            Line::Document(no, bytes) => {
-                                report_line(engine, Some(doc_type), *no, bytes, lang, &mut out);
-                            }
-                            Line::TooLong(no) => {
-                                let problem = ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE)
-                                    .to_problem(lang);
-                                write_line(&BatchLine::not_a_document(*no, problem), &mut out);
-                            }
-                        }
-                        out
-                    })
-                    .collect();
-                Bytes::from(parts.concat())
-            })
-            .await;
+            // Validation is CPU work: on the blocking pool, the lines in parallel.
+            let reports = web::block(move || reports(&lines, doc_type, lang)).await;
             return Some(reports.map_err(actix_web::Error::from));
         }
     }

@@ -10,6 +10,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::Value;
 
+mod consent_acts;
+mod lists;
+pub use consent_acts::{
+    grant_consent, with_consent, withdraw_consent, NewConsent, WithConsent, Withdrawal,
+};
+pub use lists::*;
+
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = registrations)]
 pub struct Registration {
@@ -446,59 +453,6 @@ pub fn change(
     })
 }
 
-/// The result of a consent withdrawal.
-#[derive(Debug)]
-pub enum Withdrawal {
-    Withdrawn(Registration),
-    NotFound,
-    Forbidden,
-    /// The consent was withdrawn before.
-    AlreadyWithdrawn,
-    /// Another write changed the registration at the same moment; nothing was recorded.
-    Raced,
-}
-
-/// Records that the person withdrew their consent (`withdrawn_on` = `on`), as the next version
-/// with status `consent_withdrawn`. The registration is kept (the provision records refer to
-/// it); no packet may be built from it any more.
-pub fn withdraw_consent(
-    conn: &mut DbConnection,
-    caller: &Organization,
-    id: &str,
-    on: chrono::NaiveDate,
-) -> Result<Withdrawal, StoreError> {
-    conn.transaction(|conn| {
-        let Some(current) = visible(conn, caller, id)? else {
-            return Ok(Withdrawal::NotFound);
-        };
-        if !may_write(caller, &current) {
-            return Ok(Withdrawal::Forbidden);
-        }
-        if current.status == WITHDRAWN {
-            return Ok(Withdrawal::AlreadyWithdrawn);
-        }
-        let mut document: Value = serde_json::from_str(&current.document).map_err(|e| {
-            StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e)))
-        })?;
-        document["consent"]["withdrawn_on"] = Value::String(on.format("%Y-%m-%d").to_string());
-        let text = document.to_string();
-        // Conditional on the version just read, like a change notification.
-        let next = Next {
-            status: WITHDRAWN,
-            text: &text,
-            ward: current.ward.as_deref(),
-            action: Action::WithdrawConsent,
-            // Only the withdrawal date is written; no personal data is read or shared.
-            categories: "",
-        };
-        match next_version(conn, caller, id, current.version, next)? {
-            Some(row) => Ok(Withdrawal::Withdrawn(row)),
-            // Another write came between the read and this one: try again.
-            None => Ok(Withdrawal::Raced),
-        }
-    })
-}
-
 /// One entry of a registration's history.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = registration_versions)]
@@ -546,97 +500,6 @@ pub fn history(
     })
 }
 
-/// The result of recording a new consent.
-#[derive(Debug)]
-pub enum NewConsent {
-    Granted(Registration),
-    NotFound,
-    Forbidden,
-    /// `If-Match` named another version than the current one (which is given).
-    Stale(i32),
-    /// The new consent's `granted_on` is not after the current consent's, or is before its
-    /// withdrawal.
-    NotNewer,
-}
-
-/// The registration as it would be with `consent` as its consent: what a new consent must
-/// make valid, or why there is none.
-pub fn with_consent(
-    conn: &mut DbConnection,
-    caller: &Organization,
-    id: &str,
-    consent: &Value,
-) -> Result<WithConsent, StoreError> {
-    let Some(current) = get(conn, id)?.filter(|r| may_read(caller, r)) else {
-        return Ok(WithConsent::NotFound);
-    };
-    if !may_write(caller, &current) {
-        return Ok(WithConsent::Forbidden);
-    }
-    let mut document = parse(&current.document)?;
-    document["consent"] = consent.clone();
-    Ok(WithConsent::Document(document))
-}
-
-/// A registration with a new consent in place, to validate before it is recorded.
-#[derive(Debug)]
-pub enum WithConsent {
-    Document(Value),
-    NotFound,
-    Forbidden,
-}
-
-/// Records a new consent (同意の再取得) as the next version, if `expected_version` is still the
-/// current one: its own act, with its own access record (`grant_consent`) and history entry,
-/// never an edit of the old consent. `document` is the registration with the new consent in
-/// place (validated by the caller, see [`with_consent`]); everything else in it must be the
-/// current version's. The new consent must be granted after the one it replaces and not before
-/// that one's withdrawal; the registration is active again.
-pub fn grant_consent(
-    conn: &mut DbConnection,
-    caller: &Organization,
-    id: &str,
-    expected_version: i32,
-    document: Value,
-) -> Result<NewConsent, StoreError> {
-    conn.transaction(|conn| {
-        let Some(current) = visible(conn, caller, id)? else {
-            return Ok(NewConsent::NotFound);
-        };
-        if !may_write(caller, &current) {
-            return Ok(NewConsent::Forbidden);
-        }
-        if current.version != expected_version {
-            return Ok(NewConsent::Stale(current.version));
-        }
-        let mut stored = parse(&current.document)?;
-        let new = &document["consent"];
-        let old = &stored["consent"];
-        let date = |v: &Value, key: &str| v[key].as_str().map(str::to_owned);
-        let granted = date(new, "granted_on");
-        let newer = granted > date(old, "granted_on")
-            && date(old, "withdrawn_on").is_none_or(|w| granted >= Some(w));
-        if !newer || records_withdrawal(&document) {
-            return Ok(NewConsent::NotNewer);
-        }
-        // Only the consent changes: the rest is the current version's, as stored.
-        stored["consent"] = new.clone();
-        let text = stored.to_string();
-        let next = Next {
-            status: ACTIVE,
-            text: &text,
-            ward: current.ward.as_deref(),
-            action: Action::GrantConsent,
-            // The consent is written; no personal data is read or shared.
-            categories: "",
-        };
-        match next_version(conn, caller, id, expected_version, next)? {
-            Some(row) => Ok(NewConsent::Granted(row)),
-            None => Ok(NewConsent::Stale(current.version)),
-        }
-    })
-}
-
 /// The status of a registration (`active` or `consent_withdrawn`), whoever asks; for tests
 /// and internal use.
 pub fn status(conn: &mut DbConnection, id: &str) -> Result<Option<String>, StoreError> {
@@ -645,132 +508,6 @@ pub fn status(conn: &mut DbConnection, id: &str) -> Result<Option<String>, Store
         .select(registrations::status)
         .first(conn)
         .optional()?)
-}
-
-/// How many registrations an organization has taken.
-pub fn count_received_by(
-    conn: &mut DbConnection,
-    organization_id: &str,
-) -> Result<i64, StoreError> {
-    Ok(registrations::table
-        .filter(registrations::received_by.eq(organization_id))
-        .count()
-        .get_result(conn)?)
-}
-
-/// Conditions of a registration list.
-#[derive(Debug, Clone, Default)]
-pub struct ListFilter {
-    pub ward: Option<String>,
-    pub status: Option<String>,
-    pub updated_since: Option<NaiveDateTime>,
-    /// Continue after this registration id (ids ascend).
-    pub after: Option<String>,
-    pub limit: i64,
-}
-
-/// A registration as a list shows it: no personal data beyond the ward.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
-#[diesel(table_name = registrations)]
-pub struct Summary {
-    pub id: String,
-    pub version: i32,
-    pub status: String,
-    pub ward: Option<String>,
-    pub municipality_code: String,
-    pub received_by: String,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
-/// The registrations the caller may see that match the filter, by id. `None` when the
-/// caller's role sees no registrations at all (a facility). The listing is recorded.
-pub fn list(
-    conn: &mut DbConnection,
-    caller: &Organization,
-    filter: &ListFilter,
-) -> Result<Option<Vec<Summary>>, StoreError> {
-    // Everyone who reads any registration reads all of them, or only those it took.
-    if !caller
-        .may(Permission::ReadRegistrations, Relation::Own)
-        .allowed()
-    {
-        return Ok(None);
-    }
-    let only_own = !caller
-        .may(Permission::ReadRegistrations, Relation::Other)
-        .allowed();
-    let mut q = registrations::table
-        .select(Summary::as_select())
-        .order(registrations::id)
-        .limit(filter.limit)
-        .into_boxed::<<DbConnection as Connection>::Backend>();
-    if only_own {
-        q = q.filter(registrations::received_by.eq(caller.id.clone()));
-    }
-    if let Some(w) = &filter.ward {
-        q = q.filter(registrations::ward.eq(w.clone()));
-    }
-    if let Some(s) = &filter.status {
-        q = q.filter(registrations::status.eq(s.clone()));
-    }
-    if let Some(t) = filter.updated_since {
-        q = q.filter(registrations::updated_at.ge(t));
-    }
-    if let Some(a) = &filter.after {
-        q = q.filter(registrations::id.gt(a.clone()));
-    }
-    conn.transaction(|conn| {
-        let rows = q.load(conn)?;
-        audit::record(
-            conn,
-            Access {
-                by: &caller.id,
-                action: Action::List,
-                subject: Subject::Registrations,
-                categories: "",
-                purpose: "registration",
-            },
-        )?;
-        Ok(Some(rows))
-    })
-}
-
-/// Reads a registration for matching: the caller must be able to see it; the read of its
-/// needs (care, medical, plan) is recorded with the purpose of emergency acceptance.
-pub fn read_for_matching(
-    conn: &mut DbConnection,
-    caller: &Organization,
-    id: &str,
-) -> Result<ForMatching, StoreError> {
-    conn.transaction(|conn| {
-        let Some(r) = visible(conn, caller, id)? else {
-            return Ok(ForMatching::NotFound);
-        };
-        // Matching reads care and medical needs: not once the consent is withdrawn.
-        if r.status == WITHDRAWN {
-            return Ok(ForMatching::ConsentWithdrawn);
-        }
-        audit::record(
-            conn,
-            Access {
-                by: &caller.id,
-                action: Action::Match,
-                subject: Subject::Registration(id),
-                categories: "certificates,care_status,medical,emergency_plan",
-                purpose: "emergency_acceptance",
-            },
-        )?;
-        Ok(ForMatching::Read(r))
-    })
-}
-
-/// A registration read for matching, or why not.
-#[derive(Debug)]
-pub enum ForMatching {
-    Read(Registration),
-    NotFound,
-    ConsentWithdrawn,
 }
 
 /// A registration the caller may see, read to compose a packet from it (the sending of the

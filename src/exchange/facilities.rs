@@ -1,0 +1,135 @@
+//! Facility records (事業所の受入体制): a facility uploads its whole record, or its daily
+//! vacancies.
+use crate::contracts::Contracts;
+use crate::domain::facility::FacilityRecord;
+use crate::problem::ApiError;
+use crate::store::facilities::{self, FacilityRow, Patch, Put, VacancyUpdate};
+use crate::store::organizations::Organization;
+use crate::store::Store;
+use crate::time::{jst, parse_timestamp};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// A stored record and whether this write created it.
+pub struct Stored {
+    pub row: FacilityRow,
+    pub created: bool,
+}
+
+/// Stores a facility's record (already valid) as the next version. `expected` is the version
+/// `If-Match` named: required once the record exists.
+pub fn put(
+    store: &Store,
+    caller: &Organization,
+    facility_id: &str,
+    document: Value,
+    expected: Option<i32>,
+) -> Result<Stored, ApiError> {
+    if !facilities::may_write(caller, facility_id) {
+        return Err(ApiError::Forbidden);
+    }
+    if document["facility_id"].as_str() != Some(facility_id) {
+        return Err(ApiError::FacilityIdMismatch);
+    }
+    let record: FacilityRecord = serde_json::from_value(document.clone()).map_err(|e| {
+        ApiError::Internal(anyhow::Error::new(e).context("validated facility record unreadable"))
+    })?;
+    let caller = caller.clone();
+    match store.write(move |conn| facilities::put(conn, &caller, &record, document, expected))? {
+        Put::Created(row) => Ok(Stored { row, created: true }),
+        Put::Updated(row) => Ok(Stored {
+            row,
+            created: false,
+        }),
+        Put::Forbidden => Err(ApiError::Forbidden),
+        Put::PreconditionRequired => Err(ApiError::PreconditionRequired),
+        Put::Stale(current) => Err(ApiError::PreconditionFailed { current }),
+    }
+}
+
+/// The daily vacancy update.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VacancyPatch {
+    /// When the figures were taken (RFC 3339 with offset); now when left out.
+    #[schema(format = DateTime, example = "2026-11-22T09:00:00+09:00")]
+    pub as_of: Option<String>,
+    /// One entry per service whose vacancy changed.
+    #[schema(min_items = 1)]
+    pub vacancies: Vec<ServiceVacancy>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceVacancy {
+    #[schema(example = "short_stay")]
+    pub service_type: String,
+    /// `welfare` or `medical`; needed only when the facility offers both short stays.
+    pub variant: Option<String>,
+    #[schema(example = 1, format = Int64, minimum = 0, maximum = 4294967295u64)]
+    pub vacancies: u32,
+}
+
+impl VacancyPatch {
+    /// The update as the store applies it, and its time. Codes are checked before the record
+    /// is read: a body that is not a vacancy update is refused as such, whatever `If-Match`
+    /// says.
+    fn updates(self) -> Result<(Vec<VacancyUpdate>, DateTime<FixedOffset>), ApiError> {
+        let contracts = Contracts::get();
+        let coded = |v: &ServiceVacancy| {
+            contracts.has_code("service_types", &v.service_type)
+                && v.variant
+                    .as_deref()
+                    .is_none_or(|x| contracts.has_code("short_stay_variants", x))
+        };
+        if self.vacancies.is_empty() || !self.vacancies.iter().all(coded) {
+            return Err(ApiError::InvalidVacancyUpdate);
+        }
+        let now = Utc::now().with_timezone(&jst());
+        let as_of = match &self.as_of {
+            Some(s) => parse_timestamp(s).ok_or(ApiError::InvalidVacancyUpdate)?,
+            None => now.fixed_offset(),
+        };
+        // A minute's grace for clocks that run a little ahead.
+        if as_of > now + chrono::TimeDelta::minutes(1) {
+            return Err(ApiError::VacancyAsOfFuture);
+        }
+        let updates = self
+            .vacancies
+            .into_iter()
+            .map(|v| VacancyUpdate {
+                service_type: v.service_type,
+                variant: v.variant,
+                vacancies: v.vacancies,
+            })
+            .collect();
+        Ok((updates, as_of))
+    }
+}
+
+/// Records a facility's new vacancies as the next version of its record.
+pub fn update_vacancies(
+    store: &Store,
+    caller: &Organization,
+    facility_id: &str,
+    patch: VacancyPatch,
+    expected: Option<i32>,
+) -> Result<FacilityRow, ApiError> {
+    let (updates, as_of) = patch.updates()?;
+    let (caller, id) = (caller.clone(), facility_id.to_owned());
+    let patched = store.write(move |conn| {
+        facilities::patch_vacancies(conn, &caller, &id, expected, &updates, as_of)
+    })?;
+    match patched {
+        Patch::Patched(row) => Ok(row),
+        Patch::NotFound => Err(ApiError::NotFound),
+        Patch::Forbidden => Err(ApiError::Forbidden),
+        Patch::Stale(current) => Err(ApiError::PreconditionFailed {
+            current: Some(current),
+        }),
+        Patch::UnknownService(index) => Err(ApiError::UnknownService { index }),
+        Patch::OverCapacity(index) => Err(ApiError::VacanciesOverCapacity { index }),
+    }
+}

@@ -1,0 +1,493 @@
+//! Handoffs (緊急時の受入調整): sending a packet — composed by the exchange from a stored
+//! registration, or submitted signed by the sender — delivering it to its recipient, reading
+//! its state, and answering it.
+use super::packets::{check_packet, stored_document, Checking};
+use crate::contracts::json::parse_document;
+use crate::contracts::DocumentType;
+use crate::crypto::jcs;
+use crate::domain::handoff::{self, Basis, ComposeError, Composition, Party, Status, Withheld};
+use crate::packet::check::{timing, Failure, Lifetime};
+use crate::packet::{self, Form};
+use crate::problem::ApiError;
+use crate::store::handoffs::{self as stored, Created, Delivery, Handoff, Packet, Responded};
+use crate::store::handoffs::{NewHandoff, Response};
+use crate::store::organizations::{self, now, Organization};
+use crate::store::{registrations, Store};
+use crate::time::{jst, parse_timestamp};
+use crate::validation::{Engine, Lang};
+use chrono::{Duration, SecondsFormat, Utc};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+/// How a packet comes to the exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sending {
+    /// A `HandoffRequest`: the exchange composes the packet and signs both forms.
+    Compose,
+    /// A packet the sender signed in this form; the exchange signs the other.
+    Signed(Form),
+}
+
+/// How often a packet is composed again when its registration changed before it was stored.
+const ATTEMPTS: usize = 3;
+
+/// Sends a handoff packet for `caller`: composes or checks it, signs what is not signed yet,
+/// and stores it with its provision record. A registration changed between composing and
+/// storing (or a database momentarily busy) is composed again; after that the caller is asked
+/// to retry (`registration-busy`).
+pub fn send(
+    store: &Store,
+    caller: &Organization,
+    lifetime: Lifetime,
+    lang: Lang,
+    sending: Sending,
+    body: &[u8],
+) -> Result<Handoff, ApiError> {
+    for _ in 0..ATTEMPTS {
+        let ready = match sending {
+            Sending::Compose => compose(lang, store, caller, lifetime, body),
+            Sending::Signed(_) => submitted(lang, store, caller, lifetime, body),
+        };
+        let ready = match ready {
+            Err(ApiError::RegistrationBusy) => continue,
+            other => other?,
+        };
+        match store_new(store, caller.clone(), ready) {
+            Ok(Created::Done(h)) => return Ok(*h),
+            Ok(Created::Exists) => return Err(ApiError::HandoffExists),
+            Ok(Created::RegistrationChanged) | Err(ApiError::RegistrationBusy) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(ApiError::RegistrationBusy)
+}
+
+/// A `HandoffRequest`, read field by field so that a refusal names the wrong field.
+struct Request<'a> {
+    registration_id: &'a str,
+    recipient: &'a str,
+    purpose: &'a str,
+    basis: Basis<'a>,
+    only: Option<BTreeSet<String>>,
+    situation: &'a Value,
+    request: &'a Value,
+    expires_at: Option<&'a str>,
+}
+
+const PURPOSES: [&str; 2] = ["emergency_acceptance", "emergency_preparation"];
+const FIELDS: [&str; 9] = [
+    "registration_id",
+    "recipient",
+    "purpose",
+    "situation",
+    "request",
+    "expires_at",
+    "legal_basis",
+    "reason",
+    "categories",
+];
+
+fn text<'a>(body: &'a Value, field: &'static str) -> Result<Option<&'a str>, ApiError> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s)),
+        _ => Err(ApiError::InvalidHandoffRequest { field }),
+    }
+}
+
+fn required<'a>(body: &'a Value, field: &'static str) -> Result<&'a str, ApiError> {
+    text(body, field)?.ok_or(ApiError::InvalidHandoffRequest { field })
+}
+
+impl<'a> Request<'a> {
+    fn parse(body: &'a Value) -> Result<Request<'a>, ApiError> {
+        let object = body
+            .as_object()
+            .ok_or(ApiError::InvalidHandoffRequest { field: "(body)" })?;
+        if object.keys().any(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(ApiError::InvalidHandoffRequest {
+                field: "(unknown field)",
+            });
+        }
+        let registration_id = required(body, "registration_id")?;
+        let recipient = required(body, "recipient")?;
+        let purpose = required(body, "purpose")?;
+        if !PURPOSES.contains(&purpose) {
+            return Err(ApiError::InvalidHandoffRequest { field: "purpose" });
+        }
+        let basis = match text(body, "legal_basis")? {
+            None | Some("consent") if body.get("reason").is_some() => {
+                return Err(ApiError::InvalidHandoffRequest { field: "reason" })
+            }
+            None | Some("consent") => Basis::Consent,
+            Some("vital_interest") => Basis::VitalInterest {
+                reason: required(body, "reason")?,
+            },
+            Some(_) => {
+                return Err(ApiError::InvalidHandoffRequest {
+                    field: "legal_basis",
+                })
+            }
+        };
+        let only = categories(body)?;
+        let object_field = |field: &'static str| {
+            body.get(field)
+                .filter(|v| v.is_object())
+                .ok_or(ApiError::InvalidHandoffRequest { field })
+        };
+        let (situation, request) = (object_field("situation")?, object_field("request")?);
+        let expires_at = text(body, "expires_at")?;
+        if expires_at.is_some_and(|t| parse_timestamp(t).is_none()) {
+            return Err(ApiError::InvalidHandoffRequest {
+                field: "expires_at",
+            });
+        }
+        Ok(Request {
+            registration_id,
+            recipient,
+            purpose,
+            basis,
+            only,
+            situation,
+            request,
+            expires_at,
+        })
+    }
+}
+
+/// `categories`: absent, or a non-empty list of strings.
+fn categories(body: &Value) -> Result<Option<BTreeSet<String>>, ApiError> {
+    let wrong = ApiError::InvalidHandoffRequest {
+        field: "categories",
+    };
+    match body.get("categories") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .map(|c| c.as_str().map(str::to_owned))
+            .collect::<Option<_>>()
+            .map(Some)
+            .ok_or(wrong),
+        _ => Err(wrong),
+    }
+}
+
+impl From<ComposeError> for ApiError {
+    fn from(e: ComposeError) -> Self {
+        match e {
+            ComposeError::ConsentWithdrawn => ApiError::ConsentWithdrawn,
+            ComposeError::BreakGlassNotAllowed => ApiError::BreakGlassNotAllowed,
+            ComposeError::CategoryNotPermitted(category) => {
+                ApiError::category_not_permitted(category)
+            }
+            ComposeError::NothingPermitted => ApiError::NothingPermitted,
+        }
+    }
+}
+
+/// Validates a packet; an invalid one is refused with its report.
+fn valid(lang: Lang, document: &Value) -> Result<(), ApiError> {
+    let engine = Engine::get();
+    let outcome = engine.validate(Some(DocumentType::Handoff), document);
+    if engine.is_valid(&outcome) {
+        return Ok(());
+    }
+    let report = engine.render(&outcome, lang, None);
+    Err(ApiError::InvalidDocument(Box::new(report)))
+}
+
+/// A validated handoff packet ready to be stored, with the signed form it came in (if it was
+/// submitted signed); the exchange signs the other form(s).
+struct Ready {
+    document: Value,
+    submitted: Option<(Form, String, String)>,
+    /// The registration version whose consent was checked.
+    checked_version: i32,
+}
+
+/// Composes the packet from the stored registration: its `subject` is the registration ∩ what
+/// the consent permits for that recipient and purpose ∩ the purpose's need set.
+fn compose(
+    lang: Lang,
+    store: &Store,
+    caller: &Organization,
+    lifetime: Lifetime,
+    body: &[u8],
+) -> Result<Ready, ApiError> {
+    let body = parse_document(body).map_err(ApiError::Json)?;
+    let asked = Request::parse(&body)?;
+    let issued = Utc::now().with_timezone(&jst());
+    let expires_at = match asked.expires_at {
+        Some(t) => t.to_owned(),
+        None => {
+            let lifetime = if asked.purpose == "emergency_acceptance" {
+                Duration::hours(24)
+            } else {
+                Duration::days(30)
+            };
+            (issued + lifetime).to_rfc3339_opts(SecondsFormat::Secs, false)
+        }
+    };
+    let issued_at = issued.to_rfc3339_opts(SecondsFormat::Secs, false);
+    let mut conn = store.conn().map_err(ApiError::contended)?;
+    let registration = registrations::for_handoff(&mut conn, caller, asked.registration_id)
+        .map_err(ApiError::contended)?
+        .ok_or(ApiError::NotFound)?;
+    let recipient = organizations::get(&mut conn, asked.recipient)
+        .map_err(ApiError::contended)?
+        .ok_or(ApiError::UnknownRecipient)?;
+    drop(conn);
+    let stored = stored_document(&registration)?;
+    let handoff_id = handoff::new_id();
+    let composition = Composition {
+        handoff_id: &handoff_id,
+        registration: &stored,
+        registration_id: asked.registration_id,
+        registration_version: registration.version,
+        sender: Party {
+            organization_id: &caller.id,
+            role: &caller.role,
+        },
+        recipient: Party {
+            organization_id: &recipient.id,
+            role: &recipient.role,
+        },
+        purpose: asked.purpose,
+        situation: asked.situation,
+        request: asked.request,
+        issued_at: &issued_at,
+        expires_at: &expires_at,
+        basis: asked.basis,
+        only: asked.only.as_ref(),
+    };
+    let document = handoff::compose(&Engine::get().policy, &composition)?;
+    valid(lang, &document)?;
+    // A composed packet keeps the same bounds as a submitted one.
+    if let Some(failure) = timing(&document, lifetime, Utc::now()) {
+        return Err(failure.into());
+    }
+    Ok(Ready {
+        document,
+        submitted: None,
+        checked_version: registration.version,
+    })
+}
+
+/// Checks a packet the sender signed, with the one packet check (`packet::check`): the
+/// signature against the caller's registered key, the content, the sender, the recipient, the
+/// lifetime, the registration's current version and its consent, and every `subject` value.
+fn submitted(
+    lang: Lang,
+    store: &Store,
+    caller: &Organization,
+    lifetime: Lifetime,
+    body: &[u8],
+) -> Result<Ready, ApiError> {
+    let checked = check_packet(store, caller, Checking::Submit, lifetime, body)?
+        .map_err(ApiError::SignatureRefused)?;
+    if let Some(failure) = checked.failure {
+        return Err(match failure {
+            Failure::InvalidContent => {
+                let engine = Engine::get();
+                ApiError::InvalidDocument(Box::new(engine.render(&checked.outcome, lang, None)))
+            }
+            Failure::NotAHandoff => ApiError::InvalidHandoffRequest {
+                field: "document_type",
+            },
+            Failure::UnknownRegistration => ApiError::InvalidHandoffRequest {
+                field: "registration_ref",
+            },
+            other => ApiError::from(other),
+        });
+    }
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| ApiError::InvalidHandoffRequest { field: "(body)" })?;
+    let checked_version = checked.registration_version.ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!("a submitted packet passed unchecked"))
+    })?;
+    Ok(Ready {
+        document: checked.opened.document,
+        submitted: Some((checked.opened.form, text, checked.opened.kid)),
+        checked_version,
+    })
+}
+
+fn timestamp(document: &Value, field: &'static str) -> Result<chrono::NaiveDateTime, ApiError> {
+    document[field]
+        .as_str()
+        .and_then(parse_timestamp)
+        .map(|t| t.naive_utc())
+        .ok_or(ApiError::InvalidHandoffRequest { field })
+}
+
+/// A signed form: its bytes and the id of the key that signed it.
+type Signed = (String, String);
+
+/// The two signed forms of a packet: the one submitted as it came, the other (or both, for a
+/// composed packet) signed with the exchange's key over the canonical bytes.
+fn signed_forms(
+    store: &Store,
+    ready: &Ready,
+    canonical: &[u8],
+) -> Result<(&'static str, [Signed; 2]), ApiError> {
+    let ring = store.keyring().map_err(ApiError::contended)?;
+    let key = ring
+        .signing
+        .as_ref()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the exchange has no signing key")))?;
+    // Signing returns its failure as text (`packet`'s signing functions).
+    let failed = |what: &str, e: String| ApiError::Internal(anyhow::anyhow!("{what}: {e}"));
+    let jws = || {
+        packet::sign_jws_canonical(DocumentType::Handoff, canonical, key)
+            .map(|bytes| (bytes, key.kid.clone()))
+            .map_err(|e| failed("signing the JWS form", e))
+    };
+    let xml = || {
+        packet::sign_xml(DocumentType::Handoff, &ready.document, key)
+            .map(|bytes| (bytes, key.kid.clone()))
+            .map_err(|e| failed("signing the XML form", e))
+    };
+    Ok(match &ready.submitted {
+        None => ("composed", [jws()?, xml()?]),
+        Some((Form::Jws, bytes, kid)) => ("jws", [(bytes.clone(), kid.clone()), xml()?]),
+        Some((Form::Xml, bytes, kid)) => ("xml", [jws()?, (bytes.clone(), kid.clone())]),
+    })
+}
+
+/// Signs what is not signed yet with the exchange's key and stores the packet.
+fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Created, ApiError> {
+    let doc = &ready.document;
+    // Canonicalized once: stored, hashed and signed as these bytes.
+    let canonical = jcs::canonical(doc);
+    let (origin, [jws, xml]) = signed_forms(store, &ready, &canonical)?;
+    let categories: Vec<&str> = doc["disclosed_categories"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let at = now();
+    let field = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let id = field(&doc["handoff_id"]);
+    let packet = |form: &str, (bytes, kid): Signed| Packet {
+        handoff_id: id.clone(),
+        form: form.into(),
+        bytes,
+        kid,
+    };
+    let packets = [packet("jws", jws), packet("xml", xml)];
+    let row = Handoff {
+        id: id.clone(),
+        registration_id: field(&doc["registration_ref"]["registration_id"]),
+        registration_version: doc["registration_ref"]["version"]
+            .as_i64()
+            .and_then(|v| i32::try_from(v).ok())
+            .unwrap_or(1),
+        sender_id: caller.id.clone(),
+        recipient_id: field(&doc["recipient"]["organization_id"]),
+        purpose: field(&doc["purpose"]),
+        legal_basis: doc["consent_ref"]["legal_basis"]
+            .as_str()
+            .unwrap_or("consent")
+            .to_owned(),
+        categories: categories.join(","),
+        status: Status::Requested.as_str().into(),
+        version: 1,
+        content_sha256: jcs::sha256_bytes_hex(&canonical),
+        document: String::from_utf8(canonical).unwrap_or_default(),
+        origin: origin.into(),
+        expires_at: timestamp(doc, "expires_at")?,
+        created_at: at,
+        updated_at: at,
+    };
+    let checked = ready.checked_version;
+    let new = NewHandoff::new(row, packets);
+    store
+        .write(move |conn| stored::create(conn, &caller, new, checked))
+        .map_err(ApiError::contended)
+}
+
+/// Gives `caller` one signed form of a handoff. The recipient's first fetch records its
+/// receipt (a `received` response and a provision record); a packet the recipient may no
+/// longer have (cancelled, consent withdrawn, expired unaccepted) is withheld.
+pub fn deliver(
+    store: &Store,
+    caller: &Organization,
+    id: &str,
+    form: Form,
+) -> Result<(Handoff, Packet), ApiError> {
+    let recipient = caller.clone();
+    let receipt = move |h: &Handoff| {
+        json!({
+            "document_type": "handoff_response",
+            "schema_version": "1.0.0",
+            "handoff_id": h.id,
+            "responder": {"organization_id": recipient.id, "role": recipient.role},
+            "status": "received",
+            "at": Utc::now().with_timezone(&jst()).to_rfc3339_opts(SecondsFormat::Secs, false),
+        })
+        .to_string()
+    };
+    let (caller, id) = (caller.clone(), id.to_owned());
+    let delivery =
+        store.write(move |conn| stored::deliver(conn, &caller, &id, form.as_str(), receipt))?;
+    match delivery {
+        Delivery::Delivered(delivered) => Ok(*delivered),
+        Delivery::NotFound => Err(ApiError::NotFound),
+        Delivery::Withheld(Withheld::Cancelled) => Err(ApiError::HandoffCancelled),
+        Delivery::Withheld(Withheld::ConsentWithdrawn) => Err(ApiError::ConsentWithdrawn),
+        Delivery::Withheld(Withheld::Expired) => Err(ApiError::HandoffExpired),
+    }
+}
+
+/// A handoff's state and responses, for a party to it (with an access record: the responses'
+/// free text may be about the person).
+pub fn read_status(
+    store: &Store,
+    caller: &Organization,
+    id: &str,
+) -> Result<(Handoff, Vec<Response>), ApiError> {
+    let (caller, id) = (caller.clone(), id.to_owned());
+    store
+        .write(move |conn| stored::read_status(conn, &caller, &id))
+        .map_err(ApiError::contended)?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Records `caller`'s `handoff_response` document (already valid) on handoff `id`, and gives
+/// the handoff's new state and responses.
+pub fn respond(
+    store: &Store,
+    caller: &Organization,
+    id: &str,
+    document: &Value,
+) -> Result<(Handoff, Vec<Response>), ApiError> {
+    if document["handoff_id"].as_str() != Some(id)
+        || document["responder"]["organization_id"].as_str() != Some(caller.id.as_str())
+        || document["responder"]["role"].as_str() != Some(caller.role.as_str())
+    {
+        return Err(ApiError::ResponseMismatch);
+    }
+    let to = document["status"]
+        .as_str()
+        .and_then(Status::parse)
+        .ok_or(ApiError::ResponseMismatch)?;
+    let text = document.to_string();
+    let responded = {
+        let (caller, id) = (caller.clone(), id.to_owned());
+        store.write(move |conn| stored::respond(conn, &caller, &id, to, text))?
+    };
+    let h = match responded {
+        Responded::Done(h) => *h,
+        Responded::NotFound => return Err(ApiError::NotFound),
+        Responded::Forbidden => return Err(ApiError::Forbidden),
+        Responded::Expired => return Err(ApiError::HandoffExpired),
+        Responded::Illegal { current } => {
+            return Err(ApiError::IllegalTransition {
+                current: current.as_str(),
+            })
+        }
+    };
+    let responses = stored::responses(&mut *store.conn()?, id)?;
+    Ok((h, responses))
+}

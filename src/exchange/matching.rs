@@ -1,0 +1,96 @@
+//! Matching (候補施設): the facilities to call for a registered person in an emergency.
+use crate::contracts::Contracts;
+use crate::domain::matching::{self, Needs, Ranking};
+use crate::problem::ApiError;
+use crate::store::registrations::{self, ForMatching};
+use crate::store::{facilities, Store, StoreError};
+use crate::time::jst;
+use chrono::Utc;
+use serde::Serialize;
+
+/// What happened, and what is looked for.
+pub struct Asked {
+    /// A registration reason code.
+    pub situation: String,
+    /// A service type instead of the registration's desired services.
+    pub service_type: Option<String>,
+}
+
+impl Asked {
+    /// Both are codes of their code lists.
+    pub fn new(situation: String, service_type: Option<String>) -> Result<Asked, ApiError> {
+        let contracts = Contracts::get();
+        if !contracts.has_code("registration_reasons", &situation) {
+            return Err(ApiError::InvalidParameter { name: "situation" });
+        }
+        if service_type
+            .as_deref()
+            .is_some_and(|t| !contracts.has_code("service_types", t))
+        {
+            return Err(ApiError::InvalidParameter {
+                name: "service_type",
+            });
+        }
+        Ok(Asked {
+            situation,
+            service_type,
+        })
+    }
+}
+
+#[derive(Serialize)]
+pub struct Candidates {
+    registration_id: String,
+    registration_version: i32,
+    registration_status: String,
+    situation: String,
+    service_types: Vec<String>,
+    /// Short stay was among the services looked for but the situation does not allow it.
+    short_stay_excluded: bool,
+    #[serde(flatten)]
+    ranking: Ranking,
+}
+
+/// The ranked candidates for registration `id`, which `caller` must be able to read (the read
+/// is recorded); a withdrawn consent stops matching, which reads care and medical needs.
+pub fn candidates(
+    store: &Store,
+    caller: &crate::store::organizations::Organization,
+    id: &str,
+    asked: Asked,
+) -> Result<Candidates, ApiError> {
+    let (caller, id) = (caller.clone(), id.to_owned());
+    store.write(move |conn| {
+        let reg = match registrations::read_for_matching(conn, &caller, &id)? {
+            ForMatching::Read(reg) => reg,
+            ForMatching::NotFound => return Ok(Err(ApiError::NotFound)),
+            ForMatching::ConsentWithdrawn => return Ok(Err(ApiError::ConsentWithdrawn)),
+        };
+        let document: serde_json::Value = serde_json::from_str(&reg.document).map_err(|e| {
+            StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e)))
+        })?;
+        let now = Utc::now().with_timezone(&jst()).fixed_offset();
+        let needs = Needs::of(&document, now.date_naive());
+        let Asked {
+            situation,
+            service_type,
+        } = asked;
+        let short_stay_excluded = !needs.short_stay_allowed(&situation)
+            && needs
+                .wanted(service_type.as_deref())
+                .iter()
+                .any(|t| t == "short_stay");
+        let service_types = needs.service_types(&situation, service_type.as_deref());
+        let records = facilities::matching_pool(conn, &needs.prearranged, &service_types)?;
+        let ranking = matching::rank(&needs, &service_types, &records, now);
+        Ok(Ok(Candidates {
+            registration_id: reg.id,
+            registration_version: reg.version,
+            registration_status: reg.status,
+            situation,
+            short_stay_excluded,
+            service_types,
+            ranking,
+        }))
+    })?
+}

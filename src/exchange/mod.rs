@@ -1,0 +1,37 @@
+//! The use cases of the exchange, one module each: plain functions over typed inputs that
+//! return a typed result or an `ApiError` (`problem`). They hold the rules of the exchange that
+//! need the store; the domain's rules without I/O stay in `domain`, the queries and
+//! transactions in `store`. HTTP handlers (`http::handlers`) extract, call one of these
+//! through `http::run`, and respond; the CLI calls them directly.
+pub mod facilities;
+pub mod handoffs;
+pub mod keys;
+pub mod matching;
+pub mod packets;
+pub mod registrations;
+pub mod verify;
+
+use crate::contracts::DocumentType;
+use crate::problem::ApiError;
+use crate::validation::input::{Format, Input};
+use crate::validation::{Engine, Lang};
+use serde_json::Value;
+
+/// The document in `body` read as `format`, if it is a valid `doc_type`; otherwise the problem
+/// with its report in `lang`. One reading: the value returned is the one validated, so only
+/// valid documents reach the store.
+pub fn valid(
+    format: Format,
+    body: &[u8],
+    doc_type: DocumentType,
+    lang: Lang,
+) -> Result<Value, ApiError> {
+    let engine = Engine::get();
+    let input = Input::read(format, body, engine)?;
+    let outcome = input.validate(engine, Some(doc_type));
+    if !engine.is_valid(&outcome) {
+        let report = input.render(engine, &outcome, lang);
+        return Err(ApiError::InvalidDocument(Box::new(report)));
+    }
+    Ok(input.value)
+}

@@ -1,0 +1,176 @@
+//! Registrations (緊急時支援登録) and their consent: registering a person, reading and
+//! changing the registration, its history, granting a new consent, withdrawing it, and the
+//! break-glass read. Every read and change is recorded by the store in the same transaction.
+use super::valid;
+use crate::contracts::DocumentType;
+use crate::domain::consent;
+use crate::problem::ApiError;
+use crate::store::organizations::Organization;
+use crate::store::registrations::{self, BreakGlassRead, Change, NewConsent, NewRegistration};
+use crate::store::registrations::{Registration, Version, WithConsent, Withdrawal};
+use crate::store::Store;
+use crate::time::jst;
+use crate::validation::input::Format;
+use crate::validation::Lang;
+use serde_json::Value;
+
+/// Stores a new registration (already valid) taken by `caller`, which must be the
+/// `received_by` organization; the exchange assigns its id.
+pub fn create(
+    store: &Store,
+    caller: &Organization,
+    document: Value,
+) -> Result<Registration, ApiError> {
+    if document.get("registration_id").is_some() {
+        return Err(ApiError::RegistrationIdNotAllowed);
+    }
+    if document["received_by"]["organization_id"].as_str() != Some(caller.id.as_str()) {
+        return Err(ApiError::ReceivedByMismatch);
+    }
+    let new = NewRegistration::new(document);
+    let caller = caller.clone();
+    Ok(store.write(move |conn| registrations::create(conn, &caller, new))?)
+}
+
+/// Registration `id`, for a caller who may read it.
+pub fn read(store: &Store, caller: &Organization, id: &str) -> Result<Registration, ApiError> {
+    let (caller, id) = (caller.clone(), id.to_owned());
+    store
+        .write(move |conn| registrations::read(conn, &caller, &id))?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Every version of registration `id`, oldest first.
+pub fn history(store: &Store, caller: &Organization, id: &str) -> Result<Vec<Version>, ApiError> {
+    let (caller, id) = (caller.clone(), id.to_owned());
+    store
+        .write(move |conn| registrations::history(conn, &caller, &id))?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Replaces registration `id` (already valid) by its next version; `expected` is the version
+/// it replaces. The consent is changed only by granting a new one.
+pub fn change(
+    store: &Store,
+    caller: &Organization,
+    id: &str,
+    expected: i32,
+    document: Value,
+) -> Result<Registration, ApiError> {
+    if document
+        .get("registration_id")
+        .is_some_and(|r| r.as_str() != Some(id))
+    {
+        return Err(ApiError::RegistrationIdMismatch);
+    }
+    let (caller, id) = (caller.clone(), id.to_owned());
+    let change = store
+        .write(move |conn| registrations::change(conn, &caller, &id, expected, document))
+        .map_err(ApiError::contended)?;
+    match change {
+        Change::Changed(row) => Ok(row),
+        Change::NotFound => Err(ApiError::NotFound),
+        Change::Forbidden => Err(ApiError::Forbidden),
+        Change::Stale(current) => Err(ApiError::PreconditionFailed {
+            current: Some(current),
+        }),
+        Change::WithdrawalFinal => Err(ApiError::ConsentWithdrawalFinal),
+        Change::ReceivedByChanged => Err(ApiError::ReceivedByImmutable),
+        Change::ConsentChanged => Err(ApiError::ConsentChangeNotAllowed),
+    }
+}
+
+/// A registration's consent as the consent endpoints answer it.
+pub struct ConsentStatus {
+    pub version: i32,
+    pub body: Value,
+}
+
+fn consent_status(row: &Registration) -> Result<ConsentStatus, ApiError> {
+    let document: Value = serde_json::from_str(&row.document).map_err(|e| {
+        ApiError::Internal(anyhow::Error::new(e).context("stored registration unreadable"))
+    })?;
+    Ok(ConsentStatus {
+        version: row.version,
+        body: consent::consent_status(&document, row.version, &row.status),
+    })
+}
+
+/// Grants a new consent: the registration with `new_consent` in place of its consent must be
+/// valid with every rule, in one reading (the bytes validated are the bytes whose consent is
+/// stored), and the new consent newer than the one it replaces.
+pub fn grant_consent(
+    store: &Store,
+    caller: &Organization,
+    id: &str,
+    expected: i32,
+    new_consent: &Value,
+    lang: Lang,
+) -> Result<ConsentStatus, ApiError> {
+    let candidate = registrations::with_consent(&mut *store.conn()?, caller, id, new_consent)?;
+    let candidate = match candidate {
+        WithConsent::Document(document) => document,
+        WithConsent::NotFound => return Err(ApiError::NotFound),
+        WithConsent::Forbidden => return Err(ApiError::Forbidden),
+    };
+    let bytes = candidate.to_string();
+    let document = valid(
+        Format::Json,
+        bytes.as_bytes(),
+        DocumentType::Registration,
+        lang,
+    )?;
+    let (caller, id) = (caller.clone(), id.to_owned());
+    let granted = store
+        .write(move |conn| registrations::grant_consent(conn, &caller, &id, expected, document))
+        .map_err(ApiError::contended)?;
+    match granted {
+        NewConsent::Granted(row) => consent_status(&row),
+        NewConsent::NotFound => Err(ApiError::NotFound),
+        NewConsent::Forbidden => Err(ApiError::Forbidden),
+        NewConsent::Stale(current) => Err(ApiError::PreconditionFailed {
+            current: Some(current),
+        }),
+        NewConsent::NotNewer => Err(ApiError::ConsentNotNewer),
+    }
+}
+
+/// Withdraws the consent of registration `id` as of today (Japan time). Final: from now on
+/// nothing is sent on it but a vital-interest packet.
+pub fn withdraw_consent(
+    store: &Store,
+    caller: &Organization,
+    id: &str,
+) -> Result<ConsentStatus, ApiError> {
+    let today = chrono::Utc::now().with_timezone(&jst()).date_naive();
+    let (caller, id) = (caller.clone(), id.to_owned());
+    match store.write(move |conn| registrations::withdraw_consent(conn, &caller, &id, today))? {
+        Withdrawal::Withdrawn(row) => consent_status(&row),
+        Withdrawal::NotFound => Err(ApiError::NotFound),
+        Withdrawal::Forbidden => Err(ApiError::Forbidden),
+        Withdrawal::AlreadyWithdrawn => Err(ApiError::ConsentAlreadyWithdrawn),
+        Withdrawal::Raced => Err(ApiError::RegistrationBusy),
+    }
+}
+
+/// The break-glass read: the whole registration on the vital-interest basis, by a role that
+/// may, flagged in its access record. The request names that basis and nothing else.
+pub fn break_glass_read(
+    store: &Store,
+    caller: &Organization,
+    id: &str,
+    request: &Value,
+) -> Result<Registration, ApiError> {
+    let basis_only = request.as_object().is_some_and(|o| {
+        o.len() == 1 && o.get("legal_basis").and_then(Value::as_str) == Some("vital_interest")
+    });
+    if !basis_only {
+        return Err(ApiError::InvalidBreakGlassRead);
+    }
+    let (caller, id) = (caller.clone(), id.to_owned());
+    match store.write(move |conn| registrations::break_glass_read(conn, &caller, &id))? {
+        BreakGlassRead::Read(row) => Ok(row),
+        BreakGlassRead::NotFound => Err(ApiError::NotFound),
+        BreakGlassRead::NotAllowed => Err(ApiError::BreakGlassNotAllowed),
+    }
+}

@@ -1,0 +1,128 @@
+//! Lists and reads of registrations for other use cases: the filtered list, matching, counts.
+use super::*;
+
+/// How many registrations an organization has taken.
+pub fn count_received_by(
+    conn: &mut DbConnection,
+    organization_id: &str,
+) -> Result<i64, StoreError> {
+    Ok(registrations::table
+        .filter(registrations::received_by.eq(organization_id))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Conditions of a registration list.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub ward: Option<String>,
+    pub status: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+    /// Continue after this registration id (ids ascend).
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+/// A registration as a list shows it: no personal data beyond the ward.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = registrations)]
+pub struct Summary {
+    pub id: String,
+    pub version: i32,
+    pub status: String,
+    pub ward: Option<String>,
+    pub municipality_code: String,
+    pub received_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The registrations the caller may see that match the filter, by id. `None` when the
+/// caller's role sees no registrations at all (a facility). The listing is recorded.
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    filter: &ListFilter,
+) -> Result<Option<Vec<Summary>>, StoreError> {
+    // Everyone who reads any registration reads all of them, or only those it took.
+    if !caller
+        .may(Permission::ReadRegistrations, Relation::Own)
+        .allowed()
+    {
+        return Ok(None);
+    }
+    let only_own = !caller
+        .may(Permission::ReadRegistrations, Relation::Other)
+        .allowed();
+    let mut q = registrations::table
+        .select(Summary::as_select())
+        .order(registrations::id)
+        .limit(filter.limit)
+        .into_boxed::<<DbConnection as Connection>::Backend>();
+    if only_own {
+        q = q.filter(registrations::received_by.eq(caller.id.clone()));
+    }
+    if let Some(w) = &filter.ward {
+        q = q.filter(registrations::ward.eq(w.clone()));
+    }
+    if let Some(s) = &filter.status {
+        q = q.filter(registrations::status.eq(s.clone()));
+    }
+    if let Some(t) = filter.updated_since {
+        q = q.filter(registrations::updated_at.ge(t));
+    }
+    if let Some(a) = &filter.after {
+        q = q.filter(registrations::id.gt(a.clone()));
+    }
+    conn.transaction(|conn| {
+        let rows = q.load(conn)?;
+        audit::record(
+            conn,
+            Access {
+                by: &caller.id,
+                action: Action::List,
+                subject: Subject::Registrations,
+                categories: "",
+                purpose: "registration",
+            },
+        )?;
+        Ok(Some(rows))
+    })
+}
+
+/// Reads a registration for matching: the caller must be able to see it; the read of its
+/// needs (care, medical, plan) is recorded with the purpose of emergency acceptance.
+pub fn read_for_matching(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &str,
+) -> Result<ForMatching, StoreError> {
+    conn.transaction(|conn| {
+        let Some(r) = visible(conn, caller, id)? else {
+            return Ok(ForMatching::NotFound);
+        };
+        // Matching reads care and medical needs: not once the consent is withdrawn.
+        if r.status == WITHDRAWN {
+            return Ok(ForMatching::ConsentWithdrawn);
+        }
+        audit::record(
+            conn,
+            Access {
+                by: &caller.id,
+                action: Action::Match,
+                subject: Subject::Registration(id),
+                categories: "certificates,care_status,medical,emergency_plan",
+                purpose: "emergency_acceptance",
+            },
+        )?;
+        Ok(ForMatching::Read(r))
+    })
+}
+
+/// A registration read for matching, or why not.
+#[derive(Debug)]
+pub enum ForMatching {
+    Read(Registration),
+    NotFound,
+    ConsentWithdrawn,
+}
