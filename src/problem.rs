@@ -175,6 +175,9 @@ pub enum ApiError {
     SenderMismatch,
     /// A packet with this handoff_id exists already.
     HandoffExists,
+    /// A write collided with a record another request wrote at the same moment (a unique key
+    /// taken); nothing was stored.
+    Conflict,
     /// The submitted packet is past its `expires_at`.
     PacketExpired,
     /// A signed packet refused by a check after its signature (`verdict` says which): issued
@@ -307,6 +310,7 @@ impl ApiError {
             },
             SenderMismatch => Parts::case("sender-mismatch"),
             HandoffExists => Parts::case("handoff-exists"),
+            Conflict => Parts::case("conflict"),
             PacketExpired => Parts::case("packet-expired"),
             PacketRefused(failure) => {
                 let [en, ja] = failure.message();
@@ -519,6 +523,12 @@ impl From<StoreError> for ApiError {
             // A query that expects its row found none: the thing the request names is not
             // there (answered like any other unknown id, not as a server failure).
             StoreError::Query(diesel::result::Error::NotFound) => ApiError::NotFound,
+            // A unique key another request took at the same moment: the write was rolled
+            // back; the caller reads again rather than meeting a server failure.
+            StoreError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => ApiError::Conflict,
             e if e.is_transient() => ApiError::Busy,
             e => ApiError::Internal(anyhow::Error::new(e)),
         }
@@ -543,7 +553,7 @@ mod tests {
     use diesel::result::{DatabaseErrorKind, Error};
 
     #[test]
-    fn a_missing_row_is_not_found_a_busy_database_is_busy_and_anything_else_internal() {
+    fn store_errors_map_to_not_found_conflict_busy_or_internal() {
         let from = |e: StoreError| ApiError::from(e);
         assert!(matches!(
             from(StoreError::Query(Error::NotFound)),
@@ -554,6 +564,11 @@ mod tests {
             Box::new("database is locked".to_owned()),
         );
         assert!(matches!(from(StoreError::Query(locked)), ApiError::Busy));
+        let taken = Error::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            Box::new("UNIQUE constraint failed".to_owned()),
+        );
+        assert!(matches!(from(StoreError::Query(taken)), ApiError::Conflict));
         assert!(matches!(
             from(StoreError::Write("disk I/O error".into())),
             ApiError::Internal(_)

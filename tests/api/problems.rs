@@ -84,6 +84,7 @@ fn one_of_each() -> Vec<ApiError> {
         )),
         SenderMismatch,
         HandoffExists,
+        Conflict,
         PacketExpired,
         PacketRefused(Failure::LifetimeTooLong),
         IllegalTransition {
