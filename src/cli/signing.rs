@@ -154,8 +154,14 @@ fn sign_one(
 ) -> Result<PathBuf, String> {
     let (doc, value) = read_document(input)?;
     let (signed, suffix) = match format {
-        SignFormat::Jws => (packet::sign_jws(doc, &value, key)?, ".jws"),
-        SignFormat::Xml => (packet::sign_xml(doc, &value, key)?, ".signed.xml"),
+        SignFormat::Jws => (
+            packet::sign_jws(doc, &value, key).map_err(|e| e.to_string())?,
+            ".jws",
+        ),
+        SignFormat::Xml => (
+            packet::sign_xml(doc, &value, key).map_err(|e| e.to_string())?,
+            ".signed.xml",
+        ),
     };
     let out = output_path(input, out_dir, suffix);
     // A signed packet carries personal data: 0600, and never through a symbolic link.

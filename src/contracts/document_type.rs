@@ -1,37 +1,19 @@
+use crate::contracts::text_enum::text_enum;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
-/// The kinds of document kyoten publishes contracts for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentType {
-    Registration,
-    Facility,
-    Handoff,
-    HandoffResponse,
+text_enum! {
+    /// The kinds of document kyoten publishes contracts for.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum DocumentType {
+        Registration = "registration",
+        Facility = "facility",
+        Handoff = "handoff",
+        HandoffResponse = "handoff_response",
+    }
 }
 
 impl DocumentType {
-    pub const ALL: [DocumentType; 4] = [
-        DocumentType::Registration,
-        DocumentType::Facility,
-        DocumentType::Handoff,
-        DocumentType::HandoffResponse,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocumentType::Registration => "registration",
-            DocumentType::Facility => "facility",
-            DocumentType::Handoff => "handoff",
-            DocumentType::HandoffResponse => "handoff_response",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
     /// The name of the spliced component in the OpenAPI document.
     pub fn component_name(self) -> &'static str {
         match self {
@@ -50,11 +32,5 @@ impl DocumentType {
             DocumentType::Handoff => "https://w3id.org/kyoten/xml/handoff/1",
             DocumentType::HandoffResponse => "https://w3id.org/kyoten/xml/handoff_response/1",
         }
-    }
-}
-
-impl fmt::Display for DocumentType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }

@@ -7,6 +7,7 @@ pub mod json;
 pub mod pointer;
 pub mod problems;
 pub mod shape;
+pub mod text_enum;
 
 pub use document_type::DocumentType;
 

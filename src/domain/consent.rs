@@ -3,6 +3,7 @@
 //!
 //! The consent is read in place from the (already schema-validated) registration JSON, so
 //! evaluating it allocates nothing but the resulting set.
+use crate::contracts::text_enum::text_enum;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -75,31 +76,17 @@ impl<'a> Consent<'a> {
     }
 }
 
-/// A registration's state, as stored: its consent in force, or withdrawn (final; nothing more
-/// is shared).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegistrationStatus {
-    Active,
-    ConsentWithdrawn,
+text_enum! {
+    /// A registration's state, as stored: its consent in force, or withdrawn (final; nothing more
+    /// is shared).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum RegistrationStatus {
+        Active = "active",
+        ConsentWithdrawn = "consent_withdrawn",
+    }
 }
 
 impl RegistrationStatus {
-    pub const ALL: [RegistrationStatus; 2] = [
-        RegistrationStatus::Active,
-        RegistrationStatus::ConsentWithdrawn,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            RegistrationStatus::Active => "active",
-            RegistrationStatus::ConsentWithdrawn => "consent_withdrawn",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<RegistrationStatus> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     /// The state a registration document puts itself in: withdrawn once it records a
     /// withdrawal date.
     pub fn of(document: &Value) -> RegistrationStatus {

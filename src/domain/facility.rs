@@ -1,24 +1,16 @@
 //! Facility capability records and their survey groups (Sendai R7 short-stay survey).
+use crate::contracts::text_enum::text_enum;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SurveyGroup {
-    A,
-    B,
-    C,
-    #[serde(rename = "other")]
-    Other,
-}
-
-impl SurveyGroup {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SurveyGroup::A => "A",
-            SurveyGroup::B => "B",
-            SurveyGroup::C => "C",
-            SurveyGroup::Other => "other",
-        }
+text_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum SurveyGroup {
+        A = "A",
+        B = "B",
+        C = "C",
+        #[serde(rename = "other")]
+        Other = "other",
     }
 }
 

@@ -4,6 +4,7 @@
 use super::consent::{Consent, Recipient};
 use super::policy::Policy;
 use crate::contracts::pointer;
+use crate::contracts::text_enum::text_enum;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 
@@ -235,47 +236,85 @@ pub fn category_outside_consent<'p>(
         .find(|(category, _)| !allowed.contains(*category)))
 }
 
-/// Lifecycle states of a handoff (after FHIR Task / 360X).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Requested,
-    Received,
-    Accepted,
-    Declined,
-    Admitted,
-    Completed,
-    Cancelled,
-    Expired,
+/// What the exchange reads of a valid handoff packet to store it: read once, after
+/// validation, into types (the rest of the packet stays as it was signed).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Header {
+    pub handoff_id: String,
+    pub registration_ref: RegistrationRef,
+    pub recipient: PartyRef,
+    pub purpose: String,
+    #[serde(default)]
+    pub consent_ref: ConsentRef,
+    #[serde(default)]
+    pub disclosed_categories: Vec<String>,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct RegistrationRef {
+    pub registration_id: String,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PartyRef {
+    pub organization_id: String,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ConsentRef {
+    /// `consent` (the default) or `vital_interest`.
+    pub legal_basis: Option<String>,
+}
+
+impl Header {
+    /// The header of a packet that passed validation (which requires every field read here).
+    pub fn of(document: &Value) -> Result<Header, serde_json::Error> {
+        serde::Deserialize::deserialize(document)
+    }
+
+    pub fn legal_basis(&self) -> &str {
+        self.consent_ref.legal_basis.as_deref().unwrap_or("consent")
+    }
+}
+
+text_enum! {
+    /// What a handoff is for: a packet asking for acceptance now, or one preparing for it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Purpose {
+        EmergencyAcceptance = "emergency_acceptance",
+        EmergencyPreparation = "emergency_preparation",
+    }
+}
+
+impl Purpose {
+    /// How long a packet for this purpose lives unless the sender says otherwise: a day for
+    /// an acceptance asked for now, thirty days for a preparation.
+    pub fn default_lifetime(self) -> chrono::Duration {
+        match self {
+            Purpose::EmergencyAcceptance => chrono::Duration::hours(24),
+            Purpose::EmergencyPreparation => chrono::Duration::days(30),
+        }
+    }
+}
+
+text_enum! {
+    /// Lifecycle states of a handoff (after FHIR Task / 360X).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Status {
+        Requested = "requested",
+        Received = "received",
+        Accepted = "accepted",
+        Declined = "declined",
+        Admitted = "admitted",
+        Completed = "completed",
+        Cancelled = "cancelled",
+        Expired = "expired",
+    }
 }
 
 impl Status {
-    pub fn parse(s: &str) -> Option<Status> {
-        Some(match s {
-            "requested" => Status::Requested,
-            "received" => Status::Received,
-            "accepted" => Status::Accepted,
-            "declined" => Status::Declined,
-            "admitted" => Status::Admitted,
-            "completed" => Status::Completed,
-            "cancelled" => Status::Cancelled,
-            "expired" => Status::Expired,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Requested => "requested",
-            Status::Received => "received",
-            Status::Accepted => "accepted",
-            Status::Declined => "declined",
-            Status::Admitted => "admitted",
-            Status::Completed => "completed",
-            Status::Cancelled => "cancelled",
-            Status::Expired => "expired",
-        }
-    }
-
     /// Whether the handoff is still open (a response may follow).
     pub fn is_open(self) -> bool {
         matches!(

@@ -5,7 +5,8 @@ use super::packets::{check_packet, stored_document, Checking};
 use crate::contracts::json::parse_document;
 use crate::contracts::DocumentType;
 use crate::crypto::jcs;
-use crate::domain::handoff::{self, Basis, ComposeError, Composition, Party, Status, Withheld};
+use crate::domain::handoff::{self, Basis, ComposeError, Composition, Party, Purpose};
+use crate::domain::handoff::{Header, Status, Withheld};
 use crate::packet::check::{timing, Failure, Lifetime};
 use crate::packet::{self, Form};
 use crate::problem::ApiError;
@@ -15,7 +16,7 @@ use crate::store::organizations::{self, now, Organization};
 use crate::store::{registrations, Store};
 use crate::time::{jst, parse_timestamp};
 use crate::validation::{Engine, Lang};
-use chrono::{Duration, SecondsFormat, Utc};
+use chrono::{SecondsFormat, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -66,7 +67,7 @@ pub fn send(
 struct Request<'a> {
     registration_id: &'a str,
     recipient: &'a str,
-    purpose: &'a str,
+    purpose: Purpose,
     basis: Basis<'a>,
     only: Option<BTreeSet<String>>,
     situation: &'a Value,
@@ -74,7 +75,6 @@ struct Request<'a> {
     expires_at: Option<&'a str>,
 }
 
-const PURPOSES: [&str; 2] = ["emergency_acceptance", "emergency_preparation"];
 const FIELDS: [&str; 9] = [
     "registration_id",
     "recipient",
@@ -111,10 +111,8 @@ impl<'a> Request<'a> {
         }
         let registration_id = required(body, "registration_id")?;
         let recipient = required(body, "recipient")?;
-        let purpose = required(body, "purpose")?;
-        if !PURPOSES.contains(&purpose) {
-            return Err(ApiError::InvalidHandoffRequest { field: "purpose" });
-        }
+        let purpose = Purpose::parse(required(body, "purpose")?)
+            .ok_or(ApiError::InvalidHandoffRequest { field: "purpose" })?;
         let basis = match text(body, "legal_basis")? {
             None | Some("consent") if body.get("reason").is_some() => {
                 return Err(ApiError::InvalidHandoffRequest { field: "reason" })
@@ -220,12 +218,7 @@ fn compose(
     let expires_at = match asked.expires_at {
         Some(t) => t.to_owned(),
         None => {
-            let lifetime = if asked.purpose == "emergency_acceptance" {
-                Duration::hours(24)
-            } else {
-                Duration::days(30)
-            };
-            (issued + lifetime).to_rfc3339_opts(SecondsFormat::Secs, false)
+            (issued + asked.purpose.default_lifetime()).to_rfc3339_opts(SecondsFormat::Secs, false)
         }
     };
     let issued_at = issued.to_rfc3339_opts(SecondsFormat::Secs, false);
@@ -252,7 +245,7 @@ fn compose(
             organization_id: &recipient.id,
             role: &recipient.role,
         },
-        purpose: asked.purpose,
+        purpose: asked.purpose.as_str(),
         situation: asked.situation,
         request: asked.request,
         issued_at: &issued_at,
@@ -312,14 +305,6 @@ fn submitted(
     })
 }
 
-fn timestamp(document: &Value, field: &'static str) -> Result<chrono::NaiveDateTime, ApiError> {
-    document[field]
-        .as_str()
-        .and_then(parse_timestamp)
-        .map(|t| t.naive_utc())
-        .ok_or(ApiError::InvalidHandoffRequest { field })
-}
-
 /// A signed form: its bytes and the id of the key that signed it.
 type Signed = (String, String);
 
@@ -335,17 +320,16 @@ fn signed_forms(
         .signing
         .as_ref()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the exchange has no signing key")))?;
-    // Signing returns its failure as text (`packet`'s signing functions).
-    let failed = |what: &str, e: String| ApiError::Internal(anyhow::anyhow!("{what}: {e}"));
+    let failed = |e: packet::SignError| ApiError::Internal(e.into());
     let jws = || {
         packet::sign_jws_canonical(DocumentType::Handoff, canonical, key)
             .map(|bytes| (bytes, key.kid.clone()))
-            .map_err(|e| failed("signing the JWS form", e))
+            .map_err(failed)
     };
     let xml = || {
         packet::sign_xml(DocumentType::Handoff, &ready.document, key)
             .map(|bytes| (bytes, key.kid.clone()))
-            .map_err(|e| failed("signing the XML form", e))
+            .map_err(failed)
     };
     Ok(match &ready.submitted {
         None => ("composed", [jws()?, xml()?]),
@@ -356,47 +340,40 @@ fn signed_forms(
 
 /// Signs what is not signed yet with the exchange's key and stores the packet.
 fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Created, ApiError> {
-    let doc = &ready.document;
+    let header = Header::of(&ready.document).map_err(|e| {
+        ApiError::Internal(anyhow::Error::new(e).context("a validated packet without its header"))
+    })?;
+    let expires_at = parse_timestamp(&header.expires_at)
+        .map(|t| t.naive_utc())
+        .ok_or(ApiError::InvalidHandoffRequest {
+            field: "expires_at",
+        })?;
     // Canonicalized once: stored, hashed and signed as these bytes.
-    let canonical = jcs::canonical(doc);
+    let canonical = jcs::canonical(&ready.document);
     let (origin, [jws, xml]) = signed_forms(store, &ready, &canonical)?;
-    let categories: Vec<&str> = doc["disclosed_categories"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
     let at = now();
-    let field = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-    let id = field(&doc["handoff_id"]);
     let packet = |form: &str, (bytes, kid): Signed| Packet {
-        handoff_id: id.clone(),
+        handoff_id: header.handoff_id.clone(),
         form: form.into(),
         bytes,
         kid,
     };
     let packets = [packet("jws", jws), packet("xml", xml)];
     let row = Handoff {
-        id: id.clone(),
-        registration_id: field(&doc["registration_ref"]["registration_id"]),
-        registration_version: doc["registration_ref"]["version"]
-            .as_i64()
-            .and_then(|v| i32::try_from(v).ok())
-            .unwrap_or(1),
+        legal_basis: header.legal_basis().to_owned(),
+        id: header.handoff_id,
+        registration_id: header.registration_ref.registration_id,
+        registration_version: header.registration_ref.version,
         sender_id: caller.id.clone(),
-        recipient_id: field(&doc["recipient"]["organization_id"]),
-        purpose: field(&doc["purpose"]),
-        legal_basis: doc["consent_ref"]["legal_basis"]
-            .as_str()
-            .unwrap_or("consent")
-            .to_owned(),
-        categories: categories.join(","),
+        recipient_id: header.recipient.organization_id,
+        purpose: header.purpose,
+        categories: header.disclosed_categories.join(","),
         status: Status::Requested.as_str().into(),
         version: 1,
         content_sha256: jcs::sha256_bytes_hex(&canonical),
         document: String::from_utf8(canonical).unwrap_or_default(),
         origin: origin.into(),
-        expires_at: timestamp(doc, "expires_at")?,
+        expires_at,
         created_at: at,
         updated_at: at,
     };

@@ -5,6 +5,7 @@
 pub mod check;
 
 use crate::contracts::json::parse_document;
+use crate::contracts::text_enum::text_enum;
 use crate::contracts::DocumentType;
 use crate::crypto::jcs;
 use crate::crypto::jws::{self, Alg, JwsError, SigningKey, VerifyingKey};
@@ -14,25 +15,20 @@ use crate::xml::Inexact;
 use serde::Serialize;
 use serde_json::Value;
 
-/// The two signed forms of a packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Form {
-    Jws,
-    Xml,
+text_enum! {
+    /// The two signed forms of a packet.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Form {
+        Jws = "jws",
+        Xml = "xml",
+    }
 }
 
 /// The media type of a packet signed as a compact JWS (RFC 7515 §9.2.1).
 pub const JOSE: &str = "application/jose";
 
 impl Form {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Form::Jws => "jws",
-            Form::Xml => "xml",
-        }
-    }
-
     /// The media type a packet in this form is sent with.
     pub fn media_type(self) -> &'static str {
         match self {
@@ -55,16 +51,30 @@ pub fn jws_type(doc: DocumentType) -> String {
     format!("{}+jws", doc.as_str())
 }
 
+/// Why a packet could not be signed (a key or document the exchange itself holds: a failure
+/// of the server, never of the request).
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error("writing the XML form: {0}")]
+    Xml(#[from] crate::xml::WriteError),
+    #[error("signing the XML form: {0}")]
+    XmlDsig(#[from] XmlDsigError),
+    #[error("signing the JWS form: {0}")]
+    Jws(#[from] JwsError),
+    #[error("the signed XML form is not UTF-8")]
+    NotUtf8,
+}
+
 /// The XML form of a JSON document, signed.
-pub fn sign_xml(doc: DocumentType, value: &Value, key: &SigningKey) -> Result<String, String> {
-    let xml = crate::xml::to_xml(doc, value, Engine::get()).map_err(|e| e.to_string())?;
-    let signed = xmldsig::sign(&xml, key).map_err(|e| e.to_string())?;
-    String::from_utf8(signed).map_err(|e| e.to_string())
+pub fn sign_xml(doc: DocumentType, value: &Value, key: &SigningKey) -> Result<String, SignError> {
+    let xml = crate::xml::to_xml(doc, value, Engine::get())?;
+    let signed = xmldsig::sign(&xml, key)?;
+    String::from_utf8(signed).map_err(|_| SignError::NotUtf8)
 }
 
 /// The JWS form of a JSON document.
-pub fn sign_jws(doc: DocumentType, value: &Value, key: &SigningKey) -> Result<String, String> {
-    jws::sign(value, &jws_type(doc), key).map_err(|e| e.to_string())
+pub fn sign_jws(doc: DocumentType, value: &Value, key: &SigningKey) -> Result<String, SignError> {
+    Ok(jws::sign(value, &jws_type(doc), key)?)
 }
 
 /// The JWS form of a JSON document given in its JCS canonical form (`jcs::canonical`).
@@ -72,8 +82,8 @@ pub fn sign_jws_canonical(
     doc: DocumentType,
     canonical: &[u8],
     key: &SigningKey,
-) -> Result<String, String> {
-    jws::sign_canonical(canonical, &jws_type(doc), key).map_err(|e| e.to_string())
+) -> Result<String, SignError> {
+    Ok(jws::sign_canonical(canonical, &jws_type(doc), key)?)
 }
 
 /// Whether a packet's `expires_at` has passed (a packet without one never expires).

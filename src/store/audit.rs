@@ -4,6 +4,7 @@
 use super::chain::{self, canonical_time, Table};
 use super::schema::access_records;
 use super::DbConnection;
+use crate::contracts::text_enum::text_enum;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::json;
@@ -26,45 +27,26 @@ pub struct AccessRecord {
 pub const ALL_CATEGORIES: &str =
     "identity,contact,certificates,care_status,medical,emergency_plan,emergency_contacts,household";
 
-/// What was done with a record, as the access record names it (the text is stored and chained).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Create,
-    Read,
-    /// A handoff's state and responses (`GET /v1/handoffs/{id}` as JSON).
-    ReadStatus,
-    ReadHistory,
-    List,
-    Update,
-    WithdrawConsent,
-    GrantConsent,
-    Match,
-    BreakGlassRead,
-    SendHandoff,
-    BreakGlass,
-    Respond,
-    /// A retried request answered with the stored response (which hands the record out again).
-    Replay,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Create => "create",
-            Action::Read => "read",
-            Action::ReadStatus => "read_status",
-            Action::ReadHistory => "read_history",
-            Action::List => "list",
-            Action::Update => "update",
-            Action::WithdrawConsent => "withdraw_consent",
-            Action::GrantConsent => "grant_consent",
-            Action::Match => "match",
-            Action::BreakGlassRead => "break_glass_read",
-            Action::SendHandoff => "send_handoff",
-            Action::BreakGlass => "break_glass",
-            Action::Respond => "respond",
-            Action::Replay => "replay",
-        }
+text_enum! {
+    /// What was done with a record, as the access record names it (the text is stored and chained).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Action {
+        Create = "create",
+        Read = "read",
+        /// A handoff's state and responses (`GET /v1/handoffs/{id}` as JSON).
+        ReadStatus = "read_status",
+        ReadHistory = "read_history",
+        List = "list",
+        Update = "update",
+        WithdrawConsent = "withdraw_consent",
+        GrantConsent = "grant_consent",
+        Match = "match",
+        BreakGlassRead = "break_glass_read",
+        SendHandoff = "send_handoff",
+        BreakGlass = "break_glass",
+        Respond = "respond",
+        /// A retried request answered with the stored response (which hands the record out again).
+        Replay = "replay",
     }
 }
 
