@@ -5,6 +5,7 @@ pub mod address;
 pub mod consent;
 pub mod facility;
 pub mod handoff;
+pub mod ids;
 pub mod matching;
 pub mod organization;
 pub mod policy;

@@ -2,6 +2,7 @@
 //! vacancies.
 use crate::contracts::Contracts;
 use crate::domain::facility::FacilityRecord;
+use crate::domain::ids::FacilityId;
 use crate::problem::ApiError;
 use crate::store::facilities::{self, FacilityRow, Patch, Put, VacancyUpdate};
 use crate::store::organizations::Organization;
@@ -23,14 +24,14 @@ pub struct Stored {
 pub fn put(
     store: &Store,
     caller: &Organization,
-    facility_id: &str,
+    facility_id: &FacilityId,
     document: Value,
     expected: Option<i32>,
 ) -> Result<Stored, ApiError> {
-    if !facilities::may_write(caller, facility_id) {
+    if !facilities::may_write(caller, facility_id.as_str()) {
         return Err(ApiError::Forbidden);
     }
-    if document["facility_id"].as_str() != Some(facility_id) {
+    if document["facility_id"].as_str() != Some(facility_id.as_str()) {
         return Err(ApiError::FacilityIdMismatch);
     }
     let record: FacilityRecord = serde_json::from_value(document.clone()).map_err(|e| {
@@ -113,12 +114,12 @@ impl VacancyPatch {
 pub fn update_vacancies(
     store: &Store,
     caller: &Organization,
-    facility_id: &str,
+    facility_id: &FacilityId,
     patch: VacancyPatch,
     expected: Option<i32>,
 ) -> Result<FacilityRow, ApiError> {
     let (updates, as_of) = patch.updates()?;
-    let (caller, id) = (caller.clone(), facility_id.to_owned());
+    let (caller, id) = (caller.clone(), facility_id.as_str().to_owned());
     let patched = store.write(move |conn| {
         facilities::patch_vacancies(conn, &caller, &id, expected, &updates, as_of)
     })?;

@@ -7,6 +7,7 @@ use crate::contracts::DocumentType;
 use crate::crypto::jcs;
 use crate::domain::handoff::{self, Basis, ComposeError, Composition, Party, Purpose};
 use crate::domain::handoff::{Header, Status, Withheld};
+use crate::domain::ids::HandoffId;
 use crate::packet::check::{timing, Failure, Lifetime};
 use crate::packet::{self, Form};
 use crate::problem::ApiError;
@@ -390,7 +391,7 @@ fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Create
 pub fn deliver(
     store: &Store,
     caller: &Organization,
-    id: &str,
+    id: &HandoffId,
     form: Form,
 ) -> Result<(Handoff, Packet), ApiError> {
     let recipient = caller.clone();
@@ -405,7 +406,7 @@ pub fn deliver(
         })
         .to_string()
     };
-    let (caller, id) = (caller.clone(), id.to_owned());
+    let (caller, id) = (caller.clone(), id.as_str().to_owned());
     let delivery =
         store.write(move |conn| stored::deliver(conn, &caller, &id, form.as_str(), receipt))?;
     match delivery {
@@ -422,9 +423,9 @@ pub fn deliver(
 pub fn read_status(
     store: &Store,
     caller: &Organization,
-    id: &str,
+    id: &HandoffId,
 ) -> Result<(Handoff, Vec<Response>), ApiError> {
-    let (caller, id) = (caller.clone(), id.to_owned());
+    let (caller, id) = (caller.clone(), id.as_str().to_owned());
     store
         .write(move |conn| stored::read_status(conn, &caller, &id))
         .map_err(ApiError::contended)?
@@ -436,10 +437,10 @@ pub fn read_status(
 pub fn respond(
     store: &Store,
     caller: &Organization,
-    id: &str,
+    id: &HandoffId,
     document: &Value,
 ) -> Result<(Handoff, Vec<Response>), ApiError> {
-    if document["handoff_id"].as_str() != Some(id)
+    if document["handoff_id"].as_str() != Some(id.as_str())
         || document["responder"]["organization_id"].as_str() != Some(caller.id.as_str())
         || document["responder"]["role"].as_str() != Some(caller.role.as_str())
     {
@@ -451,7 +452,7 @@ pub fn respond(
         .ok_or(ApiError::ResponseMismatch)?;
     let text = document.to_string();
     let responded = {
-        let (caller, id) = (caller.clone(), id.to_owned());
+        let (caller, id) = (caller.clone(), id.as_str().to_owned());
         store.write(move |conn| stored::respond(conn, &caller, &id, to, text))?
     };
     let h = match responded {
@@ -465,6 +466,6 @@ pub fn respond(
             })
         }
     };
-    let responses = stored::responses(&mut *store.conn()?, id)?;
+    let responses = stored::responses(&mut *store.conn()?, id.as_str())?;
     Ok((h, responses))
 }

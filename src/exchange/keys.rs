@@ -1,6 +1,7 @@
 //! An organization's public keys, which verify the packets it submits signed.
 use crate::crypto::jws::Alg;
 use crate::crypto::keys::{self, KeyError};
+use crate::domain::ids::KeyId;
 use crate::problem::ApiError;
 use crate::store::keys::{self as stored, KeyRow, Registered};
 use crate::store::organizations::Organization;
@@ -57,8 +58,8 @@ pub fn list(store: &Store, caller: &Organization) -> Result<Vec<KeyRow>, ApiErro
 }
 
 /// Retires one of `caller`'s keys: it no longer verifies.
-pub fn retire(store: &Store, caller: &Organization, kid: &str) -> Result<(), ApiError> {
-    let (owner, kid) = (caller.id.clone(), kid.to_owned());
+pub fn retire(store: &Store, caller: &Organization, kid: &KeyId) -> Result<(), ApiError> {
+    let (owner, kid) = (caller.id.clone(), kid.as_str().to_owned());
     if !store.write(move |conn| stored::retire(conn, Some(&owner), &kid))? {
         return Err(ApiError::NotFound);
     }

@@ -1,5 +1,6 @@
 //! Matching (候補施設): the facilities to call for a registered person in an emergency.
 use crate::contracts::Contracts;
+use crate::domain::ids::RegistrationId;
 use crate::domain::matching::{self, Needs, Ranking};
 use crate::problem::ApiError;
 use crate::store::registrations::{self, ForMatching};
@@ -56,10 +57,10 @@ pub struct Candidates {
 pub fn candidates(
     store: &Store,
     caller: &crate::store::organizations::Organization,
-    id: &str,
+    id: &RegistrationId,
     asked: Asked,
 ) -> Result<Candidates, ApiError> {
-    let (caller, id) = (caller.clone(), id.to_owned());
+    let (caller, id) = (caller.clone(), id.as_str().to_owned());
     store.write(move |conn| {
         let reg = match registrations::read_for_matching(conn, &caller, &id)? {
             ForMatching::Read(reg) => reg,

@@ -4,6 +4,7 @@
 use super::valid;
 use crate::contracts::DocumentType;
 use crate::domain::consent;
+use crate::domain::ids::RegistrationId;
 use crate::problem::ApiError;
 use crate::store::organizations::Organization;
 use crate::store::registrations::{self, BreakGlassRead, Change, NewConsent, NewRegistration};
@@ -33,16 +34,24 @@ pub fn create(
 }
 
 /// Registration `id`, for a caller who may read it.
-pub fn read(store: &Store, caller: &Organization, id: &str) -> Result<Registration, ApiError> {
-    let (caller, id) = (caller.clone(), id.to_owned());
+pub fn read(
+    store: &Store,
+    caller: &Organization,
+    id: &RegistrationId,
+) -> Result<Registration, ApiError> {
+    let (caller, id) = (caller.clone(), id.as_str().to_owned());
     store
         .write(move |conn| registrations::read(conn, &caller, &id))?
         .ok_or(ApiError::NotFound)
 }
 
 /// Every version of registration `id`, oldest first.
-pub fn history(store: &Store, caller: &Organization, id: &str) -> Result<Vec<Version>, ApiError> {
-    let (caller, id) = (caller.clone(), id.to_owned());
+pub fn history(
+    store: &Store,
+    caller: &Organization,
+    id: &RegistrationId,
+) -> Result<Vec<Version>, ApiError> {
+    let (caller, id) = (caller.clone(), id.as_str().to_owned());
     store
         .write(move |conn| registrations::history(conn, &caller, &id))?
         .ok_or(ApiError::NotFound)
@@ -53,17 +62,17 @@ pub fn history(store: &Store, caller: &Organization, id: &str) -> Result<Vec<Ver
 pub fn change(
     store: &Store,
     caller: &Organization,
-    id: &str,
+    id: &RegistrationId,
     expected: i32,
     document: Value,
 ) -> Result<Registration, ApiError> {
     if document
         .get("registration_id")
-        .is_some_and(|r| r.as_str() != Some(id))
+        .is_some_and(|r| r.as_str() != Some(id.as_str()))
     {
         return Err(ApiError::RegistrationIdMismatch);
     }
-    let (caller, id) = (caller.clone(), id.to_owned());
+    let (caller, id) = (caller.clone(), id.as_str().to_owned());
     let change = store
         .write(move |conn| registrations::change(conn, &caller, &id, expected, document))
         .map_err(ApiError::contended)?;
@@ -102,12 +111,13 @@ fn consent_status(row: &Registration) -> Result<ConsentStatus, ApiError> {
 pub fn grant_consent(
     store: &Store,
     caller: &Organization,
-    id: &str,
+    id: &RegistrationId,
     expected: i32,
     new_consent: &Value,
     lang: Lang,
 ) -> Result<ConsentStatus, ApiError> {
-    let candidate = registrations::with_consent(&mut *store.conn()?, caller, id, new_consent)?;
+    let candidate =
+        registrations::with_consent(&mut *store.conn()?, caller, id.as_str(), new_consent)?;
     let candidate = match candidate {
         WithConsent::Document(document) => document,
         WithConsent::NotFound => return Err(ApiError::NotFound),
@@ -120,7 +130,7 @@ pub fn grant_consent(
         DocumentType::Registration,
         lang,
     )?;
-    let (caller, id) = (caller.clone(), id.to_owned());
+    let (caller, id) = (caller.clone(), id.as_str().to_owned());
     let granted = store
         .write(move |conn| registrations::grant_consent(conn, &caller, &id, expected, document))
         .map_err(ApiError::contended)?;
@@ -140,10 +150,10 @@ pub fn grant_consent(
 pub fn withdraw_consent(
     store: &Store,
     caller: &Organization,
-    id: &str,
+    id: &RegistrationId,
 ) -> Result<ConsentStatus, ApiError> {
     let today = chrono::Utc::now().with_timezone(&jst()).date_naive();
-    let (caller, id) = (caller.clone(), id.to_owned());
+    let (caller, id) = (caller.clone(), id.as_str().to_owned());
     match store.write(move |conn| registrations::withdraw_consent(conn, &caller, &id, today))? {
         Withdrawal::Withdrawn(row) => consent_status(&row),
         Withdrawal::NotFound => Err(ApiError::NotFound),
@@ -158,7 +168,7 @@ pub fn withdraw_consent(
 pub fn break_glass_read(
     store: &Store,
     caller: &Organization,
-    id: &str,
+    id: &RegistrationId,
     request: &Value,
 ) -> Result<Registration, ApiError> {
     let basis_only = request.as_object().is_some_and(|o| {
@@ -167,7 +177,7 @@ pub fn break_glass_read(
     if !basis_only {
         return Err(ApiError::InvalidBreakGlassRead);
     }
-    let (caller, id) = (caller.clone(), id.to_owned());
+    let (caller, id) = (caller.clone(), id.as_str().to_owned());
     match store.write(move |conn| registrations::break_glass_read(conn, &caller, &id))? {
         BreakGlassRead::Read(row) => Ok(row),
         BreakGlassRead::NotFound => Err(ApiError::NotFound),

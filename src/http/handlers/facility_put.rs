@@ -1,4 +1,5 @@
 use crate::contracts::DocumentType;
+use crate::domain::ids::FacilityId;
 use crate::exchange::facilities;
 use crate::http::auth::Caller;
 use crate::http::body::read_valid;
@@ -39,12 +40,12 @@ pub async fn facility_put(
     req: HttpRequest,
     caller: Caller,
     store: web::Data<Store>,
-    facility_id: web::Path<String>,
+    facility_id: web::Path<FacilityId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let facility_id = facility_id.into_inner();
-    if !may_write(&org, &facility_id) {
+    if !may_write(&org, facility_id.as_str()) {
         // Refused before the body is read: only the facility itself writes its record.
         return Err(ApiError::Forbidden);
     }

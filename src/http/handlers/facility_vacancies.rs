@@ -1,4 +1,5 @@
 use crate::contracts::json::parse_document;
+use crate::domain::ids::FacilityId;
 use crate::exchange::facilities::{self, VacancyPatch};
 use crate::http::auth::Caller;
 use crate::http::body::media_type;
@@ -34,7 +35,7 @@ pub async fn facility_vacancies(
     req: HttpRequest,
     caller: Caller,
     store: web::Data<Store>,
-    facility_id: web::Path<String>,
+    facility_id: web::Path<FacilityId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;

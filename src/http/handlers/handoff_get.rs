@@ -1,3 +1,4 @@
+use crate::domain::ids::HandoffId;
 use crate::exchange::handoffs;
 use crate::http::auth::Caller;
 use crate::http::handoffs::{view, HandoffView, CONTENT_SHA256, JOSE};
@@ -68,7 +69,7 @@ pub async fn handoff_get(
     req: HttpRequest,
     caller: Caller,
     store: web::Data<Store>,
-    id: web::Path<String>,
+    id: web::Path<HandoffId>,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let id = id.into_inner();

@@ -1,4 +1,5 @@
 use crate::contracts::DocumentType;
+use crate::domain::ids::HandoffId;
 use crate::exchange::handoffs;
 use crate::http::auth::Caller;
 use crate::http::body::read_valid;
@@ -35,7 +36,7 @@ pub async fn handoff_respond(
     req: HttpRequest,
     caller: Caller,
     store: web::Data<Store>,
-    id: web::Path<String>,
+    id: web::Path<HandoffId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;

@@ -1,3 +1,4 @@
+use crate::domain::ids::KeyId;
 use crate::exchange::keys;
 use crate::http::auth::Caller;
 use crate::http::run;
@@ -21,7 +22,7 @@ use actix_web::{post, web, HttpResponse};
 pub async fn key_retire(
     caller: Caller,
     store: web::Data<Store>,
-    kid: web::Path<String>,
+    kid: web::Path<KeyId>,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let kid = kid.into_inner();

@@ -1,4 +1,5 @@
 use crate::contracts::json::parse_document;
+use crate::domain::ids::RegistrationId;
 use crate::exchange::registrations;
 use crate::http::auth::Caller;
 use crate::http::conditional::etag;
@@ -42,7 +43,7 @@ pub struct BreakGlassRead {
 pub async fn registration_break_glass_read(
     caller: Caller,
     store: web::Data<Store>,
-    id: web::Path<String>,
+    id: web::Path<RegistrationId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;

@@ -1,3 +1,4 @@
+use crate::domain::ids::RegistrationId;
 use crate::exchange::matching::{self, Asked};
 use crate::http::auth::Caller;
 use crate::http::run;
@@ -48,7 +49,7 @@ pub struct CandidatesQuery {
 pub async fn registration_candidates(
     caller: Caller,
     store: web::Data<Store>,
-    id: web::Path<String>,
+    id: web::Path<RegistrationId>,
     query: web::Query<CandidatesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;

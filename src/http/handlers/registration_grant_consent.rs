@@ -1,4 +1,5 @@
 use crate::contracts::json::parse_document;
+use crate::domain::ids::RegistrationId;
 use crate::exchange::registrations;
 use crate::http::auth::Caller;
 use crate::http::conditional::{etag, required_if_match};
@@ -40,7 +41,7 @@ pub async fn registration_grant_consent(
     req: HttpRequest,
     caller: Caller,
     store: web::Data<Store>,
-    id: web::Path<String>,
+    id: web::Path<RegistrationId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;

@@ -1,3 +1,4 @@
+use crate::domain::ids::RegistrationId;
 use crate::exchange::registrations;
 use crate::http::auth::Caller;
 use crate::http::run;
@@ -41,7 +42,7 @@ pub struct RegistrationVersion {
 pub async fn registration_history(
     caller: Caller,
     store: web::Data<Store>,
-    id: web::Path<String>,
+    id: web::Path<RegistrationId>,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let id = id.into_inner();

@@ -1,3 +1,4 @@
+use crate::domain::ids::RegistrationId;
 use crate::exchange::registrations;
 use crate::http::auth::Caller;
 use crate::http::conditional::etag;
@@ -31,7 +32,7 @@ use actix_web::{post, web, HttpResponse};
 pub async fn registration_withdraw_consent(
     caller: Caller,
     store: web::Data<Store>,
-    id: web::Path<String>,
+    id: web::Path<RegistrationId>,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let id = id.into_inner();
