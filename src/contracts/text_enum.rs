@@ -43,6 +43,24 @@ macro_rules! text_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        /// As the database gives it back (`#[diesel(deserialize_as = String)]`): a text that
+        /// is not one of the values is an error, never a guess.
+        impl TryFrom<String> for $name {
+            type Error = String;
+
+            fn try_from(text: String) -> Result<$name, String> {
+                $name::parse(&text).ok_or_else(|| {
+                    format!("{text:?} is not a value of {}", stringify!($name))
+                })
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.as_str().to_owned()
+            }
+        }
     };
 }
 

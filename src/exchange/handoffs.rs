@@ -240,11 +240,11 @@ fn compose(
         registration_version: registration.version,
         sender: Party {
             organization_id: &caller.id,
-            role: &caller.role,
+            role: caller.role.as_str(),
         },
         recipient: Party {
             organization_id: &recipient.id,
-            role: &recipient.role,
+            role: recipient.role.as_str(),
         },
         purpose: asked.purpose.as_str(),
         situation: asked.situation,

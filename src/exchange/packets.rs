@@ -37,7 +37,7 @@ impl Records for CallerRecords<'_> {
         let mut conn = self.store.conn().map_err(ApiError::contended)?;
         Ok(crate::store::organizations::get(&mut conn, organization_id)
             .map_err(ApiError::contended)?
-            .map(|o| o.role))
+            .map(|o| o.role.as_str().to_owned()))
     }
 
     fn registration(&self, id: &str) -> Result<Option<StoredRegistration>, ApiError> {
@@ -102,7 +102,7 @@ pub fn check_packet(
     };
     let org = Org {
         id: &caller.id,
-        role: &caller.role,
+        role: caller.role.as_str(),
     };
     let purpose = match checking {
         Checking::Submit => Purpose::Submit { caller: org },

@@ -2,7 +2,7 @@
 //! only its SHA-256 is stored (the secret has full entropy, so a slow hash adds nothing).
 use super::schema::{api_keys, organizations};
 use super::{DbConnection, StoreError};
-use crate::domain::access::{self, Access, Permission, Relation};
+use crate::domain::access::{Access, Permission, Relation};
 use crate::domain::organization::check_id;
 use crate::domain::role::Role;
 use chrono::{NaiveDateTime, Timelike, Utc};
@@ -16,7 +16,8 @@ use sha2::{Digest, Sha256};
 pub struct Organization {
     pub id: String,
     pub name: String,
-    pub role: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub role: Role,
     pub created_at: NaiveDateTime,
 }
 
@@ -24,7 +25,7 @@ impl Organization {
     /// What the access policy (`domain::access`) says about this organization doing
     /// `permission` to a record related to it as `relation`.
     pub fn may(&self, permission: Permission, relation: Relation) -> Access {
-        access::may(&self.role, permission, relation)
+        self.role.may(permission, relation)
     }
 
     /// Whether this organization coordinates (kikan, hub, city): it sees and acts on the
@@ -111,11 +112,11 @@ pub fn add(
         let org = Organization {
             id,
             name: name.to_owned(),
-            role: role.as_str().to_owned(),
+            role,
             created_at: now(),
         };
         diesel::insert_into(organizations::table)
-            .values(&org)
+            .values(org.clone())
             .execute(conn)?;
         let key = issue(conn, &org.id)?;
         Ok((org, key))

@@ -74,7 +74,7 @@ fn a_key_authenticates_its_organization_until_it_is_rotated(db: &TestDatabase) {
         Role::Facility,
     )
     .unwrap();
-    assert_eq!(org.role, "facility");
+    assert_eq!(org.role, kyoten::domain::role::Role::Facility);
     assert!(first.secret.starts_with("kyk_") && first.secret.len() == 68);
     assert_eq!(
         organizations::authenticate(&mut conn, &first.secret).unwrap(),
