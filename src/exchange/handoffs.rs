@@ -239,11 +239,11 @@ fn compose(
         registration_id: asked.registration_id,
         registration_version: registration.version,
         sender: Party {
-            organization_id: &caller.id,
+            organization_id: caller.id.as_str(),
             role: caller.role.as_str(),
         },
         recipient: Party {
-            organization_id: &recipient.id,
+            organization_id: recipient.id.as_str(),
             role: recipient.role.as_str(),
         },
         purpose: asked.purpose.as_str(),
@@ -365,7 +365,7 @@ fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Create
         id: header.handoff_id,
         registration_id: header.registration_ref.registration_id,
         registration_version: header.registration_ref.version,
-        sender_id: caller.id.clone(),
+        sender_id: caller.id.to_string(),
         recipient_id: header.recipient.organization_id,
         purpose: header.purpose,
         categories: header.disclosed_categories.join(","),

@@ -40,7 +40,7 @@ pub fn register(
             (keys::from_certificate_pem(pem.as_bytes(), alg)?, Some(pem))
         }
     };
-    let org_id = caller.id.clone();
+    let org_id = caller.id.to_string();
     let registered = store.write(move |conn| stored::register(conn, &org_id, &key, certificate))?;
     match registered {
         Registered::New(row) => {
@@ -54,12 +54,12 @@ pub fn register(
 
 /// The keys `caller` registered, newest first, retired ones included.
 pub fn list(store: &Store, caller: &Organization) -> Result<Vec<KeyRow>, ApiError> {
-    Ok(stored::list(&mut *store.conn()?, Some(&caller.id))?)
+    Ok(stored::list(&mut *store.conn()?, Some(caller.id.as_str()))?)
 }
 
 /// Retires one of `caller`'s keys: it no longer verifies.
 pub fn retire(store: &Store, caller: &Organization, kid: &KeyId) -> Result<(), ApiError> {
-    let (owner, kid) = (caller.id.clone(), kid.as_str().to_owned());
+    let (owner, kid) = (caller.id.to_string(), kid.as_str().to_owned());
     if !store.write(move |conn| stored::retire(conn, Some(&owner), &kid))? {
         return Err(ApiError::NotFound);
     }

@@ -46,7 +46,7 @@ impl Records for CallerRecords<'_> {
             .map_err(ApiError::contended)?
         {
             Some(r) => Some(r),
-            None if handoffs::addressed_on(&mut conn, &self.caller.id, id)
+            None if handoffs::addressed_on(&mut conn, self.caller.id.as_str(), id)
                 .map_err(ApiError::contended)? =>
             {
                 registrations::get(&mut conn, id).map_err(ApiError::contended)?
@@ -101,7 +101,7 @@ pub fn check_packet(
         ring: store.keyring().map_err(ApiError::contended)?,
     };
     let org = Org {
-        id: &caller.id,
+        id: caller.id.as_str(),
         role: caller.role.as_str(),
     };
     let purpose = match checking {

@@ -145,7 +145,9 @@ fn look_up(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Caller, ApiError
             web::block(move || store.authenticate(&token)).await??
         };
         match found {
-            Some(org) if certificate_names_another(&store, certificate, &org.id).await? => {
+            Some(org)
+                if certificate_names_another(&store, certificate, org.id.as_str()).await? =>
+            {
                 log_failure(
                     peer,
                     &route,

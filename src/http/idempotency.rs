@@ -131,7 +131,7 @@ pub async fn idempotency(
     let fp = fingerprint(&req, &body);
     req.set_payload(Payload::from(body));
     let claim = Claim {
-        org_id: org.id.clone(),
+        org_id: org.id.to_string(),
         key,
     };
     let (begin_claim, discloses) = (claim.clone(), answers_with_registration(&req));

@@ -150,7 +150,7 @@ pub fn put(
         let at = now();
         let row = |version: i32, created_at: NaiveDateTime| FacilityRow {
             id: id.to_owned(),
-            organization_id: caller.id.clone(),
+            organization_id: caller.id.to_string(),
             version,
             name: record.name.clone(),
             ward: record.ward.clone(),

@@ -182,7 +182,7 @@ pub fn create(
         audit::record(
             conn,
             Access {
-                by: &caller.id,
+                by: caller.id.as_str(),
                 action: Action::SendHandoff,
                 subject: Subject::Registration(&h.registration_id),
                 categories: &h.categories,
@@ -193,7 +193,7 @@ pub fn create(
             audit::record(
                 conn,
                 Access {
-                    by: &caller.id,
+                    by: caller.id.as_str(),
                     action: Action::BreakGlass,
                     subject: Subject::Handoff(&h.id),
                     categories: &h.categories,
@@ -237,7 +237,7 @@ pub fn read_status(
         audit::record(
             conn,
             Access {
-                by: &caller.id,
+                by: caller.id.as_str(),
                 action: Action::ReadStatus,
                 subject: Subject::Handoff(id),
                 categories: "",
@@ -341,7 +341,8 @@ pub fn deliver(
         // The records come last: appending holds the chain's head until commit (store::chain).
         if is_recipient && h.status_at(at) == Status::Requested {
             let document = receipt(&h);
-            if let Some(updated) = transition(conn, &h, Status::Received, &caller.id, document, at)?
+            if let Some(updated) =
+                transition(conn, &h, Status::Received, caller.id.as_str(), document, at)?
             {
                 h = updated;
             }
@@ -349,7 +350,7 @@ pub fn deliver(
         audit::record(
             conn,
             Access {
-                by: &caller.id,
+                by: caller.id.as_str(),
                 action: Action::Read,
                 subject: Subject::Handoff(id),
                 categories: &h.categories,
@@ -447,14 +448,14 @@ pub fn respond(
             }
             return Ok(Responded::Illegal { current });
         }
-        let Some(updated) = transition(conn, &h, to, &caller.id, document, at)? else {
+        let Some(updated) = transition(conn, &h, to, caller.id.as_str(), document, at)? else {
             let current = find(conn, id)?.map_or(current, |h| h.status_at(at));
             return Ok(Responded::Illegal { current });
         };
         audit::record(
             conn,
             Access {
-                by: &caller.id,
+                by: caller.id.as_str(),
                 action: Action::Respond,
                 subject: Subject::Handoff(id),
                 categories: "",
@@ -489,13 +490,13 @@ pub fn list(
         .into_boxed::<<DbConnection as Connection>::Backend>();
     let coordinator = caller.coordinates();
     match filter.direction.as_deref() {
-        Some("sent") => q = q.filter(handoffs::sender_id.eq(caller.id.clone())),
-        Some("received") => q = q.filter(handoffs::recipient_id.eq(caller.id.clone())),
+        Some("sent") => q = q.filter(handoffs::sender_id.eq(caller.id.to_string())),
+        Some("received") => q = q.filter(handoffs::recipient_id.eq(caller.id.to_string())),
         _ if !coordinator => {
             q = q.filter(
                 handoffs::sender_id
-                    .eq(caller.id.clone())
-                    .or(handoffs::recipient_id.eq(caller.id.clone())),
+                    .eq(caller.id.to_string())
+                    .or(handoffs::recipient_id.eq(caller.id.to_string())),
             )
         }
         _ => {}

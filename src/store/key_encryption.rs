@@ -251,12 +251,16 @@ mod tests {
             message.contains("openssl rand -base64 32 > kek && chmod 600 kek"),
             "{message}"
         );
+        // In a folder of its own: a `kek` left by a server run in the working directory must
+        // not change the answer.
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("data/kyoten.sqlite");
         match resolve(
             KekSource::NextToDatabase,
             Backend::Sqlite,
-            "data/kyoten.sqlite",
+            database.to_str().unwrap(),
         ) {
-            Ok(Resolved::CreateAt(path)) => assert_eq!(path, Path::new("data/kek")),
+            Ok(Resolved::CreateAt(path)) => assert_eq!(path, dir.path().join("data/kek")),
             _ => panic!("SQLite without a key-encryption key"),
         }
         assert_eq!(default_path("kyoten.sqlite"), Path::new("./kek"));

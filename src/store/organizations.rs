@@ -3,6 +3,7 @@
 use super::schema::{api_keys, organizations};
 use super::{DbConnection, StoreError};
 use crate::domain::access::{Access, Permission, Relation};
+use crate::domain::ids::OrganizationId;
 use crate::domain::organization::check_id;
 use crate::domain::role::Role;
 use chrono::{NaiveDateTime, Timelike, Utc};
@@ -14,7 +15,8 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = organizations)]
 pub struct Organization {
-    pub id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: OrganizationId,
     pub name: String,
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub role: Role,
@@ -110,7 +112,7 @@ pub fn add(
     check_id(&id, role)?;
     conn.transaction(|conn| {
         let org = Organization {
-            id,
+            id: OrganizationId::from(id),
             name: name.to_owned(),
             role,
             created_at: now(),
@@ -118,7 +120,7 @@ pub fn add(
         diesel::insert_into(organizations::table)
             .values(org.clone())
             .execute(conn)?;
-        let key = issue(conn, &org.id)?;
+        let key = issue(conn, org.id.as_str())?;
         Ok((org, key))
     })
 }

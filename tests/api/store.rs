@@ -84,7 +84,7 @@ fn a_key_authenticates_its_organization_until_it_is_rotated(db: &TestDatabase) {
         organizations::authenticate(&mut conn, "kyk_wrong").unwrap(),
         None
     );
-    let second = organizations::rotate_key(&mut conn, &org.id)
+    let second = organizations::rotate_key(&mut conn, org.id.as_str())
         .unwrap()
         .expect("organization exists");
     assert_eq!(
@@ -280,6 +280,7 @@ fn organization_ids_that_a_consent_could_read_as_a_role_are_refused(db: &TestDat
     assert!(
         generated
             .id
+            .as_str()
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
         "a generated id follows the pattern: {}",

@@ -60,7 +60,7 @@ pub fn list(
         .limit(filter.limit)
         .into_boxed::<<DbConnection as Connection>::Backend>();
     if only_own {
-        q = q.filter(registrations::received_by.eq(caller.id.clone()));
+        q = q.filter(registrations::received_by.eq(caller.id.to_string()));
     }
     if let Some(w) = &filter.ward {
         q = q.filter(registrations::ward.eq(w.clone()));
@@ -79,7 +79,7 @@ pub fn list(
         audit::record(
             conn,
             Access {
-                by: &caller.id,
+                by: caller.id.as_str(),
                 action: Action::List,
                 subject: Subject::Registrations,
                 categories: "",
@@ -108,7 +108,7 @@ pub fn read_for_matching(
         audit::record(
             conn,
             Access {
-                by: &caller.id,
+                by: caller.id.as_str(),
                 action: Action::Match,
                 subject: Subject::Registration(id),
                 categories: "certificates,care_status,medical,emergency_plan",

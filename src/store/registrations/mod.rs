@@ -114,7 +114,7 @@ pub fn create(
             id: id.clone(),
             version: 1,
             municipality_code,
-            received_by: caller.id.clone(),
+            received_by: caller.id.to_string(),
             status: status.into(),
             document: text,
             created_at: at,
@@ -130,14 +130,14 @@ pub fn create(
                 version: 1,
                 document: &row.document,
                 recorded_at: at,
-                recorded_by: &caller.id,
+                recorded_by: caller.id.as_str(),
                 event: "create",
             })
             .execute(conn)?;
         audit::record(
             conn,
             Access {
-                by: &caller.id,
+                by: caller.id.as_str(),
                 action: Action::Create,
                 subject: Subject::Registration(&id),
                 categories: ALL_CATEGORIES,
@@ -207,7 +207,7 @@ pub fn read(
         audit::record(
             conn,
             Access {
-                by: &caller.id,
+                by: caller.id.as_str(),
                 action: Action::Read,
                 subject: Subject::Registration(id),
                 categories: read_categories(&r.status),
@@ -253,7 +253,7 @@ pub fn break_glass_read(
         audit::record(
             conn,
             Access {
-                by: &caller.id,
+                by: caller.id.as_str(),
                 action: Action::BreakGlassRead,
                 subject: Subject::Registration(id),
                 categories: ALL_CATEGORIES,
@@ -324,14 +324,14 @@ fn next_version(
             version: next,
             document: text,
             recorded_at: at,
-            recorded_by: &caller.id,
+            recorded_by: caller.id.as_str(),
             event: action.as_str(),
         })
         .execute(conn)?;
     audit::record(
         conn,
         Access {
-            by: &caller.id,
+            by: caller.id.as_str(),
             action,
             subject: Subject::Registration(id),
             categories,
@@ -489,7 +489,7 @@ pub fn history(
         audit::record(
             conn,
             Access {
-                by: &caller.id,
+                by: caller.id.as_str(),
                 action: Action::ReadHistory,
                 subject: Subject::Registration(id),
                 categories: read_categories(&current.status),
