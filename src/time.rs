@@ -33,6 +33,14 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
     age
 }
 
+/// Now, in UTC, to the microsecond: the precision both backends store, so a row reads back
+/// equal to what was written.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    let t = chrono::Utc::now().naive_utc();
+    t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,6 +104,21 @@ id_type! {
     KeyId
 }
 
+/// `bytes` random bytes as lower-case hex.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut buf);
+    hex::encode(buf)
+}
+
+/// An id that sorts by creation time: `prefix`, the milliseconds since 1970 (12 hex digits),
+/// then `random_bytes` random bytes. New rows then land at the end of an index instead of
+/// anywhere in it, so a commit of many rows touches few pages; ids stay unguessable.
+pub fn time_ordered_id(prefix: &str, random_bytes: usize) -> String {
+    let millis = chrono::Utc::now().timestamp_millis().max(0);
+    format!("{prefix}{millis:012x}{}", random_hex(random_bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! What the handoff endpoints share: the status view of a handoff and its headers.
 use crate::store::handoffs::{Handoff, Response};
-use crate::store::organizations::now;
+use crate::time::now;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;

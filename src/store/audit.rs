@@ -84,8 +84,8 @@ pub struct Access<'a> {
 pub fn record(conn: &mut DbConnection, access: Access<'_>) -> QueryResult<()> {
     let (record_type, record_id) = access.subject.parts();
     let row = AccessRecord {
-        id: super::organizations::time_ordered_id("acc_", 6),
-        at: super::organizations::now(),
+        id: crate::domain::ids::time_ordered_id("acc_", 6),
+        at: crate::time::now(),
         organization_id: access.by.to_owned(),
         action: access.action.as_str().to_owned(),
         record_type: record_type.to_owned(),

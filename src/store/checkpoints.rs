@@ -9,10 +9,11 @@
 //! the end. Before it signs, the exchange walks the chain from the last valid checkpoint to the
 //! head, so it never vouches for a chain that already fails to link.
 use super::chain::{self, canonical_time, Counts, Problem, ProblemKind, Walker};
-use super::organizations::{now, time_ordered_id};
 use super::schema::checkpoints;
 use super::{DbConnection, Store, StoreError};
 use crate::crypto::jws::{self, VerifyingKey};
+use crate::domain::ids::time_ordered_id;
+use crate::time::now;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -2,11 +2,12 @@
 //! the exchange may read and search them (they hold no personal data, so reads are not
 //! audited). Each record is kept as its document plus one row per offered service, with the
 //! columns a search filters on.
-use super::organizations::{now, Organization};
+use super::organizations::Organization;
 use super::schema::{facilities, facility_services};
 use super::{DbConnection, StoreError};
 use crate::domain::access::{Permission, Relation};
 use crate::domain::facility::FacilityRecord;
+use crate::time::now;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Timelike};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

@@ -2,13 +2,14 @@
 //! lifecycle, the responses, and who may see it. Every change writes its access record and,
 //! for a packet provided or received, its provision record, in the same transaction.
 use super::audit::{self, Access, Action, Subject};
-use super::organizations::{now, Organization};
+use super::organizations::Organization;
 use super::provisions::{self, ProvisionRecord};
 use super::schema::{
     handoff_packets, handoff_responses, handoffs, registration_versions, registrations,
 };
 use super::{DbConnection, StoreError};
 use crate::domain::handoff::{may_transition, withheld, Responder, Status, Withheld};
+use crate::time::now;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::Value;

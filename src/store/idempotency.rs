@@ -2,9 +2,9 @@
 //! retry — to this server or to another instance on the same database — gets that response
 //! instead of a second write. The key is claimed by inserting its row before the request runs
 //! (the primary key decides between concurrent claims), and the response is stored after.
-use super::organizations::now;
 use super::schema::idempotency_keys;
 use super::{DbConnection, StoreError};
+use crate::time::now;
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

@@ -6,12 +6,12 @@
 //! The exchange's private keys are never stored in plaintext: the `private_pem` column holds
 //! the PKCS#8 PEM sealed under the key-encryption key ([`crate::crypto::kek`], AES-256-GCM,
 //! the `kid` as additional data, so a sealed key copied into another row does not open).
-use super::organizations::now;
 use super::schema::signing_keys;
 use super::{DbConnection, StoreError};
 use crate::crypto::jws::{Alg, SigningKey, VerifyingKey};
 use crate::crypto::kek::{self, Kek};
 use crate::crypto::keys;
+use crate::time::now;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::Value;

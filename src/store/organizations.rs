@@ -3,12 +3,12 @@
 use super::schema::{api_keys, organizations};
 use super::{DbConnection, StoreError};
 use crate::domain::access::{Access, Permission, Relation};
-use crate::domain::ids::OrganizationId;
+use crate::domain::ids::{random_hex, OrganizationId};
 use crate::domain::organization::check_id;
 use crate::domain::role::Role;
-use chrono::{NaiveDateTime, Timelike, Utc};
+use crate::time::now;
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -54,29 +54,8 @@ pub struct IssuedKey {
     pub secret: String,
 }
 
-pub fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut buf);
-    hex::encode(buf)
-}
-
-/// An id that sorts by creation time: `prefix`, the milliseconds since 1970 (12 hex digits),
-/// then `random_bytes` random bytes. New rows then land at the end of an index instead of
-/// anywhere in it, so a commit of many rows touches few pages; ids stay unguessable.
-pub fn time_ordered_id(prefix: &str, random_bytes: usize) -> String {
-    let millis = Utc::now().timestamp_millis().max(0);
-    format!("{prefix}{millis:012x}{}", random_hex(random_bytes))
-}
-
 pub fn hash_key(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// Now, in UTC, to the microsecond: the precision both backends store, so a row reads back
-/// equal to what was written.
-pub fn now() -> NaiveDateTime {
-    let t = Utc::now().naive_utc();
-    t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
 }
 
 fn issue(

@@ -4,9 +4,10 @@
 //! links of the record chain (`chain.rs`); never updated or deleted (triggers refuse it in the
 //! database too).
 use super::chain::{self, canonical_time, Table};
-use super::organizations::{now, time_ordered_id};
 use super::schema::provision_records;
 use super::DbConnection;
+use crate::domain::ids::time_ordered_id;
+use crate::time::now;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;

@@ -90,7 +90,7 @@ fn handoff_figures(
     to: NaiveDateTime,
 ) -> Result<HandoffFigures, StoreError> {
     let mut figures = HandoffFigures::default();
-    let at = super::organizations::now();
+    let at = crate::time::now();
     for (status, expires_at, basis, purpose) in super::handoffs::for_report(conn, from, to)? {
         let h = &mut figures;
         h.sent += 1;

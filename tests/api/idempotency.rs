@@ -222,7 +222,7 @@ fn keys_older_than_24_hours_are_deleted_by_the_server_on_its_own() {
     let mut conn = server.store.conn().unwrap();
     assert_eq!(keys(&mut conn), ["fresh-key", "old-key"]);
     // The first request with "old-key" was 25 hours ago.
-    let long_ago = kyoten::store::organizations::now() - chrono::TimeDelta::hours(25);
+    let long_ago = kyoten::time::now() - chrono::TimeDelta::hours(25);
     diesel::update(idempotency_keys::table.filter(idempotency_keys::key.eq("old-key")))
         .set(idempotency_keys::created_at.eq(long_ago))
         .execute(&mut conn)

@@ -1,11 +1,13 @@
 //! Registrations: the current version, the history of versions, and who may see them.
 use super::audit::{self, Access, Action, Subject, ALL_CATEGORIES};
-use super::organizations::{now, time_ordered_id, Organization};
+use super::organizations::Organization;
 use super::schema::{registration_versions, registrations};
 use super::{DbConnection, StoreError};
 use crate::domain::access::{Permission, Relation};
 use crate::domain::consent::RegistrationStatus;
+use crate::domain::ids::time_ordered_id;
 use crate::domain::{address, consent};
+use crate::time::now;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::Value;
