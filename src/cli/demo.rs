@@ -120,7 +120,7 @@ pub fn seed(store: &Store) -> Result<Option<Demo>, StoreError> {
         )?;
         Ok(Some(Demo {
             keys,
-            registration_id: registration.id,
+            registration_id: registration.id.to_string(),
         }))
     })
 }

@@ -363,11 +363,11 @@ fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Create
     let packets = [packet("jws", jws), packet("xml", xml)];
     let row = Handoff {
         legal_basis: header.legal_basis().to_owned(),
-        id: header.handoff_id,
-        registration_id: header.registration_ref.registration_id,
+        id: header.handoff_id.into(),
+        registration_id: header.registration_ref.registration_id.into(),
         registration_version: header.registration_ref.version,
-        sender_id: caller.id.to_string(),
-        recipient_id: header.recipient.organization_id,
+        sender_id: caller.id.clone(),
+        recipient_id: header.recipient.organization_id.into(),
         purpose: header.purpose,
         categories: header.disclosed_categories.join(","),
         status: Status::Requested.as_str().into(),

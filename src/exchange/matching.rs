@@ -85,7 +85,7 @@ pub fn candidates(
         let records = facilities::matching_pool(conn, &needs.prearranged, &service_types)?;
         let ranking = matching::rank(&needs, &service_types, &records, now);
         Ok(Ok(Candidates {
-            registration_id: reg.id,
+            registration_id: reg.id.to_string(),
             registration_version: reg.version,
             registration_status: reg.status,
             situation,

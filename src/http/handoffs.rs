@@ -61,15 +61,15 @@ fn utc(t: chrono::NaiveDateTime) -> String {
 
 pub fn view(h: &Handoff, responses: Vec<Response>) -> HandoffView {
     HandoffView {
-        handoff_id: h.id.clone(),
+        handoff_id: h.id.to_string(),
         status: h.status_at(now()).as_str().into(),
-        registration_id: h.registration_id.clone(),
+        registration_id: h.registration_id.to_string(),
         registration_version: h.registration_version,
         sender: PartyView {
-            organization_id: h.sender_id.clone(),
+            organization_id: h.sender_id.to_string(),
         },
         recipient: PartyView {
-            organization_id: h.recipient_id.clone(),
+            organization_id: h.recipient_id.to_string(),
         },
         purpose: h.purpose.clone(),
         legal_basis: h.legal_basis.clone(),

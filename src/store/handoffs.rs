@@ -9,6 +9,7 @@ use super::schema::{
 };
 use super::{DbConnection, StoreError};
 use crate::domain::handoff::{may_transition, withheld, Responder, Status, Withheld};
+use crate::domain::ids::{HandoffId, OrganizationId, RegistrationId};
 use crate::time::now;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -17,11 +18,15 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = handoffs)]
 pub struct Handoff {
-    pub id: String,
-    pub registration_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: HandoffId,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub registration_id: RegistrationId,
     pub registration_version: i32,
-    pub sender_id: String,
-    pub recipient_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub sender_id: OrganizationId,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub recipient_id: OrganizationId,
     pub purpose: String,
     pub legal_basis: String,
     /// Disclosed categories, comma-separated.
@@ -162,15 +167,15 @@ pub fn create(
         provided,
     } = new;
     conn.transaction(|conn| {
-        let current = super::registrations::version(conn, &h.registration_id)?;
+        let current = super::registrations::version(conn, h.registration_id.as_str())?;
         if current != Some(checked_version) {
             return Ok(Created::RegistrationChanged);
         }
-        if find(conn, &h.id)?.is_some() {
+        if find(conn, h.id.as_str())?.is_some() {
             return Ok(Created::Exists);
         }
         diesel::insert_into(handoffs::table)
-            .values(&h)
+            .values(h.clone())
             .execute(conn)?;
         for p in &packets {
             diesel::insert_into(handoff_packets::table)
@@ -185,7 +190,7 @@ pub fn create(
             Access {
                 by: caller.id.as_str(),
                 action: Action::SendHandoff,
-                subject: Subject::Registration(&h.registration_id),
+                subject: Subject::Registration(h.registration_id.as_str()),
                 categories: &h.categories,
                 purpose: &h.purpose,
             },
@@ -196,7 +201,7 @@ pub fn create(
                 Access {
                     by: caller.id.as_str(),
                     action: Action::BreakGlass,
-                    subject: Subject::Handoff(&h.id),
+                    subject: Subject::Handoff(h.id.as_str()),
                     categories: &h.categories,
                     purpose: &h.purpose,
                 },
@@ -330,7 +335,8 @@ pub fn deliver(
         let at = now();
         let is_recipient = caller.id == h.recipient_id;
         if is_recipient {
-            let withdrawn = consent_withdrawn_since(conn, &h.registration_id, h.created_at)?;
+            let withdrawn =
+                consent_withdrawn_since(conn, h.registration_id.as_str(), h.created_at)?;
             if let Some(reason) = withheld(h.status_at(at), h.is_break_glass(), withdrawn) {
                 return Ok(Delivery::Withheld(reason));
             }
@@ -378,7 +384,7 @@ fn transition(
 ) -> QueryResult<Option<Handoff>> {
     let n = diesel::update(
         handoffs::table
-            .filter(handoffs::id.eq(&h.id))
+            .filter(handoffs::id.eq(h.id.as_str()))
             .filter(handoffs::version.eq(h.version)),
     )
     .set((
@@ -392,7 +398,7 @@ fn transition(
     }
     diesel::insert_into(handoff_responses::table)
         .values(Response {
-            handoff_id: h.id.clone(),
+            handoff_id: h.id.to_string(),
             seq: h.version,
             status: to.as_str().into(),
             responder_id: responder_id.to_owned(),

@@ -129,6 +129,6 @@ pub async fn handoff_create(
             disclosed_categories: split(&h.categories),
             expires_at: expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
             content_sha256: h.content_sha256,
-            handoff_id: h.id,
+            handoff_id: h.id.to_string(),
         }))
 }

@@ -89,7 +89,7 @@ pub async fn handoff_list(
     })
     .await?
     .ok_or(ApiError::InvalidParameter { name: "after" })?;
-    let next_after = query::next_after(&mut rows, limit, |h| h.id.clone());
+    let next_after = query::next_after(&mut rows, limit, |h| h.id.to_string());
     let items = rows.iter().map(|h| handoffs::view(h, Vec::new())).collect();
     Ok(HttpResponse::Ok().json(HandoffPage { items, next_after }))
 }

@@ -5,7 +5,7 @@ use super::schema::{registration_versions, registrations};
 use super::{DbConnection, StoreError};
 use crate::domain::access::{Permission, Relation};
 use crate::domain::consent::RegistrationStatus;
-use crate::domain::ids::time_ordered_id;
+use crate::domain::ids::{time_ordered_id, OrganizationId, RegistrationId};
 use crate::domain::{address, consent};
 use crate::time::now;
 use chrono::NaiveDateTime;
@@ -22,10 +22,12 @@ pub use lists::*;
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = registrations)]
 pub struct Registration {
-    pub id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: RegistrationId,
     pub version: i32,
     pub municipality_code: String,
-    pub received_by: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub received_by: OrganizationId,
     pub status: String,
     pub document: String,
     pub created_at: NaiveDateTime,
@@ -113,10 +115,10 @@ pub fn create(
     conn.transaction(|conn| {
         let at = now();
         let row = Registration {
-            id: id.clone(),
+            id: id.clone().into(),
             version: 1,
             municipality_code,
-            received_by: caller.id.to_string(),
+            received_by: caller.id.clone(),
             status: status.into(),
             document: text,
             created_at: at,
@@ -124,7 +126,7 @@ pub fn create(
             ward,
         };
         diesel::insert_into(registrations::table)
-            .values(&row)
+            .values(row.clone())
             .execute(conn)?;
         diesel::insert_into(registration_versions::table)
             .values(NewVersion {
