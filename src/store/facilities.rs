@@ -7,6 +7,7 @@ use super::schema::{facilities, facility_services};
 use super::{DbConnection, StoreError};
 use crate::domain::access::{Permission, Relation};
 use crate::domain::facility::FacilityRecord;
+use crate::domain::ids::{FacilityId, OrganizationId};
 use crate::time::now;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Timelike};
 use diesel::prelude::*;
@@ -18,8 +19,10 @@ type Db = <DbConnection as Connection>::Backend;
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = facilities)]
 pub struct FacilityRow {
-    pub id: String,
-    pub organization_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub id: FacilityId,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub organization_id: OrganizationId,
     pub version: i32,
     pub name: String,
     pub ward: Option<String>,
@@ -150,8 +153,8 @@ pub fn put(
             .optional()?;
         let at = now();
         let row = |version: i32, created_at: NaiveDateTime| FacilityRow {
-            id: id.to_owned(),
-            organization_id: caller.id.to_string(),
+            id: FacilityId::from(id),
+            organization_id: caller.id.clone(),
             version,
             name: record.name.clone(),
             ward: record.ward.clone(),
@@ -167,7 +170,7 @@ pub fn put(
             (None, None) => {
                 let new = row(1, at);
                 diesel::insert_into(facilities::table)
-                    .values(&new)
+                    .values(new.clone())
                     .execute(conn)?;
                 insert_services(conn, record)?;
                 Ok(Put::Created(new))
