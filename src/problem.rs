@@ -302,7 +302,7 @@ impl ApiError {
                 args: vec![
                     (
                         "verdict",
-                        [refusal.code.to_owned(), refusal.code.to_owned()],
+                        [refusal.code.to_string(), refusal.code.to_string()],
                     ),
                     ("reason", [String::new(), refusal.message.clone()]),
                 ],
@@ -314,7 +314,7 @@ impl ApiError {
             PacketExpired => Parts::case("packet-expired"),
             PacketRefused(failure) => {
                 let [en, ja] = failure.message();
-                let code = failure.code().to_owned();
+                let code = failure.code().to_string();
                 Parts {
                     args: vec![
                         ("verdict", [code.clone(), code]),
@@ -386,8 +386,8 @@ impl ApiError {
                 _ => None,
             },
             verdict: match self {
-                ApiError::SignatureRefused(r) => Some(r.code),
-                ApiError::PacketRefused(f) => Some(f.code()),
+                ApiError::SignatureRefused(r) => Some(r.code.as_str()),
+                ApiError::PacketRefused(f) => Some(f.code().as_str()),
                 _ => None,
             },
         }

@@ -6,7 +6,7 @@ use crate::contracts::DocumentType;
 use crate::crypto::jws::{Alg, SigningKey, VerifyingKey};
 use crate::crypto::keys;
 use crate::packet::check::{check, KeyOwners, Lifetime, Purpose};
-use crate::packet::{self, Form};
+use crate::packet::{self, Form, Verdict};
 use crate::store::keys as stored;
 use crate::validation::Engine;
 use chrono::{DateTime, FixedOffset, Utc};
@@ -287,12 +287,15 @@ fn verify_one(
     );
     match checked {
         Ok(Err(r)) => {
-            json!({"file": file, "valid": false, "verdict": r.code, "message": r.message})
+            json!({"file": file, "valid": false, "verdict": r.code.as_str(), "message": r.message})
         }
         Ok(Ok(checked)) => {
             let ids: Vec<&str> = checked.outcome.findings.iter().map(|f| f.id).collect();
             let (verdict, message) = match &checked.failure {
-                None => ("valid", "the signature verifies and the content is valid"),
+                None => (
+                    Verdict::Valid,
+                    "the signature verifies and the content is valid",
+                ),
                 Some(f) => (f.code(), f.message()[0]),
             };
             let opened = checked.opened;

@@ -564,7 +564,7 @@ mod tests {
                 Ok(Err(refusal)) => refusal.code,
                 Err(never) => match never {},
             };
-            assert_eq!(verdict, attack.verdict(), "{}", attack.name());
+            assert_eq!(verdict.as_str(), attack.verdict(), "{}", attack.name());
         }
     }
 

@@ -2,7 +2,7 @@
 //! verdict instead of a refusal; nothing is stored.
 use super::packets::{check_packet, Checking};
 use crate::packet::check::Lifetime;
-use crate::packet::{Form, Refusal};
+use crate::packet::{Form, Refusal, Verdict};
 use crate::problem::ApiError;
 use crate::store::organizations::Organization;
 use crate::store::Store;
@@ -84,7 +84,7 @@ pub fn verdict(
     let (valid, verdict, message) = match &checked.failure {
         None => (
             true,
-            "valid",
+            Verdict::Valid,
             "the signature verifies and the content is valid",
         ),
         Some(f) => (false, f.code(), f.message()[0]),

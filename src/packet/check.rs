@@ -10,7 +10,7 @@
 //! kikan, hub or city); then, where the registration is one the caller may read, its consent;
 //! and for a submission, the recipient exists with its role, `registration_ref.version` is the
 //! current version and every `subject` value equals that version's.
-use super::{open, Opened, Refusal};
+use super::{open, Opened, Refusal, Verdict};
 use crate::contracts::DocumentType;
 use crate::crypto::jws::VerifyingKey;
 use crate::crypto::keys::KeyOwner;
@@ -174,22 +174,22 @@ pub enum Failure {
 
 impl Failure {
     /// The stable verdict code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Verdict {
         match self {
-            Failure::KeyNotCallers | Failure::SenderMismatch => "sender_mismatch",
-            Failure::NotAHandoff => "not_a_handoff",
-            Failure::InvalidContent => "invalid_content",
-            Failure::IssuedInFuture => "issued_in_future",
-            Failure::LifetimeTooLong => "lifetime_too_long",
-            Failure::Expired => "expired",
-            Failure::WrongRecipient => "wrong_recipient",
-            Failure::UnknownRecipient => "unknown_recipient",
-            Failure::UnknownRegistration => "unknown_registration",
-            Failure::VersionNotCurrent => "version_not_current",
-            Failure::ConsentWithdrawn => "consent_withdrawn",
-            Failure::BreakGlassNotAllowed => "break_glass_not_allowed",
-            Failure::CategoryNotPermitted(_) => "category_not_permitted",
-            Failure::SubjectMismatch => "subject_mismatch",
+            Failure::KeyNotCallers | Failure::SenderMismatch => Verdict::SenderMismatch,
+            Failure::NotAHandoff => Verdict::NotAHandoff,
+            Failure::InvalidContent => Verdict::InvalidContent,
+            Failure::IssuedInFuture => Verdict::IssuedInFuture,
+            Failure::LifetimeTooLong => Verdict::LifetimeTooLong,
+            Failure::Expired => Verdict::Expired,
+            Failure::WrongRecipient => Verdict::WrongRecipient,
+            Failure::UnknownRecipient => Verdict::UnknownRecipient,
+            Failure::UnknownRegistration => Verdict::UnknownRegistration,
+            Failure::VersionNotCurrent => Verdict::VersionNotCurrent,
+            Failure::ConsentWithdrawn => Verdict::ConsentWithdrawn,
+            Failure::BreakGlassNotAllowed => Verdict::BreakGlassNotAllowed,
+            Failure::CategoryNotPermitted(_) => Verdict::CategoryNotPermitted,
+            Failure::SubjectMismatch => Verdict::SubjectMismatch,
         }
     }
 

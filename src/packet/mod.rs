@@ -110,15 +110,57 @@ pub struct Opened {
     pub mapping: Vec<Finding>,
 }
 
+text_enum! {
+    /// The stable verdict on a signed packet: `valid`, or why not (the refusals of opening it,
+    /// then the failures of the packet check).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Verdict {
+        Valid = "valid",
+        Malformed = "malformed",
+        BadHeader = "bad_header",
+        AlgorithmNotAllowed = "algorithm_not_allowed",
+        UnknownCrit = "unknown_crit",
+        KeyInPacket = "key_in_packet",
+        NoKeyId = "no_key_id",
+        UnknownKey = "unknown_key",
+        AlgorithmMismatch = "algorithm_mismatch",
+        WrongType = "wrong_type",
+        BadSignature = "bad_signature",
+        BadPayload = "bad_payload",
+        HostileXml = "hostile_xml",
+        NoSignature = "no_signature",
+        MultipleSignatures = "multiple_signatures",
+        SignatureWrapping = "signature_wrapping",
+        ProfileViolation = "profile_violation",
+        DigestMismatch = "digest_mismatch",
+        UnmappableXml = "unmappable_xml",
+        InvalidContent = "invalid_content",
+        SenderMismatch = "sender_mismatch",
+        NotAHandoff = "not_a_handoff",
+        IssuedInFuture = "issued_in_future",
+        LifetimeTooLong = "lifetime_too_long",
+        Expired = "expired",
+        WrongRecipient = "wrong_recipient",
+        UnknownRecipient = "unknown_recipient",
+        UnknownRegistration = "unknown_registration",
+        VersionNotCurrent = "version_not_current",
+        ConsentWithdrawn = "consent_withdrawn",
+        BreakGlassNotAllowed = "break_glass_not_allowed",
+        CategoryNotPermitted = "category_not_permitted",
+        SubjectMismatch = "subject_mismatch",
+    }
+}
+
 /// Why a packet was refused: a stable code and a sentence (never any of the packet's content).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Refusal {
-    pub code: &'static str,
+    pub code: Verdict,
     pub message: String,
 }
 
 impl Refusal {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: Verdict, message: impl Into<String>) -> Self {
         Refusal {
             code,
             message: message.into(),
@@ -128,42 +170,42 @@ impl Refusal {
 
 fn jws_refusal(e: &JwsError) -> Refusal {
     let code = match e {
-        JwsError::Malformed => "malformed",
-        JwsError::BadHeader => "bad_header",
-        JwsError::AlgorithmNotAllowed(_) => "algorithm_not_allowed",
-        JwsError::ForbiddenHeader(h) if *h == "crit" => "unknown_crit",
-        JwsError::ForbiddenHeader(_) => "key_in_packet",
-        JwsError::NoKeyId => "no_key_id",
-        JwsError::UnknownKey => "unknown_key",
-        JwsError::AlgorithmMismatch { .. } => "algorithm_mismatch",
-        JwsError::WrongType(_) => "wrong_type",
-        JwsError::BadSignature => "bad_signature",
-        JwsError::BadPayload => "bad_payload",
-        JwsError::KeyMismatch => "algorithm_mismatch",
-        JwsError::Crypto(_) => "bad_signature",
+        JwsError::Malformed => Verdict::Malformed,
+        JwsError::BadHeader => Verdict::BadHeader,
+        JwsError::AlgorithmNotAllowed(_) => Verdict::AlgorithmNotAllowed,
+        JwsError::ForbiddenHeader(h) if *h == "crit" => Verdict::UnknownCrit,
+        JwsError::ForbiddenHeader(_) => Verdict::KeyInPacket,
+        JwsError::NoKeyId => Verdict::NoKeyId,
+        JwsError::UnknownKey => Verdict::UnknownKey,
+        JwsError::AlgorithmMismatch { .. } => Verdict::AlgorithmMismatch,
+        JwsError::WrongType(_) => Verdict::WrongType,
+        JwsError::BadSignature => Verdict::BadSignature,
+        JwsError::BadPayload => Verdict::BadPayload,
+        JwsError::KeyMismatch => Verdict::AlgorithmMismatch,
+        JwsError::Crypto(_) => Verdict::BadSignature,
     };
     Refusal::new(code, e.to_string())
 }
 
 /// The stable verdict code of an XML signature refusal.
-fn xml_code(e: &XmlDsigError) -> &'static str {
+fn xml_code(e: &XmlDsigError) -> Verdict {
     use crate::xml::c14n::C14nError;
     match e {
         XmlDsigError::Document(C14nError::Doctype | C14nError::ProcessingInstruction) => {
-            "hostile_xml"
+            Verdict::HostileXml
         }
-        XmlDsigError::Document(_) => "malformed",
-        XmlDsigError::NoSignature => "no_signature",
-        XmlDsigError::MoreThanOneSignature => "multiple_signatures",
-        XmlDsigError::NotRootChild => "signature_wrapping",
-        XmlDsigError::Profile(_) | XmlDsigError::AlreadySigned => "profile_violation",
-        XmlDsigError::KeyInfo => "key_in_packet",
-        XmlDsigError::UnknownKey => "unknown_key",
+        XmlDsigError::Document(_) => Verdict::Malformed,
+        XmlDsigError::NoSignature => Verdict::NoSignature,
+        XmlDsigError::MoreThanOneSignature => Verdict::MultipleSignatures,
+        XmlDsigError::NotRootChild => Verdict::SignatureWrapping,
+        XmlDsigError::Profile(_) | XmlDsigError::AlreadySigned => Verdict::ProfileViolation,
+        XmlDsigError::KeyInfo => Verdict::KeyInPacket,
+        XmlDsigError::UnknownKey => Verdict::UnknownKey,
         XmlDsigError::AlgorithmMismatch { .. }
         | XmlDsigError::UnsupportedAlgorithm
-        | XmlDsigError::KeyMismatch => "algorithm_mismatch",
-        XmlDsigError::DigestMismatch => "digest_mismatch",
-        XmlDsigError::BadSignature | XmlDsigError::Crypto(_) => "bad_signature",
+        | XmlDsigError::KeyMismatch => Verdict::AlgorithmMismatch,
+        XmlDsigError::DigestMismatch => Verdict::DigestMismatch,
+        XmlDsigError::BadSignature | XmlDsigError::Crypto(_) => Verdict::BadSignature,
     }
 }
 
@@ -190,7 +232,7 @@ fn peek_type(compact: &str) -> Result<DocumentType, Refusal> {
     })
     .ok_or_else(|| {
         Refusal::new(
-            "wrong_type",
+            Verdict::WrongType,
             "the header's typ names no kyoten document type (e.g. handoff+jws)",
         )
     })
@@ -204,7 +246,7 @@ pub fn open(
     match Form::sniff(bytes) {
         Form::Jws => {
             let compact = std::str::from_utf8(bytes)
-                .map_err(|_| Refusal::new("malformed", "not a compact JWS (UTF-8 text)"))?;
+                .map_err(|_| Refusal::new(Verdict::Malformed, "not a compact JWS (UTF-8 text)"))?;
             // Not three parts (e.g. the JSON serialization) is malformed, whatever its typ.
             if compact.trim().split('.').count() != 3 {
                 return Err(jws_refusal(&JwsError::Malformed));
@@ -219,7 +261,7 @@ pub fn open(
                 .and_then(DocumentType::parse);
             if document_type != Some(doc) {
                 return Err(Refusal::new(
-                    "wrong_type",
+                    Verdict::WrongType,
                     "the payload's document_type differs from the header's typ",
                 ));
             }
@@ -241,9 +283,9 @@ pub fn open(
             // KY-XML-* findings, which make the content invalid; a structure that differs
             // without any finding is refused outright.
             let mapped = crate::xml::to_json_exact(bytes, Engine::get()).map_err(|e| match e {
-                Inexact::Xml(e) => Refusal::new("malformed", e.to_string()),
+                Inexact::Xml(e) => Refusal::new(Verdict::Malformed, e.to_string()),
                 Inexact::Structure => Refusal::new(
-                    "unmappable_xml",
+                    Verdict::UnmappableXml,
                     "the XML's elements differ from those of its JSON form written as XML",
                 ),
             })?;
@@ -274,7 +316,7 @@ mod tests {
         let h = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(header);
         let compact = format!("{h}.eyJhIjoxfQ.c2ln");
         match open(compact.as_bytes(), |_| None) {
-            Err(refusal) => refusal.code,
+            Err(refusal) => refusal.code.as_str(),
             Ok(_) => "opened",
         }
     }

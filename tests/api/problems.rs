@@ -79,7 +79,7 @@ fn one_of_each() -> Vec<ApiError> {
         UnknownRecipient,
         InvalidHandoffRequest { field: "purpose" },
         SignatureRefused(Refusal::new(
-            "bad_signature",
+            kyoten::packet::Verdict::BadSignature,
             "the signature does not verify",
         )),
         SenderMismatch,

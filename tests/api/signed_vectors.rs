@@ -100,7 +100,10 @@ fn every_signed_vector_opens_with_the_verdict_its_manifest_gives() {
         .unwrap();
         match checked {
             Ok(checked) => {
-                let verdict = checked.failure.as_ref().map_or("valid", |f| f.code());
+                let verdict = checked
+                    .failure
+                    .as_ref()
+                    .map_or("valid", |f| f.code().as_str());
                 assert_eq!(verdict, v.verdict, "{}", v.file);
                 let findings: Vec<String> = checked
                     .outcome
@@ -116,7 +119,13 @@ fn every_signed_vector_opens_with_the_verdict_its_manifest_gives() {
                 }
             }
             Err(refusal) => {
-                assert_eq!(refusal.code, v.verdict, "{}: {}", v.file, refusal.message);
+                assert_eq!(
+                    refusal.code.as_str(),
+                    v.verdict,
+                    "{}: {}",
+                    v.file,
+                    refusal.message
+                );
                 assert_eq!(
                     v.findings, None,
                     "{}: a refused packet has no findings",

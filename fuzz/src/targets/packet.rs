@@ -9,7 +9,7 @@
 use crate::{lookup, now, signing_key};
 use kyoten::crypto::xmldsig;
 use kyoten::packet::check::{check, Lifetime, NoRecords, Org, Purpose};
-use kyoten::packet::open;
+use kyoten::packet::{open, Verdict};
 use kyoten::validation::Engine;
 use kyoten::xml::to_json_exact;
 
@@ -65,7 +65,7 @@ pub fn run(data: &[u8]) {
             assert_eq!(ids(&opened.mapping), ids(&mapped.findings));
         }
         (Err(refusal), Err(_)) => assert!(
-            matches!(refusal.code, "malformed" | "unmappable_xml"),
+            matches!(refusal.code, Verdict::Malformed | Verdict::UnmappableXml),
             "a document kyoten signed was refused: {refusal:?}"
         ),
         (opened, unsigned) => panic!(

@@ -7,7 +7,7 @@
 use crate::{lookup, now, signing_key};
 use kyoten::contracts::DocumentType;
 use kyoten::packet::check::{check, Lifetime, NoRecords, Purpose};
-use kyoten::packet::{open, sign_jws, sign_xml};
+use kyoten::packet::{open, sign_jws, sign_xml, Verdict};
 use kyoten::validation::Engine;
 use kyoten::xml::{parse, to_json_exact, to_xml};
 
@@ -48,7 +48,7 @@ pub fn run(data: &[u8]) {
     for packet in [jws.as_bytes(), xml.as_bytes()] {
         match open(packet, lookup) {
             // A document whose document_type names another type is not a packet.
-            Err(r) if r.code == "wrong_type" => {}
+            Err(r) if r.code == Verdict::WrongType => {}
             Err(r) => panic!("the exchange's own packet was refused: {r:?}"),
             Ok(opened) => {
                 assert_eq!(
