@@ -277,3 +277,16 @@ fn jwcrypto_verifies_every_valid_signed_jws_vector_with_its_published_key() {
     }
     assert_eq!(checked, 5, "four handoffs and a handoff_response");
 }
+
+#[test]
+fn every_verdict_the_code_can_give_is_explained_in_the_signature_profile() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/signatures.md"))
+        .unwrap();
+    let section = &doc[doc.find("## Verdicts").expect("a Verdicts section")..];
+    for verdict in kyoten::packet::Verdict::ALL {
+        assert!(
+            section.contains(&format!("`{verdict}`")),
+            "docs/signatures.md, Verdicts: `{verdict}` is not explained"
+        );
+    }
+}
