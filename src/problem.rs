@@ -355,11 +355,17 @@ impl ApiError {
     }
 
     pub fn status(&self) -> StatusCode {
-        if let ApiError::Status(status) = self {
-            return *status;
+        self.status_in(&self.found().1)
+    }
+
+    /// The status of this error, its catalogue entry already found: a bare HTTP status keeps
+    /// its own code, every other error has its type's.
+    fn status_in(&self, found: &Found<'_>) -> StatusCode {
+        match self {
+            ApiError::Status(status) => *status,
+            _ => StatusCode::from_u16(found.problem.status)
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         }
-        let status = self.found().1.problem.status;
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     pub fn slug(&self) -> &'static str {
@@ -377,7 +383,7 @@ impl ApiError {
         Problem {
             type_: format!("{}{}", PROBLEM_BASE, found.problem.slug),
             title: found.case.title.get(english).to_owned(),
-            status: self.status().as_u16(),
+            status: self.status_in(&found).as_u16(),
             detail: fill(found.case.detail.get(english), &args),
             line: parts.position.map(|p| p.0),
             column: parts.position.map(|p| p.1),
@@ -410,7 +416,9 @@ impl ApiError {
             tracing::error!(cause = %format!("{cause:#}"), "internal error");
         }
         let problem = self.to_problem(lang);
-        let mut res = HttpResponse::build(self.status());
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = HttpResponse::build(status);
         if let ApiError::MethodNotAllowed { allow } = self {
             res.insert_header((header::ALLOW, allow.as_str()));
         }

@@ -14,7 +14,7 @@ use crate::problem::ApiError;
 use crate::store::handoffs::{self as stored, Created, Delivery, Handoff, Packet, Responded};
 use crate::store::handoffs::{NewHandoff, Response};
 use crate::store::organizations::{self, Organization};
-use crate::store::{registrations, Store};
+use crate::store::{categories_column, registrations, Store};
 use crate::time::now;
 use crate::time::{jst, parse_timestamp};
 use crate::validation::{Engine, Lang};
@@ -369,7 +369,7 @@ fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Create
         sender_id: caller.id.clone(),
         recipient_id: header.recipient.organization_id.into(),
         purpose: header.purpose,
-        categories: header.disclosed_categories.join(","),
+        categories: categories_column(&header.disclosed_categories),
         status: Status::Requested.as_str().into(),
         version: 1,
         content_sha256: jcs::sha256_bytes_hex(&canonical),

@@ -1,4 +1,5 @@
 //! What the handoff endpoints share: the status view of a handoff and its headers.
+use crate::store::categories_of;
 use crate::store::handoffs::{Handoff, Response};
 use crate::time::now;
 use serde::Serialize;
@@ -74,7 +75,7 @@ pub fn view(h: &Handoff, responses: Vec<Response>) -> HandoffView {
         purpose: h.purpose.clone(),
         legal_basis: h.legal_basis.clone(),
         break_glass: h.is_break_glass(),
-        disclosed_categories: split(&h.categories),
+        disclosed_categories: categories_of(&h.categories),
         origin: h.origin.clone(),
         expires_at: utc(h.expires_at),
         content_sha256: h.content_sha256.clone(),
@@ -89,12 +90,4 @@ pub fn view(h: &Handoff, responses: Vec<Response>) -> HandoffView {
             })
             .collect(),
     }
-}
-
-pub fn split(categories: &str) -> Vec<String> {
-    categories
-        .split(',')
-        .filter(|c| !c.is_empty())
-        .map(str::to_owned)
-        .collect()
 }

@@ -521,3 +521,18 @@ impl Store {
         result.map_err(|e| StoreError::Migration(e.to_string()))
     }
 }
+
+/// The data categories of a record as its `categories` column holds them: comma-joined, in
+/// the order given (the access, provision and handoff records alike).
+pub fn categories_column(categories: &[String]) -> String {
+    categories.join(",")
+}
+
+/// The data categories a `categories` column holds (none for an empty column).
+pub fn categories_of(column: &str) -> Vec<String> {
+    column
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
+}

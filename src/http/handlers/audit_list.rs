@@ -4,7 +4,7 @@ use crate::http::query;
 use crate::http::run;
 use crate::problem::{ApiError, Problem};
 use crate::store::audit::{self, AccessRecord, AuditFilter};
-use crate::store::Store;
+use crate::store::{categories_of, Store};
 use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -71,12 +71,7 @@ impl From<AccessRecord> for AccessEntry {
             action: r.action,
             record_type: r.record_type,
             record_id: r.record_id,
-            categories: r
-                .categories
-                .split(',')
-                .filter(|c| !c.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            categories: categories_of(&r.categories),
             purpose: r.purpose,
         }
     }

@@ -2,13 +2,13 @@ use crate::domain::access::Permission;
 use crate::exchange::handoffs::{self, Sending};
 use crate::http::auth::Caller;
 use crate::http::body::media_type;
-use crate::http::handoffs::{split, CONTENT_SHA256, JOSE};
+use crate::http::handoffs::{CONTENT_SHA256, JOSE};
 use crate::http::middleware::request_lang;
 use crate::http::run;
 use crate::packet::check::Lifetime;
 use crate::packet::Form;
 use crate::problem::{ApiError, Problem};
-use crate::store::Store;
+use crate::store::{categories_of, Store};
 use actix_web::http::header;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::SecondsFormat;
@@ -126,7 +126,7 @@ pub async fn handoff_create(
             status: "requested".into(),
             break_glass: h.is_break_glass(),
             legal_basis: h.legal_basis.clone(),
-            disclosed_categories: split(&h.categories),
+            disclosed_categories: categories_of(&h.categories),
             expires_at: expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
             content_sha256: h.content_sha256,
             handoff_id: h.id.to_string(),

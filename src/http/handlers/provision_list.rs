@@ -1,11 +1,10 @@
 use crate::domain::access::Permission;
 use crate::http::auth::Caller;
-use crate::http::handoffs::split;
 use crate::http::query;
 use crate::http::run;
 use crate::problem::{ApiError, Problem};
 use crate::store::provisions::{self, ProvisionFilter, ProvisionRecord};
-use crate::store::Store;
+use crate::store::{categories_of, Store};
 use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -80,7 +79,7 @@ impl From<ProvisionRecord> for ProvisionEntry {
             sender: r.sender_id,
             recipient: r.recipient_id,
             purpose: r.purpose,
-            categories: split(&r.categories),
+            categories: categories_of(&r.categories),
             legal_basis: r.legal_basis,
             consent_ref: serde_json::from_str(&r.consent_ref).unwrap_or(Value::Null),
             form: r.form,
