@@ -46,20 +46,40 @@ pub fn send(
     sending: Sending,
     body: &[u8],
 ) -> Result<Handoff, ApiError> {
-    for _ in 0..ATTEMPTS {
+    let created = retried(ATTEMPTS, BUSY_RETRY_BUDGET, || {
         let ready = match sending {
             Sending::Compose => compose(lang, store, caller, lifetime, body),
             Sending::Signed(_) => submitted(lang, store, caller, lifetime, body),
-        };
-        let ready = match ready {
-            Err(ApiError::RegistrationBusy) => continue,
-            other => other?,
-        };
-        match store_new(store, caller.clone(), ready) {
-            Ok(Created::Done(h)) => return Ok(*h),
-            Ok(Created::Exists) => return Err(ApiError::HandoffExists),
-            Ok(Created::RegistrationChanged) | Err(ApiError::RegistrationBusy) => continue,
-            Err(e) => return Err(e),
+        }?;
+        store_new(store, caller.clone(), ready)
+    })?;
+    match created {
+        Created::Done(h) => Ok(*h),
+        Created::Exists => Err(ApiError::HandoffExists),
+        Created::RegistrationChanged => Err(ApiError::RegistrationBusy),
+    }
+}
+
+/// How long a handoff may have spent before a busy database is no longer tried again: a
+/// deadlock or serialization conflict answers at once and is worth another try, while a lock
+/// held elsewhere has already been waited for (the store's lock timeout), so waiting for it
+/// again would only keep the caller waiting several times as long for the same 503.
+const BUSY_RETRY_BUDGET: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Makes `attempt` up to `attempts` times while the registration changes under it, or while
+/// the database is momentarily busy within `busy_budget`; after that the answer is
+/// `registration-busy`.
+fn retried(
+    attempts: usize,
+    busy_budget: std::time::Duration,
+    mut attempt: impl FnMut() -> Result<Created, ApiError>,
+) -> Result<Created, ApiError> {
+    let started = std::time::Instant::now();
+    for _ in 0..attempts {
+        match attempt() {
+            Ok(Created::RegistrationChanged) => continue,
+            Err(ApiError::RegistrationBusy) if started.elapsed() < busy_budget => continue,
+            other => return other,
         }
     }
     Err(ApiError::RegistrationBusy)
@@ -469,4 +489,61 @@ pub fn respond(
     };
     let responses = stored::responses(&mut *store.conn()?, id.as_str())?;
     Ok((h, responses))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_registration_that_keeps_changing_is_tried_a_bounded_number_of_times_then_busy() {
+        let mut tries = 0;
+        let result = retried(ATTEMPTS, BUSY_RETRY_BUDGET, || {
+            tries += 1;
+            if tries % 2 == 0 {
+                Err(ApiError::RegistrationBusy)
+            } else {
+                Ok(Created::RegistrationChanged)
+            }
+        });
+        assert!(matches!(result, Err(ApiError::RegistrationBusy)));
+        assert_eq!(tries, ATTEMPTS);
+    }
+
+    #[test]
+    fn a_registration_that_changed_once_is_composed_again_and_stored() {
+        let mut tries = 0;
+        let result = retried(ATTEMPTS, BUSY_RETRY_BUDGET, || {
+            tries += 1;
+            Ok(if tries == 1 {
+                Created::RegistrationChanged
+            } else {
+                Created::Exists
+            })
+        });
+        assert!(matches!(result, Ok(Created::Exists)));
+        assert_eq!(tries, 2);
+    }
+
+    #[test]
+    fn a_refusal_is_answered_at_once_without_trying_again() {
+        let mut tries = 0;
+        let result = retried(ATTEMPTS, BUSY_RETRY_BUDGET, || {
+            tries += 1;
+            Err(ApiError::HandoffExists)
+        });
+        assert!(matches!(result, Err(ApiError::HandoffExists)));
+        assert_eq!(tries, 1);
+    }
+
+    #[test]
+    fn a_database_busy_past_the_budget_is_answered_busy_without_waiting_again() {
+        let mut tries = 0;
+        let result = retried(ATTEMPTS, std::time::Duration::ZERO, || {
+            tries += 1;
+            Err(ApiError::RegistrationBusy)
+        });
+        assert!(matches!(result, Err(ApiError::RegistrationBusy)));
+        assert_eq!(tries, 1);
+    }
 }

@@ -1,6 +1,6 @@
 //! A database held busy by someone else: every write waits a bounded time, then answers
 //! 503 with `Retry-After` and leaves nothing half-written (never a 500, never a wait for ever).
-use crate::handoffs::{exchange, post_json, register};
+use crate::handoffs::{exchange, post_json, register, request, FACILITY};
 use crate::helpers::*;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
@@ -74,4 +74,31 @@ fn a_consent_withdrawal_meeting_a_database_locked_elsewhere_is_busy_and_changes_
     );
     assert_eq!(again.status(), 200);
     assert_eq!(again.headers()["etag"], "\"2\"");
+}
+
+#[test]
+fn a_handoff_meeting_a_database_locked_elsewhere_is_registration_busy_and_stores_nothing() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let holder = hold_write_lock(&s);
+    let r = post_json(&s, "office", "/v1/handoffs", &request(&reg, FACILITY));
+    drop(holder);
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "1");
+    let problem: Value = r.json().unwrap();
+    assert!(
+        ["busy", "registration-busy"]
+            .iter()
+            .any(|t| problem["type"] == format!("https://w3id.org/kyoten/problems/{t}")),
+        "{problem}"
+    );
+    let listed = crate::handoffs::get(&s, "office", "/v1/handoffs", "application/json");
+    let listed: Value = listed.json().unwrap();
+    assert_eq!(
+        listed["items"].as_array().map(Vec::len),
+        Some(0),
+        "{listed}"
+    );
+    let again = post_json(&s, "office", "/v1/handoffs", &request(&reg, FACILITY));
+    assert_eq!(again.status(), 201, "the retry is stored");
 }

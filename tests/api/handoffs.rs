@@ -1256,12 +1256,9 @@ fn concurrent_changes_and_handoffs_on_one_registration_never_answer_a_server_err
             assert!(*retry_after && kind == "registration-busy", "{outcomes:?}");
         }
     }
-    // While the registration changed without pause some handoffs could not be stored (the
-    // retry-able answer); once it stopped, they were.
-    assert!(
-        outcomes.iter().any(|o| o.0 == "POST" && o.1 == 503),
-        "{outcomes:?}"
-    );
+    // Whether a handoff met the registration changing three times in a row depends on the
+    // machine's timing, so it is not asserted here (the bounded retry has its own unit tests
+    // and `busy_database` forces the 503); what must hold is that some handoffs were stored.
     assert!(outcomes.iter().any(|o| o.1 == 201), "{outcomes:?}");
 }
 
