@@ -1122,9 +1122,10 @@ fn a_cancelled_handoff_is_not_delivered_to_its_recipient_whatever_its_legal_basi
 fn a_handoff_past_its_expiry_without_acceptance_is_not_delivered_but_an_accepted_one_is() {
     let s = exchange();
     let reg = register(&s, "office", None);
+    // Long enough for three sends, a fetch and a response on a slow, busy machine.
+    let expiry = chrono::Utc::now() + chrono::Duration::seconds(8);
     let expiring = |mut body: Value| {
-        body["expires_at"] =
-            json!((chrono::Utc::now() + chrono::Duration::seconds(3)).to_rfc3339());
+        body["expires_at"] = json!(expiry.to_rfc3339());
         body
     };
     let plain = handoff_id(&send(&s, "office", &expiring(request(&reg, FACILITY))));
@@ -1139,7 +1140,8 @@ fn a_handoff_past_its_expiry_without_acceptance_is_not_delivered_but_an_accepted
     assert_eq!(r.status(), 200);
     let r = respond(&s, FACILITY, "facility", &accepted, "accepted");
     assert_eq!(r.status(), 201, "{}", r.text().unwrap());
-    std::thread::sleep(std::time::Duration::from_millis(3500));
+    let past = expiry + chrono::Duration::milliseconds(500) - chrono::Utc::now();
+    std::thread::sleep(past.to_std().unwrap_or_default());
 
     assert_withheld(&s, &plain, "handoff-expired");
     assert_withheld(&s, &glass, "handoff-expired");
