@@ -4,14 +4,24 @@ use crate::contracts::Contracts;
 use crate::domain::facility::FacilityRecord;
 use crate::domain::ids::FacilityId;
 use crate::problem::ApiError;
-use crate::store::facilities::{self, FacilityRow, Patch, Put, VacancyUpdate};
+use crate::store::facilities::{self, FacilityRow, Patch, Put, Search, VacancyUpdate};
 use crate::store::organizations::Organization;
-use crate::store::Store;
+use crate::store::{Page, PageRequest, Store};
 use crate::time::{jst, parse_timestamp};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
+
+/// A page of the facility records matching `search`, by facility id: (id, stored document).
+/// Every organization may search them.
+pub fn search(
+    store: &Store,
+    search: &Search,
+    page: &PageRequest,
+) -> Result<Page<(String, String)>, ApiError> {
+    Ok(facilities::search(&mut *store.conn()?, search, page)?)
+}
 
 /// A stored record and whether this write created it.
 pub struct Stored {

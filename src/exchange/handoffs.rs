@@ -12,9 +12,9 @@ use crate::packet::check::{timing, Failure, Lifetime};
 use crate::packet::{self, Form};
 use crate::problem::ApiError;
 use crate::store::handoffs::{self as stored, Created, Delivery, Handoff, Packet, Responded};
-use crate::store::handoffs::{NewHandoff, Response};
+use crate::store::handoffs::{HandoffFilter, NewHandoff, Response};
 use crate::store::organizations::{self, Organization};
-use crate::store::{categories_column, registrations, Store};
+use crate::store::{categories_column, registrations, Page, PageRequest, Store};
 use crate::time::now;
 use crate::time::{jst, parse_timestamp};
 use crate::validation::{Engine, Lang};
@@ -83,6 +83,18 @@ fn retried(
         }
     }
     Err(ApiError::RegistrationBusy)
+}
+
+/// A page of the handoffs `caller` may see — those it sent or received, every one for a
+/// coordinating role — oldest first.
+pub fn list(
+    store: &Store,
+    caller: &Organization,
+    filter: &HandoffFilter,
+    page: &PageRequest,
+) -> Result<Page<Handoff>, ApiError> {
+    stored::list(&mut *store.conn()?, caller, filter, page)?
+        .ok_or(ApiError::InvalidParameter { name: "after" })
 }
 
 /// A `HandoffRequest`, read field by field so that a refusal names the wrong field.

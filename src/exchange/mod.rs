@@ -8,7 +8,9 @@ pub mod handoffs;
 pub mod keys;
 pub mod matching;
 pub mod packets;
+pub mod records;
 pub mod registrations;
+pub mod reports;
 pub mod verify;
 
 use crate::contracts::DocumentType;

@@ -3,17 +3,44 @@
 //! break-glass read. Every read and change is recorded by the store in the same transaction.
 use super::valid;
 use crate::contracts::DocumentType;
+use crate::domain::access::{Permission, Relation};
 use crate::domain::consent;
 use crate::domain::ids::RegistrationId;
 use crate::problem::ApiError;
 use crate::store::organizations::Organization;
 use crate::store::registrations::{self, BreakGlassRead, Change, NewConsent, NewRegistration};
+use crate::store::registrations::{ListFilter, Summary};
 use crate::store::registrations::{Registration, Version, WithConsent, Withdrawal};
-use crate::store::Store;
+use crate::store::{Page, PageRequest, Store};
 use crate::time::jst;
 use crate::validation::input::Format;
 use crate::validation::Lang;
 use serde_json::Value;
+
+/// A page of the registrations `caller` may see that match `filter`, by id: all of them for
+/// those who read every registration, its own for a consultation office; a role that reads
+/// none (a facility) is refused. The listing is recorded.
+pub fn list(
+    store: &Store,
+    caller: &Organization,
+    mut filter: ListFilter,
+    page: PageRequest,
+) -> Result<Page<Summary>, ApiError> {
+    if !caller
+        .may(Permission::ReadRegistrations, Relation::Own)
+        .allowed()
+    {
+        return Err(ApiError::Forbidden);
+    }
+    if !caller
+        .may(Permission::ReadRegistrations, Relation::Other)
+        .allowed()
+    {
+        filter.received_by = Some(caller.id.to_string());
+    }
+    let by = caller.id.clone();
+    Ok(store.write(move |conn| registrations::list(conn, &by, &filter, &page))?)
+}
 
 /// Stores a new registration (already valid) taken by `caller`, which must be the
 /// `received_by` organization; the exchange assigns its id.

@@ -3,7 +3,7 @@
 //! (`chain.rs`); never updated or deleted.
 use super::chain::{self, canonical_time, Table};
 use super::schema::access_records;
-use super::DbConnection;
+use super::{DbConnection, Page, PageRequest};
 use crate::contracts::text_enum::text_enum;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -159,23 +159,18 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub since: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
-    /// Continue after this access record (records come in time order).
-    pub after: Option<String>,
-    pub limit: i64,
 }
 
-/// Access records matching the filter, oldest first. `None` when `after` names no record.
+/// A page of the access records matching the filter, oldest first. `None` when the page
+/// continues after a record that does not exist.
 pub fn search(
     conn: &mut DbConnection,
     filter: &AuditFilter,
-) -> QueryResult<Option<Vec<AccessRecord>>> {
-    let Some(mut q) = super::paging::page_in_time_order!(
-        conn,
-        access_records,
-        AccessRecord,
-        &filter.after,
-        filter.limit
-    ) else {
+    page: &PageRequest,
+) -> QueryResult<Option<Page<AccessRecord>>> {
+    let Some(mut q) =
+        super::paging::page_in_time_order!(conn, access_records, AccessRecord, at, page)
+    else {
         return Ok(None);
     };
     if let Some(o) = &filter.organization_id {
@@ -196,7 +191,8 @@ pub fn search(
     if let Some(u) = filter.until {
         q = q.filter(access_records::at.lt(u));
     }
-    q.load(conn).map(Some)
+    let rows = q.load(conn)?;
+    Ok(Some(Page::cut(rows, page, |r| r.id.clone())))
 }
 
 /// How many access records of each action fall in [from, to).

@@ -4,7 +4,7 @@
 //! columns a search filters on.
 use super::organizations::Organization;
 use super::schema::{facilities, facility_services};
-use super::{DbConnection, StoreError};
+use super::{DbConnection, Page, PageRequest, StoreError};
 use crate::domain::access::{Permission, Relation};
 use crate::domain::facility::FacilityRecord;
 use crate::domain::ids::{FacilityId, OrganizationId};
@@ -399,18 +399,17 @@ pub struct Search {
     pub hub_function: Option<String>,
     pub emergency_room: Option<bool>,
     pub ward: Option<String>,
-    /// Continue after this facility id (ids ascend).
-    pub after: Option<String>,
-    pub limit: i64,
 }
 
-/// Facility records matching a search, by facility id: (id, document). The conditions are
-/// checked on the service rows alone (each carries its record's search columns; every record
-/// has at least one service), so conditions on a service hold for the same service.
+/// A page of the facility records matching a search, by facility id: (id, document). The
+/// conditions are checked on the service rows alone (each carries its record's search columns;
+/// every record has at least one service), so conditions on a service hold for the same
+/// service.
 pub fn search(
     conn: &mut DbConnection,
     search: &Search,
-) -> Result<Vec<(String, String)>, StoreError> {
+    page: &PageRequest,
+) -> Result<Page<(String, String)>, StoreError> {
     // First the ids, then their documents (DISTINCT over whole documents would sort kilobytes
     // per row). Walking facility_services in key order (facility id first) lets the database
     // stop as soon as a page is full.
@@ -418,9 +417,9 @@ pub fn search(
         .select(facility_services::facility_id)
         .distinct()
         .order(facility_services::facility_id)
-        .limit(search.limit)
+        .limit(page.fetch())
         .into_boxed::<Db>();
-    if let Some(after) = &search.after {
+    if let Some(after) = &page.after {
         q = q.filter(facility_services::facility_id.gt(after.clone()));
     }
     if !search.survey_group.is_empty() {
@@ -471,14 +470,16 @@ pub fn search(
         q = q.filter(facility_services::vacancy_as_of.ge(since));
     }
     let ids: Vec<String> = q.load(conn)?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(facilities::table
-        .filter(facilities::id.eq_any(ids))
-        .select((facilities::id, facilities::document))
-        .order(facilities::id)
-        .load(conn)?)
+    let found = if ids.is_empty() {
+        Vec::new()
+    } else {
+        facilities::table
+            .filter(facilities::id.eq_any(ids))
+            .select((facilities::id, facilities::document))
+            .order(facilities::id)
+            .load(conn)?
+    };
+    Ok(Page::cut(found, page, |(id, _)| id.clone()))
 }
 
 /// The records matching may choose from: the given facilities, the hub facilities with an

@@ -7,7 +7,7 @@ use super::provisions::{self, ProvisionRecord};
 use super::schema::{
     handoff_packets, handoff_responses, handoffs, registration_versions, registrations,
 };
-use super::{DbConnection, StoreError};
+use super::{DbConnection, Page, PageRequest, StoreError};
 use crate::domain::handoff::{may_transition, withheld, Responder, Status, Withheld};
 use crate::domain::ids::{HandoffId, OrganizationId, RegistrationId};
 use crate::time::now;
@@ -480,21 +480,20 @@ pub struct HandoffFilter {
     pub direction: Option<String>,
     pub status: Option<String>,
     pub registration_id: Option<String>,
-    pub after: Option<String>,
-    pub limit: i64,
 }
 
-/// Handoffs the caller may see, oldest first, as stored (the caller derives expiry).
+/// A page of the handoffs the caller may see, oldest first, as stored (the caller derives
+/// expiry). `None` when the page continues after a handoff that does not exist.
 pub fn list(
     conn: &mut DbConnection,
     caller: &Organization,
     filter: &HandoffFilter,
-) -> Result<Option<Vec<Handoff>>, StoreError> {
-    let mut q = handoffs::table
-        .select(Handoff::as_select())
-        .order((handoffs::created_at, handoffs::id))
-        .limit(filter.limit)
-        .into_boxed::<<DbConnection as Connection>::Backend>();
+    page: &PageRequest,
+) -> Result<Option<Page<Handoff>>, StoreError> {
+    let Some(mut q) = super::paging::page_in_time_order!(conn, handoffs, Handoff, created_at, page)
+    else {
+        return Ok(None);
+    };
     let coordinator = caller.coordinates();
     match filter.direction.as_deref() {
         Some("sent") => q = q.filter(handoffs::sender_id.eq(caller.id.to_string())),
@@ -507,21 +506,6 @@ pub fn list(
             )
         }
         _ => {}
-    }
-    if let Some(after) = &filter.after {
-        let Some(at) = handoffs::table
-            .find(after)
-            .select(handoffs::created_at)
-            .first::<NaiveDateTime>(conn)
-            .optional()?
-        else {
-            return Ok(None);
-        };
-        q = q.filter(
-            handoffs::created_at.gt(at).or(handoffs::created_at
-                .eq(at)
-                .and(handoffs::id.gt(after.clone()))),
-        );
     }
     if let Some(r) = &filter.registration_id {
         q = q.filter(handoffs::registration_id.eq(r.clone()));
@@ -539,7 +523,8 @@ pub fn list(
             _ => q.filter(handoffs::status.eq(s.clone())),
         };
     }
-    Ok(Some(q.load(conn)?))
+    let rows = q.load(conn)?;
+    Ok(Some(Page::cut(rows, page, |h| h.id.to_string())))
 }
 
 /// Handoffs created in [from, to): (stored status, expired, break-glass) for the report.

@@ -5,7 +5,7 @@
 //! database too).
 use super::chain::{self, canonical_time, Table};
 use super::schema::provision_records;
-use super::DbConnection;
+use super::{DbConnection, Page, PageRequest};
 use crate::domain::ids::time_ordered_id;
 use crate::time::now;
 use chrono::NaiveDateTime;
@@ -118,23 +118,18 @@ pub struct ProvisionFilter {
     pub handoff_id: Option<String>,
     pub since: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
-    /// Continue after this record (records come in time order).
-    pub after: Option<String>,
-    pub limit: i64,
 }
 
-/// Records matching the filter, oldest first. `None` when `after` names no record.
+/// A page of the records matching the filter, oldest first. `None` when the page continues
+/// after a record that does not exist.
 pub fn search(
     conn: &mut DbConnection,
     filter: &ProvisionFilter,
-) -> QueryResult<Option<Vec<ProvisionRecord>>> {
-    let Some(mut q) = super::paging::page_in_time_order!(
-        conn,
-        provision_records,
-        ProvisionRecord,
-        &filter.after,
-        filter.limit
-    ) else {
+    page: &PageRequest,
+) -> QueryResult<Option<Page<ProvisionRecord>>> {
+    let Some(mut q) =
+        super::paging::page_in_time_order!(conn, provision_records, ProvisionRecord, at, page)
+    else {
         return Ok(None);
     };
     if let Some(r) = &filter.registration_id {
@@ -149,7 +144,8 @@ pub fn search(
     if let Some(u) = filter.until {
         q = q.filter(provision_records::at.lt(u));
     }
-    q.load(conn).map(Some)
+    let rows = q.load(conn)?;
+    Ok(Some(Page::cut(rows, page, |r| r.id.clone())))
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 use crate::domain::access::Permission;
+use crate::exchange::records;
 use crate::http::auth::Caller;
 use crate::http::query;
 use crate::http::run;
 use crate::problem::{ApiError, Problem};
-use crate::store::audit::{self, AccessRecord, AuditFilter};
+use crate::store::audit::{AccessRecord, AuditFilter};
 use crate::store::{categories_of, Store};
 use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -99,7 +100,7 @@ pub async fn audit_list(
 ) -> Result<HttpResponse, ApiError> {
     caller.allowed_to(Permission::ReadAccessRecords)?;
     let q = query.into_inner();
-    let limit = query::page_size(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+    let page = query::page(q.after, q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let filter = AuditFilter {
         since: query::time(q.since.as_deref(), "since")?,
         until: query::time(q.until.as_deref(), "until")?,
@@ -107,19 +108,13 @@ pub async fn audit_list(
         record_type: q.record_type,
         record_id: q.record_id,
         action: q.action,
-        after: q.after.filter(|a| !a.is_empty()),
-        limit: limit + 1,
     };
-    let mut rows = run(&store, move |s| {
-        Ok(audit::search(&mut *s.conn()?, &filter)?)
-    })
-    .await?
-    .ok_or(ApiError::InvalidParameter { name: "after" })?;
-    let next_after = query::next_after(&mut rows, limit, |r| r.id.clone());
+    let found = run(&store, move |s| records::access(s, &filter, &page)).await?;
+    let page = found.map(AccessEntry::from);
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(AuditPage {
-            items: rows.into_iter().map(Into::into).collect(),
-            next_after,
+            items: page.items,
+            next_after: page.next_after,
         }))
 }

@@ -1,10 +1,11 @@
 use crate::contracts::Contracts;
+use crate::exchange::facilities;
 use crate::http::auth::Caller;
 use crate::http::query;
 use crate::http::run;
 use crate::problem::{ApiError, Problem};
-use crate::store::facilities::{self, Search};
-use crate::store::Store;
+use crate::store::facilities::Search;
+use crate::store::{PageRequest, Store};
 use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -70,10 +71,10 @@ fn codes(value: Option<String>, list: &str, name: &'static str) -> Result<Vec<St
 }
 
 impl FacilityQuery {
-    fn into_search(self) -> Result<Search, ApiError> {
-        let limit = query::page_size(self.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+    fn into_search(self) -> Result<(Search, PageRequest), ApiError> {
+        let page = query::page(self.after, self.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
         let vacancy_since = query::time(self.vacancy_since.as_deref(), "vacancy_since")?;
-        Ok(Search {
+        let search = Search {
             service_type: code(self.service_type, "service_types", "service_type")?,
             variant: code(self.variant, "short_stay_variants", "variant")?,
             has_vacancy: self.has_vacancy,
@@ -85,9 +86,8 @@ impl FacilityQuery {
             hub_function: code(self.hub_function, "hub_functions", "hub_function")?,
             emergency_room: self.emergency_room,
             ward: self.ward,
-            after: self.after,
-            limit: limit + 1,
-        })
+        };
+        Ok((search, page))
     }
 }
 
@@ -111,25 +111,20 @@ pub async fn facility_search(
     store: web::Data<Store>,
     query: web::Query<FacilityQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let search = query.into_inner().into_search()?;
-    let page = search.limit - 1;
-    let mut found = run(&store, move |s| {
-        Ok(facilities::search(&mut *s.conn()?, &search)?)
-    })
-    .await?;
-    let next_after = query::next_after(&mut found, page, |(id, _)| id.clone());
+    let (search, page) = query.into_inner().into_search()?;
+    let found = run(&store, move |s| facilities::search(s, &search, &page)).await?;
     // The stored documents are already JSON: the page is written around them, not re-encoded.
     let mut body =
-        String::with_capacity(found.iter().map(|(_, d)| d.len() + 1).sum::<usize>() + 64);
+        String::with_capacity(found.items.iter().map(|(_, d)| d.len() + 1).sum::<usize>() + 64);
     body.push_str("{\"items\":[");
-    for (i, (_, document)) in found.iter().enumerate() {
+    for (i, (_, document)) in found.items.iter().enumerate() {
         if i > 0 {
             body.push(',');
         }
         body.push_str(document);
     }
     body.push_str("],\"next_after\":");
-    body.push_str(&serde_json::to_string(&next_after).unwrap_or_else(|_| "null".into()));
+    body.push_str(&serde_json::to_string(&found.next_after).unwrap_or_else(|_| "null".into()));
     body.push('}');
     Ok(HttpResponse::Ok()
         .content_type("application/json")

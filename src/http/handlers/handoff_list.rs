@@ -1,9 +1,10 @@
+use crate::exchange::handoffs as sending;
 use crate::http::auth::Caller;
 use crate::http::handoffs::{self, HandoffView};
 use crate::http::query;
 use crate::http::run;
 use crate::problem::{ApiError, Problem};
-use crate::store::handoffs::{self as stored, HandoffFilter};
+use crate::store::handoffs::HandoffFilter;
 use crate::store::Store;
 use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -76,20 +77,16 @@ pub async fn handoff_list(
     if q.status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
         return Err(ApiError::InvalidParameter { name: "status" });
     }
-    let limit = query::page_size(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+    let page = query::page(q.after, q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let filter = HandoffFilter {
         direction: q.direction,
         status: q.status,
         registration_id: q.registration_id,
-        after: q.after.filter(|a| !a.is_empty()),
-        limit: limit + 1,
     };
-    let mut rows = run(&store, move |s| {
-        Ok(stored::list(&mut *s.conn()?, &org, &filter)?)
-    })
-    .await?
-    .ok_or(ApiError::InvalidParameter { name: "after" })?;
-    let next_after = query::next_after(&mut rows, limit, |h| h.id.to_string());
-    let items = rows.iter().map(|h| handoffs::view(h, Vec::new())).collect();
-    Ok(HttpResponse::Ok().json(HandoffPage { items, next_after }))
+    let found = run(&store, move |s| sending::list(s, &org, &filter, &page)).await?;
+    let page = found.map(|h| handoffs::view(&h, Vec::new()));
+    Ok(HttpResponse::Ok().json(HandoffPage {
+        items: page.items,
+        next_after: page.next_after,
+    }))
 }

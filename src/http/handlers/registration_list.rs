@@ -1,9 +1,10 @@
 use crate::domain::consent::RegistrationStatus;
+use crate::exchange::registrations;
 use crate::http::auth::Caller;
 use crate::http::query;
 use crate::http::run;
 use crate::problem::{ApiError, Problem};
-use crate::store::registrations::{self, ListFilter, Summary};
+use crate::store::registrations::{ListFilter, Summary};
 use crate::store::Store;
 use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -87,31 +88,25 @@ pub async fn registration_list(
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let q = query.into_inner();
-    let limit = query::page_size(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+    let page = query::page(q.after, q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     if q.status
         .as_deref()
         .is_some_and(|s| RegistrationStatus::parse(s).is_none())
     {
         return Err(ApiError::InvalidParameter { name: "status" });
     }
-    let updated_since = query::time(q.updated_since.as_deref(), "updated_since")?;
     let filter = ListFilter {
         ward: q.ward,
         status: q.status,
-        updated_since,
-        after: q.after,
-        limit: limit + 1,
+        updated_since: query::time(q.updated_since.as_deref(), "updated_since")?,
+        received_by: None,
     };
-    let mut rows = run(&store, move |s| {
-        Ok(s.write(move |conn| registrations::list(conn, &org, &filter))?)
-    })
-    .await?
-    .ok_or(ApiError::Forbidden)?;
-    let next_after = query::next_after(&mut rows, limit, |r| r.id.clone());
+    let found = run(&store, move |s| registrations::list(s, &org, filter, page)).await?;
+    let page = found.map(RegistrationSummary::from);
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(RegistrationPage {
-            items: rows.into_iter().map(Into::into).collect(),
-            next_after,
+            items: page.items,
+            next_after: page.next_after,
         }))
 }

@@ -1,13 +1,11 @@
 use crate::domain::access::Permission;
+use crate::exchange::reports;
 use crate::http::auth::Caller;
 use crate::http::run;
 use crate::problem::{ApiError, Problem};
-use crate::store::reports::{self, OperationsFigures};
 use crate::store::Store;
-use crate::time::jst;
 use actix_web::{get, web, HttpResponse};
-use chrono::{NaiveDate, TimeZone};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::IntoParams;
 
 #[derive(Deserialize, IntoParams)]
@@ -17,16 +15,6 @@ pub struct ReportQuery {
     /// The fiscal year (年度): April 1 of this year to March 31 of the next, Japan time.
     #[param(example = 2025, minimum = 2000, maximum = 2100)]
     fiscal_year: i32,
-}
-
-#[derive(Serialize)]
-struct OperationsReport {
-    fiscal_year: i32,
-    /// First and last day of the fiscal year.
-    from: String,
-    to: String,
-    #[serde(flatten)]
-    figures: OperationsFigures,
 }
 
 /// The yearly operations report (運用状況) for a fiscal year (April–March, Japan time):
@@ -53,30 +41,6 @@ pub async fn report_operations(
 ) -> Result<HttpResponse, ApiError> {
     caller.allowed_to(Permission::ReadOperationsReport)?;
     let year = query.fiscal_year;
-    let invalid = || ApiError::InvalidParameter {
-        name: "fiscal_year",
-    };
-    if !(2000..=2100).contains(&year) {
-        return Err(invalid());
-    }
-    let start = NaiveDate::from_ymd_opt(year, 4, 1).ok_or_else(invalid)?;
-    let end = NaiveDate::from_ymd_opt(year + 1, 4, 1).ok_or_else(invalid)?;
-    let utc = |d: NaiveDate| {
-        jst()
-            .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
-            .single()
-            .map(|t| t.naive_utc())
-            .ok_or_else(invalid)
-    };
-    let (from, to) = (utc(start)?, utc(end)?);
-    let figures = run(&store, move |s| {
-        Ok(reports::operations(&mut *s.conn()?, from, to)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(OperationsReport {
-        fiscal_year: year,
-        from: start.to_string(),
-        to: end.pred_opt().unwrap_or(end).to_string(),
-        figures,
-    }))
+    let report = run(&store, move |s| reports::operations(s, year)).await?;
+    Ok(HttpResponse::Ok().json(report))
 }

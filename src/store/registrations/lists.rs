@@ -18,9 +18,8 @@ pub struct ListFilter {
     pub ward: Option<String>,
     pub status: Option<String>,
     pub updated_since: Option<NaiveDateTime>,
-    /// Continue after this registration id (ids ascend).
-    pub after: Option<String>,
-    pub limit: i64,
+    /// Only the registrations this organization took (a consultation office's own).
+    pub received_by: Option<String>,
 }
 
 /// A registration as a list shows it: no personal data beyond the ward.
@@ -37,30 +36,21 @@ pub struct Summary {
     pub updated_at: NaiveDateTime,
 }
 
-/// The registrations the caller may see that match the filter, by id. `None` when the
-/// caller's role sees no registrations at all (a facility). The listing is recorded.
+/// A page of the registrations that match the filter, by id; the listing is recorded as
+/// `caller`'s.
 pub fn list(
     conn: &mut DbConnection,
-    caller: &Organization,
+    caller: &OrganizationId,
     filter: &ListFilter,
-) -> Result<Option<Vec<Summary>>, StoreError> {
-    // Everyone who reads any registration reads all of them, or only those it took.
-    if !caller
-        .may(Permission::ReadRegistrations, Relation::Own)
-        .allowed()
-    {
-        return Ok(None);
-    }
-    let only_own = !caller
-        .may(Permission::ReadRegistrations, Relation::Other)
-        .allowed();
+    page: &PageRequest,
+) -> Result<Page<Summary>, StoreError> {
     let mut q = registrations::table
         .select(Summary::as_select())
         .order(registrations::id)
-        .limit(filter.limit)
+        .limit(page.fetch())
         .into_boxed::<<DbConnection as Connection>::Backend>();
-    if only_own {
-        q = q.filter(registrations::received_by.eq(caller.id.to_string()));
+    if let Some(o) = &filter.received_by {
+        q = q.filter(registrations::received_by.eq(o.clone()));
     }
     if let Some(w) = &filter.ward {
         q = q.filter(registrations::ward.eq(w.clone()));
@@ -71,7 +61,7 @@ pub fn list(
     if let Some(t) = filter.updated_since {
         q = q.filter(registrations::updated_at.ge(t));
     }
-    if let Some(a) = &filter.after {
+    if let Some(a) = &page.after {
         q = q.filter(registrations::id.gt(a.clone()));
     }
     conn.transaction(|conn| {
@@ -79,14 +69,14 @@ pub fn list(
         audit::record(
             conn,
             Access {
-                by: caller.id.as_str(),
+                by: caller.as_str(),
                 action: Action::List,
                 subject: Subject::Registrations,
                 categories: "",
                 purpose: "registration",
             },
         )?;
-        Ok(Some(rows))
+        Ok(Page::cut(rows, page, |r| r.id.clone()))
     })
 }
 

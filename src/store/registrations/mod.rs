@@ -2,7 +2,7 @@
 use super::audit::{self, Access, Action, Subject, ALL_CATEGORIES};
 use super::organizations::Organization;
 use super::schema::{registration_versions, registrations};
-use super::{DbConnection, StoreError};
+use super::{DbConnection, Page, PageRequest, StoreError};
 use crate::domain::access::{Permission, Relation};
 use crate::domain::consent::RegistrationStatus;
 use crate::domain::ids::{time_ordered_id, OrganizationId, RegistrationId};
