@@ -15,6 +15,7 @@
 //! 9. `http` (the API: handlers extract, call one use case and respond);
 //! 10. `conformance` (the suite integrators run against any exchange);
 //! 11. `cli` (the commands, which start all of the above).
+use crate::helpers::repo;
 use std::path::{Path, PathBuf};
 
 const LAYERS: &[(&str, u8)] = &[
@@ -32,10 +33,6 @@ const LAYERS: &[(&str, u8)] = &[
     ("conformance", 10),
     ("cli", 11),
 ];
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn layer(module: &str) -> Option<u8> {
     LAYERS.iter().find(|(m, _)| *m == module).map(|(_, l)| *l)

@@ -16,37 +16,17 @@ const ORGS: [(&str, Role, &str); 5] = [
     ("0410000041", Role::Facility, "見本施設"),
 ];
 
-fn get(server: &TestServer, as_org: &str, path: &str) -> reqwest::blocking::Response {
-    client()
-        .get(server.url(path))
-        .bearer_auth(server.key(as_org))
-        .send()
-        .unwrap()
-}
-
-fn create(server: &TestServer, office: &str, doc: &Value) -> String {
-    let res = client()
-        .post(server.url("/v1/registrations"))
-        .bearer_auth(server.key(office))
-        .json(doc)
-        .send()
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    res.json::<Value>().unwrap()["registration_id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[test]
 fn the_audit_shows_who_read_and_wrote_a_registration_with_categories_and_purpose() {
     let server = TestServer::isolated(&ORGS);
-    let id = create(&server, "office", &registration_from("office"));
+    let id = server.register_document("office", &registration_from("office"));
     assert_eq!(
-        get(&server, "city-1", &format!("/v1/registrations/{id}")).status(),
+        server
+            .get_json("city-1", &format!("/v1/registrations/{id}"))
+            .status(),
         200
     );
-    let res = get(&server, "kikan-1", &format!("/v1/audit?record_id={id}"));
+    let res = server.get_json("kikan-1", &format!("/v1/audit?record_id={id}"));
     assert_eq!(res.status(), 200);
     let page: Value = res.json().unwrap();
     let items = page["items"].as_array().unwrap();
@@ -67,46 +47,41 @@ fn the_audit_shows_who_read_and_wrote_a_registration_with_categories_and_purpose
         .unwrap()
         .contains(&json!("medical")));
     // Filters and pages.
-    let by_city: Value = get(
-        &server,
-        "city-1",
-        "/v1/audit?organization=city-1&action=read",
-    )
-    .json()
-    .unwrap();
+    let by_city: Value = server
+        .get_json("city-1", "/v1/audit?organization=city-1&action=read")
+        .json()
+        .unwrap();
     assert_eq!(by_city["items"].as_array().unwrap().len(), 1);
-    let first: Value = get(
-        &server,
-        "city-1",
-        &format!("/v1/audit?record_id={id}&limit=1"),
-    )
-    .json()
-    .unwrap();
+    let first: Value = server
+        .get_json("city-1", &format!("/v1/audit?record_id={id}&limit=1"))
+        .json()
+        .unwrap();
     let after = first["next_after"].as_str().unwrap();
-    let second: Value = get(
-        &server,
-        "city-1",
-        &format!("/v1/audit?record_id={id}&after={after}"),
-    )
-    .json()
-    .unwrap();
+    let second: Value = server
+        .get_json("city-1", &format!("/v1/audit?record_id={id}&after={after}"))
+        .json()
+        .unwrap();
     assert_eq!(second["items"][0]["action"], "read");
     assert_eq!(second["next_after"], Value::Null);
     // An empty `after` is the first page; one naming no record is refused.
-    let again: Value = get(
-        &server,
-        "city-1",
-        &format!("/v1/audit?record_id={id}&limit=1&after="),
-    )
-    .json()
-    .unwrap();
+    let again: Value = server
+        .get_json(
+            "city-1",
+            &format!("/v1/audit?record_id={id}&limit=1&after="),
+        )
+        .json()
+        .unwrap();
     assert_eq!(again, first);
     assert_eq!(
-        get(&server, "city-1", "/v1/audit?after=acc_nothing").status(),
+        server
+            .get_json("city-1", "/v1/audit?after=acc_nothing")
+            .status(),
         400
     );
     assert_eq!(
-        get(&server, "city-1", "/v1/audit?since=yesterday").status(),
+        server
+            .get_json("city-1", "/v1/audit?since=yesterday")
+            .status(),
         400
     );
 }
@@ -114,11 +89,11 @@ fn the_audit_shows_who_read_and_wrote_a_registration_with_categories_and_purpose
 #[test]
 fn registrations_are_listed_by_ward_status_and_change_time_each_office_seeing_its_own() {
     let server = TestServer::isolated(&ORGS);
-    let aoba = create(&server, "office", &registration_from("office"));
+    let aoba = server.register_document("office", &registration_from("office"));
     let mut doc = registration_from("office");
     doc["registrant"]["address"]["line"] = json!("泉区架空町1番");
-    let izumi = create(&server, "office", &doc);
-    let other = create(&server, "other-office", &registration_from("other-office"));
+    let izumi = server.register_document("office", &doc);
+    let other = server.register_document("other-office", &registration_from("other-office"));
     let withdrawn = client()
         .post(server.url(&format!("/v1/registrations/{izumi}/consent-withdrawal")))
         .bearer_auth(server.key("office"))
@@ -126,7 +101,7 @@ fn registrations_are_listed_by_ward_status_and_change_time_each_office_seeing_it
         .unwrap();
     assert_eq!(withdrawn.status(), 200);
     let list = |as_org: &str, query: &str| -> Vec<String> {
-        let res = get(&server, as_org, &format!("/v1/registrations?{query}"));
+        let res = server.get_json(as_org, &format!("/v1/registrations?{query}"));
         assert_eq!(res.status(), 200, "{query}");
         let mut ids: Vec<String> = res.json::<Value>().unwrap()["items"]
             .as_array()
@@ -151,11 +126,13 @@ fn registrations_are_listed_by_ward_status_and_change_time_each_office_seeing_it
         Vec::<String>::new()
     );
     assert_eq!(
-        get(&server, "0410000041", "/v1/registrations").status(),
+        server.get_json("0410000041", "/v1/registrations").status(),
         403
     );
     assert_eq!(
-        get(&server, "city-1", "/v1/registrations?status=lost").status(),
+        server
+            .get_json("city-1", "/v1/registrations?status=lost")
+            .status(),
         400
     );
 }
@@ -163,8 +140,8 @@ fn registrations_are_listed_by_ward_status_and_change_time_each_office_seeing_it
 #[test]
 fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
     let server = TestServer::isolated(&ORGS);
-    let id = create(&server, "office", &registration_from("office"));
-    create(&server, "other-office", &registration_from("other-office"));
+    let id = server.register_document("office", &registration_from("office"));
+    server.register_document("other-office", &registration_from("other-office"));
     let mut changed = registration_from("office");
     changed["registration_id"] = json!(id);
     let res = client()
@@ -176,8 +153,7 @@ fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
         .unwrap();
     assert_eq!(res.status(), 200);
     // Matching runs while the consent is in force (after a withdrawal it is refused).
-    let matched = get(
-        &server,
+    let matched = server.get_json(
         "city-1",
         &format!("/v1/registrations/{id}/candidates?situation=caregiver_unavailable"),
     );
@@ -210,8 +186,7 @@ fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
     } else {
         today.year() - 1
     };
-    let res = get(
-        &server,
+    let res = server.get_json(
         "kikan-1",
         &format!("/v1/reports/operations?fiscal_year={year}"),
     );
@@ -235,30 +210,32 @@ fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
     assert_eq!(f["with_emergency_room"], 1);
 
     // The year before saw nothing.
-    let before: Value = get(
-        &server,
-        "city-1",
-        &format!("/v1/reports/operations?fiscal_year={}", year - 1),
-    )
-    .json()
-    .unwrap();
+    let before: Value = server
+        .get_json(
+            "city-1",
+            &format!("/v1/reports/operations?fiscal_year={}", year - 1),
+        )
+        .json()
+        .unwrap();
     assert_eq!(before["registrations"]["new"], 0);
     assert_eq!(before["registrations"]["active_at_end"], 0);
     assert_eq!(
-        get(&server, "city-1", "/v1/reports/operations?fiscal_year=1999").status(),
+        server
+            .get_json("city-1", "/v1/reports/operations?fiscal_year=1999")
+            .status(),
         400
     );
     assert_eq!(
-        get(&server, "city-1", "/v1/reports/operations").status(),
+        server.get_json("city-1", "/v1/reports/operations").status(),
         400
     );
     assert_eq!(
-        get(
-            &server,
-            "office",
-            &format!("/v1/reports/operations?fiscal_year={year}")
-        )
-        .status(),
+        server
+            .get_json(
+                "office",
+                &format!("/v1/reports/operations?fiscal_year={year}")
+            )
+            .status(),
         403
     );
 }
@@ -267,7 +244,7 @@ fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
 fn the_database_itself_refuses_to_change_or_delete_an_access_record() {
     use diesel::connection::SimpleConnection;
     let server = TestServer::isolated(&ORGS);
-    let id = create(&server, "office", &registration_from("office"));
+    let id = server.register_document("office", &registration_from("office"));
     let conn = &mut server.store.conn().unwrap();
     for statement in [
         "UPDATE access_records SET purpose = 'other'",

@@ -1,6 +1,6 @@
 //! A database held busy by someone else: every write waits a bounded time, then answers
 //! 503 with `Retry-After` and leaves nothing half-written (never a 500, never a wait for ever).
-use crate::handoffs::{exchange, post_json, register, request, FACILITY};
+use crate::handoffs::{exchange, register, request, FACILITY};
 use crate::helpers::*;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
@@ -42,8 +42,7 @@ fn a_consent_withdrawal_meeting_a_database_locked_elsewhere_is_busy_and_changes_
     let s = exchange();
     let reg = register(&s, "office", None);
     let holder = hold_write_lock(&s);
-    let r = post_json(
-        &s,
+    let r = s.post_json(
         "office",
         &format!("/v1/registrations/{reg}/consent-withdrawal"),
         &Value::Null,
@@ -66,8 +65,7 @@ fn a_consent_withdrawal_meeting_a_database_locked_elsewhere_is_busy_and_changes_
     // Nothing was written: still version 1, consent in force; the retry succeeds.
     let status = kyoten::store::registrations::status(&mut s.store.conn().unwrap(), &reg);
     assert_eq!(status.unwrap().as_deref(), Some("active"));
-    let again = post_json(
-        &s,
+    let again = s.post_json(
         "office",
         &format!("/v1/registrations/{reg}/consent-withdrawal"),
         &Value::Null,
@@ -81,7 +79,7 @@ fn a_handoff_meeting_a_database_locked_elsewhere_is_registration_busy_and_stores
     let s = exchange();
     let reg = register(&s, "office", None);
     let holder = hold_write_lock(&s);
-    let r = post_json(&s, "office", "/v1/handoffs", &request(&reg, FACILITY));
+    let r = s.post_json("office", "/v1/handoffs", &request(&reg, FACILITY));
     drop(holder);
     assert_eq!(r.status(), 503);
     assert_eq!(r.headers()["retry-after"], "1");
@@ -92,13 +90,13 @@ fn a_handoff_meeting_a_database_locked_elsewhere_is_registration_busy_and_stores
             .any(|t| problem["type"] == format!("https://w3id.org/kyoten/problems/{t}")),
         "{problem}"
     );
-    let listed = crate::handoffs::get(&s, "office", "/v1/handoffs", "application/json");
+    let listed = s.get("office", "/v1/handoffs", "application/json");
     let listed: Value = listed.json().unwrap();
     assert_eq!(
         listed["items"].as_array().map(Vec::len),
         Some(0),
         "{listed}"
     );
-    let again = post_json(&s, "office", "/v1/handoffs", &request(&reg, FACILITY));
+    let again = s.post_json("office", "/v1/handoffs", &request(&reg, FACILITY));
     assert_eq!(again.status(), 201, "the retry is stored");
 }

@@ -39,15 +39,6 @@ fn patch(server: &TestServer, as_org: &str, id: &str, body: &Value) -> reqwest::
         .unwrap()
 }
 
-fn problem_type(res: reqwest::blocking::Response) -> String {
-    let body: Value = res.json().unwrap();
-    body["type"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("https://w3id.org/kyoten/problems/")
-        .to_owned()
-}
-
 #[test]
 fn a_facility_uploads_its_record_and_the_server_fills_in_the_survey_group() {
     let server = TestServer::isolated(&ORGS);

@@ -33,63 +33,13 @@ pub fn exchange() -> TestServer {
     ])
 }
 
-pub fn post_json(s: &TestServer, org: &str, path: &str, body: &Value) -> Response {
-    client()
-        .post(s.url(path))
-        .bearer_auth(s.key(org))
-        .json(body)
-        .send()
-        .unwrap()
-}
-
-pub fn post_bytes(
-    s: &TestServer,
-    org: &str,
-    path: &str,
-    content_type: &str,
-    body: Vec<u8>,
-) -> Response {
-    client()
-        .post(s.url(path))
-        .bearer_auth(s.key(org))
-        .header("Content-Type", content_type)
-        .body(body)
-        .send()
-        .unwrap()
-}
-
-pub fn get(s: &TestServer, org: &str, path: &str, accept: &str) -> Response {
-    client()
-        .get(s.url(path))
-        .bearer_auth(s.key(org))
-        .header("Accept", accept)
-        .send()
-        .unwrap()
-}
-
-pub fn problem_type(r: Response) -> String {
-    let body: Value = r.json().unwrap();
-    body["type"]
-        .as_str()
-        .unwrap_or_default()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 /// Registers the full registration vector through `office`; returns its id.
 pub fn register(s: &TestServer, office: &str, consent: Option<Value>) -> String {
     let mut doc = registration_from(office);
     if let Some(c) = consent {
         doc["consent"] = c;
     }
-    let r = post_json(s, office, "/v1/registrations", &doc);
-    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
-    r.json::<Value>().unwrap()["registration_id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    s.register_document(office, &doc)
 }
 
 pub fn request(registration_id: &str, recipient: &str) -> Value {
@@ -108,7 +58,7 @@ pub fn request(registration_id: &str, recipient: &str) -> Value {
 }
 
 pub fn send(s: &TestServer, sender: &str, body: &Value) -> Value {
-    let r = post_json(s, sender, "/v1/handoffs", body);
+    let r = s.post_json(sender, "/v1/handoffs", body);
     assert_eq!(r.status(), 201, "{}", r.text().unwrap());
     r.json().unwrap()
 }
@@ -129,8 +79,7 @@ pub fn open(s: &TestServer, bytes: &[u8]) -> Result<packet::Opened, packet::Refu
 }
 
 pub fn provisions(s: &TestServer, person: &str) -> Vec<Value> {
-    let r = get(
-        s,
+    let r = s.get(
         "city-1",
         &format!("/v1/provisions?person={person}"),
         "application/json",
@@ -159,12 +108,7 @@ fn a_composed_handoff_carries_only_what_the_consent_permits_in_both_signed_forms
     assert!(!disclosed.contains(&"household"));
     assert!(disclosed.contains(&"medical") && disclosed.contains(&"identity"));
 
-    let jose = get(
-        &s,
-        FACILITY,
-        &format!("/v1/handoffs/{id}"),
-        "application/jose",
-    );
+    let jose = s.get(FACILITY, &format!("/v1/handoffs/{id}"), "application/jose");
     assert_eq!(jose.status(), 200);
     assert_eq!(jose.headers()["content-type"], "application/jose");
     let jose_sha = jose.headers()["kyoten-content-sha256"]
@@ -172,12 +116,7 @@ fn a_composed_handoff_carries_only_what_the_consent_permits_in_both_signed_forms
         .unwrap()
         .to_owned();
     let jose_bytes = jose.bytes().unwrap().to_vec();
-    let xml = get(
-        &s,
-        FACILITY,
-        &format!("/v1/handoffs/{id}"),
-        "application/xml",
-    );
+    let xml = s.get(FACILITY, &format!("/v1/handoffs/{id}"), "application/xml");
     assert_eq!(xml.status(), 200);
     let xml_sha = xml.headers()["kyoten-content-sha256"]
         .to_str()
@@ -237,7 +176,7 @@ fn the_recipient_takes_a_handoff_through_its_lifecycle_and_illegal_steps_are_ref
         for (k, v) in extra.as_object().unwrap() {
             doc[k] = v.clone();
         }
-        post_json(&s, org, &format!("/v1/handoffs/{id}/responses"), &doc)
+        s.post_json(org, &format!("/v1/handoffs/{id}/responses"), &doc)
     };
     // Accepting before receipt skips a step.
     let r = respond(FACILITY, "facility", "accepted", json!({}));
@@ -245,23 +184,14 @@ fn the_recipient_takes_a_handoff_through_its_lifecycle_and_illegal_steps_are_ref
     assert_eq!(problem_type(r), "illegal-transition");
     // Fetching the packet is the receipt.
     assert_eq!(
-        get(
-            &s,
-            FACILITY,
-            &format!("/v1/handoffs/{id}"),
-            "application/jose"
-        )
-        .status(),
+        s.get(FACILITY, &format!("/v1/handoffs/{id}"), "application/jose")
+            .status(),
         200
     );
-    let view: Value = get(
-        &s,
-        "office",
-        &format!("/v1/handoffs/{id}"),
-        "application/json",
-    )
-    .json()
-    .unwrap();
+    let view: Value = s
+        .get("office", &format!("/v1/handoffs/{id}"), "application/json")
+        .json()
+        .unwrap();
     assert_eq!(view["status"], "received");
     // The sender cannot accept on the recipient's behalf.
     assert_eq!(
@@ -315,20 +245,16 @@ fn an_expired_handoff_takes_no_more_responses() {
         .unwrap()
         .to_owned();
     std::thread::sleep(std::time::Duration::from_millis(2500));
-    let view: Value = get(
-        &s,
-        "office",
-        &format!("/v1/handoffs/{id}"),
-        "application/json",
-    )
-    .json()
-    .unwrap();
+    let view: Value = s
+        .get("office", &format!("/v1/handoffs/{id}"), "application/json")
+        .json()
+        .unwrap();
     assert_eq!(view["status"], "expired");
     let doc = json!({
         "document_type": "handoff_response", "schema_version": "1.0.0", "handoff_id": id,
         "responder": {"organization_id": FACILITY, "role": "facility"}, "status": "received", "at": hours_ago(0)
     });
-    let r = post_json(&s, FACILITY, &format!("/v1/handoffs/{id}/responses"), &doc);
+    let r = s.post_json(FACILITY, &format!("/v1/handoffs/{id}/responses"), &doc);
     assert_eq!(r.status(), 409);
     assert_eq!(problem_type(r), "handoff-expired");
 }
@@ -337,21 +263,20 @@ fn an_expired_handoff_takes_no_more_responses() {
 fn a_withdrawn_consent_stops_handoffs_and_only_kikan_hub_or_city_may_break_the_glass() {
     let s = exchange();
     let reg = register(&s, "office", None);
-    let r = post_json(
-        &s,
+    let r = s.post_json(
         "office",
         &format!("/v1/registrations/{reg}/consent-withdrawal"),
         &json!({"withdrawn_on": "2026-01-10"}),
     );
     assert!(r.status().is_success(), "{}", r.text().unwrap());
-    let r = post_json(&s, "office", "/v1/handoffs", &request(&reg, FACILITY));
+    let r = s.post_json("office", "/v1/handoffs", &request(&reg, FACILITY));
     assert_eq!(r.status(), 409);
     assert_eq!(problem_type(r), "consent-withdrawn");
 
     let mut glass = request(&reg, FACILITY);
     glass["legal_basis"] = json!("vital_interest");
     glass["reason"] = json!("家族が救急搬送され本人の保護に直ちに情報提供が必要なため。");
-    let r = post_json(&s, "office", "/v1/handoffs", &glass);
+    let r = s.post_json("office", "/v1/handoffs", &glass);
     assert_eq!(r.status(), 403);
     assert_eq!(problem_type(r), "break-glass-not-allowed");
 
@@ -363,14 +288,10 @@ fn a_withdrawn_consent_stops_handoffs_and_only_kikan_hub_or_city_may_break_the_g
         created["disclosed_categories"],
         json!(["identity", "medical"])
     );
-    let audit: Value = get(
-        &s,
-        "city-1",
-        "/v1/audit?action=break_glass",
-        "application/json",
-    )
-    .json()
-    .unwrap();
+    let audit: Value = s
+        .get("city-1", "/v1/audit?action=break_glass", "application/json")
+        .json()
+        .unwrap();
     assert_eq!(audit["items"].as_array().unwrap().len(), 1);
     assert_eq!(audit["items"][0]["organization_id"], "kikan-1");
     let records = provisions(&s, &reg);
@@ -385,13 +306,13 @@ fn categories_outside_the_consent_or_need_set_are_never_sent() {
     // Household is denied to facilities; asking for it is refused, not silently dropped.
     let mut body = request(&reg, FACILITY);
     body["categories"] = json!(["identity", "household"]);
-    let r = post_json(&s, "office", "/v1/handoffs", &body);
+    let r = s.post_json("office", "/v1/handoffs", &body);
     assert_eq!(r.status(), 422);
     assert_eq!(problem_type(r), "category-not-permitted");
     // What is not a data category is refused without being written back.
     let mut body = request(&reg, FACILITY);
     body["categories"] = json!(["identity", "見本一郎 090-0000-0200"]);
-    let r = post_json(&s, "office", "/v1/handoffs", &body);
+    let r = s.post_json("office", "/v1/handoffs", &body);
     assert_eq!(r.status(), 422);
     let text = r.text().unwrap();
     assert!(text.contains("category-not-permitted"), "{text}");
@@ -402,7 +323,7 @@ fn categories_outside_the_consent_or_need_set_are_never_sent() {
     // The consent gives facilities nothing for preparation.
     let mut body = request(&reg, FACILITY);
     body["purpose"] = json!("emergency_preparation");
-    let r = post_json(&s, "office", "/v1/handoffs", &body);
+    let r = s.post_json("office", "/v1/handoffs", &body);
     assert_eq!(r.status(), 422);
     assert_eq!(problem_type(r), "nothing-permitted");
     // The kikan gets household too (permitted and in its need set).
@@ -424,26 +345,27 @@ fn only_the_parties_and_the_coordinating_roles_see_a_handoff() {
     for org in [OTHER_FACILITY, "other-office"] {
         for accept in ["application/jose", "application/xml", "application/json"] {
             assert_eq!(
-                get(&s, org, &format!("/v1/handoffs/{id}"), accept).status(),
+                s.get(org, &format!("/v1/handoffs/{id}"), accept).status(),
                 404
             );
         }
     }
     for org in ["office", FACILITY, "kikan-1", "city-1"] {
         assert_eq!(
-            get(&s, org, &format!("/v1/handoffs/{id}"), "application/json").status(),
+            s.get(org, &format!("/v1/handoffs/{id}"), "application/json")
+                .status(),
             200
         );
     }
     assert_eq!(
-        get(&s, FACILITY, &format!("/v1/handoffs/{id}"), "text/csv").status(),
+        s.get(FACILITY, &format!("/v1/handoffs/{id}"), "text/csv")
+            .status(),
         406
     );
     // Provision records are for the city and the kikan only.
     for org in ["office", FACILITY] {
         assert_eq!(
-            get(
-                &s,
+            s.get(
                 org,
                 &format!("/v1/provisions?person={reg}"),
                 "application/json"
@@ -452,16 +374,17 @@ fn only_the_parties_and_the_coordinating_roles_see_a_handoff() {
             403
         );
     }
-    let list: Value = get(
-        &s,
-        FACILITY,
-        "/v1/handoffs?direction=received&status=requested",
-        "application/json",
-    )
-    .json()
-    .unwrap();
+    let list: Value = s
+        .get(
+            FACILITY,
+            "/v1/handoffs?direction=received&status=requested",
+            "application/json",
+        )
+        .json()
+        .unwrap();
     assert_eq!(list["items"][0]["handoff_id"], id.as_str());
-    let list: Value = get(&s, OTHER_FACILITY, "/v1/handoffs", "application/json")
+    let list: Value = s
+        .get(OTHER_FACILITY, "/v1/handoffs", "application/json")
         .json()
         .unwrap();
     assert!(list["items"].as_array().unwrap().is_empty());
@@ -498,14 +421,13 @@ pub fn own_packet(reg: &str, version: i64) -> Value {
 pub fn register_key(s: &TestServer, org: &str) -> SigningKey {
     let key = keys::generate(Alg::Es256).unwrap();
     let jwk = keys::to_jwk(&keys::verifying_key(&key).unwrap()).unwrap();
-    let r = post_json(s, org, "/v1/keys", &jwk);
+    let r = s.post_json(org, "/v1/keys", &jwk);
     assert_eq!(r.status(), 201, "{}", r.text().unwrap());
     key
 }
 
 pub fn submit(s: &TestServer, org: &str, compact: &str) -> Response {
-    post_bytes(
-        s,
+    s.post_bytes(
         org,
         "/v1/handoffs",
         "application/jose",
@@ -534,25 +456,16 @@ fn a_packet_signed_by_the_sender_is_stored_as_signed_and_served_in_both_forms() 
     let r = submit(&s, "office", &compact);
     assert_eq!(r.status(), 201, "{}", r.text().unwrap());
     let id = "0b7f3a52-9c1e-4d2a-8e5f-1a2b3c4d5e6f";
-    let jose = get(
-        &s,
-        FACILITY,
-        &format!("/v1/handoffs/{id}"),
-        "application/jose",
-    );
+    let jose = s.get(FACILITY, &format!("/v1/handoffs/{id}"), "application/jose");
     assert_eq!(
         jose.text().unwrap(),
         compact,
         "the sender's JWS is served byte for byte"
     );
-    let xml = get(
-        &s,
-        FACILITY,
-        &format!("/v1/handoffs/{id}"),
-        "application/xml",
-    )
-    .bytes()
-    .unwrap();
+    let xml = s
+        .get(FACILITY, &format!("/v1/handoffs/{id}"), "application/xml")
+        .bytes()
+        .unwrap();
     let from_xml = open(&s, &xml).unwrap();
     let from_jws = open(&s, compact.as_bytes()).unwrap();
     assert_eq!(from_jws.kid, key.kid);
@@ -684,11 +597,13 @@ fn verify_gives_a_verdict_for_any_packet_the_caller_holds() {
         ("application/jose", "application/jose"),
         ("application/xml", "application/xml"),
     ] {
-        let bytes = get(&s, FACILITY, &format!("/v1/handoffs/{id}"), accept)
+        let bytes = s
+            .get(FACILITY, &format!("/v1/handoffs/{id}"), accept)
             .bytes()
             .unwrap()
             .to_vec();
-        let v: Value = post_bytes(&s, FACILITY, "/v1/verify", content_type, bytes.clone())
+        let v: Value = s
+            .post_bytes(FACILITY, "/v1/verify", content_type, bytes.clone())
             .json()
             .unwrap();
         assert_eq!(v["valid"], true, "{v}");
@@ -696,25 +611,21 @@ fn verify_gives_a_verdict_for_any_packet_the_caller_holds() {
         assert_eq!(v["document_type"], "handoff");
         assert_eq!(v["signer"]["exchange"], true);
         assert_eq!(v["report"]["valid"], true);
-        let v: Value = post_bytes(
-            &s,
-            OTHER_FACILITY,
-            "/v1/verify",
-            content_type,
-            bytes.clone(),
-        )
-        .json()
-        .unwrap();
+        let v: Value = s
+            .post_bytes(OTHER_FACILITY, "/v1/verify", content_type, bytes.clone())
+            .json()
+            .unwrap();
         assert_eq!(v["verdict"], "wrong_recipient");
         let mut tampered = bytes.clone();
         let at = tampered.len() / 2;
         tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
-        let v: Value = post_bytes(&s, FACILITY, "/v1/verify", content_type, tampered)
+        let v: Value = s
+            .post_bytes(FACILITY, "/v1/verify", content_type, tampered)
             .json()
             .unwrap();
         assert_eq!(v["valid"], false, "{v}");
     }
-    let r = post_bytes(&s, FACILITY, "/v1/verify", "text/plain", b"x".to_vec());
+    let r = s.post_bytes(FACILITY, "/v1/verify", "text/plain", b"x".to_vec());
     assert_eq!(r.status(), 415);
 }
 
@@ -738,18 +649,15 @@ fn the_jwks_publishes_the_exchange_key_under_its_thumbprint_and_registered_keys_
     );
     let key = register_key(&s, "office");
     assert_eq!(jwks(&s).len(), 2);
-    let listed: Value = get(&s, "office", "/v1/keys", "application/json")
+    let listed: Value = s
+        .get("office", "/v1/keys", "application/json")
         .json()
         .unwrap();
     assert_eq!(listed[0]["kid"], key.kid.as_str());
     // Registering the same key elsewhere is refused.
     let jwk = keys::to_jwk(&keys::verifying_key(&key).unwrap()).unwrap();
-    assert_eq!(
-        post_json(&s, "other-office", "/v1/keys", &jwk).status(),
-        409
-    );
-    let r = post_bytes(
-        &s,
+    assert_eq!(s.post_json("other-office", "/v1/keys", &jwk).status(), 409);
+    let r = s.post_bytes(
         "office",
         &format!("/v1/keys/{}/retire", key.kid),
         "application/json",
@@ -770,15 +678,15 @@ fn a_rotated_exchange_key_keeps_verifying_old_packets_until_it_is_retired() {
         .as_str()
         .unwrap()
         .to_owned();
-    let old_packet = get(
-        &s,
-        FACILITY,
-        &format!("/v1/handoffs/{first}"),
-        "application/jose",
-    )
-    .bytes()
-    .unwrap()
-    .to_vec();
+    let old_packet = s
+        .get(
+            FACILITY,
+            &format!("/v1/handoffs/{first}"),
+            "application/jose",
+        )
+        .bytes()
+        .unwrap()
+        .to_vec();
     let old_kid = open(&s, &old_packet).unwrap().kid;
     let new = s.store.rotate_signing_key(Alg::Es256).unwrap();
     s.store.reload_keyring().unwrap();
@@ -787,30 +695,24 @@ fn a_rotated_exchange_key_keeps_verifying_old_packets_until_it_is_retired() {
         .as_str()
         .unwrap()
         .to_owned();
-    let new_packet = get(
-        &s,
-        FACILITY,
-        &format!("/v1/handoffs/{second}"),
-        "application/jose",
-    )
-    .bytes()
-    .unwrap()
-    .to_vec();
+    let new_packet = s
+        .get(
+            FACILITY,
+            &format!("/v1/handoffs/{second}"),
+            "application/jose",
+        )
+        .bytes()
+        .unwrap()
+        .to_vec();
     assert_eq!(
         open(&s, &new_packet).unwrap().kid,
         new.kid,
         "the newest key signs"
     );
     let verdict_of = |bytes: &[u8]| -> Value {
-        post_bytes(
-            &s,
-            FACILITY,
-            "/v1/verify",
-            "application/jose",
-            bytes.to_vec(),
-        )
-        .json()
-        .unwrap()
+        s.post_bytes(FACILITY, "/v1/verify", "application/jose", bytes.to_vec())
+            .json()
+            .unwrap()
     };
     assert_eq!(verdict_of(&old_packet)["verdict"], "valid");
     assert!(kyoten::store::keys::retire(&mut s.store.conn().unwrap(), None, &old_kid).unwrap());
@@ -844,13 +746,12 @@ fn an_organization_may_register_its_key_as_an_x509_certificate() {
     b.set_pubkey(&key.key).unwrap();
     b.sign(&key.key, MessageDigest::sha256()).unwrap();
     let pem = b.build().to_pem().unwrap();
-    let r = post_bytes(&s, "office", "/v1/keys", "application/x-pem-file", pem);
+    let r = s.post_bytes("office", "/v1/keys", "application/x-pem-file", pem);
     assert_eq!(r.status(), 201);
     let entry: Value = r.json().unwrap();
     assert_eq!(entry["kid"], key.kid.as_str());
     assert_eq!(entry["certificate"], true);
-    let r = post_bytes(
-        &s,
+    let r = s.post_bytes(
         "office",
         "/v1/keys",
         "application/x-pem-file",
@@ -901,14 +802,14 @@ fn the_operations_report_counts_handoffs_by_outcome_and_break_glass() {
             today.year() - 1
         }
     };
-    let report: Value = get(
-        &s,
-        "city-1",
-        &format!("/v1/reports/operations?fiscal_year={year}"),
-        "application/json",
-    )
-    .json()
-    .unwrap();
+    let report: Value = s
+        .get(
+            "city-1",
+            &format!("/v1/reports/operations?fiscal_year={year}"),
+            "application/json",
+        )
+        .json()
+        .unwrap();
     assert_eq!(report["handoffs"]["sent"], 2);
     assert_eq!(report["handoffs"]["break_glass"], 1);
     assert_eq!(report["handoffs"]["by_outcome"]["requested"], 2);
@@ -923,14 +824,10 @@ fn xml_packets_with_a_second_signature_a_wrapped_signature_a_key_url_or_a_doctyp
         .as_str()
         .unwrap()
         .to_owned();
-    let xml = get(
-        &s,
-        FACILITY,
-        &format!("/v1/handoffs/{id}"),
-        "application/xml",
-    )
-    .text()
-    .unwrap();
+    let xml = s
+        .get(FACILITY, &format!("/v1/handoffs/{id}"), "application/xml")
+        .text()
+        .unwrap();
     let start = xml.find("<ds:Signature").unwrap();
     let end = xml.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
     let signature = &xml[start..end];
@@ -963,33 +860,22 @@ fn xml_packets_with_a_second_signature_a_wrapped_signature_a_key_url_or_a_doctyp
         ),
     ];
     for (body, expected) in cases {
-        let v: Value = post_bytes(
-            &s,
-            FACILITY,
-            "/v1/verify",
-            "application/xml",
-            body.into_bytes(),
-        )
-        .json()
-        .unwrap();
+        let v: Value = s
+            .post_bytes(FACILITY, "/v1/verify", "application/xml", body.into_bytes())
+            .json()
+            .unwrap();
         assert_eq!(v["valid"], false, "{expected}: {v}");
         assert_eq!(v["verdict"], expected, "{v}");
     }
-    let v: Value = post_bytes(
-        &s,
-        FACILITY,
-        "/v1/verify",
-        "application/xml",
-        xml.into_bytes(),
-    )
-    .json()
-    .unwrap();
+    let v: Value = s
+        .post_bytes(FACILITY, "/v1/verify", "application/xml", xml.into_bytes())
+        .json()
+        .unwrap();
     assert_eq!(v["verdict"], "valid");
 }
 
 fn withdraw_consent(s: &TestServer, reg: &str) {
-    let r = post_json(
-        s,
+    let r = s.post_json(
         "office",
         &format!("/v1/registrations/{reg}/consent-withdrawal"),
         &json!({}),
@@ -1014,7 +900,7 @@ fn respond(s: &TestServer, org: &str, role: &str, id: &str, status: &str) -> Res
         "document_type": "handoff_response", "schema_version": "1.0.0", "handoff_id": id,
         "responder": {"organization_id": org, "role": role}, "status": status, "at": hours_ago(0)
     });
-    post_json(s, org, &format!("/v1/handoffs/{id}/responses"), &doc)
+    s.post_json(org, &format!("/v1/handoffs/{id}/responses"), &doc)
 }
 
 /// The recipient asks for the packet in both signed forms: each is refused with `expected`,
@@ -1022,7 +908,7 @@ fn respond(s: &TestServer, org: &str, role: &str, id: &str, status: &str) -> Res
 fn assert_withheld(s: &TestServer, id: &str, expected: &str) {
     let before = crate::rejected_writes::snapshot(&mut s.store.conn().unwrap());
     for accept in ["application/jose", "application/xml"] {
-        let r = get(s, FACILITY, &format!("/v1/handoffs/{id}"), accept);
+        let r = s.get(FACILITY, &format!("/v1/handoffs/{id}"), accept);
         assert_eq!(r.status(), 409, "{accept}");
         assert_eq!(r.headers()["content-type"], "application/problem+json");
         assert_eq!(problem_type(r), expected, "{accept}");
@@ -1044,8 +930,7 @@ fn once_the_consent_is_withdrawn_the_recipient_gets_no_packet_sent_on_it_but_a_b
     let reg = register(&s, "office", None);
     let fetched = handoff_id(&send(&s, "office", &request(&reg, FACILITY)));
     let unfetched = handoff_id(&send(&s, "office", &request(&reg, FACILITY)));
-    let r = get(
-        &s,
+    let r = s.get(
         FACILITY,
         &format!("/v1/handoffs/{fetched}"),
         "application/jose",
@@ -1059,8 +944,7 @@ fn once_the_consent_is_withdrawn_the_recipient_gets_no_packet_sent_on_it_but_a_b
     assert_withheld(&s, &fetched, "consent-withdrawn");
     assert_eq!(received_provisions(&s, &reg), 1);
     // The state of the handoff (no personal data) stays visible to the recipient.
-    let view = get(
-        &s,
+    let view = s.get(
         FACILITY,
         &format!("/v1/handoffs/{unfetched}"),
         "application/json",
@@ -1069,8 +953,7 @@ fn once_the_consent_is_withdrawn_the_recipient_gets_no_packet_sent_on_it_but_a_b
     assert_eq!(view.json::<Value>().unwrap()["status"], "requested");
     // The sender and the coordinating roles still read what was sent, for the record.
     for org in ["office", "kikan-1"] {
-        let r = get(
-            &s,
+        let r = s.get(
             org,
             &format!("/v1/handoffs/{unfetched}"),
             "application/jose",
@@ -1080,8 +963,7 @@ fn once_the_consent_is_withdrawn_the_recipient_gets_no_packet_sent_on_it_but_a_b
 
     // A packet on the vital-interest basis does not rest on the consent: it is delivered.
     let glass = handoff_id(&send(&s, "kikan-1", &break_glass(&reg)));
-    let r = get(
-        &s,
+    let r = s.get(
         FACILITY,
         &format!("/v1/handoffs/{glass}"),
         "application/xml",
@@ -1097,8 +979,7 @@ fn a_cancelled_handoff_is_not_delivered_to_its_recipient_whatever_its_legal_basi
     let unfetched = handoff_id(&send(&s, "office", &request(&reg, FACILITY)));
     let fetched = handoff_id(&send(&s, "office", &request(&reg, FACILITY)));
     let glass = handoff_id(&send(&s, "kikan-1", &break_glass(&reg)));
-    let r = get(
-        &s,
+    let r = s.get(
         FACILITY,
         &format!("/v1/handoffs/{fetched}"),
         "application/jose",
@@ -1131,8 +1012,7 @@ fn a_handoff_past_its_expiry_without_acceptance_is_not_delivered_but_an_accepted
     let plain = handoff_id(&send(&s, "office", &expiring(request(&reg, FACILITY))));
     let glass = handoff_id(&send(&s, "kikan-1", &expiring(break_glass(&reg))));
     let accepted = handoff_id(&send(&s, "office", &expiring(request(&reg, FACILITY))));
-    let r = get(
-        &s,
+    let r = s.get(
         FACILITY,
         &format!("/v1/handoffs/{accepted}"),
         "application/jose",
@@ -1145,8 +1025,7 @@ fn a_handoff_past_its_expiry_without_acceptance_is_not_delivered_but_an_accepted
 
     assert_withheld(&s, &plain, "handoff-expired");
     assert_withheld(&s, &glass, "handoff-expired");
-    let r = get(
-        &s,
+    let r = s.get(
         FACILITY,
         &format!("/v1/handoffs/{accepted}"),
         "application/xml",
@@ -1213,7 +1092,7 @@ fn concurrent_changes_and_handoffs_on_one_registration_never_answer_a_server_err
                 let mut round = 0;
                 while answered.load(SeqCst) < senders * rounds {
                     round += 1;
-                    let current = get(s, "office", location, "application/json");
+                    let current = s.get("office", location, "application/json");
                     assert_eq!(current.status(), 200);
                     let etag = current.headers()["etag"].to_str().unwrap().to_owned();
                     let mut doc: Value = current.json().unwrap();
@@ -1232,7 +1111,7 @@ fn concurrent_changes_and_handoffs_on_one_registration_never_answer_a_server_err
             handles.push(scope.spawn(move || {
                 (0..rounds)
                     .map(|_| {
-                        let r = post_json(s, "office", "/v1/handoffs", &request(reg, FACILITY));
+                        let r = s.post_json("office", "/v1/handoffs", &request(reg, FACILITY));
                         if answered.fetch_add(1, SeqCst) + 1 >= senders * rounds / 2 {
                             churning.store(false, SeqCst);
                         }
@@ -1298,8 +1177,7 @@ fn a_new_consent_does_not_bring_back_a_packet_sent_under_the_consent_that_was_wi
     assert_withheld(&s, &before, "consent-withdrawn");
     // A packet sent under the new consent is delivered.
     let after = handoff_id(&send(&s, "office", &request(&reg, FACILITY)));
-    let r = get(
-        &s,
+    let r = s.get(
         FACILITY,
         &format!("/v1/handoffs/{after}"),
         "application/jose",
@@ -1312,9 +1190,9 @@ fn matching_is_refused_once_the_consent_is_withdrawn() {
     let s = exchange();
     let reg = register(&s, "office", None);
     let path = format!("/v1/registrations/{reg}/candidates?situation=caregiver_unavailable");
-    assert_eq!(get(&s, "kikan-1", &path, "application/json").status(), 200);
+    assert_eq!(s.get("kikan-1", &path, "application/json").status(), 200);
     withdraw_consent(&s, &reg);
-    let r = get(&s, "kikan-1", &path, "application/json");
+    let r = s.get("kikan-1", &path, "application/json");
     assert_eq!(r.status(), 409);
     assert_eq!(problem_type(r), "consent-withdrawn");
 }
@@ -1327,16 +1205,16 @@ fn a_registration_submitted_with_its_consent_withdrawn_is_stored_withdrawn_and_s
     let reg = register(&s, "office", Some(consent));
     let status = kyoten::store::registrations::status(&mut s.store.conn().unwrap(), &reg);
     assert_eq!(status.unwrap().as_deref(), Some("consent_withdrawn"));
-    let read: Value = get(
-        &s,
-        "kikan-1",
-        &format!("/v1/registrations/{reg}"),
-        "application/json",
-    )
-    .json()
-    .unwrap();
+    let read: Value = s
+        .get(
+            "kikan-1",
+            &format!("/v1/registrations/{reg}"),
+            "application/json",
+        )
+        .json()
+        .unwrap();
     assert_eq!(read["view"], "after_withdrawal");
-    let r = post_json(&s, "office", "/v1/handoffs", &request(&reg, FACILITY));
+    let r = s.post_json("office", "/v1/handoffs", &request(&reg, FACILITY));
     assert_eq!(r.status(), 409);
 }
 
@@ -1398,14 +1276,14 @@ fn a_change_notification_may_record_a_withdrawal_of_today_or_before_but_not_othe
 ) {
     let s = exchange();
     let reg = register(&s, "office", None);
-    let doc: Value = get(
-        &s,
-        "office",
-        &format!("/v1/registrations/{reg}"),
-        "application/json",
-    )
-    .json()
-    .unwrap();
+    let doc: Value = s
+        .get(
+            "office",
+            &format!("/v1/registrations/{reg}"),
+            "application/json",
+        )
+        .json()
+        .unwrap();
     let put = |body: &Value, version: u32| {
         client()
             .put(s.url(&format!("/v1/registrations/{reg}")))
@@ -1462,8 +1340,7 @@ fn provision_records_come_in_pages_that_continue_after_the_last_one_read() {
         send(&s, "office", &request(&reg, FACILITY));
     }
     let page = |query: &str| {
-        let r = get(
-            &s,
+        let r = s.get(
             "city-1",
             &format!("/v1/provisions?person={reg}{query}"),
             "application/json",
@@ -1500,8 +1377,7 @@ fn a_verified_packet_about_a_registration_that_does_not_exist_is_unknown_to_thos
     packet["registration_ref"]["registration_id"] = json!("reg_000000000000000000000000");
     let compact = jws::sign(&packet, "handoff+jws", &key).unwrap();
     let verify = |org: &str| -> Value {
-        post_bytes(
-            &s,
+        s.post_bytes(
             org,
             "/v1/verify",
             "application/jose",
@@ -1526,10 +1402,10 @@ fn reading_a_handoffs_state_and_responses_is_recorded() {
     let reg = register(&s, "office", None);
     let created = send(&s, "office", &request(&reg, FACILITY));
     let id = created["handoff_id"].as_str().unwrap();
-    let view_as = |org: &str| get(&s, org, &format!("/v1/handoffs/{id}"), "application/json");
+    let view_as = |org: &str| s.get(org, &format!("/v1/handoffs/{id}"), "application/json");
     let recorded = || -> Vec<Value> {
         let path = format!("/v1/audit?record_id={id}&action=read_status");
-        let page: Value = get(&s, "city-1", &path, "application/json").json().unwrap();
+        let page: Value = s.get("city-1", &path, "application/json").json().unwrap();
         page["items"].as_array().unwrap().clone()
     };
     assert_eq!(view_as(FACILITY).status(), 200);

@@ -6,11 +6,14 @@ use kyoten::crypto::kek::Kek;
 use kyoten::domain::role::Role;
 use kyoten::http::{Background, Settings, Shared};
 use kyoten::store::{organizations, KekSource, Store};
+use reqwest::blocking::Response;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// A server started once for the whole test binary, on a free port, with a SQLite database
 /// holding one organization per role (and a second consultation office).
@@ -137,6 +140,84 @@ impl TestServer {
     pub fn database_url(&self) -> &str {
         self._database.url()
     }
+
+    /// `GET path` as `org`, asking for `accept`.
+    pub fn get(&self, org: &str, path: &str, accept: &str) -> Response {
+        client()
+            .get(self.url(path))
+            .bearer_auth(self.key(org))
+            .header("Accept", accept)
+            .send()
+            .unwrap()
+    }
+
+    /// `GET path` as `org`, asking for JSON.
+    pub fn get_json(&self, org: &str, path: &str) -> Response {
+        self.get(org, path, "application/json")
+    }
+
+    /// `POST path` as `org` with a JSON body.
+    pub fn post_json(&self, org: &str, path: &str, body: &Value) -> Response {
+        client()
+            .post(self.url(path))
+            .bearer_auth(self.key(org))
+            .json(body)
+            .send()
+            .unwrap()
+    }
+
+    /// `POST path` as `org` with `body` of `content_type`.
+    pub fn post_bytes(&self, org: &str, path: &str, content_type: &str, body: Vec<u8>) -> Response {
+        client()
+            .post(self.url(path))
+            .bearer_auth(self.key(org))
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .unwrap()
+    }
+
+    /// Registers `doc` through `office`, which must be accepted; returns the registration id.
+    pub fn register_document(&self, office: &str, doc: &Value) -> String {
+        let r = self.post_json(office, "/v1/registrations", doc);
+        assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+        r.json::<Value>().unwrap()["registration_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+/// The problem type of a problem+json answer, without its base URI (`registration-busy`).
+pub fn problem_type(r: Response) -> String {
+    let body: Value = r.json().unwrap();
+    body["type"]
+        .as_str()
+        .unwrap_or_default()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The output of a command that must end by itself; one still running after `limit` (a
+/// server that started when it should have refused) is killed and fails the test.
+pub fn output_within(command: &mut std::process::Command, limit: Duration) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the command did not end by itself within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
 }
 
 /// Base URL of the shared server.

@@ -2,7 +2,7 @@
 //! in the database (never PEM), databases from before are sealed on start, a wrong key or a
 //! key file others may read is refused, and `rotate-kek` seals every key again. On the backend
 //! under test (`KYOTEN_TEST_BACKEND`).
-use crate::handoffs::{exchange, get, open, post_bytes, register, request, send, FACILITY};
+use crate::handoffs::{exchange, open, register, request, send, FACILITY};
 use crate::helpers::*;
 use diesel::prelude::*;
 use kyoten::crypto::jws::Alg;
@@ -14,8 +14,8 @@ use kyoten::store::{DbConnection, KekSource, Store};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 /// Every stored private key: (kid, stored value), by kid.
 fn stored_private_keys(conn: &mut DbConnection) -> Vec<(String, String)> {
@@ -63,21 +63,7 @@ fn open_error(url: &str, kek: KekSource) -> String {
 
 /// Runs a command that must exit by itself (a server that starts anyway is killed).
 fn exit_of(command: &mut Command) -> Output {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("kept running instead of refusing to start");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.wait_with_output().unwrap()
+    output_within(command, Duration::from_secs(30))
 }
 
 fn stderr(out: &Output) -> String {
@@ -117,13 +103,15 @@ fn a_server_whose_key_is_sealed_signs_packets_that_verify_under_its_published_ke
         .unwrap()
         .to_owned();
     for accept in ["application/jose", "application/xml"] {
-        let bytes = get(&s, FACILITY, &format!("/v1/handoffs/{id}"), accept)
+        let bytes = s
+            .get(FACILITY, &format!("/v1/handoffs/{id}"), accept)
             .bytes()
             .unwrap()
             .to_vec();
         let opened = open(&s, &bytes).expect("verifies against the published keys");
         assert_eq!(opened.kid, sealed_kid, "{accept}");
-        let verdict: Value = post_bytes(&s, FACILITY, "/v1/verify", accept, bytes)
+        let verdict: Value = s
+            .post_bytes(FACILITY, "/v1/verify", accept, bytes)
             .json()
             .unwrap();
         assert_eq!(verdict["verdict"], "valid", "{accept}: {verdict}");

@@ -98,20 +98,11 @@ fn exchange() -> TestServer {
     server
 }
 
+/// Registers a person with the first of `FACILITIES` prearranged; returns the id.
 fn register(server: &TestServer) -> String {
     let mut doc = registration_from("office");
     doc["emergency_plan"]["prearranged_facilities"] = json!([FACILITIES[0]]);
-    let res = client()
-        .post(server.url("/v1/registrations"))
-        .bearer_auth(server.key("office"))
-        .json(&doc)
-        .send()
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    res.json::<Value>().unwrap()["registration_id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    server.register_document("office", &doc)
 }
 
 fn candidates(

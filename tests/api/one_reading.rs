@@ -4,8 +4,7 @@
 //! have one form in JSON and XML.
 use crate::fixtures::*;
 use crate::handoffs::{
-    exchange, get, jwks, own_packet, post_bytes, post_json, provisions, register, register_key,
-    request, submit, FACILITY,
+    exchange, jwks, own_packet, provisions, register, register_key, request, submit, FACILITY,
 };
 use crate::helpers::*;
 use kyoten::conformance::signing::{Attack, Keys};
@@ -60,8 +59,7 @@ fn an_xml_packet_with_a_second_subject_holding_the_household_is_refused_on_every
     });
 
     // Validation calls it invalid.
-    let r = post_bytes(
-        &s,
+    let r = s.post_bytes(
         "office",
         "/v1/validate/handoff",
         "application/xml",
@@ -75,13 +73,7 @@ fn an_xml_packet_with_a_second_subject_holding_the_household_is_refused_on_every
     );
 
     // Submitting it is refused with the report, and nothing is stored.
-    let r = post_bytes(
-        &s,
-        "office",
-        "/v1/handoffs",
-        "application/xml",
-        bytes.clone(),
-    );
+    let r = s.post_bytes("office", "/v1/handoffs", "application/xml", bytes.clone());
     assert_eq!(r.status(), 422);
     let problem = body(r);
     assert!(
@@ -93,8 +85,7 @@ fn an_xml_packet_with_a_second_subject_holding_the_household_is_refused_on_every
     );
     assert!(report_ids(&problem["report"]).contains(&"KY-XML-REPEATED-ELEMENT".to_owned()));
     assert!(provisions(&s, &reg).is_empty());
-    let r = get(
-        &s,
+    let r = s.get(
         FACILITY,
         &format!("/v1/handoffs/{}", doc["handoff_id"].as_str().unwrap()),
         "application/xml",
@@ -102,13 +93,7 @@ fn an_xml_packet_with_a_second_subject_holding_the_household_is_refused_on_every
     assert_eq!(r.status(), 404, "nothing to deliver");
 
     // Verifying it online gives invalid_content with the mapping's finding.
-    let v = body(post_bytes(
-        &s,
-        FACILITY,
-        "/v1/verify",
-        "application/xml",
-        bytes.clone(),
-    ));
+    let v = body(s.post_bytes(FACILITY, "/v1/verify", "application/xml", bytes.clone()));
     assert_eq!(v["valid"], false, "{v}");
     assert_eq!(v["verdict"], "invalid_content");
     assert!(
@@ -163,7 +148,7 @@ fn comments_and_attributes_in_a_signed_xml_packet_are_refused_not_skipped() {
     ] {
         let doc = fresh_packet(&reg, 1);
         let bytes = signed_xml_edited(&doc, &key, |xml| xml.replacen(edit.0, edit.1, 1));
-        let r = post_bytes(&s, "office", "/v1/handoffs", "application/xml", bytes);
+        let r = s.post_bytes("office", "/v1/handoffs", "application/xml", bytes);
         assert_eq!(r.status(), 422, "{id}");
         let problem = body(r);
         assert!(
@@ -177,7 +162,7 @@ fn comments_and_attributes_in_a_signed_xml_packet_are_refused_not_skipped() {
 /// Registers `key`'s public JWK as `org`'s.
 fn register_public(s: &TestServer, org: &str, key: &SigningKey) {
     let jwk = keys::to_jwk(&keys::verifying_key(key).unwrap()).unwrap();
-    let r = post_json(s, org, "/v1/keys", &jwk);
+    let r = s.post_json(org, "/v1/keys", &jwk);
     assert_eq!(r.status(), 201, "{}", r.text().unwrap());
 }
 
@@ -186,7 +171,7 @@ fn submit_form(s: &TestServer, bytes: &[u8]) -> Response {
         Form::Jws => "application/jose",
         Form::Xml => "application/xml",
     };
-    post_bytes(s, "office", "/v1/handoffs", content_type, bytes.to_vec())
+    s.post_bytes("office", "/v1/handoffs", content_type, bytes.to_vec())
 }
 
 #[test]
@@ -239,7 +224,7 @@ fn every_attack_is_refused_on_submission_and_what_is_accepted_is_delivered_as_ch
             ("application/jose", Form::Jws),
             ("application/xml", Form::Xml),
         ] {
-            let r = get(&s, FACILITY, &format!("/v1/handoffs/{id}"), accept);
+            let r = s.get(FACILITY, &format!("/v1/handoffs/{id}"), accept);
             assert_eq!(r.status(), 200);
             let header = r.headers()["kyoten-content-sha256"]
                 .to_str()
@@ -302,7 +287,7 @@ fn a_sender_signed_packet_must_be_current_true_to_the_registration_and_within_it
     // A composed packet has the same bound.
     let mut req = request(&reg, FACILITY);
     req["expires_at"] = json!((chrono::Utc::now() + chrono::Duration::days(40)).to_rfc3339());
-    let r = post_json(&s, "office", "/v1/handoffs", &req);
+    let r = s.post_json("office", "/v1/handoffs", &req);
     assert_eq!(r.status(), 422);
     assert_eq!(body(r)["verdict"], "lifetime_too_long");
 }
@@ -351,8 +336,7 @@ fn the_typ_header_is_compared_as_a_media_type() {
         let compact = jws::sign(&fresh_packet(&reg, 1), typ, &key).unwrap();
         let r = submit(&s, "office", &compact);
         assert_eq!(r.status(), 201, "{typ}: {}", r.text().unwrap());
-        let v = body(post_bytes(
-            &s,
+        let v = body(s.post_bytes(
             FACILITY,
             "/v1/verify",
             "application/jose",
@@ -409,11 +393,12 @@ fn a_number_written_with_a_fraction_is_the_integer_it_equals_in_every_form() {
         ("application/jose", "application/jose"),
         ("application/xml", "application/xml"),
     ] {
-        let bytes = get(&s, FACILITY, &format!("/v1/handoffs/{id}"), accept)
+        let bytes = s
+            .get(FACILITY, &format!("/v1/handoffs/{id}"), accept)
             .bytes()
             .unwrap()
             .to_vec();
-        let v = body(post_bytes(&s, FACILITY, "/v1/verify", content_type, bytes));
+        let v = body(s.post_bytes(FACILITY, "/v1/verify", content_type, bytes));
         assert_eq!(v["verdict"], "valid", "{accept}: {v}");
     }
 }
@@ -423,7 +408,7 @@ fn text_that_xml_cannot_carry_is_refused_before_anything_is_stored() {
     let s = exchange();
     let mut doc = registration_from("office");
     doc["reason_note"] = json!("介護者が入院\u{1}した");
-    let r = post_json(&s, "office", "/v1/registrations", &doc);
+    let r = s.post_json("office", "/v1/registrations", &doc);
     assert_eq!(r.status(), 422);
     let problem = body(r);
     assert!(
@@ -456,8 +441,7 @@ fn verify_answers_consent_questions_only_about_registrations_the_caller_may_read
     doc["sender"] = json!({"organization_id": "other-office", "role": "consultation_office"});
     let compact = jws::sign(&doc, "handoff+jws", &key).unwrap().into_bytes();
     // The other office may not read the registration: its verdict says nothing of the consent.
-    let v = body(post_bytes(
-        &s,
+    let v = body(s.post_bytes(
         "other-office",
         "/v1/verify",
         "application/jose",
@@ -466,13 +450,7 @@ fn verify_answers_consent_questions_only_about_registrations_the_caller_may_read
     assert_eq!(v["consent_checked"], false, "{v}");
     assert_eq!(v["verdict"], "valid", "{v}");
     // The kikan may read it, and is told.
-    let v = body(post_bytes(
-        &s,
-        "kikan-1",
-        "/v1/verify",
-        "application/jose",
-        compact,
-    ));
+    let v = body(s.post_bytes("kikan-1", "/v1/verify", "application/jose", compact));
     assert_eq!(v["consent_checked"], true, "{v}");
     assert_eq!(v["verdict"], "category_not_permitted", "{v}");
 }
@@ -553,12 +531,6 @@ fn the_published_keys_name_their_owners_and_an_offline_verifier_refuses_another_
     let bytes = jws::sign(&doc, "handoff+jws", &facility_key)
         .unwrap()
         .into_bytes();
-    let v = body(post_bytes(
-        &s,
-        FACILITY,
-        "/v1/verify",
-        "application/jose",
-        bytes,
-    ));
+    let v = body(s.post_bytes(FACILITY, "/v1/verify", "application/jose", bytes));
     assert_eq!(v["verdict"], "sender_mismatch", "{v}");
 }

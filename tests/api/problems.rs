@@ -1,5 +1,6 @@
 //! Every problem the API answers, pinned: the rendering of one error of each case, in Japanese
 //! and English, is `tests/snapshots/problems.json`; the catalogue and the README agree.
+use crate::helpers::repo;
 use actix_web::http::StatusCode;
 use kyoten::contracts::json::JsonError;
 use kyoten::contracts::Contracts;
@@ -10,11 +11,6 @@ use kyoten::problem::{ApiError, Limited};
 use kyoten::validation::{Engine, Lang};
 use kyoten::xml::XmlError;
 use serde_json::{json, Value};
-use std::path::PathBuf;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// One error of every case of the catalogue.
 fn one_of_each() -> Vec<ApiError> {

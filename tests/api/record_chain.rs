@@ -2,7 +2,7 @@
 //! checkpoints, and `kyoten audit verify` names a record removed, changed, moved or slipped in,
 //! and records cut from the tail — on the backend under test, reaching into the database as
 //! someone with access to its file would (triggers dropped or disabled first).
-use crate::handoffs::{exchange, get, register, request, send, FACILITY};
+use crate::handoffs::{exchange, register, request, send, FACILITY};
 use crate::helpers::*;
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
@@ -21,8 +21,7 @@ use std::time::{Duration, Instant};
 fn busy_exchange() -> TestServer {
     let s = exchange();
     let reg = register(&s, "office", None);
-    let read = get(
-        &s,
+    let read = s.get(
         "kikan-1",
         &format!("/v1/registrations/{reg}"),
         "application/json",
@@ -30,12 +29,7 @@ fn busy_exchange() -> TestServer {
     assert_eq!(read.status(), 200);
     let sent = send(&s, "office", &request(&reg, FACILITY));
     let id = sent["handoff_id"].as_str().unwrap();
-    let fetched = get(
-        &s,
-        FACILITY,
-        &format!("/v1/handoffs/{id}"),
-        "application/jose",
-    );
+    let fetched = s.get(FACILITY, &format!("/v1/handoffs/{id}"), "application/jose");
     assert_eq!(fetched.status(), 200);
     register(&s, "other-office", None);
     s

@@ -1,24 +1,12 @@
 //! Registrations over HTTP: who may submit and read, validation before storage, nothing
 //! stored on refusal, every access recorded.
+use crate::fixtures::registration_from;
 use crate::helpers::*;
 use kyoten::store::{audit, registrations};
 use serde_json::Value;
 
-fn registration_from(office: &str) -> Value {
-    let mut doc = read_json(&repo().join("conformance/vectors/registration/valid/full.json"));
-    doc.as_object_mut().unwrap().remove("registration_id");
-    doc["received_by"] =
-        serde_json::json!({"organization_id": office, "role": "consultation_office"});
-    doc
-}
-
 fn submit(as_org: &str, doc: &Value) -> reqwest::blocking::Response {
-    client()
-        .post(url("/v1/registrations"))
-        .bearer_auth(key(as_org))
-        .json(doc)
-        .send()
-        .unwrap()
+    server().post_json(as_org, "/v1/registrations", doc)
 }
 
 /// Registrations taken by the organization whose every submission the tests expect refused
@@ -393,15 +381,6 @@ fn only_those_who_may_change_a_registration_may_record_a_withdrawal() {
     assert_eq!(withdraw("office-b", &location).status(), 404);
     assert_eq!(withdraw("0411200015", &location).status(), 404);
     assert_eq!(status_of(&doc).as_deref(), Some("active"));
-}
-
-fn problem_type(res: reqwest::blocking::Response) -> String {
-    let problem: Value = res.json().unwrap();
-    problem["type"]
-        .as_str()
-        .unwrap_or_default()
-        .trim_start_matches("https://w3id.org/kyoten/problems/")
-        .to_owned()
 }
 
 #[test]
