@@ -386,13 +386,13 @@ fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Create
     let canonical = jcs::canonical(&ready.document);
     let (origin, [jws, xml]) = signed_forms(store, &ready, &canonical)?;
     let at = now();
-    let packet = |form: &str, (bytes, kid): Signed| Packet {
-        handoff_id: header.handoff_id.clone(),
-        form: form.into(),
+    let packet = |form: Form, (bytes, kid): Signed| Packet {
+        handoff_id: header.handoff_id.clone().into(),
+        form,
         bytes,
-        kid,
+        kid: kid.into(),
     };
-    let packets = [packet("jws", jws), packet("xml", xml)];
+    let packets = [packet(Form::Jws, jws), packet(Form::Xml, xml)];
     let row = Handoff {
         legal_basis: header.legal_basis().to_owned(),
         id: header.handoff_id.into(),

@@ -83,8 +83,8 @@ pub fn view(h: &Handoff, responses: Vec<Response>) -> HandoffView {
             .into_iter()
             .map(|r| ResponseView {
                 seq: r.seq,
-                status: r.status,
-                responder: r.responder_id,
+                status: r.status.to_string(),
+                responder: r.responder_id.to_string(),
                 recorded_at: utc(r.recorded_at),
                 document: serde_json::from_str(&r.document).unwrap_or(Value::Null),
             })

@@ -84,7 +84,7 @@ pub struct Checkpoint {
 pub fn exchange_keys(conn: &mut DbConnection) -> Result<HashMap<String, VerifyingKey>, StoreError> {
     Ok(super::keys::list(conn, None)?
         .iter()
-        .filter_map(|row| Some((row.kid.clone(), row.verifying_key()?)))
+        .filter_map(|row| Some((row.kid.to_string(), row.verifying_key()?)))
         .collect())
 }
 

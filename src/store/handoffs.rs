@@ -3,13 +3,14 @@
 //! for a packet provided or received, its provision record, in the same transaction.
 use super::audit::{self, Access, Action, Subject};
 use super::organizations::Organization;
-use super::provisions::{self, ProvisionRecord};
+use super::provisions::{self, ProvisionKind, ProvisionRecord};
 use super::schema::{
     handoff_packets, handoff_responses, handoffs, registration_versions, registrations,
 };
 use super::{DbConnection, Page, PageRequest, StoreError};
 use crate::domain::handoff::{may_transition, withheld, Responder, Status, Withheld};
-use crate::domain::ids::{HandoffId, OrganizationId, RegistrationId};
+use crate::domain::ids::{HandoffId, KeyId, OrganizationId, RegistrationId};
+use crate::packet::Form;
 use crate::time::now;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -49,11 +50,13 @@ pub struct Handoff {
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = handoff_packets)]
 pub struct Packet {
-    pub handoff_id: String,
-    /// `jws` or `xml`.
-    pub form: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub handoff_id: HandoffId,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub form: Form,
     pub bytes: String,
-    pub kid: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub kid: KeyId,
 }
 
 impl Handoff {
@@ -86,10 +89,13 @@ impl Handoff {
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = handoff_responses)]
 pub struct Response {
-    pub handoff_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub handoff_id: HandoffId,
     pub seq: i32,
-    pub status: String,
-    pub responder_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: Status,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub responder_id: OrganizationId,
     pub document: String,
     pub recorded_at: NaiveDateTime,
 }
@@ -135,14 +141,14 @@ pub struct NewHandoff {
 impl NewHandoff {
     pub fn new(handoff: Handoff, packets: [Packet; 2]) -> NewHandoff {
         let form = if handoff.origin == "xml" {
-            "xml"
+            Form::Xml
         } else {
-            "jws"
+            Form::Jws
         };
         let provided = packets
             .iter()
             .find(|p| p.form == form)
-            .map(|p| ProvisionRecord::of("provided", &handoff, p));
+            .map(|p| ProvisionRecord::of(ProvisionKind::Provided, &handoff, p));
         NewHandoff {
             handoff,
             packets,
@@ -179,7 +185,7 @@ pub fn create(
             .execute(conn)?;
         for p in &packets {
             diesel::insert_into(handoff_packets::table)
-                .values(p)
+                .values(p.clone())
                 .execute(conn)?;
         }
         if let Some(record) = &provided {
@@ -365,7 +371,10 @@ pub fn deliver(
             },
         )?;
         if is_recipient {
-            provisions::record(conn, &ProvisionRecord::of("received", &h, &packet))?;
+            provisions::record(
+                conn,
+                &ProvisionRecord::of(ProvisionKind::Received, &h, &packet),
+            )?;
         }
         Ok(Delivery::Delivered(Box::new((h, packet))))
     })
@@ -398,10 +407,10 @@ fn transition(
     }
     diesel::insert_into(handoff_responses::table)
         .values(Response {
-            handoff_id: h.id.to_string(),
+            handoff_id: h.id.clone(),
             seq: h.version,
-            status: to.as_str().into(),
-            responder_id: responder_id.to_owned(),
+            status: to,
+            responder_id: responder_id.to_owned().into(),
             document,
             recorded_at: at,
         })

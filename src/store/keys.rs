@@ -11,6 +11,7 @@ use super::{DbConnection, StoreError};
 use crate::crypto::jws::{Alg, SigningKey, VerifyingKey};
 use crate::crypto::kek::{self, Kek};
 use crate::crypto::keys;
+use crate::domain::ids::KeyId;
 use crate::time::now;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -20,7 +21,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = signing_keys)]
 pub struct KeyRow {
-    pub kid: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub kid: KeyId,
     /// `None` for the exchange's own keys.
     pub organization_id: Option<String>,
     pub alg: String,
@@ -89,7 +91,7 @@ fn insert_exchange_key(conn: &mut DbConnection, kek: &Kek, alg: Alg) -> Result<K
     let public = keys::verifying_key(&signing).map_err(key_error)?;
     let pem = zeroize::Zeroizing::new(keys::private_pem(&signing).map_err(key_error)?);
     let row = KeyRow {
-        kid: signing.kid.clone(),
+        kid: signing.kid.clone().into(),
         organization_id: None,
         alg: alg.name().into(),
         jwk: keys::to_jwk(&public).map_err(key_error)?.to_string(),
@@ -102,7 +104,7 @@ fn insert_exchange_key(conn: &mut DbConnection, kek: &Kek, alg: Alg) -> Result<K
         retired_at: None,
     };
     diesel::insert_into(signing_keys::table)
-        .values(&row)
+        .values(row.clone())
         .execute(conn)?;
     Ok(row)
 }
@@ -294,7 +296,7 @@ pub fn register(
             );
         }
         let row = KeyRow {
-            kid: key.kid.clone(),
+            kid: key.kid.clone().into(),
             organization_id: Some(organization_id.to_owned()),
             alg: key.alg.name().into(),
             jwk,
@@ -304,7 +306,7 @@ pub fn register(
             retired_at: None,
         };
         diesel::insert_into(signing_keys::table)
-            .values(&row)
+            .values(row.clone())
             .execute(conn)?;
         Ok(Registered::New(row))
     })
@@ -390,7 +392,7 @@ impl KeyRing {
                         key: key.key.clone(),
                     });
                 }
-                match open_private(kek, &r.kid, &r.alg, stored) {
+                match open_private(kek, r.kid.as_str(), &r.alg, stored) {
                     Ok(key) => Some(key),
                     Err(e) => {
                         tracing::warn!(
@@ -411,7 +413,7 @@ impl KeyRing {
                 continue;
             };
             published.push(key.clone());
-            verifying.insert(row.kid.clone(), (key, row.organization_id.clone()));
+            verifying.insert(row.kid.to_string(), (key, row.organization_id.clone()));
         }
         let mut jwks = keys::jwks(&published).map_err(key_error)?;
         // Each published key says whose it is, so that a receiver verifying offline can check

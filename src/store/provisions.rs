@@ -6,7 +6,9 @@
 use super::chain::{self, canonical_time, Table};
 use super::schema::provision_records;
 use super::{DbConnection, Page, PageRequest};
-use crate::domain::ids::time_ordered_id;
+use crate::contracts::text_enum::text_enum;
+use crate::domain::ids::{time_ordered_id, HandoffId, KeyId, OrganizationId, RegistrationId};
+use crate::packet::Form;
 use crate::time::now;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -18,46 +20,63 @@ use serde_json::json;
 pub struct ProvisionRecord {
     pub id: String,
     pub at: NaiveDateTime,
-    /// `provided` (the sender gave the packet to the exchange for the recipient) or `received`
-    /// (the recipient took delivery of it).
-    pub kind: String,
-    pub handoff_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub kind: ProvisionKind,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub handoff_id: HandoffId,
     /// The person: the registration the packet was built from.
-    pub registration_id: String,
-    pub sender_id: String,
-    pub recipient_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub registration_id: RegistrationId,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub sender_id: OrganizationId,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub recipient_id: OrganizationId,
     pub purpose: String,
     /// Data categories disclosed, comma-separated.
     pub categories: String,
     pub legal_basis: String,
     /// The packet's `consent_ref`, as JSON.
     pub consent_ref: String,
-    /// `jws` or `xml`.
-    pub form: String,
+    /// The form whose exact bytes `sha256` covers.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub form: Form,
     pub sha256: String,
-    pub kid: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub kid: KeyId,
+}
+
+text_enum! {
+    /// What a provision record records.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum ProvisionKind {
+        /// The sender gave the packet to the exchange for the recipient.
+        Provided = "provided",
+        /// The recipient took delivery of it.
+        Received = "received",
+    }
 }
 
 impl ProvisionRecord {
     /// A record of `kind` made now, for the exact bytes of one signed form of a packet.
     pub fn of(
-        kind: &str,
+        kind: ProvisionKind,
         handoff: &super::handoffs::Handoff,
         packet: &super::handoffs::Packet,
     ) -> ProvisionRecord {
         ProvisionRecord {
             id: time_ordered_id("prv_", 6),
             at: now(),
-            kind: kind.to_owned(),
-            handoff_id: handoff.id.to_string(),
-            registration_id: handoff.registration_id.to_string(),
-            sender_id: handoff.sender_id.to_string(),
-            recipient_id: handoff.recipient_id.to_string(),
+            kind,
+            handoff_id: handoff.id.clone(),
+            registration_id: handoff.registration_id.clone(),
+            sender_id: handoff.sender_id.clone(),
+            recipient_id: handoff.recipient_id.clone(),
             purpose: handoff.purpose.clone(),
             categories: handoff.categories.clone(),
             legal_basis: handoff.legal_basis.clone(),
             consent_ref: handoff.consent_ref(),
-            form: packet.form.clone(),
+            form: packet.form,
             sha256: crate::crypto::jcs::sha256_bytes_hex(packet.bytes.as_bytes()),
             kid: packet.kid.clone(),
         }
@@ -100,7 +119,7 @@ impl chain::Record for ProvisionRecord {
     fn insert(&self, conn: &mut DbConnection, seq: i64, hash: &str) -> QueryResult<()> {
         diesel::insert_into(provision_records::table)
             .values((
-                self,
+                self.clone(),
                 provision_records::chain_seq.eq(seq),
                 provision_records::chain_hash.eq(hash),
             ))
@@ -161,7 +180,7 @@ mod tests {
             at: NaiveDate::from_ymd_opt(2026, 11, 30)
                 .and_then(|d| d.and_hms_micro_opt(1, 2, 3, 4))
                 .expect("a valid time"),
-            kind: "provided".into(),
+            kind: ProvisionKind::Provided,
             handoff_id: "7b0c4a7e-0000-4000-8000-000000000001".into(),
             registration_id: "reg_kat".into(),
             sender_id: "office-kat".into(),
@@ -170,7 +189,7 @@ mod tests {
             categories: "identity,contact".into(),
             legal_basis: "consent".into(),
             consent_ref: r#"{"granted_on":"2025-10-15","note":"本人"}"#.into(),
-            form: "jws".into(),
+            form: Form::Jws,
             sha256: "ab".repeat(32),
             kid: "kid-kat".into(),
         };

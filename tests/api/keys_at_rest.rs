@@ -132,7 +132,7 @@ fn a_plaintext_key_from_an_older_database_is_sealed_on_the_next_start_and_signs_
         set_private(&mut conn, &first, &plaintext_of(&first, &sealed));
         let key = keys::generate(Alg::Es256).unwrap();
         let newer = KeyRow {
-            kid: key.kid.clone(),
+            kid: key.kid.clone().into(),
             organization_id: None,
             alg: "ES256".into(),
             jwk: keys::to_jwk(&keys::verifying_key(&key).unwrap())
@@ -144,7 +144,7 @@ fn a_plaintext_key_from_an_older_database_is_sealed_on_the_next_start_and_signs_
             retired_at: None,
         };
         diesel::insert_into(signing_keys::table)
-            .values(&newer)
+            .values(newer.clone())
             .execute(&mut conn)
             .unwrap();
         // A plaintext key is never used, not even by a server that opened it sealed before.

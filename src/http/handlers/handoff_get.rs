@@ -90,7 +90,7 @@ pub async fn handoff_get(
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((CONTENT_SHA256, h.content_sha256))
-        .insert_header(("Kyoten-Key-Id", packet.kid))
+        .insert_header(("Kyoten-Key-Id", packet.kid.to_string()))
         .insert_header((header::VARY, "Accept"))
         .content_type(content_type)
         .body(packet.bytes))

@@ -33,7 +33,7 @@ impl From<KeyRow> for KeyEntry {
             certificate: r.certificate.is_some(),
             created_at: r.created_at.and_utc().to_rfc3339(),
             retired_at: r.retired_at.map(|t| t.and_utc().to_rfc3339()),
-            kid: r.kid,
+            kid: r.kid.to_string(),
             alg: r.alg,
         }
     }

@@ -74,18 +74,18 @@ impl From<ProvisionRecord> for ProvisionEntry {
         ProvisionEntry {
             id: r.id,
             at: r.at.and_utc().to_rfc3339(),
-            kind: r.kind,
-            handoff_id: r.handoff_id,
-            person: r.registration_id,
-            sender: r.sender_id,
-            recipient: r.recipient_id,
+            kind: r.kind.to_string(),
+            handoff_id: r.handoff_id.to_string(),
+            person: r.registration_id.to_string(),
+            sender: r.sender_id.to_string(),
+            recipient: r.recipient_id.to_string(),
             purpose: r.purpose,
             categories: categories_of(&r.categories),
             legal_basis: r.legal_basis,
             consent_ref: serde_json::from_str(&r.consent_ref).unwrap_or(Value::Null),
-            form: r.form,
+            form: r.form.to_string(),
             sha256: r.sha256,
-            kid: r.kid,
+            kid: r.kid.to_string(),
         }
     }
 }
