@@ -297,6 +297,36 @@ pub fn same_media_type(typ: &str, expected: &str) -> bool {
     bare.eq_ignore_ascii_case(expected)
 }
 
+/// A new key pair of `alg` named `kid`, for tests.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn test_pair(alg: Alg, kid: &str) -> (SigningKey, VerifyingKey) {
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::nid::Nid;
+    use openssl::rsa::Rsa;
+    let private = match alg {
+        Alg::Es256 => PKey::from_ec_key(
+            EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap()).unwrap(),
+        )
+        .unwrap(),
+        Alg::Ed25519 => PKey::generate_ed25519().unwrap(),
+        Alg::Ps256 | Alg::Rs256 => PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap(),
+    };
+    let public = PKey::public_key_from_der(&private.public_key_to_der().unwrap()).unwrap();
+    (
+        SigningKey {
+            kid: kid.to_owned(),
+            alg,
+            key: private,
+        },
+        VerifyingKey {
+            kid: kid.to_owned(),
+            alg,
+            key: public,
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,28 +359,7 @@ mod tests {
     }
 
     fn key(alg: Alg) -> (SigningKey, VerifyingKey) {
-        let private = match alg {
-            Alg::Es256 => PKey::from_ec_key(
-                EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap()).unwrap(),
-            )
-            .unwrap(),
-            Alg::Ed25519 => PKey::generate_ed25519().unwrap(),
-            Alg::Ps256 | Alg::Rs256 => PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap(),
-        };
-        let public = PKey::public_key_from_der(&private.public_key_to_der().unwrap()).unwrap();
-        let kid = format!("test-{}", alg.name());
-        (
-            SigningKey {
-                kid: kid.clone(),
-                alg,
-                key: private,
-            },
-            VerifyingKey {
-                kid,
-                alg,
-                key: public,
-            },
-        )
+        test_pair(alg, &format!("test-{}", alg.name()))
     }
 
     fn payload() -> Value {

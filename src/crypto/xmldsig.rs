@@ -416,7 +416,6 @@ fn base64_text(doc: &Document<'_>, id: ElementId) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::xml::c14n::canonicalize;
-    use openssl::ec::{EcGroup, EcKey};
     use openssl::pkey::PKey;
     use openssl::rsa::Rsa;
 
@@ -425,29 +424,7 @@ mod tests {
         <handoff_id>ho_0001</handoff_id>\n  <note>見本 一郎 &amp; 家族</note>\n</handoff>\n";
 
     fn key(alg: Alg) -> (SigningKey, VerifyingKey) {
-        let private = match alg {
-            Alg::Es256 => PKey::from_ec_key(
-                EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap()).unwrap(),
-            )
-            .unwrap(),
-            Alg::Rs256 => PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap(),
-            Alg::Ed25519 => PKey::generate_ed25519().unwrap(),
-            Alg::Ps256 => unreachable!("not used here"),
-        };
-        let public = PKey::public_key_from_der(&private.public_key_to_der().unwrap()).unwrap();
-        let kid = format!("kid-{}", alg.name());
-        (
-            SigningKey {
-                kid: kid.clone(),
-                alg,
-                key: private,
-            },
-            VerifyingKey {
-                kid,
-                alg,
-                key: public,
-            },
-        )
+        crate::crypto::jws::test_pair(alg, &format!("kid-{}", alg.name()))
     }
 
     fn es256() -> &'static (SigningKey, VerifyingKey) {
