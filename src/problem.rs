@@ -169,6 +169,12 @@ pub enum ApiError {
     InvalidHandoffRequest {
         field: &'static str,
     },
+    /// A search for a person with a field of the wrong shape (the field named).
+    InvalidSearch {
+        field: &'static str,
+    },
+    /// A search for a person with neither a name nor a phone to search by.
+    NothingToSearchBy,
     /// The packet's signature was not accepted (`verdict` says why).
     SignatureRefused(crate::packet::Refusal),
     /// The packet's sender, or the organization of its signing key, is not the caller.
@@ -298,6 +304,8 @@ impl ApiError {
             InvalidHandoffRequest { field } => {
                 Parts::with("invalid-handoff-request", "field", field)
             }
+            InvalidSearch { field } => Parts::with("invalid-search", "field", field),
+            NothingToSearchBy => Parts::case("invalid-search.no-condition"),
             SignatureRefused(refusal) => Parts {
                 args: vec![
                     (

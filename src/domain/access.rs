@@ -127,7 +127,9 @@ impl Permission {
     /// Its row in the README table.
     pub fn label(self) -> &'static str {
         match self {
-            Permission::ReadRegistrations => "list / read registrations, history, candidates",
+            Permission::ReadRegistrations => {
+                "list, search and read registrations, history, candidates"
+            }
             Permission::SubmitRegistration => "submit a registration",
             Permission::ChangeRegistration => {
                 "change notification, consent withdrawal, new consent"

@@ -10,3 +10,4 @@ pub mod matching;
 pub mod organization;
 pub mod policy;
 pub mod role;
+pub mod search_keys;

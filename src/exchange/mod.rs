@@ -11,6 +11,7 @@ pub mod packets;
 pub mod records;
 pub mod registrations;
 pub mod reports;
+pub mod search;
 pub mod verify;
 
 use crate::contracts::DocumentType;

@@ -18,6 +18,7 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(validate_batch::validate_batch)
         .service(registration_list::registration_list)
         .service(registration_create::registration_create)
+        .service(registration_search::registration_search)
         .service(registration_get::registration_get)
         .service(registration_change::registration_change)
         .service(registration_history::registration_history)

@@ -373,6 +373,13 @@ impl Store {
         }
         keys::ensure_exchange_key(&mut conn, &kek)?;
         chain::backfill(&mut conn)?;
+        let indexed = registrations::index_unindexed(&mut conn)?;
+        if indexed > 0 {
+            tracing::info!(
+                indexed,
+                "registrations stored before search keys were given them"
+            );
+        }
         drop(conn);
         Ok(Store {
             pool: pool.clone(),

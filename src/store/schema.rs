@@ -46,6 +46,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    registration_search_keys (kind, key, registration_id) {
+        kind -> Text,
+        key -> Text,
+        registration_id -> Text,
+    }
+}
+
+diesel::table! {
     access_records (id) {
         id -> Text,
         at -> Timestamp,
@@ -208,12 +216,14 @@ diesel::table! {
 }
 
 diesel::joinable!(registrations -> organizations (received_by));
+diesel::joinable!(registration_search_keys -> registrations (registration_id));
 diesel::joinable!(facility_services -> facilities (facility_id));
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     api_keys,
     registrations,
     registration_versions,
+    registration_search_keys,
     access_records,
     facilities,
     facility_services,

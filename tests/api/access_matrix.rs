@@ -66,10 +66,19 @@ fn current_etag(server: &TestServer, path: &str) -> String {
         .to_owned()
 }
 
-const ENDPOINTS: [Endpoint; 23] = [
+const ENDPOINTS: [Endpoint; 24] = [
     Endpoint {
         name: "GET /v1/registrations",
         request: |s, _, _| client().get(s.url("/v1/registrations")),
+        expected: [200, 200, 200, 200, 200, 403, 403, 401],
+    },
+    Endpoint {
+        name: "POST /v1/registrations/search",
+        request: |s, _, _| {
+            client()
+                .post(s.url("/v1/registrations/search"))
+                .json(&json!({"name": "センダイ", "purpose": "emergency_acceptance"}))
+        },
         expected: [200, 200, 200, 200, 200, 403, 403, 401],
     },
     Endpoint {

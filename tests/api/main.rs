@@ -22,6 +22,7 @@ mod keys_at_rest;
 mod matching;
 mod one_reading;
 mod openapi;
+mod person_search;
 mod problems;
 mod processes;
 mod rate_limits;

@@ -74,6 +74,10 @@ fn one_of_each() -> Vec<ApiError> {
         NothingPermitted,
         UnknownRecipient,
         InvalidHandoffRequest { field: "purpose" },
+        InvalidSearch {
+            field: "birth_date",
+        },
+        NothingToSearchBy,
         SignatureRefused(Refusal::new(
             kyoten::packet::Verdict::BadSignature,
             "the signature does not verify",

@@ -14,10 +14,12 @@ use serde_json::Value;
 
 mod consent_acts;
 mod lists;
+mod search;
 pub use consent_acts::{
     grant_consent, with_consent, withdraw_consent, NewConsent, WithConsent, Withdrawal,
 };
 pub use lists::*;
+pub use search::{index_unindexed, search, Criteria, Found};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = registrations)]
@@ -138,6 +140,7 @@ pub fn create(
                 event: "create",
             })
             .execute(conn)?;
+        search::index(conn, &id, status, &row.document)?;
         audit::record(
             conn,
             Access {
@@ -332,6 +335,7 @@ fn next_version(
             event: action.as_str(),
         })
         .execute(conn)?;
+    search::index(conn, id, status, text)?;
     audit::record(
         conn,
         Access {

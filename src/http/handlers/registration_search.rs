@@ -1,0 +1,64 @@
+use crate::contracts::json::parse_document;
+use crate::exchange::search::{self, SearchPurpose, SearchResult};
+use crate::http::auth::Caller;
+use crate::http::run;
+use crate::problem::{ApiError, Problem};
+use crate::store::Store;
+use actix_web::http::header;
+use actix_web::{post, web, HttpResponse};
+
+/// The body of a search for a person. Sent in the body, not the URL, so that names and phone
+/// numbers stay out of access logs and proxies.
+#[derive(utoipa::ToSchema)]
+#[schema(example = json!({"name": "せんだい たろう", "birth_date": "1990-05-01", "purpose": "emergency_acceptance"}))]
+#[allow(dead_code)] // the schema of what `PersonSearch::read` reads by hand
+pub struct PersonSearch {
+    /// The person's name, family name first: its reading (katakana or hiragana, full or half
+    /// width; ユウ and ユー, キャ and キヤ are alike) or as written (common variant kanji such
+    /// as 髙 and 高 are alike). The beginning is enough, at least two characters.
+    #[schema(example = "センダイ")]
+    name: Option<String>,
+    /// The date of birth (narrows a search by name or phone).
+    #[schema(format = Date)]
+    birth_date: Option<String>,
+    /// A phone number of the person or of one of its emergency contacts, written any way
+    /// (hyphens, full-width digits, +81).
+    #[schema(example = "090-0000-0000")]
+    phone: Option<String>,
+    purpose: SearchPurpose,
+    /// Registrations to show, 1–50 (default 20).
+    #[schema(minimum = 1, maximum = 50)]
+    limit: Option<i64>,
+}
+
+/// Finds a person during a call (本人の検索): by name (reading or as written, its beginning),
+/// birth date and phone, among the registrations the caller may see — all of them for the
+/// city, the kikan and the hub, its own for a consultation office. A name or a phone is
+/// required. The list shows what identification needs and no more; each registration shown is
+/// recorded in the access record (`search`, category `identity`, the purpose given). A
+/// withdrawn registration is found by name and birth date, no longer by phone.
+#[utoipa::path(
+    tag = "registrations",
+    security(("api_key" = [])),
+    request_body(content = PersonSearch, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The registrations found, by id; `more` when more matched than were shown", body = SearchResult),
+        (status = 400, description = "Not well-formed JSON (malformed-json, duplicate-key, …)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role sees no registrations", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No name or phone to search by, or a member of the wrong shape (invalid-search)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/registrations/search")]
+pub async fn registration_search(
+    caller: Caller,
+    store: web::Data<Store>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let Caller(org) = caller;
+    let request = search::PersonSearch::read(&parse_document(&body).map_err(ApiError::Json)?)?;
+    let found = run(&store, move |s| search::search(s, &org, &request)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(found))
+}
