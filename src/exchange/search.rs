@@ -146,8 +146,8 @@ pub struct Identified {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResult {
     pub items: Vec<Identified>,
-    /// More registrations matched than were shown: narrow the search (a birth date, the whole
-    /// name).
+    /// More registrations matched than were shown, or may have (a common name narrowed by
+    /// a birth date or phone is checked among its first 1,000 namesakes): narrow the search.
     pub more: bool,
 }
 
@@ -174,11 +174,11 @@ pub fn search(
     }
     let (by, limit, purpose) = (caller.id.clone(), search.limit, search.purpose);
     let phone = criteria.phone.clone();
-    let mut found = store
+    let searched = store
         .write(move |conn| registrations::search(conn, &by, &criteria, limit, purpose.as_str()))?;
-    let more = found.len() as i64 > limit;
-    found.truncate(usize::try_from(limit).unwrap_or(0));
-    let items = found
+    let more = searched.more;
+    let items = searched
+        .found
         .into_iter()
         .map(|f| identified(f, phone.as_deref()))
         .collect();

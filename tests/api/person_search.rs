@@ -116,6 +116,22 @@ fn a_birth_date_narrows_a_search_and_more_says_when_not_all_were_shown() {
         json!({"name": "センダイ", "birth_date": "2001-02-03", "purpose": "registration"}),
     );
     assert_eq!(narrowed, [second]);
+    // Every condition must hold, whichever one finds the candidates.
+    let by_phone_and_name = |name: &str| {
+        found(
+            &s,
+            "kikan-1",
+            json!({"name": name, "phone": "090-0000-0000", "purpose": "registration"}),
+        )
+    };
+    assert_eq!(by_phone_and_name("センダイ").len(), 2);
+    assert!(by_phone_and_name("ミヤギ").is_empty());
+    let none = found(
+        &s,
+        "kikan-1",
+        json!({"name": "仙台", "birth_date": "1999-09-09", "purpose": "registration"}),
+    );
+    assert!(none.is_empty());
     let page: Value = search(
         &s,
         "kikan-1",

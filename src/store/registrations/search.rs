@@ -91,77 +91,169 @@ pub struct Found {
     pub document: String,
 }
 
-/// The registrations matching `criteria`, by id, at most `limit` + 1 (so the caller knows
-/// whether there were more); each one found, or the search when none was, is recorded as
-/// `caller`'s with `purpose`.
+/// How many candidates the most selective condition may give before the others are checked;
+/// beyond it the answer says there may be more (narrow the search).
+const CANDIDATES: i64 = 1000;
+
+/// One condition on a registration's search keys.
+#[derive(Debug, Clone)]
+enum Condition {
+    /// A key of one of these kinds that begins with this.
+    Prefix(&'static [KeyKind], String),
+    /// A key of one of these kinds that is this.
+    Exact(&'static [KeyKind], String),
+}
+
+impl Condition {
+    fn kinds(&self) -> Vec<&'static str> {
+        let (Condition::Prefix(kinds, _) | Condition::Exact(kinds, _)) = self;
+        kinds.iter().map(|k| k.as_str()).collect()
+    }
+
+    fn holds(&self, kind: &str, key: &str) -> bool {
+        match self {
+            Condition::Prefix(kinds, p) => {
+                kinds.iter().any(|k| k.as_str() == kind) && key.starts_with(p.as_str())
+            }
+            Condition::Exact(kinds, k) => kinds.iter().any(|x| x.as_str() == kind) && key == k,
+        }
+    }
+}
+
+/// What a search found: at most the `limit` asked for, and whether more matched (or may have).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Searched {
+    pub found: Vec<Found>,
+    pub more: bool,
+}
+
+/// The registrations matching `criteria`, at most `limit`; each one shown, or the search when
+/// none was, is recorded as `caller`'s with `purpose`.
+///
+/// The most selective condition finds the candidates through the key index — a phone, else a
+/// birth date, else the name, whose prefix is one range of the index read in order — and the
+/// other conditions are checked on the candidates' own keys, so a common family name narrowed
+/// by a birth date never reads every namesake.
 pub fn search(
     conn: &mut DbConnection,
     caller: &OrganizationId,
     criteria: &Criteria,
     limit: i64,
     purpose: &str,
-) -> Result<Vec<Found>, StoreError> {
-    let mut q = registrations::table
-        .select(Found::as_select())
-        .order(registrations::id)
-        .limit(limit.saturating_add(1))
-        .into_boxed::<<DbConnection as Connection>::Backend>();
-    if let Some((kind, prefix)) = &criteria.name {
-        // Every key that begins with `prefix` sorts at or after it and before `prefix`
-        // followed by the last code point (keys compare by code point on both backends).
-        let upper = format!("{prefix}\u{10FFFF}");
-        q = q.filter(
-            registrations::id.eq_any(
-                search_keys::table
-                    .filter(search_keys::kind.eq(kind.as_str()))
-                    .filter(search_keys::key.ge(prefix.clone()))
-                    .filter(search_keys::key.lt(upper))
-                    .select(search_keys::registration_id),
-            ),
-        );
+) -> Result<Searched, StoreError> {
+    const NAME_KINDS: [&[KeyKind]; 2] = [&[KeyKind::Kana], &[KeyKind::Name]];
+    let mut conditions = Vec::new();
+    if let Some(phone) = &criteria.phone {
+        const PHONES: &[KeyKind] = &[KeyKind::Phone, KeyKind::ContactPhone];
+        conditions.push(Condition::Exact(PHONES, phone.clone()));
     }
     if let Some(date) = &criteria.birth_date {
-        q = q.filter(
-            registrations::id.eq_any(
-                search_keys::table
-                    .filter(search_keys::kind.eq(KeyKind::BirthDate.as_str()))
-                    .filter(search_keys::key.eq(date.clone()))
-                    .select(search_keys::registration_id),
-            ),
-        );
+        conditions.push(Condition::Exact(&[KeyKind::BirthDate], date.clone()));
     }
-    if let Some(phone) = &criteria.phone {
-        q = q.filter(
-            registrations::id.eq_any(
-                search_keys::table
-                    .filter(
-                        search_keys::kind
-                            .eq_any([KeyKind::Phone.as_str(), KeyKind::ContactPhone.as_str()]),
-                    )
-                    .filter(search_keys::key.eq(phone.clone()))
-                    .select(search_keys::registration_id),
-            ),
-        );
+    if let Some((kind, prefix)) = &criteria.name {
+        let kinds = if *kind == KeyKind::Kana {
+            NAME_KINDS[0]
+        } else {
+            NAME_KINDS[1]
+        };
+        conditions.push(Condition::Prefix(kinds, prefix.clone()));
     }
-    if let Some(office) = &criteria.received_by {
-        q = q.filter(registrations::received_by.eq(office.clone()));
-    }
+    let Some((driving, others)) = conditions.split_first() else {
+        return Ok(Searched {
+            found: Vec::new(),
+            more: false,
+        });
+    };
+    let cap = if others.is_empty() {
+        limit.saturating_add(1)
+    } else {
+        CANDIDATES
+    };
     conn.transaction(|conn| {
-        let found: Vec<Found> = q.load(conn)?;
-        let shown = found.iter().take(usize::try_from(limit).unwrap_or(0));
-        let mut recorded = false;
-        for f in shown {
+        let candidates = candidates(conn, driving, criteria.received_by.as_deref(), cap)?;
+        let capped = i64::try_from(candidates.len()).unwrap_or(i64::MAX) >= cap;
+        let mut ids = holding(conn, candidates, others)?;
+        let shown = usize::try_from(limit).unwrap_or(0);
+        let more = ids.len() > shown || (capped && !others.is_empty());
+        ids.truncate(shown);
+        let mut found: Vec<Found> = registrations::table
+            .filter(registrations::id.eq_any(&ids))
+            .select(Found::as_select())
+            .load(conn)?;
+        found.sort_by_key(|f| ids.iter().position(|id| *id == f.id));
+        for f in &found {
             audit::record(
                 conn,
                 searched(caller, Subject::Registration(&f.id), purpose),
             )?;
-            recorded = true;
         }
-        if !recorded {
+        if found.is_empty() {
             audit::record(conn, searched(caller, Subject::Registrations, purpose))?;
         }
-        Ok(found)
+        Ok(Searched { found, more })
     })
+}
+
+/// The ids of the registrations whose keys meet `condition` (taken by `received_by` when
+/// given), in key order, at most `cap`, each once.
+fn candidates(
+    conn: &mut DbConnection,
+    condition: &Condition,
+    received_by: Option<&str>,
+    cap: i64,
+) -> QueryResult<Vec<String>> {
+    let mut q = search_keys::table
+        .inner_join(registrations::table)
+        .select(search_keys::registration_id)
+        .filter(search_keys::kind.eq_any(condition.kinds()))
+        .order((search_keys::key, search_keys::registration_id))
+        .limit(cap)
+        .into_boxed::<<DbConnection as Connection>::Backend>();
+    q = match condition {
+        Condition::Exact(_, key) => q.filter(search_keys::key.eq(key.clone())),
+        Condition::Prefix(_, prefix) => {
+            // Every key that begins with `prefix` sorts at or after it and before `prefix`
+            // followed by the last code point (keys compare by code point on both backends).
+            let upper = format!("{prefix}\u{10FFFF}");
+            q.filter(search_keys::key.ge(prefix.clone()))
+                .filter(search_keys::key.lt(upper))
+        }
+    };
+    if let Some(office) = received_by {
+        q = q.filter(registrations::received_by.eq(office.to_owned()));
+    }
+    let mut ids: Vec<String> = q.load(conn)?;
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
+    Ok(ids)
+}
+
+/// Of `candidates`, in their order, those whose own keys meet every one of `conditions`.
+fn holding(
+    conn: &mut DbConnection,
+    mut candidates: Vec<String>,
+    conditions: &[Condition],
+) -> QueryResult<Vec<String>> {
+    if conditions.is_empty() || candidates.is_empty() {
+        return Ok(candidates);
+    }
+    // All keys of the candidates (a handful each), through the index by registration: a
+    // condition on the kind too would let the planner read every key of that kind instead.
+    let keys: Vec<(String, String, String)> = search_keys::table
+        .filter(search_keys::registration_id.eq_any(&candidates))
+        .select((
+            search_keys::registration_id,
+            search_keys::kind,
+            search_keys::key,
+        ))
+        .load(conn)?;
+    candidates.retain(|id| {
+        conditions.iter().all(|c| {
+            keys.iter()
+                .any(|(of, kind, key)| of == id && c.holds(kind, key))
+        })
+    });
+    Ok(candidates)
 }
 
 /// The access record of a search: who it identified (its `identity`), or that it found none.
