@@ -84,8 +84,18 @@ pub struct Access<'a> {
 
 /// Records an access, in the caller's transaction and as a link of the record chain.
 pub fn record(conn: &mut DbConnection, access: Access<'_>) -> QueryResult<()> {
+    insert(conn, &row_of(access))
+}
+
+/// Records several accesses of one request at once (one chain step for all of them).
+pub fn record_all(conn: &mut DbConnection, accesses: Vec<Access<'_>>) -> QueryResult<()> {
+    let rows: Vec<AccessRecord> = accesses.into_iter().map(row_of).collect();
+    chain::append_all(conn, &rows)
+}
+
+fn row_of(access: Access<'_>) -> AccessRecord {
     let (record_type, record_id) = access.subject.parts();
-    let row = AccessRecord {
+    AccessRecord {
         id: crate::domain::ids::time_ordered_id("acc_", 6),
         at: crate::time::now(),
         organization_id: access.by.to_owned(),
@@ -94,8 +104,7 @@ pub fn record(conn: &mut DbConnection, access: Access<'_>) -> QueryResult<()> {
         record_id,
         categories: access.categories.to_owned(),
         purpose: access.purpose.to_owned(),
-    };
-    insert(conn, &row)
+    }
 }
 
 /// Appends a complete record (id and time given) to the table and the chain.
@@ -133,6 +142,31 @@ impl chain::Record for AccessRecord {
                 access_records::chain_hash.eq(hash),
             ))
             .execute(conn)
+            .map(|_| ())
+    }
+
+    /// One statement for all the rows on PostgreSQL, where each statement is a round trip
+    /// (diesel's MultiConnection has no multi-row insert, so the backend's own connection
+    /// writes it); SQLite, in process, inserts them one by one.
+    fn insert_all(conn: &mut DbConnection, rows: &[(&Self, i64, String)]) -> QueryResult<()> {
+        let DbConnection::Postgresql(pg) = conn else {
+            return rows
+                .iter()
+                .try_for_each(|(row, seq, hash)| row.insert(conn, *seq, hash));
+        };
+        let values: Vec<_> = rows
+            .iter()
+            .map(|(row, seq, hash)| {
+                (
+                    *row,
+                    access_records::chain_seq.eq(*seq),
+                    access_records::chain_hash.eq(hash.as_str()),
+                )
+            })
+            .collect();
+        diesel::insert_into(access_records::table)
+            .values(values)
+            .execute(pg)
             .map(|_| ())
     }
 }

@@ -240,6 +240,24 @@ fn every_registration_shown_is_recorded_with_the_purpose_and_a_search_that_finds
 }
 
 #[test]
+fn the_records_of_a_search_that_shows_many_are_whole_links_of_the_record_chain() {
+    let s = exchange();
+    let ids: Vec<String> = (0..5)
+        .map(|_| register_with(&s, "office", |_| {}))
+        .collect();
+    let shown = found(&s, "kikan-1", by_name("センダイ"));
+    assert_eq!(shown.len(), 5);
+    let records = recorded(&s, "kikan-1");
+    let mut recorded_ids: Vec<String> = records.into_iter().map(|r| r.0).collect();
+    recorded_ids.sort();
+    assert_eq!(recorded_ids, ids);
+    // Written after them, the chain goes on from the search's last record.
+    register_with(&s, "office", |_| {});
+    let report = kyoten::store::integrity::verify(&mut s.store.conn().unwrap(), &[], None).unwrap();
+    assert!(report.problems.is_empty(), "{report:?}");
+}
+
+#[test]
 fn a_withdrawn_registration_is_found_by_name_but_no_longer_by_phone() {
     let s = exchange();
     let id = register_with(&s, "office", |_| {});

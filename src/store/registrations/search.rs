@@ -181,12 +181,13 @@ pub fn search(
             .select(Found::as_select())
             .load(conn)?;
         found.sort_by_key(|f| ids.iter().position(|id| *id == f.id));
-        for f in &found {
-            audit::record(
-                conn,
-                searched(caller, Subject::Registration(&f.id), purpose),
-            )?;
-        }
+        audit::record_all(
+            conn,
+            found
+                .iter()
+                .map(|f| searched(caller, Subject::Registration(&f.id), purpose))
+                .collect(),
+        )?;
         if found.is_empty() {
             audit::record(conn, searched(caller, Subject::Registrations, purpose))?;
         }
