@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Latency of finding a person during a call (POST /v1/registrations/search) over N
+# Latency of finding a person during a call (POST /v1/search/registrations) over N
 # registrations, with wrk (Debian package `wrk`), against a release build on SQLite or
 # PostgreSQL. The searches rotate over 1,000 bodies that find people of the set: a family name
 # in hiragana with the birth date, a whole reading with long-vowel marks, a name as written
@@ -56,7 +56,7 @@ request = function()
 end
 LUA
 first=$(head -n 1 target/bench/search-bodies-$backend.txt)
-echo "one search finds $(curl -s -X POST -H "Authorization: Bearer $kikan" -H 'Content-Type: application/json' -d "$first" "http://127.0.0.1:$port/v1/registrations/search" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))') registrations"
+echo "one search finds $(curl -s -X POST -H "Authorization: Bearer $kikan" -H 'Content-Type: application/json' -d "$first" "http://127.0.0.1:$port/v1/search/registrations" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))') registrations"
 report() { # name, wrk output
   local rps p50 p99 non2xx
   rps=$(awk '/Requests\/sec/ {print $2}' <<< "$2")
@@ -66,6 +66,6 @@ report() { # name, wrk output
 }
 echo "backend $backend; $n registrations; wrk -t2 -c$conns -d${secs}s; server: 2 workers; $(nproc) cores"
 for round in 1 2 3; do
-  report "round $round POST /v1/registrations/search" "$(wrk -t2 -c"$conns" -d"${secs}s" --latency -s target/bench/search.lua "http://127.0.0.1:$port/v1/registrations/search")"
+  report "round $round POST /v1/search/registrations" "$(wrk -t2 -c"$conns" -d"${secs}s" --latency -s target/bench/search.lua "http://127.0.0.1:$port/v1/search/registrations")"
   report "round $round GET /health (floor)" "$(wrk -t2 -c"$conns" -d"${secs}s" --latency "http://127.0.0.1:$port/health")"
 done

@@ -95,19 +95,28 @@ pub fn name_key(text: &str) -> String {
         .collect()
 }
 
-/// The digits of a phone number (full-width digits, hyphens, brackets and spaces allowed;
-/// `+81` read as the leading 0), if it has enough digits to be one (at least 6).
+/// The digits of a phone number (ASCII or full-width digits; hyphens, brackets and spaces
+/// between them; `+81` read as the leading 0), if it has 6 to 15 digits as written. Only those
+/// digits count, so what is accepted is exactly what [`PHONE_PATTERN`] describes.
 pub fn phone_key(text: &str) -> Option<String> {
-    let text: String = text.nfkc().collect();
-    let trimmed = text.trim();
-    let mut digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
-    if let Some(rest) = trimmed.strip_prefix('+') {
-        if rest.trim_start().starts_with("81") {
-            digits = format!("0{}", digits.get(2..).unwrap_or_default());
-        }
+    let digit = |c: char| match c {
+        '0'..='9' => Some(c),
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+        _ => None,
+    };
+    let digits: String = text.chars().filter_map(digit).collect();
+    if !(6..=15).contains(&digits.len()) {
+        return None;
     }
-    (digits.len() >= 6 && digits.len() <= 15).then_some(digits)
+    let international = text.trim_start().starts_with(['+', '＋']);
+    Some(match digits.strip_prefix("81") {
+        Some(national) if international => format!("0{national}"),
+        _ => digits,
+    })
 }
+
+/// A phone number as [`phone_key`] accepts it, as a JSON Schema pattern.
+pub const PHONE_PATTERN: &str = "^[^0-9０-９]*([0-9０-９][^0-9０-９]*){6,15}$";
 
 /// Whether `text` is a reading (kana only, after folding), so that it is searched as one.
 pub fn is_reading(text: &str) -> bool {

@@ -52,8 +52,9 @@ impl PersonSearch {
         if object.keys().any(|k| !MEMBERS.contains(&k.as_str())) {
             return Err(invalid("body"));
         }
+        // A member given is a string; null and other types are refused, as the schema says.
         let text = |field: &'static str| match object.get(field) {
-            None | Some(Value::Null) => Ok(None),
+            None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(_) => Err(invalid(field)),
         };
@@ -61,9 +62,11 @@ impl PersonSearch {
             .and_then(|p| SearchPurpose::parse(&p))
             .ok_or(invalid("purpose"))?;
         let limit = match object.get("limit") {
-            None | Some(Value::Null) => DEFAULT_LIMIT,
+            None => DEFAULT_LIMIT,
+            // 20.0 is the integer 20, as JSON Schema reads it.
             Some(v) => v
                 .as_i64()
+                .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
                 .filter(|n| (1..=MAX_LIMIT).contains(n))
                 .ok_or(invalid("limit"))?,
         };
@@ -79,7 +82,7 @@ impl PersonSearch {
     /// The conditions the store looks up: folded keys, checked for shape.
     fn criteria(&self) -> Result<Criteria, ApiError> {
         let name = match self.name.as_deref().map(str::trim) {
-            None | Some("") => None,
+            None => None,
             Some(name) => {
                 let key = if is_reading(name) {
                     (KeyKind::Kana, kana_key(name))
@@ -93,19 +96,26 @@ impl PersonSearch {
             }
         };
         let phone = match self.phone.as_deref().map(str::trim) {
-            None | Some("") => None,
+            None => None,
             Some(phone) => {
                 Some(phone_key(phone).ok_or(ApiError::InvalidSearch { field: "phone" })?)
             }
         };
-        let birth_date = match self.birth_date.as_deref().map(str::trim) {
-            None | Some("") => None,
+        let birth_date = match self.birth_date.as_deref() {
+            None => None,
             Some(date) => {
-                chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
-                    ApiError::InvalidSearch {
+                // Exactly YYYY-MM-DD (chrono alone would also take surrounding spaces), and a
+                // day that exists.
+                let shaped = date.len() == 10
+                    && date.bytes().enumerate().all(|(i, b)| match i {
+                        4 | 7 => b == b'-',
+                        _ => b.is_ascii_digit(),
+                    });
+                if !shaped || chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
+                    return Err(ApiError::InvalidSearch {
                         field: "birth_date",
-                    }
-                })?;
+                    });
+                }
                 Some(date.to_owned())
             }
         };

@@ -160,6 +160,13 @@ fn document_bodies(doc: &mut Value) {
         .iter()
         .map(|d| d.component_name())
         .collect();
+    if let Some(body) = doc.pointer_mut("/paths/~1v1~1search~1registrations/post/requestBody") {
+        body["content"]["application/json"] =
+            json!({"schema": {"$ref": "#/components/schemas/PersonSearch"}});
+        body["required"] = json!(true);
+        doc["components"]["schemas"]["PersonSearch"] =
+            super::handlers::registration_search::person_search_schema();
+    }
     if let Some(body) = doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/requestBody") {
         body["content"]["application/json"] = json!({"schema": {"description": format!(
             "A document to check, valid or not: any JSON value is reported on. The valid ones are {}.",

@@ -47,7 +47,7 @@ text_enum! {
         Respond = "respond",
         /// A retried request answered with the stored response (which hands the record out again).
         Replay = "replay",
-        /// A search for a person (`POST /v1/registrations/search`) that showed this record.
+        /// A search for a person (`POST /v1/search/registrations`) that showed this record.
         Search = "search",
     }
 }

@@ -146,13 +146,24 @@ impl ManageConnection for Manager {
                 // the pages it changes are first copied to the savepoint's journal, which would
                 // otherwise go to a temporary file once it grows past 64 KiB (a system call per
                 // page, about a sixth of the writer's time under a stream of handoffs).
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                const SETUP: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
                      PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -8000; \
-                     PRAGMA temp_store = MEMORY;",
-                )
-                .map_err(diesel::r2d2::Error::QueryError)?;
+                     PRAGMA temp_store = MEMORY;";
+                // SQLite answers "database is locked" at once, without the busy handler, when
+                // a new connection meets the WAL index held by a checkpoint or a recovery; a
+                // few short waits let the connection come up instead of failing a request.
+                let mut attempt = 0;
+                loop {
+                    match conn.batch_execute(SETUP) {
+                        Ok(()) => break,
+                        Err(e) if attempt < 5 && e.to_string().contains("locked") => {
+                            attempt += 1;
+                            std::thread::sleep(Duration::from_millis(20 * attempt));
+                        }
+                        Err(e) => return Err(diesel::r2d2::Error::QueryError(e)),
+                    }
+                }
                 Ok(DbConnection::Sqlite(conn))
             }
         }

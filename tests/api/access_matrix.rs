@@ -73,10 +73,10 @@ const ENDPOINTS: [Endpoint; 24] = [
         expected: [200, 200, 200, 200, 200, 403, 403, 401],
     },
     Endpoint {
-        name: "POST /v1/registrations/search",
+        name: "POST /v1/search/registrations",
         request: |s, _, _| {
             client()
-                .post(s.url("/v1/registrations/search"))
+                .post(s.url("/v1/search/registrations"))
                 .json(&json!({"name": "センダイ", "purpose": "emergency_acceptance"}))
         },
         expected: [200, 200, 200, 200, 200, 403, 403, 401],

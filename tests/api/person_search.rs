@@ -5,7 +5,7 @@ use crate::handoffs::{exchange, FACILITY};
 use crate::helpers::*;
 use serde_json::{json, Value};
 
-const SEARCH: &str = "/v1/registrations/search";
+const SEARCH: &str = "/v1/search/registrations";
 
 /// A registration of 仙台 太郎 (センダイ タロウ, born 1990-05-01, phones 022-000-0000 and
 /// 090-0000-0000; an emergency contact at 090-0000-0001) taken by `office`, with `change`
@@ -378,6 +378,21 @@ fn a_search_that_is_not_of_the_documented_shape_is_refused_without_repeating_it(
             Some("body"),
         ),
         (json!(["センダイ"]), "invalid-search", Some("body")),
+        (
+            json!({"name": null, "phone": "090-0000-0000", "purpose": "registration"}),
+            "invalid-search",
+            Some("name"),
+        ),
+        (
+            json!({"name": "センダイ", "phone": "", "purpose": "registration"}),
+            "invalid-search",
+            Some("phone"),
+        ),
+        (
+            json!({"name": "センダイ", "birth_date": " 1990-05-01", "purpose": "registration"}),
+            "invalid-search",
+            Some("birth_date"),
+        ),
     ];
     for (body, kind, field) in cases {
         let r = search(&s, "kikan-1", body.clone());
