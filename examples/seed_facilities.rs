@@ -24,20 +24,9 @@ const MEDICAL: [&str; 6] = [
     "insulin",
 ];
 
-/// A small deterministic generator: the same N gives the same records.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next(100) < percent
-    }
-}
+#[path = "support/lcg.rs"]
+mod lcg;
+use lcg::Lcg;
 
 fn record(i: u64, rng: &mut Lcg) -> Value {
     let id = format!("09{:08}", i);

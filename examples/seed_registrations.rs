@@ -54,17 +54,9 @@ const GIVEN: [(&str, &str); 16] = [
     ("葵", "アオイ"),
 ];
 
-/// A small deterministic generator: the same N gives the same registrations.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
+#[path = "support/lcg.rs"]
+mod lcg;
+use lcg::Lcg;
 
 struct Person {
     family: (&'static str, &'static str),

@@ -115,45 +115,15 @@ fn not_ready() -> diesel::result::Error {
 /// Appends a record to its table and to the chain, in the caller's transaction; call it after
 /// the transaction's other writes (see the module notes).
 pub fn append<R: Record>(conn: &mut DbConnection, record: &R) -> QueryResult<()> {
-    if let Some(appended) = Batch::append(conn, record) {
-        return appended;
+    match Batch::append(conn, record) {
+        Some(appended) => appended,
+        None => append_all(conn, std::slice::from_ref(record)),
     }
-    let (seq, previous): (i64, Option<String>) = diesel::update(chain_head::table.find(HEAD))
-        .set(chain_head::seq.eq(chain_head::seq + 1))
-        .returning((chain_head::seq, chain_head::chain_hash))
-        .get_result(conn)?;
-    let previous = previous
-        .as_deref()
-        .and_then(parse_hash)
-        .ok_or_else(not_ready)?;
-    let hash = hex::encode(link(&previous, &record.canonical(seq)));
-    record.insert(conn, seq, &hash)?;
-    let id = record.id();
-    let head = diesel::update(chain_head::table.find(HEAD));
-    match R::TABLE {
-        Table::AccessRecords => head
-            .set((
-                chain_head::chain_hash.eq(&hash),
-                chain_head::last_id.eq(id),
-                chain_head::access_count.eq(chain_head::access_count + 1),
-                chain_head::access_last_id.eq(id),
-            ))
-            .execute(conn)?,
-        Table::ProvisionRecords => head
-            .set((
-                chain_head::chain_hash.eq(&hash),
-                chain_head::last_id.eq(id),
-                chain_head::provision_count.eq(chain_head::provision_count + 1),
-                chain_head::provision_last_id.eq(id),
-            ))
-            .execute(conn)?,
-    };
-    Ok(())
 }
 
-/// Appends several records of one table in order, as [`append`] would one by one, with one
-/// read and one write of the head instead of one of each per record (a search that shows
-/// twenty people records twenty reads).
+/// Appends records of one table in order, in the caller's transaction, with one read and one
+/// write of the head however many they are (a search that shows twenty people records twenty
+/// reads in one step).
 pub fn append_all<R: Record>(conn: &mut DbConnection, records: &[R]) -> QueryResult<()> {
     let (Some(last), Ok(count)) = (records.last(), i64::try_from(records.len())) else {
         return Ok(());

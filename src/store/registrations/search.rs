@@ -141,7 +141,6 @@ pub fn search(
     limit: i64,
     purpose: &str,
 ) -> Result<Searched, StoreError> {
-    const NAME_KINDS: [&[KeyKind]; 2] = [&[KeyKind::Kana], &[KeyKind::Name]];
     let mut conditions = Vec::new();
     if let Some(phone) = &criteria.phone {
         const PHONES: &[KeyKind] = &[KeyKind::Phone, KeyKind::ContactPhone];
@@ -151,10 +150,9 @@ pub fn search(
         conditions.push(Condition::Exact(&[KeyKind::BirthDate], date.clone()));
     }
     if let Some((kind, prefix)) = &criteria.name {
-        let kinds = if *kind == KeyKind::Kana {
-            NAME_KINDS[0]
-        } else {
-            NAME_KINDS[1]
+        let kinds: &'static [KeyKind] = match kind {
+            KeyKind::Kana => &[KeyKind::Kana],
+            _ => &[KeyKind::Name],
         };
         conditions.push(Condition::Prefix(kinds, prefix.clone()));
     }
