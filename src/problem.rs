@@ -97,6 +97,8 @@ pub enum ApiError {
     InvalidDocument(Box<Report>),
     /// A new registration must not carry an id: the server assigns it.
     RegistrationIdNotAllowed,
+    /// A new intake must not carry an id or a registration id: the server assigns them.
+    IntakeIdNotAllowed,
     /// `received_by` names another organization than the caller.
     ReceivedByMismatch,
     /// A change without `If-Match`.
@@ -265,6 +267,7 @@ impl ApiError {
             Forbidden => Parts::case("forbidden"),
             InvalidDocument(_) => Parts::case("invalid-document"),
             RegistrationIdNotAllowed => Parts::case("registration-id-not-allowed"),
+            IntakeIdNotAllowed => Parts::case("intake-id-not-allowed"),
             ReceivedByMismatch => Parts::case("received-by-mismatch"),
             PreconditionRequired => Parts::case("precondition-required"),
             PreconditionFailed {

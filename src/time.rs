@@ -41,6 +41,12 @@ pub fn now() -> chrono::NaiveDateTime {
     t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
 }
 
+/// A stored (UTC) time as RFC 3339 text with whole seconds and `Z`, as lists show it.
+pub fn utc_text(t: chrono::NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,10 @@ pub struct Statement {
     /// CI rather than against a target.
     #[serde(default)]
     pub tests: Vec<String>,
+    /// The passages of the cities' own documents the statement comes from (document and
+    /// section), so a city can see where each rule of the exchange is rooted.
+    #[serde(default)]
+    pub seeds: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -10,6 +10,7 @@ text_enum! {
         Facility = "facility",
         Handoff = "handoff",
         HandoffResponse = "handoff_response",
+        EmergencyIntake = "emergency_intake",
     }
 }
 
@@ -21,6 +22,7 @@ impl DocumentType {
             DocumentType::Facility => "Facility",
             DocumentType::Handoff => "Handoff",
             DocumentType::HandoffResponse => "HandoffResponse",
+            DocumentType::EmergencyIntake => "EmergencyIntake",
         }
     }
 
@@ -31,6 +33,7 @@ impl DocumentType {
             DocumentType::Facility => "https://w3id.org/kyoten/xml/facility/1",
             DocumentType::Handoff => "https://w3id.org/kyoten/xml/handoff/1",
             DocumentType::HandoffResponse => "https://w3id.org/kyoten/xml/handoff_response/1",
+            DocumentType::EmergencyIntake => "https://w3id.org/kyoten/xml/emergency_intake/1",
         }
     }
 }

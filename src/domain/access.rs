@@ -23,6 +23,10 @@ pub enum Permission {
     ReadAccessRecords,
     /// Read the yearly operations report.
     ReadOperationsReport,
+    /// Record an emergency intake for a person without a registration.
+    RecordIntake,
+    /// List and read emergency intakes and their candidates.
+    ReadIntakes,
     /// Send a handoff.
     SendHandoff,
     /// See the handoffs between others and act on them as a coordinator (the kikan, the hub
@@ -91,6 +95,13 @@ impl Role {
             (ReadOperationsReport, City | Kikan | Hub) => Allowed,
             (ReadOperationsReport, ConsultationOffice | Facility) => Forbidden,
 
+            (RecordIntake, City | Kikan | Hub | ConsultationOffice) => Allowed,
+            (RecordIntake, Facility) => Forbidden,
+
+            (ReadIntakes, City | Kikan | Hub) => Allowed,
+            (ReadIntakes, ConsultationOffice) if own => Allowed,
+            (ReadIntakes, ConsultationOffice | Facility) => Hidden,
+
             (SendHandoff, City | Kikan | Hub | ConsultationOffice) => Allowed,
             (SendHandoff, Facility) => Forbidden,
 
@@ -111,7 +122,7 @@ pub fn may(role: &str, permission: Permission, relation: Relation) -> Access {
 
 impl Permission {
     /// Every permission, in the order of the README table.
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 12] = [
         Permission::ReadRegistrations,
         Permission::SubmitRegistration,
         Permission::ChangeRegistration,
@@ -120,6 +131,8 @@ impl Permission {
         Permission::WriteFacility,
         Permission::ReadAccessRecords,
         Permission::ReadOperationsReport,
+        Permission::RecordIntake,
+        Permission::ReadIntakes,
         Permission::SendHandoff,
         Permission::CoordinateHandoffs,
     ];
@@ -141,6 +154,8 @@ impl Permission {
                 "access and provision records (`GET /v1/audit`, `GET /v1/provisions`)"
             }
             Permission::ReadOperationsReport => "operations report",
+            Permission::RecordIntake => "record an emergency intake (no registration)",
+            Permission::ReadIntakes => "list and read emergency intakes, their candidates",
             Permission::SendHandoff => "send a handoff",
             Permission::CoordinateHandoffs => "see others' handoffs and act on them as coordinator",
         }

@@ -92,6 +92,10 @@ id_type! {
     RegistrationId
 }
 id_type! {
+    /// An emergency intake (`int_…`, assigned by the exchange).
+    IntakeId
+}
+id_type! {
     /// A handoff (its packet's `handoff_id`, a UUID).
     HandoffId
 }

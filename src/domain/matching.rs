@@ -41,25 +41,34 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The facility target groups a person belongs to: those of the certificates held
+/// (`physical`, `intellectual`, `mental`, `intractable_disease`), and `child` under 18.
+fn targets(certificates: &Value, age: Option<i64>) -> Vec<String> {
+    let mut targets = Vec::new();
+    for kind in ["physical", "intellectual", "mental"] {
+        if certificates.get(kind).is_some_and(|c| !c.is_null()) {
+            targets.push(kind.to_owned());
+        }
+    }
+    if certificates["specified_medical_expenses"] == true {
+        targets.push("intractable_disease".to_owned());
+    }
+    if age.is_some_and(|a| a < 18) {
+        targets.push("child".to_owned());
+    }
+    targets
+}
+
 impl Needs {
     /// The needs stated by a (validated) registration, with the person's age on `today`.
     pub fn of(registration: &Value, today: NaiveDate) -> Needs {
-        let certificates = &registration["certificates"];
-        let mut targets = Vec::new();
-        for kind in ["physical", "intellectual", "mental"] {
-            if certificates.get(kind).is_some_and(|c| !c.is_null()) {
-                targets.push(kind.to_owned());
-            }
-        }
-        if certificates["specified_medical_expenses"] == true {
-            targets.push("intractable_disease".to_owned());
-        }
         let birth = registration["registrant"]["birth_date"]
             .as_str()
             .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-        if birth.is_some_and(|b| b <= today && age_on(b, today) < 18) {
-            targets.push("child".to_owned());
-        }
+        let age = birth
+            .filter(|b| *b <= today)
+            .map(|b| i64::from(age_on(b, today)));
+        let targets = targets(&registration["certificates"], age);
         Needs {
             reasons: strings(&registration["registration_reasons"]),
             desired_services: strings(&registration["emergency_plan"]["desired_services"]),
@@ -68,6 +77,34 @@ impl Needs {
             behavioral_support: registration["condition"]["behavioral_support_needs"] == true,
             targets,
             ward: super::address::ward(&registration["registrant"]["address"]),
+        }
+    }
+
+    /// The needs stated by a (validated) emergency intake, for a person the exchange has no
+    /// registration of: nothing is prearranged; the situation is the reason; the age is the
+    /// birth date's on `today`, or the age the intake gives.
+    pub fn of_intake(intake: &Value, today: NaiveDate) -> Needs {
+        let person = &intake["person"];
+        let age = match person["birth_date"]
+            .as_str()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        {
+            Some(birth) if birth <= today => Some(i64::from(age_on(birth, today))),
+            Some(_) => None,
+            None => person["age"].as_i64(),
+        };
+        let targets = targets(&intake["certificates"], age);
+        Needs {
+            reasons: intake["situation"]["kind"]
+                .as_str()
+                .map(|k| vec![k.to_owned()])
+                .unwrap_or_default(),
+            desired_services: strings(&intake["desired_services"]),
+            prearranged: Vec::new(),
+            medical_care: strings(&intake["medical_care_needs"]),
+            behavioral_support: intake["behavioral_support_needs"] == true,
+            targets,
+            ward: person["ward"].as_str().map(str::to_owned),
         }
     }
 
@@ -411,6 +448,42 @@ mod tests {
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    #[test]
+    fn an_intakes_needs_take_its_situation_as_the_reason_and_nothing_prearranged() {
+        let intake = json!({
+            "person": {"age": 12, "sex": "male", "ward": "青葉区"},
+            "certificates": {"physical": {"grade": 2}},
+            "medical_care_needs": ["oxygen"],
+            "behavioral_support_needs": false,
+            "situation": {"kind": "caregiver_unavailable"}
+        });
+        let needs = Needs::of_intake(&intake, today());
+        assert_eq!(needs.targets, ["physical", "child"]);
+        assert_eq!(needs.reasons, ["caregiver_unavailable"]);
+        assert!(needs.prearranged.is_empty());
+        assert_eq!(needs.medical_care, ["oxygen"]);
+        assert_eq!(needs.ward.as_deref(), Some("青葉区"));
+        assert_eq!(
+            needs.service_types("caregiver_unavailable", None),
+            ["short_stay"]
+        );
+    }
+
+    #[test]
+    fn an_intakes_birth_date_wins_over_its_age() {
+        let intake = json!({
+            "person": {"birth_date": "2000-01-01", "age": 10, "sex": "female"},
+            "situation": {"kind": "disability_related_crisis"},
+            "desired_services": ["short_stay", "home_care"]
+        });
+        let needs = Needs::of_intake(&intake, today());
+        assert!(needs.targets.is_empty(), "26, not a child");
+        assert_eq!(
+            needs.service_types("disability_related_crisis", None),
+            ["home_care"]
+        );
     }
 
     #[test]

@@ -20,22 +20,26 @@ pub struct Asked {
 impl Asked {
     /// Both are codes of their code lists.
     pub fn new(situation: String, service_type: Option<String>) -> Result<Asked, ApiError> {
-        let contracts = Contracts::get();
-        if !contracts.has_code("registration_reasons", &situation) {
+        if !Contracts::get().has_code("registration_reasons", &situation) {
             return Err(ApiError::InvalidParameter { name: "situation" });
         }
+        Ok(Asked {
+            situation,
+            service_type: Asked::service_type(service_type)?,
+        })
+    }
+
+    /// A service type asked for, if it is a code of its code list.
+    pub fn service_type(service_type: Option<String>) -> Result<Option<String>, ApiError> {
         if service_type
             .as_deref()
-            .is_some_and(|t| !contracts.has_code("service_types", t))
+            .is_some_and(|t| !Contracts::get().has_code("service_types", t))
         {
             return Err(ApiError::InvalidParameter {
                 name: "service_type",
             });
         }
-        Ok(Asked {
-            situation,
-            service_type,
-        })
+        Ok(service_type)
     }
 }
 
@@ -45,11 +49,39 @@ pub struct Candidates {
     registration_version: i32,
     registration_status: String,
     situation: String,
+    #[serde(flatten)]
+    ranked: Ranked,
+}
+
+/// The facilities to call for some needs, and what was looked for.
+#[derive(Serialize)]
+pub struct Ranked {
     service_types: Vec<String>,
     /// Short stay was among the services looked for but the situation does not allow it.
     short_stay_excluded: bool,
     #[serde(flatten)]
     ranking: Ranking,
+}
+
+/// Ranks the facilities for `needs` in `situation`, looking for `service_type` or the services
+/// the needs name.
+pub fn rank(
+    conn: &mut crate::store::DbConnection,
+    needs: &Needs,
+    situation: &str,
+    service_type: Option<&str>,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<Ranked, StoreError> {
+    let short_stay_excluded = !needs.short_stay_allowed(situation)
+        && needs.wanted(service_type).iter().any(|t| t == "short_stay");
+    let service_types = needs.service_types(situation, service_type);
+    let records = facilities::matching_pool(conn, &needs.prearranged, &service_types)?;
+    let ranking = matching::rank(needs, &service_types, &records, now);
+    Ok(Ranked {
+        service_types,
+        short_stay_excluded,
+        ranking,
+    })
 }
 
 /// The ranked candidates for registration `id`, which `caller` must be able to read (the read
@@ -76,22 +108,13 @@ pub fn candidates(
             situation,
             service_type,
         } = asked;
-        let short_stay_excluded = !needs.short_stay_allowed(&situation)
-            && needs
-                .wanted(service_type.as_deref())
-                .iter()
-                .any(|t| t == "short_stay");
-        let service_types = needs.service_types(&situation, service_type.as_deref());
-        let records = facilities::matching_pool(conn, &needs.prearranged, &service_types)?;
-        let ranking = matching::rank(&needs, &service_types, &records, now);
+        let ranked = rank(conn, &needs, &situation, service_type.as_deref(), now)?;
         Ok(Ok(Candidates {
             registration_id: reg.id.to_string(),
             registration_version: reg.version,
             registration_status: reg.status,
             situation,
-            short_stay_excluded,
-            service_types,
-            ranking,
+            ranked,
         }))
     })?
 }

@@ -5,6 +5,7 @@
 //! through `http::run`, and respond; the CLI calls them directly.
 pub mod facilities;
 pub mod handoffs;
+pub mod intakes;
 pub mod keys;
 pub mod matching;
 pub mod packets;

@@ -55,10 +55,7 @@ pub struct HandoffView {
     responses: Vec<ResponseView>,
 }
 
-fn utc(t: chrono::NaiveDateTime) -> String {
-    t.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
+use crate::time::utc_text as utc;
 
 pub fn view(h: &Handoff, responses: Vec<Response>) -> HandoffView {
     HandoffView {

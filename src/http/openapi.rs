@@ -23,6 +23,7 @@ use utoipa_actix_web::AppExt;
         (name = "contracts", description = "Schemas, code lists and policies, served unchanged"),
         (name = "validation", description = "Validation of documents; nothing is stored"),
         (name = "registrations", description = "Emergency-use registrations (API key required)"),
+        (name = "intakes", description = "Emergency intakes for people without a registration (事前情報のない新規ケース): no name, address or phone; API key required"),
         (name = "handoffs", description = "Signed, consent-minimized handoff packets (JWS and XMLDSig), their lifecycle, verification and provision records"),
         (name = "keys", description = "Organizations' public keys for packets they sign; the exchange's keys are in /.well-known/jwks.json"),
     ),
@@ -146,6 +147,7 @@ fn document_bodies(doc: &mut Value) {
             "post",
             DocumentType::HandoffResponse,
         ),
+        ("/v1/intakes", "post", DocumentType::EmergencyIntake),
     ];
     for (path, method, document_type) in stored {
         let pointer = format!("/paths/{}/{method}/requestBody", path.replace('/', "~1"));
@@ -154,6 +156,26 @@ fn document_bodies(doc: &mut Value) {
             body["content"]["application/json"] = json!({"schema": {"$ref": component}});
             body["content"]["application/xml"] = xml();
             body["required"] = json!(true);
+        }
+    }
+    // Answers that are the stored document.
+    let answered = [
+        ("/v1/intakes", "post", "201", DocumentType::EmergencyIntake),
+        (
+            "/v1/intakes/{id}",
+            "get",
+            "200",
+            DocumentType::EmergencyIntake,
+        ),
+    ];
+    for (path, method, status, document_type) in answered {
+        let pointer = format!(
+            "/paths/{}/{method}/responses/{status}/content/application~1json",
+            path.replace('/', "~1")
+        );
+        if let Some(content) = doc.pointer_mut(&pointer) {
+            let component = format!("#/components/schemas/{}", document_type.component_name());
+            content["schema"] = json!({"$ref": component});
         }
     }
     let names: Vec<&str> = DocumentType::ALL

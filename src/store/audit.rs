@@ -59,6 +59,10 @@ pub enum Subject<'a> {
     /// A listing of registrations (no one record).
     Registrations,
     Handoff(&'a str),
+    /// An emergency intake (no registration).
+    Intake(&'a str),
+    /// A listing of intakes (no one record).
+    Intakes,
 }
 
 impl Subject<'_> {
@@ -67,6 +71,8 @@ impl Subject<'_> {
             Subject::Registration(id) => ("registration", id.to_owned()),
             Subject::Registrations => ("registration", "*".to_owned()),
             Subject::Handoff(id) => ("handoff", id.to_owned()),
+            Subject::Intake(id) => ("emergency_intake", id.to_owned()),
+            Subject::Intakes => ("emergency_intake", "*".to_owned()),
         }
     }
 }

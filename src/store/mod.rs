@@ -6,6 +6,7 @@ pub mod checkpoints;
 pub mod facilities;
 pub mod handoffs;
 pub mod idempotency;
+pub mod intakes;
 pub mod integrity;
 pub mod key_encryption;
 pub mod keys;

@@ -35,6 +35,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    emergency_intakes (id) {
+        id -> Text,
+        municipality_code -> Text,
+        received_by -> Text,
+        document -> Text,
+        created_at -> Timestamp,
+        ward -> Nullable<Text>,
+        registration_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     registration_versions (registration_id, version) {
         registration_id -> Text,
         version -> Integer,
@@ -224,6 +236,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     registrations,
     registration_versions,
     registration_search_keys,
+    emergency_intakes,
     access_records,
     facilities,
     facility_services,

@@ -66,7 +66,22 @@ fn current_etag(server: &TestServer, path: &str) -> String {
         .to_owned()
 }
 
-const ENDPOINTS: [Endpoint; 24] = [
+/// An intake taken by "office"; its id.
+fn intake_by_office(s: &TestServer) -> String {
+    let r = client()
+        .post(s.url("/v1/intakes"))
+        .bearer_auth(s.key("office"))
+        .json(&intake_from("office", "consultation_office"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    r.json::<Value>().unwrap()["intake_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+const ENDPOINTS: [Endpoint; 28] = [
     Endpoint {
         name: "GET /v1/registrations",
         request: |s, _, _| client().get(s.url("/v1/registrations")),
@@ -89,6 +104,32 @@ const ENDPOINTS: [Endpoint; 24] = [
                 .json(&registration_as(caller))
         },
         expected: [403, 201, 201, 201, 201, 403, 403, 401],
+    },
+    Endpoint {
+        name: "POST /v1/intakes",
+        request: |s, caller, _| {
+            client()
+                .post(s.url("/v1/intakes"))
+                .json(&intake_from(caller, "kikan"))
+        },
+        expected: [201, 201, 201, 201, 201, 403, 403, 401],
+    },
+    Endpoint {
+        name: "GET /v1/intakes",
+        request: |s, _, _| client().get(s.url("/v1/intakes")),
+        expected: [200, 200, 200, 200, 200, 403, 403, 401],
+    },
+    Endpoint {
+        name: "GET /v1/intakes/{id}",
+        request: |s, _, _| client().get(s.url(&format!("/v1/intakes/{}", intake_by_office(s)))),
+        expected: [200, 200, 200, 200, 404, 404, 404, 401],
+    },
+    Endpoint {
+        name: "GET /v1/intakes/{id}/candidates",
+        request: |s, _, _| {
+            client().get(s.url(&format!("/v1/intakes/{}/candidates", intake_by_office(s))))
+        },
+        expected: [200, 200, 200, 200, 404, 404, 404, 401],
     },
     Endpoint {
         name: "GET /v1/registrations/{id}",

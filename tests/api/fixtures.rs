@@ -77,3 +77,15 @@ pub fn narrow_consent() -> Value {
         ]
     })
 }
+
+/// The intake of 事例② (a man in his thirties whose mother was taken to hospital), taken by
+/// `taker` (of `role`), received an hour ago.
+pub fn intake_from(taker: &str, role: &str) -> Value {
+    let mut doc = read_json(
+        &repo().join("conformance/vectors/emergency_intake/valid/mother_hospitalized_aoba.json"),
+    );
+    doc["received_by"] = json!({"organization_id": taker, "role": role});
+    doc["received_at"] = json!(hours_ago(1));
+    doc["situation"]["occurred_at"] = json!(hours_ago(3));
+    doc
+}

@@ -286,7 +286,13 @@ pub struct Vector {
     pub xml_locations: Option<Vec<String>>,
 }
 
-pub const DOCUMENT_DIRS: [&str; 4] = ["registration", "facility", "handoff", "handoff_response"];
+pub const DOCUMENT_DIRS: [&str; 5] = [
+    "registration",
+    "facility",
+    "handoff",
+    "handoff_response",
+    "emergency_intake",
+];
 
 pub fn manifest(doc_type: &str) -> Manifest {
     let path = repo()

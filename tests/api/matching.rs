@@ -6,7 +6,7 @@ use crate::helpers::*;
 use kyoten::domain::role::Role;
 use serde_json::{json, Value};
 
-const FACILITIES: [&str; 8] = [
+pub const FACILITIES: [&str; 8] = [
     "0410000001", // prearranged, group other, no vacancy
     "0410000002", // A with vacancy
     "0410000003", // A without vacancy
@@ -17,9 +17,10 @@ const FACILITIES: [&str; 8] = [
     "0410000008", // hub with an emergency room, no short stay
 ];
 
-fn exchange() -> TestServer {
+pub fn exchange() -> TestServer {
     let mut orgs: Vec<(&'static str, Role, &str)> = vec![
         ("city-1", Role::City, "見本市"),
+        ("kikan-1", Role::Kikan, "見本基幹相談支援センター"),
         ("office", Role::ConsultationOffice, "見本相談支援事業所"),
         (
             "other-office",

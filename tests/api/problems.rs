@@ -43,6 +43,7 @@ fn one_of_each() -> Vec<ApiError> {
         Unauthorized,
         Forbidden,
         RegistrationIdNotAllowed,
+        IntakeIdNotAllowed,
         ReceivedByMismatch,
         PreconditionRequired,
         PreconditionFailed { current: Some(4) },

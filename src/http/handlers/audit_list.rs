@@ -19,7 +19,7 @@ const MAX_LIMIT: i64 = 1000;
 pub struct AuditQuery {
     /// The organization that read or wrote.
     organization: Option<String>,
-    /// `registration` or `handoff`.
+    /// `registration`, `handoff` or `emergency_intake`.
     record_type: Option<String>,
     /// The record read or written, e.g. a registration id.
     record_id: Option<String>,

@@ -1,6 +1,7 @@
 //! Domain rules beyond the schema, one file per document type. Each rule reads only the fields
 //! it needs and stays silent where the schema already reports a missing or mistyped field.
 mod common;
+mod emergency_intake;
 mod facility;
 mod handoff;
 mod handoff_response;
@@ -73,6 +74,9 @@ impl Context<'_> {
             .map(Vec::as_slice)
             .unwrap_or_default()
     }
+    pub fn int(&self, pointer: &str) -> Option<i64> {
+        crate::contracts::pointer::get(self.doc, pointer).and_then(Value::as_i64)
+    }
     pub fn date(&self, pointer: &str) -> Option<NaiveDate> {
         self.str(pointer).and_then(parse_date)
     }
@@ -96,5 +100,6 @@ pub fn check(doc_type: DocumentType, ctx: &mut Context<'_>) {
         DocumentType::Facility => facility::check(ctx),
         DocumentType::Handoff => handoff::check(ctx),
         DocumentType::HandoffResponse => handoff_response::check(ctx),
+        DocumentType::EmergencyIntake => emergency_intake::check(ctx),
     }
 }
