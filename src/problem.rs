@@ -99,6 +99,8 @@ pub enum ApiError {
     RegistrationIdNotAllowed,
     /// A new intake must not carry an id or a registration id: the server assigns them.
     IntakeIdNotAllowed,
+    /// The intake named became a registration already.
+    IntakeAlreadyRegistered,
     /// `received_by` names another organization than the caller.
     ReceivedByMismatch,
     /// A change without `If-Match`.
@@ -268,6 +270,7 @@ impl ApiError {
             InvalidDocument(_) => Parts::case("invalid-document"),
             RegistrationIdNotAllowed => Parts::case("registration-id-not-allowed"),
             IntakeIdNotAllowed => Parts::case("intake-id-not-allowed"),
+            IntakeAlreadyRegistered => Parts::case("intake-already-registered"),
             ReceivedByMismatch => Parts::case("received-by-mismatch"),
             PreconditionRequired => Parts::case("precondition-required"),
             PreconditionFailed {

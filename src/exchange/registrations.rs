@@ -5,16 +5,18 @@ use super::valid;
 use crate::contracts::DocumentType;
 use crate::domain::access::{Permission, Relation};
 use crate::domain::consent;
-use crate::domain::ids::RegistrationId;
+use crate::domain::ids::{IntakeId, RegistrationId};
 use crate::problem::ApiError;
+use crate::store::intakes::{self, Linkable};
 use crate::store::organizations::Organization;
 use crate::store::registrations::{self, BreakGlassRead, Change, NewConsent, NewRegistration};
 use crate::store::registrations::{ListFilter, Summary};
 use crate::store::registrations::{Registration, Version, WithConsent, Withdrawal};
-use crate::store::{Page, PageRequest, Store};
+use crate::store::{Page, PageRequest, Store, StoreError};
 use crate::time::jst;
 use crate::validation::input::Format;
 use crate::validation::Lang;
+use diesel::Connection;
 use serde_json::Value;
 
 /// A page of the registrations `caller` may see that match `filter`, by id: all of them for
@@ -49,15 +51,62 @@ pub fn create(
     caller: &Organization,
     document: Value,
 ) -> Result<Registration, ApiError> {
+    let new = new_registration(caller, document)?;
+    let caller = caller.clone();
+    Ok(store.write(move |conn| registrations::create(conn, &caller, new))?)
+}
+
+/// A new registration (already valid) taken by `caller`: without an id, and with `caller` as
+/// its `received_by`.
+fn new_registration(caller: &Organization, document: Value) -> Result<NewRegistration, ApiError> {
     if document.get("registration_id").is_some() {
         return Err(ApiError::RegistrationIdNotAllowed);
     }
     if document["received_by"]["organization_id"].as_str() != Some(caller.id.as_str()) {
         return Err(ApiError::ReceivedByMismatch);
     }
-    let new = NewRegistration::new(document);
+    Ok(NewRegistration::new(document))
+}
+
+/// Stores a new registration (already valid) for the person of emergency intake `intake`,
+/// which `caller` must be able to read and which must not have become a registration before;
+/// the registration and the intake's link to it are written in one transaction, or neither.
+pub fn create_from_intake(
+    store: &Store,
+    caller: &Organization,
+    document: Value,
+    intake: IntakeId,
+) -> Result<Registration, ApiError> {
+    let new = new_registration(caller, document)?;
     let caller = caller.clone();
-    Ok(store.write(move |conn| registrations::create(conn, &caller, new))?)
+    store.write(move |conn| {
+        match intakes::linkable(conn, &caller, &intake)? {
+            Linkable::Yes => {}
+            Linkable::NotFound => {
+                return Ok(Err(ApiError::InvalidParameter {
+                    name: "from_intake",
+                }))
+            }
+            Linkable::AlreadyRegistered => return Ok(Err(ApiError::IntakeAlreadyRegistered)),
+        }
+        // A link made by someone else meanwhile rolls the registration back.
+        let lost = || StoreError::Query(diesel::result::Error::RollbackTransaction);
+        let made = conn.transaction(|conn| {
+            let row = registrations::create(conn, &caller, new)?;
+            if intakes::link(conn, &caller, &intake, row.id.as_str())? {
+                Ok(row)
+            } else {
+                Err(lost())
+            }
+        });
+        match made {
+            Ok(row) => Ok(Ok(row)),
+            Err(StoreError::Query(diesel::result::Error::RollbackTransaction)) => {
+                Ok(Err(ApiError::IntakeAlreadyRegistered))
+            }
+            Err(e) => Err(e),
+        }
+    })?
 }
 
 /// Registration `id`, for a caller who may read it.

@@ -184,3 +184,74 @@ pub fn list(
         Ok(Some(Page::cut(rows, page, |r| r.id.to_string())))
     })
 }
+
+/// Whether an intake may become a registration for a caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Linkable {
+    Yes,
+    /// No such intake, or the caller may not see it.
+    NotFound,
+    /// It became a registration already.
+    AlreadyRegistered,
+}
+
+/// Whether intake `id` may become a registration for `caller` (nothing is recorded: the link,
+/// if it is made, is).
+pub fn linkable(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &IntakeId,
+) -> Result<Linkable, StoreError> {
+    let found = emergency_intakes::table
+        .find(id.as_str())
+        .select(Intake::as_select())
+        .first(conn)
+        .optional()?
+        .filter(|i| may_read(caller, i));
+    Ok(match found {
+        None => Linkable::NotFound,
+        Some(i) if i.registration_id.is_some() => Linkable::AlreadyRegistered,
+        Some(_) => Linkable::Yes,
+    })
+}
+
+/// Records that intake `id` became registration `registration_id`: in its row and its
+/// document, with an access record, if no registration was linked to it before (one
+/// conditional UPDATE, so of two concurrent links exactly one is made). `false` when another
+/// link came first.
+pub fn link(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &IntakeId,
+    registration_id: &str,
+) -> Result<bool, StoreError> {
+    let document: String = emergency_intakes::table
+        .find(id.as_str())
+        .select(emergency_intakes::document)
+        .first(conn)?;
+    let mut document: Value = serde_json::from_str(&document)
+        .map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))?;
+    document["registration_id"] = Value::String(registration_id.to_owned());
+    let updated = diesel::update(emergency_intakes::table)
+        .filter(emergency_intakes::id.eq(id.as_str()))
+        .filter(emergency_intakes::registration_id.is_null())
+        .set((
+            emergency_intakes::registration_id.eq(registration_id),
+            emergency_intakes::document.eq(document.to_string()),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Ok(false);
+    }
+    audit::record(
+        conn,
+        Access {
+            by: caller.id.as_str(),
+            action: Action::Update,
+            subject: Subject::Intake(id.as_str()),
+            categories: INTAKE_CATEGORIES,
+            purpose: "registration",
+        },
+    )?;
+    Ok(true)
+}

@@ -286,3 +286,86 @@ fn every_access_to_an_intake_is_recorded_with_its_purpose() {
     );
     assert!(records.iter().all(|r| r.categories.contains("medical")));
 }
+
+/// The registrations `org` may list.
+fn registrations(s: &TestServer, org: &str) -> Vec<String> {
+    let page: Value = s.get_json(org, "/v1/registrations").json().unwrap();
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["registration_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn an_intake_becomes_a_registration_once_and_then_names_it() {
+    let s = exchange();
+    let stored = record(&s, "kikan-1", &intake("kikan-1", "kikan"));
+    let id = stored["intake_id"].as_str().unwrap();
+    let mut form = crate::fixtures::registration_from("kikan-1");
+    form["received_by"]["role"] = json!("kikan");
+    let path = format!("/v1/registrations?from_intake={id}");
+
+    let r = s.post_json("kikan-1", &path, &form);
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    let registration = r.json::<Value>().unwrap()["registration_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let read: Value = s
+        .get_json("city-1", &format!("/v1/intakes/{id}"))
+        .json()
+        .unwrap();
+    assert_eq!(read["registration_id"], registration.as_str());
+    let page: Value = s.get_json("city-1", "/v1/intakes").json().unwrap();
+    assert_eq!(page["items"][0]["registration_id"], registration.as_str());
+
+    assert_eq!(
+        problem_type(s.post_json("kikan-1", &path, &form)),
+        "intake-already-registered"
+    );
+    assert_eq!(
+        registrations(&s, "city-1"),
+        [registration.clone()],
+        "one registration"
+    );
+
+    let linked =
+        kyoten::store::audit::for_record(&mut s.store.conn().unwrap(), "emergency_intake", id)
+            .unwrap()
+            .into_iter()
+            .find(|r| r.action == "update")
+            .expect("the link is recorded");
+    assert_eq!(
+        (linked.organization_id.as_str(), linked.purpose.as_str()),
+        ("kikan-1", "registration")
+    );
+}
+
+#[test]
+fn a_registration_from_an_intake_the_caller_may_not_see_is_refused_and_stores_nothing() {
+    let s = exchange();
+    let stored = record(&s, "office", &intake("office", "consultation_office"));
+    let id = stored["intake_id"].as_str().unwrap();
+    for (caller, intake_id) in [("other-office", id), ("office", "int_none")] {
+        let form = crate::fixtures::registration_from(caller);
+        let r = s.post_json(
+            caller,
+            &format!("/v1/registrations?from_intake={intake_id}"),
+            &form,
+        );
+        assert_eq!(r.status(), 400, "{caller}");
+        let problem: Value = r.json().unwrap();
+        assert!(
+            problem["detail"].as_str().unwrap().contains("from_intake"),
+            "{problem}"
+        );
+    }
+    assert!(registrations(&s, "city-1").is_empty());
+    let read: Value = s
+        .get_json("office", &format!("/v1/intakes/{id}"))
+        .json()
+        .unwrap();
+    assert_eq!(read.get("registration_id"), None);
+}

@@ -44,6 +44,7 @@ fn one_of_each() -> Vec<ApiError> {
         Forbidden,
         RegistrationIdNotAllowed,
         IntakeIdNotAllowed,
+        IntakeAlreadyRegistered,
         ReceivedByMismatch,
         PreconditionRequired,
         PreconditionFailed { current: Some(4) },
