@@ -327,7 +327,7 @@ fn an_intake_becomes_a_registration_once_and_then_names_it() {
     );
     assert_eq!(
         registrations(&s, "city-1"),
-        [registration.clone()],
+        std::slice::from_ref(&registration),
         "one registration"
     );
 
