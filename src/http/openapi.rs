@@ -230,7 +230,7 @@ fn declare_parameter_values(doc: &mut Value) {
             .join("|");
         json!({"pattern": format!(r"^\s*({one})\s*(,\s*({one})\s*)*$")})
     };
-    let table: [(&str, &str, Value); 12] = [
+    let table: [(&str, &str, Value); 13] = [
         (
             "/v1/registrations",
             "status",
@@ -243,6 +243,11 @@ fn declare_parameter_values(doc: &mut Value) {
         ),
         (
             "/v1/registrations/{id}/candidates",
+            "service_type",
+            code("service_types"),
+        ),
+        (
+            "/v1/intakes/{id}/candidates",
             "service_type",
             code("service_types"),
         ),
