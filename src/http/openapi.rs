@@ -211,10 +211,9 @@ fn document_bodies(doc: &mut Value) {
     }
 }
 
-/// The values a query parameter takes, where the handler accepts only some (anything else is
-/// 400): code lists from the contracts, fixed sets, comma-separated code lists. Merged into the
-/// schema the handler's annotation declares, keyed by operation path and parameter name.
-fn declare_parameter_values(doc: &mut Value) {
+/// The query parameters whose values [`declare_parameter_values`] declares: operation path,
+/// parameter name, and the schema keywords of its values.
+fn parameter_values() -> [(&'static str, &'static str, Value); 13] {
     use super::handlers::handoff_list::STATUSES as HANDOFF_STATUSES;
     let contracts = Contracts::get();
     let codes = |list: &str| -> Vec<Value> { contracts.codes(list).into_iter().cloned().collect() };
@@ -230,7 +229,7 @@ fn declare_parameter_values(doc: &mut Value) {
             .join("|");
         json!({"pattern": format!(r"^\s*({one})\s*(,\s*({one})\s*)*$")})
     };
-    let table: [(&str, &str, Value); 13] = [
+    [
         (
             "/v1/registrations",
             "status",
@@ -268,8 +267,16 @@ fn declare_parameter_values(doc: &mut Value) {
             "alg",
             one_of(&["ES256", "Ed25519", "EdDSA", "PS256", "RS256"]),
         ),
-    ];
-    for (path, name, values) in table {
+    ]
+}
+
+/// The values a query parameter takes, where the handler accepts only some (anything else is
+/// 400): code lists from the contracts, fixed sets, comma-separated code lists. Merged into the
+/// schema the handler's annotation declares, keyed by operation path and parameter name.
+fn declare_parameter_values(doc: &mut Value) {
+    let codes =
+        |list: &str| -> Vec<Value> { Contracts::get().codes(list).into_iter().cloned().collect() };
+    for (path, name, values) in parameter_values() {
         let params = doc
             .pointer_mut(&format!("/paths/{}", path.replace('/', "~1")))
             .and_then(Value::as_object_mut)

@@ -237,17 +237,21 @@ pub fn search(
     Ok(Some(Page::cut(rows, page, |r| r.id.clone())))
 }
 
-/// How many access records of each action fall in [from, to).
+/// How many access records of each record type and action fall in [from, to).
 pub fn count_actions(
     conn: &mut DbConnection,
     from: NaiveDateTime,
     to: NaiveDateTime,
-) -> QueryResult<Vec<(String, i64)>> {
+) -> QueryResult<Vec<(String, String, i64)>> {
     access_records::table
         .filter(access_records::at.ge(from))
         .filter(access_records::at.lt(to))
-        .group_by(access_records::action)
-        .select((access_records::action, diesel::dsl::count_star()))
+        .group_by((access_records::record_type, access_records::action))
+        .select((
+            access_records::record_type,
+            access_records::action,
+            diesel::dsl::count_star(),
+        ))
         .load(conn)
 }
 

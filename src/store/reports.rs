@@ -1,6 +1,6 @@
 //! The yearly operations report (運用状況): figures only, no personal data.
 use super::audit;
-use super::schema::{facilities, registration_versions, registrations};
+use super::schema::{emergency_intakes, facilities, registration_versions, registrations};
 use super::{facilities as facility_store, DbConnection, StoreError};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -40,6 +40,21 @@ pub struct FacilityFigures {
 pub struct MatchingFigures {
     /// Candidate searches made for registered persons in the period.
     pub requests: i64,
+    /// Candidate searches made for emergency intakes (people without a registration).
+    pub intake_requests: i64,
+}
+
+/// Emergencies of people without a registration (事前情報のない新規ケース).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct IntakeFigures {
+    /// Emergency intakes recorded in the period.
+    pub received: i64,
+    /// By the ward the person was in (`unknown` where none was given).
+    pub by_ward: BTreeMap<String, i64>,
+    /// By the kind of emergency.
+    pub by_situation: BTreeMap<String, i64>,
+    /// Of those, how many have since become registrations (事前登録).
+    pub registered_since: i64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -56,6 +71,7 @@ pub struct HandoffFigures {
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct OperationsFigures {
     pub registrations: RegistrationFigures,
+    pub intakes: IntakeFigures,
     pub facilities: FacilityFigures,
     pub matching: MatchingFigures,
     pub handoffs: HandoffFigures,
@@ -69,12 +85,21 @@ pub fn operations(
 ) -> Result<OperationsFigures, StoreError> {
     conn.transaction(|conn| {
         let mut out = OperationsFigures::default();
-        let actions: BTreeMap<String, i64> =
-            audit::count_actions(conn, from, to)?.into_iter().collect();
-        let count = |a: &str| actions.get(a).copied().unwrap_or(0);
-        out.registrations.changed = count("update");
-        out.registrations.withdrawn = count("withdraw_consent");
-        out.matching.requests = count("match");
+        let actions: BTreeMap<(String, String), i64> = audit::count_actions(conn, from, to)?
+            .into_iter()
+            .map(|(record_type, action, n)| ((record_type, action), n))
+            .collect();
+        let count = |record_type: &str, action: &str| {
+            actions
+                .get(&(record_type.to_owned(), action.to_owned()))
+                .copied()
+                .unwrap_or(0)
+        };
+        out.registrations.changed = count("registration", "update");
+        out.registrations.withdrawn = count("registration", "withdraw_consent");
+        out.matching.requests = count("registration", "match");
+        out.matching.intake_requests = count("emergency_intake", "match");
+        out.intakes = intake_figures(conn, from, to)?;
         out.handoffs = handoff_figures(conn, from, to)?;
         new_registrations(conn, from, to, &mut out.registrations)?;
         out.registrations.active_at_end = active_at(conn, to)?;
@@ -101,6 +126,42 @@ fn handoff_figures(
         *h.by_purpose.entry(purpose).or_default() += 1;
         if basis == "vital_interest" {
             h.break_glass += 1;
+        }
+    }
+    Ok(figures)
+}
+
+/// Emergency intakes recorded in [from, to): by ward and situation, and how many became
+/// registrations.
+fn intake_figures(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<IntakeFigures, StoreError> {
+    let rows: Vec<(Option<String>, Option<String>, String)> = emergency_intakes::table
+        .filter(emergency_intakes::created_at.ge(from))
+        .filter(emergency_intakes::created_at.lt(to))
+        .select((
+            emergency_intakes::ward,
+            emergency_intakes::registration_id,
+            emergency_intakes::document,
+        ))
+        .load(conn)?;
+    let mut figures = IntakeFigures {
+        received: rows.len() as i64,
+        ..IntakeFigures::default()
+    };
+    for (ward, registration, document) in rows {
+        *figures
+            .by_ward
+            .entry(ward.unwrap_or_else(|| "unknown".into()))
+            .or_default() += 1;
+        let doc: serde_json::Value = serde_json::from_str(&document).unwrap_or_default();
+        if let Some(kind) = doc["situation"]["kind"].as_str() {
+            *figures.by_situation.entry(kind.to_owned()).or_default() += 1;
+        }
+        if registration.is_some() {
+            figures.registered_since += 1;
         }
     }
     Ok(figures)

@@ -369,3 +369,53 @@ fn a_registration_from_an_intake_the_caller_may_not_see_is_refused_and_stores_no
         .unwrap();
     assert_eq!(read.get("registration_id"), None);
 }
+
+#[test]
+fn the_operations_report_counts_intakes_and_their_matching_apart_from_registrations() {
+    let s = exchange();
+    let first = record(&s, "kikan-1", &intake("kikan-1", "kikan"));
+    let mut crisis = intake("kikan-1", "kikan");
+    crisis["situation"]["kind"] = json!("disability_related_crisis");
+    crisis["desired_services"] = json!(["daily_life_care"]);
+    crisis["person"].as_object_mut().unwrap().remove("ward");
+    record(&s, "kikan-1", &crisis);
+    let id = first["intake_id"].as_str().unwrap();
+    candidates(&s, "kikan-1", id, "");
+    let mut form = crate::fixtures::registration_from("kikan-1");
+    form["received_by"]["role"] = json!("kikan");
+    let r = s.post_json(
+        "kikan-1",
+        &format!("/v1/registrations?from_intake={id}"),
+        &form,
+    );
+    assert_eq!(r.status(), 201);
+
+    let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap());
+    use chrono::Datelike;
+    let year = today.year() - i32::from(today.month() < 4);
+    let report: Value = s
+        .get_json(
+            "city-1",
+            &format!("/v1/reports/operations?fiscal_year={year}"),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(
+        report["intakes"],
+        json!({
+            "received": 2,
+            "by_ward": {"青葉区": 1, "unknown": 1},
+            "by_situation": {"caregiver_unavailable": 1, "disability_related_crisis": 1},
+            "registered_since": 1
+        })
+    );
+    assert_eq!(
+        report["matching"],
+        json!({"requests": 0, "intake_requests": 1})
+    );
+    assert_eq!(report["registrations"]["new"], 1);
+    assert_eq!(
+        report["registrations"]["changed"], 0,
+        "linking an intake is not a change notification"
+    );
+}
