@@ -299,17 +299,22 @@ fn a_change_notification_changes_what_the_person_is_found_by() {
 }
 
 #[test]
-fn registrations_stored_before_search_keys_are_given_them_at_start() {
+fn registrations_stored_before_search_keys_are_given_them_at_start_in_one_pass_of_batches() {
     use diesel::connection::SimpleConnection;
     let s = exchange();
-    let id = register_with(&s, "office", |_| {});
+    let mut ids: Vec<String> = (0..3)
+        .map(|_| register_with(&s, "office", |_| {}))
+        .collect();
+    ids.sort();
     let mut conn = s.store.conn().unwrap();
     conn.batch_execute("DELETE FROM registration_search_keys")
         .unwrap();
     assert!(found(&s, "kikan-1", by_name("センダイ")).is_empty());
-    let indexed = kyoten::store::registrations::index_unindexed(&mut conn).unwrap();
-    assert_eq!(indexed, 1);
-    assert_eq!(found(&s, "kikan-1", by_name("センダイ")), [id]);
+    let indexed = kyoten::store::registrations::index_unindexed_by(&mut conn, 2).unwrap();
+    assert_eq!(indexed, 3, "two batches, each registration once");
+    let mut got = found(&s, "kikan-1", by_name("センダイ"));
+    got.sort();
+    assert_eq!(got, ids);
     assert_eq!(
         kyoten::store::registrations::index_unindexed(&mut conn).unwrap(),
         0

@@ -19,7 +19,7 @@ pub use consent_acts::{
     grant_consent, with_consent, withdraw_consent, NewConsent, WithConsent, Withdrawal,
 };
 pub use lists::*;
-pub use search::{index_unindexed, search, Criteria, Found, Searched};
+pub use search::{index_unindexed, index_unindexed_by, search, Criteria, Found, Searched};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = registrations)]

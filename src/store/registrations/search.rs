@@ -36,11 +36,20 @@ pub(super) fn index(
 }
 
 /// Gives the registrations stored before search keys existed their keys (at start-up), a
-/// batch per transaction; returns how many were indexed.
+/// batch per transaction; returns how many were indexed. The pass goes once through the
+/// registrations in id order, each batch after the last one's id, so it reads every
+/// registration once however many need keys (and ends even if one gives none).
 pub fn index_unindexed(conn: &mut DbConnection) -> Result<usize, StoreError> {
+    index_unindexed_by(conn, 500)
+}
+
+/// [`index_unindexed`] in batches of `batch` registrations.
+pub fn index_unindexed_by(conn: &mut DbConnection, batch: i64) -> Result<usize, StoreError> {
     let mut indexed = 0;
+    let mut after = String::new();
     loop {
-        let batch: Vec<(String, String, String)> = registrations::table
+        let rows: Vec<(String, String, String)> = registrations::table
+            .filter(registrations::id.gt(&after))
             .filter(diesel::dsl::not(diesel::dsl::exists(
                 search_keys::table.filter(search_keys::registration_id.eq(registrations::id)),
             )))
@@ -50,15 +59,15 @@ pub fn index_unindexed(conn: &mut DbConnection) -> Result<usize, StoreError> {
                 registrations::document,
             ))
             .order(registrations::id)
-            .limit(500)
+            .limit(batch)
             .load(conn)?;
-        if batch.is_empty() {
+        let Some((last, _, _)) = rows.last() else {
             return Ok(indexed);
-        }
-        indexed += batch.len();
+        };
+        after = last.clone();
+        indexed += rows.len();
         conn.transaction::<_, diesel::result::Error, _>(|conn| {
-            batch
-                .iter()
+            rows.iter()
                 .try_for_each(|(id, status, document)| index(conn, id, status, document))
         })?;
     }
