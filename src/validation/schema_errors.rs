@@ -15,7 +15,10 @@ pub fn findings(err: &ValidationError<'_>, out: &mut Vec<Finding>) {
     let finding = match err.kind() {
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
-            at("KY-SCHEMA-REQUIRED").label_at(format!("{location}/{}", escape(name)))
+            // The property's name is the schema's, never the document's: safe to show.
+            at("KY-SCHEMA-REQUIRED")
+                .label_at(format!("{location}/{}", escape(name)))
+                .arg("property", name)
         }
         ValidationErrorKind::AdditionalProperties { unexpected }
         | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
