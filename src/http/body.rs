@@ -7,8 +7,10 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::HttpRequest;
 use serde_json::Value;
 
+/// The media types a document may come as, written as media types only, so the problem's
+/// Japanese and English details both read it as it is (any `+json` or `+xml` type is taken).
 pub const ACCEPTED_DOCUMENT_TYPES: &str =
-    "application/json, application/xml, text/xml (or any +json / +xml type)";
+    "application/json, application/xml, text/xml, */*+json, */*+xml";
 
 /// The media type of the request, without parameters, lower-cased.
 pub fn media_type(req: &HttpRequest) -> Option<String> {

@@ -381,3 +381,32 @@ fn a_batch_larger_than_one_parallel_block_keeps_every_line_in_order() {
         assert_eq!(l["valid"], !n.is_multiple_of(7), "line {n}");
     }
 }
+
+#[test]
+fn an_unsupported_media_type_is_explained_in_japanese_with_only_media_types_in_latin_letters() {
+    let r = post(
+        "/v1/validate/registration",
+        "text/plain",
+        b"{}".to_vec(),
+        Some("ja"),
+    );
+    assert_eq!(r.status(), 415);
+    let problem: Value = r.json().unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    let mut rest = detail.to_owned();
+    for media_type in [
+        "application/json",
+        "application/xml",
+        "text/xml",
+        "*/*+json",
+        "*/*+xml",
+        "Content-Type",
+    ] {
+        assert!(rest.contains(media_type), "{detail}");
+        rest = rest.replace(media_type, "");
+    }
+    assert!(
+        !rest.chars().any(|c| c.is_ascii_alphabetic()),
+        "English left in the Japanese detail: {detail}"
+    );
+}
