@@ -38,7 +38,8 @@ pub struct Verification {
     /// Whether the stored consent was consulted: only for a registration the caller may read,
     /// or one the exchange holds a handoff to the caller on.
     consent_checked: bool,
-    /// One sentence on the verdict (never any of the packet's content).
+    /// One sentence on the verdict in the language asked for (`Accept-Language`; Japanese by
+    /// default), never any of the packet's content.
     message: String,
     /// `jws` or `xml`.
     form: Form,
@@ -52,11 +53,11 @@ pub struct Verification {
     report: Option<Box<Report>>,
 }
 
-fn refused(form: Form, r: Refusal) -> Verification {
+fn refused(form: Form, r: Refusal, lang: Lang) -> Verification {
     Verification {
         valid: false,
         verdict: r.code.into(),
-        message: r.message,
+        message: r.message_in(lang).to_owned(),
         form,
         consent_checked: false,
         signer: None,
@@ -79,15 +80,22 @@ pub fn verdict(
     let form = Form::sniff(body);
     let checked = match check_packet(store, caller, Checking::Verify, lifetime, body)? {
         Ok(c) => c,
-        Err(r) => return Ok(refused(form, r)),
+        Err(r) => return Ok(refused(form, r, lang)),
+    };
+    let in_lang = |[en, ja]: [&'static str; 2]| match lang {
+        Lang::En => en,
+        Lang::Ja => ja,
     };
     let (valid, verdict, message) = match &checked.failure {
         None => (
             true,
             Verdict::Valid,
-            "the signature verifies and the content is valid",
+            in_lang([
+                "the signature verifies and the content is valid",
+                "署名は検証でき、内容も有効です",
+            ]),
         ),
-        Some(f) => (false, f.code(), f.message()[0]),
+        Some(f) => (false, f.code(), in_lang(f.message())),
     };
     let opened = checked.opened;
     Ok(Verification {

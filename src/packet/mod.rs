@@ -166,6 +166,40 @@ impl Refusal {
             message: message.into(),
         }
     }
+
+    /// The sentence in `lang`: the detail as found in English; in Japanese, what the verdict
+    /// means (the English detail names the library's finding, which has no Japanese text).
+    pub fn message_in(&self, lang: crate::validation::Lang) -> &str {
+        match lang {
+            crate::validation::Lang::En => &self.message,
+            crate::validation::Lang::Ja => japanese(self.code),
+        }
+    }
+}
+
+/// What a verdict reached while opening a packet means, in Japanese.
+fn japanese(code: Verdict) -> &'static str {
+    match code {
+        Verdict::Malformed => "パケットの形式が正しくありません（コンパクトJWS又は整形式のXMLではありません）。",
+        Verdict::BadHeader => "JWSのヘッダーが正しくありません。",
+        Verdict::AlgorithmNotAllowed => "署名プロファイルで許可されていない署名アルゴリズムです。",
+        Verdict::UnknownCrit => "理解できない crit ヘッダーがあります。",
+        Verdict::KeyInPacket => "パケットの中に鍵又は鍵の参照（jwk・x5c・jku など）があります。鍵は kid だけで示してください。",
+        Verdict::NoKeyId => "署名に鍵ID（kid）がありません。",
+        Verdict::UnknownKey => "署名した鍵が登録されていないか、廃止されています。",
+        Verdict::AlgorithmMismatch => "署名アルゴリズムが鍵の種類と一致しません。",
+        Verdict::WrongType => "typ ヘッダーがこの種類のパケットのものではありません。",
+        Verdict::BadSignature => "署名が検証できません。",
+        Verdict::BadPayload => "JWSのペイロードがJSON文書として読めません。",
+        Verdict::HostileXml => "XMLに DOCTYPE 又は処理命令があります。",
+        Verdict::NoSignature => "XMLに署名がありません。",
+        Verdict::MultipleSignatures => "XMLに署名が複数あります。",
+        Verdict::SignatureWrapping => "署名がルート要素の子でないか、署名の参照がルート要素全体を指していません。",
+        Verdict::ProfileViolation => "XML署名が署名プロファイル（アルゴリズム・変換・参照）に従っていません。",
+        Verdict::DigestMismatch => "署名の後に内容が変更されています（ダイジェストが一致しません）。",
+        Verdict::UnmappableXml => "署名されたXMLが、そのJSON形式をXMLにしたものと同じ要素でできていません。",
+        _ => "パケットを受け付けられません（verdict を参照してください）。",
+    }
 }
 
 fn jws_refusal(e: &JwsError) -> Refusal {

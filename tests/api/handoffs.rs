@@ -1417,3 +1417,44 @@ fn reading_a_handoffs_state_and_responses_is_recorded() {
     assert_eq!(view_as(OTHER_FACILITY).status(), 404);
     assert_eq!(recorded().len(), 1);
 }
+
+#[test]
+fn verify_answers_in_the_language_asked_for_japanese_by_default() {
+    let s = exchange();
+    let reg = register(&s, "office", None);
+    let id = send(&s, "office", &request(&reg, FACILITY))["handoff_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let packet = s
+        .get(FACILITY, &format!("/v1/handoffs/{id}"), "application/jose")
+        .bytes()
+        .unwrap()
+        .to_vec();
+    let verify = |body: &[u8], lang: Option<&str>| -> Value {
+        let mut req = client()
+            .post(s.url("/v1/verify"))
+            .bearer_auth(s.key(FACILITY))
+            .header("content-type", "application/jose")
+            .body(body.to_vec());
+        if let Some(lang) = lang {
+            req = req.header("accept-language", lang);
+        }
+        req.send().unwrap().json().unwrap()
+    };
+    let japanese = |v: &Value| {
+        v["message"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .any(|c| ('\u{3040}'..='\u{30ff}').contains(&c))
+    };
+    for (body, verdict) in [(&packet[..], "valid"), (&b"not a packet"[..], "malformed")] {
+        let ja = verify(body, None);
+        assert_eq!(ja["verdict"], verdict);
+        assert!(japanese(&ja), "{ja}");
+        let en = verify(body, Some("en"));
+        assert_eq!(en["verdict"], verdict);
+        assert!(!japanese(&en), "{en}");
+    }
+}
