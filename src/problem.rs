@@ -254,9 +254,18 @@ impl ApiError {
             Xml(XmlError::ProcessingInstruction) => {
                 Parts::case("xml-processing-instruction-forbidden")
             }
-            Xml(XmlError::Malformed { position }) => {
-                Parts::with("malformed-xml", "position", position)
-            }
+            Xml(XmlError::Malformed {
+                position,
+                line,
+                column,
+            }) => Parts {
+                args: vec![
+                    ("position", [position.to_string(), position.to_string()]),
+                    ("line", [line.to_string(), line.to_string()]),
+                    ("column", [column.to_string(), column.to_string()]),
+                ],
+                ..Parts::at("malformed-xml", *line, *column)
+            },
             UnsupportedMediaType { accepted } => {
                 Parts::with("unsupported-media-type", "accepted", accepted)
             }

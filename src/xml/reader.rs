@@ -16,10 +16,30 @@ pub enum XmlError {
     Doctype,
     ProcessingInstruction,
     TooDeep,
-    /// Not well-formed, an undefined entity, or more than one root.
+    /// Not well-formed, an undefined entity, or more than one root: where reading stopped,
+    /// as a byte offset and as a line and column (both from 1; the column counts characters).
     Malformed {
         position: u64,
+        line: usize,
+        column: usize,
     },
+}
+
+/// The error for a body that stops being well-formed at byte `position` of `text`.
+fn malformed_at(text: &str, position: u64) -> XmlError {
+    let mut at = usize::try_from(position)
+        .unwrap_or(usize::MAX)
+        .min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    XmlError::Malformed {
+        position,
+        line: before.matches('\n').count() + 1,
+        column: before[line_start..].chars().count() + 1,
+    }
 }
 
 impl std::fmt::Display for XmlError {
@@ -32,9 +52,14 @@ impl std::fmt::Display for XmlError {
                 write!(f, "processing instructions are not accepted")
             }
             XmlError::TooDeep => write!(f, "elements nested too deeply"),
-            XmlError::Malformed { position } => {
-                write!(f, "not well-formed XML (near byte {position})")
-            }
+            XmlError::Malformed {
+                position,
+                line,
+                column,
+            } => write!(
+                f,
+                "not well-formed XML (near byte {position}, line {line}, column {column})"
+            ),
         }
     }
 }
@@ -69,7 +94,7 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
     let mut comment_outside_root = false;
     loop {
         let position = reader.buffer_position();
-        let malformed = || XmlError::Malformed { position };
+        let malformed = || malformed_at(text, position);
         let (ns, event) = reader.read_resolved_event().map_err(|_| malformed())?;
         match event {
             Event::Start(start) => {
@@ -126,11 +151,9 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
         }
     }
     if !stack.is_empty() {
-        return Err(XmlError::Malformed {
-            position: reader.buffer_position(),
-        });
+        return Err(malformed_at(text, reader.buffer_position()));
     }
-    let mut root = root.ok_or(XmlError::Malformed { position: 0 })?;
+    let mut root = root.ok_or_else(|| malformed_at(text, 0))?;
     root.has_comment |= comment_outside_root;
     Ok(root)
 }
@@ -340,6 +363,21 @@ mod tests {
         assert_eq!(el.namespace.as_deref(), Some("urn:a"));
         assert_eq!(el.children[0].attributes, vec!["id".to_owned()]);
         assert_eq!(el.children[0].line, 2);
+    }
+
+    #[test]
+    fn a_body_that_is_not_well_formed_says_the_line_and_column_where_reading_stopped() {
+        match parse("<a>\n  <b>見本</a>".as_bytes()) {
+            Err(XmlError::Malformed {
+                position,
+                line,
+                column,
+            }) => {
+                assert_eq!((line, column), (2, 8), "at the mismatched </a>");
+                assert_eq!(position, 15, "bytes, not characters");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -30,7 +30,11 @@ fn one_of_each() -> Vec<ApiError> {
         Xml(XmlError::TooDeep),
         Xml(XmlError::Doctype),
         Xml(XmlError::ProcessingInstruction),
-        Xml(XmlError::Malformed { position: 42 }),
+        Xml(XmlError::Malformed {
+            position: 42,
+            line: 3,
+            column: 7,
+        }),
         UnsupportedMediaType {
             accepted: "application/json",
         },
