@@ -102,7 +102,8 @@ pub struct SignArgs {
     /// writes FILE.signed.xml).
     #[arg(long, value_enum, default_value = "jws")]
     format: SignFormat,
-    /// Write the signed files here instead of next to the inputs.
+    /// Write the signed files here instead of next to the inputs (made if missing, readable by
+    /// the owner only).
     #[arg(long)]
     out_dir: Option<PathBuf>,
     /// Documents (JSON or XML) to sign; each must be valid.
@@ -180,6 +181,17 @@ pub fn run_sign(args: SignArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(dir) = &args.out_dir {
+        // Signed packets carry personal data: a folder made for them is the owner's only.
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        if let Err(e) = builder.create(dir) {
+            eprintln!("kyoten: {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
+    }
     let mut failed = 0;
     for file in &args.files {
         if let Err(e) = sign_one(&key, args.format, file, args.out_dir.as_deref()) {

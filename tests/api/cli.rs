@@ -354,6 +354,27 @@ fn a_ps256_key_signs_ps256_and_its_public_file_verifies_as_ps256() {
         String::from_utf8_lossy(&out.stderr)
     );
     let compact = std::fs::read_to_string(dir.path().join("handoff.json.jws")).unwrap();
+    // --out-dir makes a missing folder, for the owner only.
+    let folder = dir.path().join("signed").join("today");
+    let out = kyoten()
+        .args(["sign", "--out-dir"])
+        .arg(&folder)
+        .arg("--key")
+        .arg(&key)
+        .arg(&packet)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(folder.join("handoff.json.jws").is_file());
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&folder).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
     let header: serde_json::Value = serde_json::from_slice(
         &base64::Engine::decode(
             &base64::engine::general_purpose::URL_SAFE_NO_PAD,
