@@ -6,7 +6,7 @@
 //! support needs must be met by the service. Every candidate carries the reasons for its place
 //! and every facility left out the reasons it was.
 use super::facility::{FacilityRecord, Service, SurveyGroup};
-use crate::time::age_on;
+use crate::time::{age_on, parse_date};
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
 use serde::Serialize;
 use serde_json::Value;
@@ -64,7 +64,7 @@ impl Needs {
     pub fn of(registration: &Value, today: NaiveDate) -> Needs {
         let birth = registration["registrant"]["birth_date"]
             .as_str()
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            .and_then(parse_date);
         let age = birth
             .filter(|b| *b <= today)
             .map(|b| i64::from(age_on(b, today)));
@@ -85,10 +85,7 @@ impl Needs {
     /// birth date's on `today`, or the age the intake gives.
     pub fn of_intake(intake: &Value, today: NaiveDate) -> Needs {
         let person = &intake["person"];
-        let age = match person["birth_date"]
-            .as_str()
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        {
+        let age = match person["birth_date"].as_str().and_then(parse_date) {
             Some(birth) if birth <= today => Some(i64::from(age_on(birth, today))),
             Some(_) => None,
             None => person["age"].as_i64(),

@@ -9,7 +9,7 @@ use crate::problem::ApiError;
 use crate::store::audit::Action;
 use crate::store::intakes::{self, Intake, IntakeFilter, IntakeSummary, NewIntake};
 use crate::store::organizations::Organization;
-use crate::store::{Page, PageRequest, Store, StoreError};
+use crate::store::{parse_stored, Page, PageRequest, Store};
 use crate::time::jst;
 use chrono::Utc;
 use serde::Serialize;
@@ -90,9 +90,7 @@ pub fn candidates(
         let Some(intake) = intakes::read(conn, &caller, &id, Action::Match)? else {
             return Ok(Err(ApiError::NotFound));
         };
-        let document: Value = serde_json::from_str(&intake.document).map_err(|e| {
-            StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e)))
-        })?;
+        let document = parse_stored(&intake.document)?;
         let now = Utc::now().with_timezone(&jst()).fixed_offset();
         let needs = Needs::of_intake(&document, now.date_naive());
         let situation = document["situation"]["kind"]

@@ -99,9 +99,7 @@ pub fn candidates(
             ForMatching::NotFound => return Ok(Err(ApiError::NotFound)),
             ForMatching::ConsentWithdrawn => return Ok(Err(ApiError::ConsentWithdrawn)),
         };
-        let document: serde_json::Value = serde_json::from_str(&reg.document).map_err(|e| {
-            StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e)))
-        })?;
+        let document = crate::store::parse_stored(&reg.document)?;
         let now = Utc::now().with_timezone(&jst()).fixed_offset();
         let needs = Needs::of(&document, now.date_naive());
         let Asked {

@@ -80,15 +80,15 @@ pub fn create_from_intake(
     let new = new_registration(caller, document)?;
     let caller = caller.clone();
     store.write(move |conn| {
-        match intakes::linkable(conn, &caller, &intake)? {
-            Linkable::Yes => {}
+        let intake = match intakes::linkable(conn, &caller, &intake)? {
+            Linkable::Yes(intake) => intake,
             Linkable::NotFound => {
                 return Ok(Err(ApiError::InvalidParameter {
                     name: "from_intake",
                 }))
             }
             Linkable::AlreadyRegistered => return Ok(Err(ApiError::IntakeAlreadyRegistered)),
-        }
+        };
         // A link made by someone else meanwhile rolls the registration back.
         let lost = || StoreError::Query(diesel::result::Error::RollbackTransaction);
         let made = conn.transaction(|conn| {

@@ -79,6 +79,20 @@ fn access<'a>(caller: &'a Organization, action: Action, id: &'a str) -> Access<'
     }
 }
 
+/// The intake, if it exists and the caller may see it.
+fn visible(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    id: &IntakeId,
+) -> QueryResult<Option<Intake>> {
+    let found = emergency_intakes::table
+        .find(id.as_str())
+        .select(Intake::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(found.filter(|i| may_read(caller, i)))
+}
+
 /// Stores a new intake taken by `caller`, with its access record, in one transaction.
 pub fn create(
     conn: &mut DbConnection,
@@ -119,12 +133,7 @@ pub fn read(
     action: Action,
 ) -> Result<Option<Intake>, StoreError> {
     conn.transaction(|conn| {
-        let found = emergency_intakes::table
-            .find(id.as_str())
-            .select(Intake::as_select())
-            .first(conn)
-            .optional()?
-            .filter(|i| may_read(caller, i));
+        let found = visible(conn, caller, id)?;
         if found.is_some() {
             audit::record(conn, access(caller, action, id.as_str()))?;
         }
@@ -186,9 +195,10 @@ pub fn list(
 }
 
 /// Whether an intake may become a registration for a caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Linkable {
-    Yes,
+    /// It may: the intake as it stands.
+    Yes(Box<Intake>),
     /// No such intake, or the caller may not see it.
     NotFound,
     /// It became a registration already.
@@ -202,35 +212,25 @@ pub fn linkable(
     caller: &Organization,
     id: &IntakeId,
 ) -> Result<Linkable, StoreError> {
-    let found = emergency_intakes::table
-        .find(id.as_str())
-        .select(Intake::as_select())
-        .first(conn)
-        .optional()?
-        .filter(|i| may_read(caller, i));
-    Ok(match found {
+    Ok(match visible(conn, caller, id)? {
         None => Linkable::NotFound,
         Some(i) if i.registration_id.is_some() => Linkable::AlreadyRegistered,
-        Some(_) => Linkable::Yes,
+        Some(i) => Linkable::Yes(Box::new(i)),
     })
 }
 
-/// Records that intake `id` became registration `registration_id`: in its row and its
-/// document, with an access record, if no registration was linked to it before (one
-/// conditional UPDATE, so of two concurrent links exactly one is made). `false` when another
-/// link came first.
+/// Records that `intake` (as [`linkable`] read it) became registration `registration_id`: in
+/// its row and its document, with an access record, if no registration was linked to it
+/// before (one conditional UPDATE, so of two concurrent links exactly one is made). `false`
+/// when another link came first.
 pub fn link(
     conn: &mut DbConnection,
     caller: &Organization,
-    id: &IntakeId,
+    intake: &Intake,
     registration_id: &str,
 ) -> Result<bool, StoreError> {
-    let document: String = emergency_intakes::table
-        .find(id.as_str())
-        .select(emergency_intakes::document)
-        .first(conn)?;
-    let mut document: Value = serde_json::from_str(&document)
-        .map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))?;
+    let id = &intake.id;
+    let mut document = super::parse_stored(&intake.document)?;
     document["registration_id"] = Value::String(registration_id.to_owned());
     let updated = diesel::update(emergency_intakes::table)
         .filter(emergency_intakes::id.eq(id.as_str()))

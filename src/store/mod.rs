@@ -63,6 +63,13 @@ pub enum StoreError {
     KeyEncryption(String),
 }
 
+/// A document the store holds, read back as JSON (it was written from a valid document, so a
+/// failure here is the database's, reported as such).
+pub fn parse_stored(document: &str) -> Result<serde_json::Value, StoreError> {
+    serde_json::from_str(document)
+        .map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))
+}
+
 impl StoreError {
     /// Whether the same request, sent again shortly, may well succeed: SQLite was busy (locked
     /// past its busy timeout), PostgreSQL aborted a transaction on a serialization conflict or

@@ -2,7 +2,7 @@
 use super::audit::{self, Access, Action, Subject, ALL_CATEGORIES};
 use super::organizations::Organization;
 use super::schema::{registration_versions, registrations};
-use super::{DbConnection, Page, PageRequest, StoreError};
+use super::{parse_stored as parse, DbConnection, Page, PageRequest, StoreError};
 use crate::domain::access::{Permission, Relation};
 use crate::domain::consent::RegistrationStatus;
 use crate::domain::ids::{time_ordered_id, OrganizationId, RegistrationId};
@@ -185,11 +185,6 @@ fn as_read(status: &str, document: String) -> Result<String, StoreError> {
         return Ok(document);
     }
     Ok(consent::after_withdrawal(&parse(&document)?).to_string())
-}
-
-fn parse(document: &str) -> Result<Value, StoreError> {
-    serde_json::from_str(document)
-        .map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))
 }
 
 /// The status of a registration whose consent is withdrawn.
