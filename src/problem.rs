@@ -99,8 +99,13 @@ pub enum ApiError {
     RegistrationIdNotAllowed,
     /// A new intake must not carry an id or a registration id: the server assigns them.
     IntakeIdNotAllowed,
-    /// The intake named became a registration already.
-    IntakeAlreadyRegistered,
+    /// The intake named became a registration already: `handoff` when a packet was asked
+    /// for from it (send from the registration instead).
+    IntakeAlreadyRegistered {
+        handoff: bool,
+    },
+    /// A packet on the consent basis from an intake that records no consent.
+    IntakeWithoutConsent,
     /// `received_by` names another organization than the caller.
     ReceivedByMismatch,
     /// A change without `If-Match`.
@@ -279,7 +284,11 @@ impl ApiError {
             InvalidDocument(_) => Parts::case("invalid-document"),
             RegistrationIdNotAllowed => Parts::case("registration-id-not-allowed"),
             IntakeIdNotAllowed => Parts::case("intake-id-not-allowed"),
-            IntakeAlreadyRegistered => Parts::case("intake-already-registered"),
+            IntakeAlreadyRegistered { handoff: false } => Parts::case("intake-already-registered"),
+            IntakeAlreadyRegistered { handoff: true } => {
+                Parts::case("intake-already-registered.handoff")
+            }
+            IntakeWithoutConsent => Parts::case("intake-without-consent"),
             ReceivedByMismatch => Parts::case("received-by-mismatch"),
             PreconditionRequired => Parts::case("precondition-required"),
             PreconditionFailed {

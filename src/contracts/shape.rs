@@ -198,9 +198,29 @@ fn merge(
         let target = into.items.get_or_insert_with(Default::default);
         merge(contracts, base, items, target, depth + 1)?;
     }
-    for key in ["allOf", "anyOf", "oneOf"] {
+    merge_alternatives(contracts, base, obj, into, depth)
+}
+
+/// Folds `allOf`, `anyOf`, `oneOf` and `then`/`else` of a schema node into its shape.
+fn merge_alternatives(
+    contracts: &Contracts,
+    base: &str,
+    obj: &serde_json::Map<String, Value>,
+    into: &mut Shape,
+    depth: u32,
+) -> Result<(), ContractError> {
+    // `then` and `else` are two alternatives, as an `anyOf` of them would be.
+    let conditional: Vec<Value> = ["then", "else"]
+        .iter()
+        .filter_map(|k| obj.get(*k).cloned())
+        .collect();
+    for key in ["allOf", "anyOf", "oneOf", "then/else"] {
+        let listed = match key {
+            "then/else" => Some(conditional.as_slice()),
+            _ => obj.get(key).and_then(Value::as_array).map(Vec::as_slice),
+        };
         let mut alternatives = Vec::new();
-        for alt in obj.get(key).and_then(Value::as_array).into_iter().flatten() {
+        for alt in listed.into_iter().flatten() {
             let mut alt_shape = Shape::default();
             merge(contracts, base, alt, &mut alt_shape, depth + 1)?;
             alternatives.push(alt_shape);
@@ -259,6 +279,9 @@ fn absorb(into: &mut Shape, alt: Shape, keep_required: bool) {
                 let (values, format) = widen([&*existing, &sub]);
                 existing.values = values;
                 existing.format = format;
+                // What the alternative says inside the property counts too (a `then` giving
+                // the members of an object the schema only calls an object).
+                absorb(existing, sub, false);
             }
             Some(_) => {}
         }

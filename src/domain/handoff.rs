@@ -2,7 +2,7 @@
 //! registration, checking a submitted packet against the stored consent, and the lifecycle of
 //! the responses.
 use super::consent::{Consent, Recipient};
-use super::policy::Policy;
+use super::policy::{Policy, Source};
 use crate::contracts::pointer;
 use crate::contracts::text_enum::text_enum;
 use serde_json::{json, Map, Value};
@@ -31,6 +31,23 @@ impl Party<'_> {
     }
 }
 
+/// What a handoff is about: a stored registration at the version the packet was built from,
+/// or the emergency intake of a person who never registered (事前情報のない新規ケース).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case<'a> {
+    Registration { id: &'a str, version: i32 },
+    Intake { id: &'a str },
+}
+
+impl<'a> Case<'a> {
+    /// The registration's or the intake's id.
+    pub fn id(self) -> &'a str {
+        match self {
+            Case::Registration { id, .. } | Case::Intake { id } => id,
+        }
+    }
+}
+
 /// The legal basis a packet relies on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Basis<'a> {
@@ -42,10 +59,10 @@ pub enum Basis<'a> {
 #[derive(Debug, Clone)]
 pub struct Composition<'a> {
     pub handoff_id: &'a str,
-    /// The stored registration document.
-    pub registration: &'a Value,
-    pub registration_id: &'a str,
-    pub registration_version: i32,
+    /// What the packet is about, and the stored document of it (the registration's current
+    /// version, or the intake).
+    pub case: Case<'a>,
+    pub source: &'a Value,
     pub sender: Party<'a>,
     pub recipient: Party<'a>,
     pub purpose: &'a str,
@@ -69,22 +86,34 @@ pub enum ComposeError {
     CategoryNotPermitted(String),
     #[error("no data category is permitted for this recipient and purpose")]
     NothingPermitted,
+    #[error("the intake records no consent to tell prospective providers")]
+    IntakeWithoutConsent,
 }
+
+/// The purpose an intake's consent is given for: telling prospective providers in this
+/// emergency. It covers nothing in normal times.
+pub const INTAKE_PURPOSE: &str = "emergency_acceptance";
 
 /// The categories a packet may carry: (permitted by consent, or every category on the
 /// vital-interest basis) ∩ the need set of the recipient's role and the purpose.
+///
+/// A registration's consent names recipients and purposes (`Consent::permitted`). An intake's
+/// consent, obtained during the emergency call, is to tell prospective providers what finding a
+/// place needs: every category the intake has, for `emergency_acceptance` only.
 pub fn allowed_categories(
     policy: &Policy,
-    registration: &Value,
+    source: (Source, &Value),
     sender_role: &str,
     recipient: Party<'_>,
     purpose: &str,
     basis: Basis<'_>,
 ) -> Result<BTreeSet<String>, ComposeError> {
-    let consent_value = registration.get("consent").unwrap_or(&Value::Null);
-    let consent = Consent::new(consent_value);
-    let permitted: BTreeSet<String> = match basis {
-        Basis::Consent => {
+    let (kind, document) = source;
+    let consent_value = document.get("consent").unwrap_or(&Value::Null);
+    let every = || policy.fields_of(kind).keys().cloned().collect();
+    let permitted: BTreeSet<String> = match (basis, kind) {
+        (Basis::Consent, Source::Registration) => {
+            let consent = Consent::new(consent_value);
             if consent.is_withdrawn() {
                 return Err(ComposeError::ConsentWithdrawn);
             }
@@ -94,11 +123,19 @@ pub fn allowed_categories(
                 .map(str::to_owned)
                 .collect()
         }
-        Basis::VitalInterest { .. } => {
+        (Basis::Consent, Source::Intake) if consent_value.is_object() => {
+            if purpose == INTAKE_PURPOSE {
+                every()
+            } else {
+                BTreeSet::new()
+            }
+        }
+        (Basis::Consent, Source::Intake) => return Err(ComposeError::IntakeWithoutConsent),
+        (Basis::VitalInterest { .. }, _) => {
             if !BREAK_GLASS_ROLES.contains(&sender_role) {
                 return Err(ComposeError::BreakGlassNotAllowed);
             }
-            policy.category_fields.keys().cloned().collect()
+            every()
         }
     };
     let need = policy.need_set(recipient.role, purpose);
@@ -132,25 +169,40 @@ fn copy_field(from: &Value, to: &mut Map<String, Value>, ptr: &str) {
 }
 
 /// The `subject` of a packet: the fields of `categories`, copied one by one from the
-/// registration (an allow-list: nothing else can slip through).
-pub fn subject(policy: &Policy, registration: &Value, categories: &BTreeSet<String>) -> Value {
+/// registration or intake (an allow-list: nothing else can slip through).
+pub fn subject(policy: &Policy, source: (Source, &Value), categories: &BTreeSet<String>) -> Value {
+    let (kind, document) = source;
+    let fields = policy.fields_of(kind);
     let mut out = Map::new();
     for category in categories {
-        for field in policy.category_fields.get(category).into_iter().flatten() {
-            copy_field(registration, &mut out, field);
+        for field in fields.get(category).into_iter().flatten() {
+            copy_field(document, &mut out, field);
         }
     }
     Value::Object(out)
 }
 
-/// The legal-basis reference of a packet.
-fn consent_ref(registration: &Value, basis: Basis<'_>) -> Value {
+/// The legal-basis reference of a packet. An intake's consent was given at a time; the
+/// packet names its day in Japan, as a registration's consent is dated.
+fn consent_ref(source: (Source, &Value), basis: Basis<'_>) -> Value {
     match basis {
         Basis::Consent => {
-            let c = &registration["consent"];
+            let c = &source.1["consent"];
+            let granted_on = match source.0 {
+                Source::Registration => c["granted_on"].clone(),
+                Source::Intake => c["granted_at"]
+                    .as_str()
+                    .and_then(crate::time::parse_timestamp)
+                    .map(|t| {
+                        t.with_timezone(&crate::time::jst())
+                            .date_naive()
+                            .to_string()
+                    })
+                    .into(),
+            };
             json!({
                 "legal_basis": "consent",
-                "granted_on": c["granted_on"],
+                "granted_on": granted_on,
                 "granted_by": c["granted_by"],
                 "method": c["method"],
             })
@@ -161,11 +213,32 @@ fn consent_ref(registration: &Value, basis: Basis<'_>) -> Value {
     }
 }
 
+impl Case<'_> {
+    fn source(self) -> Source {
+        match self {
+            Case::Registration { .. } => Source::Registration,
+            Case::Intake { .. } => Source::Intake,
+        }
+    }
+
+    /// The packet member naming the case: `registration_ref` or `intake_ref`.
+    fn reference(self) -> (&'static str, Value) {
+        match self {
+            Case::Registration { id, version } => (
+                "registration_ref",
+                json!({"registration_id": id, "version": version}),
+            ),
+            Case::Intake { id } => ("intake_ref", json!({ "intake_id": id })),
+        }
+    }
+}
+
 /// Composes the packet (not yet validated or signed).
 pub fn compose(policy: &Policy, c: &Composition<'_>) -> Result<Value, ComposeError> {
+    let source = (c.case.source(), c.source);
     let mut categories = allowed_categories(
         policy,
-        c.registration,
+        source,
         c.sender.role,
         c.recipient,
         c.purpose,
@@ -177,16 +250,17 @@ pub fn compose(policy: &Policy, c: &Composition<'_>) -> Result<Value, ComposeErr
         }
         categories.retain(|x| only.contains(x));
     }
-    let subject = subject(policy, c.registration, &categories);
+    let subject = subject(policy, source, &categories);
     let disclosed: Vec<&str> = policy
-        .categories_present(&subject)
+        .categories_present(source.0, &subject)
         .into_iter()
         .map(|(category, _)| category)
         .collect();
     if disclosed.is_empty() {
         return Err(ComposeError::NothingPermitted);
     }
-    Ok(json!({
+    let (reference, referenced) = c.case.reference();
+    let mut packet = json!({
         "document_type": "handoff",
         "schema_version": "1.0.0",
         "handoff_id": c.handoff_id,
@@ -195,24 +269,22 @@ pub fn compose(policy: &Policy, c: &Composition<'_>) -> Result<Value, ComposeErr
         "purpose": c.purpose,
         "sender": c.sender.to_json(),
         "recipient": c.recipient.to_json(),
-        "registration_ref": {
-            "registration_id": c.registration_id,
-            "version": c.registration_version,
-        },
         "situation": c.situation,
         "request": c.request,
         "subject": subject,
         "disclosed_categories": disclosed,
-        "consent_ref": consent_ref(c.registration, c.basis),
-    }))
+        "consent_ref": consent_ref(source, c.basis),
+    });
+    packet[reference] = referenced;
+    Ok(packet)
 }
 
-/// A category in a submitted packet's `subject` that the stored registration's consent does
-/// not permit for its recipient and purpose (or that the need set leaves out), with the
-/// field that carries it.
+/// A category in a submitted packet's `subject` that the stored registration's (or intake's)
+/// consent does not permit for its recipient and purpose (or that the need set leaves out),
+/// with the field that carries it.
 pub fn category_outside_consent<'p>(
     policy: &'p Policy,
-    registration: &Value,
+    stored: &Value,
     packet: &Value,
 ) -> Result<Option<(&'p str, &'p str)>, ComposeError> {
     let recipient = Party {
@@ -229,9 +301,17 @@ pub fn category_outside_consent<'p>(
         },
         _ => Basis::Consent,
     };
-    let allowed = allowed_categories(policy, registration, sender_role, recipient, purpose, basis)?;
+    let kind = Source::of_packet(packet);
+    let allowed = allowed_categories(
+        policy,
+        (kind, stored),
+        sender_role,
+        recipient,
+        purpose,
+        basis,
+    )?;
     Ok(policy
-        .categories_present(&packet["subject"])
+        .categories_present(kind, &packet["subject"])
         .into_iter()
         .find(|(category, _)| !allowed.contains(*category)))
 }
@@ -241,7 +321,9 @@ pub fn category_outside_consent<'p>(
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct Header {
     pub handoff_id: String,
-    pub registration_ref: RegistrationRef,
+    /// Exactly one of `registration_ref` and `intake_ref` (the schema's `oneOf`).
+    pub registration_ref: Option<RegistrationRef>,
+    pub intake_ref: Option<IntakeRef>,
     pub recipient: PartyRef,
     pub purpose: String,
     #[serde(default)]
@@ -258,6 +340,11 @@ pub struct RegistrationRef {
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
+pub struct IntakeRef {
+    pub intake_id: String,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct PartyRef {
     pub organization_id: String,
 }
@@ -271,7 +358,26 @@ pub struct ConsentRef {
 impl Header {
     /// The header of a packet that passed validation (which requires every field read here).
     pub fn of(document: &Value) -> Result<Header, serde_json::Error> {
-        serde::Deserialize::deserialize(document)
+        let header: Header = serde::Deserialize::deserialize(document)?;
+        if header.registration_ref.is_some() == header.intake_ref.is_some() {
+            return Err(serde::de::Error::custom(
+                "exactly one of registration_ref and intake_ref",
+            ));
+        }
+        Ok(header)
+    }
+
+    /// What the packet is about.
+    pub fn case(&self) -> Case<'_> {
+        match (&self.registration_ref, &self.intake_ref) {
+            (Some(r), _) => Case::Registration {
+                id: &r.registration_id,
+                version: r.version,
+            },
+            (None, Some(i)) => Case::Intake { id: &i.intake_id },
+            // `Header::of` refuses a header without either.
+            (None, None) => Case::Intake { id: "" },
+        }
     }
 
     pub fn legal_basis(&self) -> &str {

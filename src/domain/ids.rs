@@ -96,6 +96,11 @@ id_type! {
     IntakeId
 }
 id_type! {
+    /// The person a handoff is about, as provision records name them: a registration id
+    /// (`reg_…`) or, for a person who never registered, an emergency intake id (`int_…`).
+    CaseId
+}
+id_type! {
     /// A handoff (its packet's `handoff_id`, a UUID).
     HandoffId
 }

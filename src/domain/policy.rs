@@ -20,6 +20,8 @@ struct PolicyFile {
 struct CategoryCode {
     code: String,
     fields: Vec<String>,
+    #[serde(default)]
+    intake_fields: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -32,6 +34,28 @@ pub struct Policy {
     need: HashMap<(String, String), BTreeSet<String>>,
     /// Category → JSON Pointers (into a registration, and equally into a handoff `subject`).
     pub category_fields: BTreeMap<String, Vec<String>>,
+    /// Category → JSON Pointers into an emergency intake (and equally into the `subject` of a
+    /// packet built from one); categories an intake has no field of are absent.
+    pub intake_category_fields: BTreeMap<String, Vec<String>>,
+}
+
+/// The kind of document a packet's `subject` is drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Registration,
+    /// An emergency intake (a packet with `intake_ref`).
+    Intake,
+}
+
+impl Source {
+    /// The source of a handoff packet: an intake when it carries `intake_ref`.
+    pub fn of_packet(packet: &serde_json::Value) -> Source {
+        if packet.get("intake_ref").is_some() {
+            Source::Intake
+        } else {
+            Source::Registration
+        }
+    }
 }
 
 impl Policy {
@@ -57,10 +81,17 @@ impl Policy {
             .ok_or_else(|| ContractError("codelists/data_categories.json missing".into()))?;
         let list: CategoryList = serde_json::from_value(categories.value.clone())
             .map_err(|e| ContractError(format!("codelists/data_categories.json: {e}")))?;
+        let intake_category_fields = list
+            .codes
+            .iter()
+            .filter(|c| !c.intake_fields.is_empty())
+            .map(|c| (c.code.clone(), c.intake_fields.clone()))
+            .collect();
         let category_fields = list.codes.into_iter().map(|c| (c.code, c.fields)).collect();
         Ok(Self {
             need,
             category_fields,
+            intake_category_fields,
         })
     }
 
@@ -70,13 +101,22 @@ impl Policy {
             .get(&(recipient_role.to_owned(), purpose.to_owned()))
     }
 
-    /// The categories with at least one field present in a registration-shaped value, each with
+    /// Category → JSON Pointers into a document of `source`.
+    pub fn fields_of(&self, source: Source) -> &BTreeMap<String, Vec<String>> {
+        match source {
+            Source::Registration => &self.category_fields,
+            Source::Intake => &self.intake_category_fields,
+        }
+    }
+
+    /// The categories with at least one field present in a value shaped as `source`, each with
     /// the first pointer found. An empty list, object or text carries no data and does not count.
     pub fn categories_present<'p>(
         &'p self,
+        source: Source,
         subject: &serde_json::Value,
     ) -> Vec<(&'p str, &'p str)> {
-        self.category_fields
+        self.fields_of(source)
             .iter()
             .filter_map(|(cat, fields)| {
                 fields

@@ -1,26 +1,27 @@
 //! Handoffs (緊急時の受入調整): sending a packet — composed by the exchange from a stored
 //! registration, or submitted signed by the sender — delivering it to its recipient, reading
 //! its state, and answering it.
+use super::handoff_request::{BuiltFrom, Request};
 use super::packets::{check_packet, stored_document, Checking};
 use crate::contracts::json::parse_document;
 use crate::contracts::DocumentType;
 use crate::crypto::jcs;
-use crate::domain::handoff::{self, Basis, ComposeError, Composition, Party, Purpose};
+use crate::domain::handoff::{self, Case, ComposeError, Composition, Party};
 use crate::domain::handoff::{Header, Status, Withheld};
-use crate::domain::ids::HandoffId;
+use crate::domain::ids::{HandoffId, IntakeId};
 use crate::packet::check::{timing, Failure, Lifetime};
 use crate::packet::{self, Form};
 use crate::problem::ApiError;
 use crate::store::handoffs::{self as stored, Created, Delivery, Handoff, Packet, Responded};
 use crate::store::handoffs::{HandoffFilter, NewHandoff, Response};
+use crate::store::intakes::{self, Linkable};
 use crate::store::organizations::{self, Organization};
-use crate::store::{categories_column, registrations, Page, PageRequest, Store};
+use crate::store::{categories_column, parse_stored, registrations, Page, PageRequest, Store};
 use crate::time::now;
 use crate::time::{jst, parse_timestamp};
 use crate::validation::{Engine, Lang};
 use chrono::{SecondsFormat, Utc};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
 
 /// How a packet comes to the exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,113 +98,6 @@ pub fn list(
         .ok_or(ApiError::InvalidParameter { name: "after" })
 }
 
-/// A `HandoffRequest`, read field by field so that a refusal names the wrong field.
-struct Request<'a> {
-    registration_id: &'a str,
-    recipient: &'a str,
-    purpose: Purpose,
-    basis: Basis<'a>,
-    only: Option<BTreeSet<String>>,
-    situation: &'a Value,
-    request: &'a Value,
-    expires_at: Option<&'a str>,
-}
-
-const FIELDS: [&str; 9] = [
-    "registration_id",
-    "recipient",
-    "purpose",
-    "situation",
-    "request",
-    "expires_at",
-    "legal_basis",
-    "reason",
-    "categories",
-];
-
-fn text<'a>(body: &'a Value, field: &'static str) -> Result<Option<&'a str>, ApiError> {
-    match body.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s)),
-        _ => Err(ApiError::InvalidHandoffRequest { field }),
-    }
-}
-
-fn required<'a>(body: &'a Value, field: &'static str) -> Result<&'a str, ApiError> {
-    text(body, field)?.ok_or(ApiError::InvalidHandoffRequest { field })
-}
-
-impl<'a> Request<'a> {
-    fn parse(body: &'a Value) -> Result<Request<'a>, ApiError> {
-        let object = body
-            .as_object()
-            .ok_or(ApiError::InvalidHandoffRequest { field: "(body)" })?;
-        if object.keys().any(|k| !FIELDS.contains(&k.as_str())) {
-            return Err(ApiError::InvalidHandoffRequest {
-                field: "(unknown field)",
-            });
-        }
-        let registration_id = required(body, "registration_id")?;
-        let recipient = required(body, "recipient")?;
-        let purpose = Purpose::parse(required(body, "purpose")?)
-            .ok_or(ApiError::InvalidHandoffRequest { field: "purpose" })?;
-        let basis = match text(body, "legal_basis")? {
-            None | Some("consent") if body.get("reason").is_some() => {
-                return Err(ApiError::InvalidHandoffRequest { field: "reason" })
-            }
-            None | Some("consent") => Basis::Consent,
-            Some("vital_interest") => Basis::VitalInterest {
-                reason: required(body, "reason")?,
-            },
-            Some(_) => {
-                return Err(ApiError::InvalidHandoffRequest {
-                    field: "legal_basis",
-                })
-            }
-        };
-        let only = categories(body)?;
-        let object_field = |field: &'static str| {
-            body.get(field)
-                .filter(|v| v.is_object())
-                .ok_or(ApiError::InvalidHandoffRequest { field })
-        };
-        let (situation, request) = (object_field("situation")?, object_field("request")?);
-        let expires_at = text(body, "expires_at")?;
-        if expires_at.is_some_and(|t| parse_timestamp(t).is_none()) {
-            return Err(ApiError::InvalidHandoffRequest {
-                field: "expires_at",
-            });
-        }
-        Ok(Request {
-            registration_id,
-            recipient,
-            purpose,
-            basis,
-            only,
-            situation,
-            request,
-            expires_at,
-        })
-    }
-}
-
-/// `categories`: absent, or a non-empty list of strings.
-fn categories(body: &Value) -> Result<Option<BTreeSet<String>>, ApiError> {
-    let wrong = ApiError::InvalidHandoffRequest {
-        field: "categories",
-    };
-    match body.get("categories") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) if !items.is_empty() => items
-            .iter()
-            .map(|c| c.as_str().map(str::to_owned))
-            .collect::<Option<_>>()
-            .map(Some)
-            .ok_or(wrong),
-        _ => Err(wrong),
-    }
-}
-
 impl From<ComposeError> for ApiError {
     fn from(e: ComposeError) -> Self {
         match e {
@@ -213,6 +107,7 @@ impl From<ComposeError> for ApiError {
                 ApiError::category_not_permitted(category)
             }
             ComposeError::NothingPermitted => ApiError::NothingPermitted,
+            ComposeError::IntakeWithoutConsent => ApiError::IntakeWithoutConsent,
         }
     }
 }
@@ -233,12 +128,66 @@ fn valid(lang: Lang, document: &Value) -> Result<(), ApiError> {
 struct Ready {
     document: Value,
     submitted: Option<(Form, String, String)>,
-    /// The registration version whose consent was checked.
-    checked_version: i32,
+    /// The registration version whose consent was checked (`None` for an intake).
+    checked_version: Option<i32>,
 }
 
-/// Composes the packet from the stored registration: its `subject` is the registration ∩ what
-/// the consent permits for that recipient and purpose ∩ the purpose's need set.
+/// The stored document a packet is built from, and what it is: the registration's current
+/// version, or the intake (which must not have become a registration: then the registration
+/// is the source).
+struct Stored<'a> {
+    document: Value,
+    case: Case<'a>,
+}
+
+impl Stored<'_> {
+    /// The registration version whose consent is checked (an intake has none).
+    fn version(&self) -> Option<i32> {
+        match self.case {
+            Case::Registration { version, .. } => Some(version),
+            Case::Intake { .. } => None,
+        }
+    }
+}
+
+fn source<'a>(
+    store: &Store,
+    caller: &Organization,
+    from: BuiltFrom<'a>,
+) -> Result<Stored<'a>, ApiError> {
+    let mut conn = store.conn().map_err(ApiError::contended)?;
+    match from {
+        BuiltFrom::Registration(id) => {
+            let registration = registrations::for_handoff(&mut conn, caller, id)
+                .map_err(ApiError::contended)?
+                .ok_or(ApiError::NotFound)?;
+            Ok(Stored {
+                document: stored_document(&registration)?,
+                case: Case::Registration {
+                    id,
+                    version: registration.version,
+                },
+            })
+        }
+        BuiltFrom::Intake(id) => {
+            match intakes::linkable(&mut conn, caller, &IntakeId::from(id))
+                .map_err(ApiError::contended)?
+            {
+                Linkable::Yes(intake) => Ok(Stored {
+                    document: parse_stored(&intake.document)?,
+                    case: Case::Intake { id },
+                }),
+                Linkable::NotFound => Err(ApiError::NotFound),
+                Linkable::AlreadyRegistered(_) => {
+                    Err(ApiError::IntakeAlreadyRegistered { handoff: true })
+                }
+            }
+        }
+    }
+}
+
+/// Composes the packet from the stored registration or intake: its `subject` is what is
+/// stored ∩ what the consent permits for that recipient and purpose ∩ the purpose's need set.
 fn compose(
     lang: Lang,
     store: &Store,
@@ -256,21 +205,18 @@ fn compose(
         }
     };
     let issued_at = issued.to_rfc3339_opts(SecondsFormat::Secs, false);
-    let mut conn = store.conn().map_err(ApiError::contended)?;
-    let registration = registrations::for_handoff(&mut conn, caller, asked.registration_id)
-        .map_err(ApiError::contended)?
-        .ok_or(ApiError::NotFound)?;
-    let recipient = organizations::get(&mut conn, asked.recipient)
-        .map_err(ApiError::contended)?
-        .ok_or(ApiError::UnknownRecipient)?;
-    drop(conn);
-    let stored = stored_document(&registration)?;
+    let stored = source(store, caller, asked.from)?;
+    let recipient = organizations::get(
+        &mut *store.conn().map_err(ApiError::contended)?,
+        asked.recipient,
+    )
+    .map_err(ApiError::contended)?
+    .ok_or(ApiError::UnknownRecipient)?;
     let handoff_id = handoff::new_id();
     let composition = Composition {
         handoff_id: &handoff_id,
-        registration: &stored,
-        registration_id: asked.registration_id,
-        registration_version: registration.version,
+        case: stored.case,
+        source: &stored.document,
         sender: Party {
             organization_id: caller.id.as_str(),
             role: caller.role.as_str(),
@@ -280,7 +226,7 @@ fn compose(
             role: recipient.role.as_str(),
         },
         purpose: asked.purpose.as_str(),
-        situation: asked.situation,
+        situation: asked.situation.unwrap_or(&stored.document["situation"]),
         request: asked.request,
         issued_at: &issued_at,
         expires_at: &expires_at,
@@ -296,7 +242,7 @@ fn compose(
     Ok(Ready {
         document,
         submitted: None,
-        checked_version: registration.version,
+        checked_version: stored.version(),
     })
 }
 
@@ -329,13 +275,17 @@ fn submitted(
     }
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::InvalidHandoffRequest { field: "(body)" })?;
-    let checked_version = checked.registration_version.ok_or_else(|| {
-        ApiError::Internal(anyhow::anyhow!("a submitted packet passed unchecked"))
-    })?;
+    if checked.registration_version.is_none()
+        && checked.opened.document.get("registration_ref").is_some()
+    {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "a submitted packet passed unchecked"
+        )));
+    }
     Ok(Ready {
         document: checked.opened.document,
         submitted: Some((checked.opened.form, text, checked.opened.kid)),
-        checked_version,
+        checked_version: checked.registration_version,
     })
 }
 
@@ -393,11 +343,16 @@ fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Create
         kid: kid.into(),
     };
     let packets = [packet(Form::Jws, jws), packet(Form::Xml, xml)];
+    let (registration_id, registration_version, intake_id) = match header.case() {
+        Case::Registration { id, version } => (Some(id.to_owned()), Some(version), None),
+        Case::Intake { id } => (None, None, Some(id.to_owned())),
+    };
     let row = Handoff {
         legal_basis: header.legal_basis().to_owned(),
         id: header.handoff_id.into(),
-        registration_id: header.registration_ref.registration_id.into(),
-        registration_version: header.registration_ref.version,
+        registration_id,
+        registration_version,
+        intake_id,
         sender_id: caller.id.clone(),
         recipient_id: header.recipient.organization_id.into(),
         purpose: header.purpose,

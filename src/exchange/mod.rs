@@ -4,6 +4,7 @@
 //! transactions in `store`. HTTP handlers (`http::handlers`) extract, call one of these
 //! through `http::run`, and respond; the CLI calls them directly.
 pub mod facilities;
+mod handoff_request;
 pub mod handoffs;
 pub mod intakes;
 pub mod keys;

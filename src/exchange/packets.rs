@@ -2,9 +2,12 @@
 //! for a packet the caller submits (strictly) and for a packet the caller asks about (as a
 //! verifier).
 use crate::domain::access::{Permission, Relation};
-use crate::packet::check::{check, Checked, Lifetime, Org, Purpose, Records, StoredRegistration};
+use crate::domain::ids::IntakeId;
+use crate::packet::check::{check, Checked, Lifetime, Org, Purpose, Records};
+use crate::packet::check::{StoredIntake, StoredRegistration};
 use crate::packet::Refusal;
 use crate::problem::ApiError;
+use crate::store::intakes::{self, Linkable};
 use crate::store::organizations::Organization;
 use crate::store::{handoffs, keys::KeyRing, registrations, Store};
 use serde_json::Value;
@@ -61,6 +64,21 @@ impl Records for CallerRecords<'_> {
                 })
             })
             .transpose()
+    }
+
+    fn intake(&self, id: &str) -> Result<Option<StoredIntake>, ApiError> {
+        let mut conn = self.store.conn().map_err(ApiError::contended)?;
+        let found = intakes::linkable(&mut conn, self.caller, &IntakeId::from(id))
+            .map_err(ApiError::contended)?;
+        let (intake, linked) = match found {
+            Linkable::Yes(i) => (i, false),
+            Linkable::AlreadyRegistered(i) => (i, true),
+            Linkable::NotFound => return Ok(None),
+        };
+        Ok(Some(StoredIntake {
+            document: crate::store::parse_stored(&intake.document)?,
+            linked,
+        }))
     }
 
     fn known_absent(&self, id: &str) -> Result<bool, ApiError> {

@@ -87,7 +87,9 @@ pub fn create_from_intake(
                     name: "from_intake",
                 }))
             }
-            Linkable::AlreadyRegistered => return Ok(Err(ApiError::IntakeAlreadyRegistered)),
+            Linkable::AlreadyRegistered(_) => {
+                return Ok(Err(ApiError::IntakeAlreadyRegistered { handoff: false }))
+            }
         };
         // A link made by someone else meanwhile rolls the registration back.
         let lost = || StoreError::Query(diesel::result::Error::RollbackTransaction);
@@ -102,7 +104,7 @@ pub fn create_from_intake(
         match made {
             Ok(row) => Ok(Ok(row)),
             Err(StoreError::Query(diesel::result::Error::RollbackTransaction)) => {
-                Ok(Err(ApiError::IntakeAlreadyRegistered))
+                Ok(Err(ApiError::IntakeAlreadyRegistered { handoff: false }))
             }
             Err(e) => Err(e),
         }

@@ -37,8 +37,15 @@ pub struct HandoffView {
     /// `requested`, `received`, `accepted`, `declined`, `admitted`, `completed`, `cancelled`
     /// or `expired` (derived: not accepted by `expires_at`).
     status: String,
-    registration_id: String,
-    registration_version: i32,
+    /// The registration the packet was built from, and its version (absent for a packet built
+    /// from an emergency intake).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registration_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registration_version: Option<i32>,
+    /// The emergency intake the packet was built from (a person who never registered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    intake_id: Option<String>,
     sender: PartyView,
     recipient: PartyView,
     purpose: String,
@@ -61,8 +68,9 @@ pub fn view(h: &Handoff, responses: Vec<Response>) -> HandoffView {
     HandoffView {
         handoff_id: h.id.to_string(),
         status: h.status_at(now()).as_str().into(),
-        registration_id: h.registration_id.to_string(),
+        registration_id: h.registration_id.clone(),
         registration_version: h.registration_version,
+        intake_id: h.intake_id.clone(),
         sender: PartyView {
             organization_id: h.sender_id.to_string(),
         },

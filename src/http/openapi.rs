@@ -189,6 +189,7 @@ fn document_bodies(doc: &mut Value) {
         doc["components"]["schemas"]["PersonSearch"] =
             super::handlers::registration_search::person_search_schema();
     }
+    handoff_request_cases(doc);
     if let Some(body) = doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/requestBody") {
         body["content"]["application/json"] = json!({"schema": {"description": format!(
             "A document to check, valid or not: any JSON value is reported on. The valid ones are {}.",
@@ -330,5 +331,16 @@ fn declare_problem_default(doc: &mut Value) {
                 });
             }
         }
+    }
+}
+
+/// A packet is built from a registration (with the situation) or from an intake (for an
+/// acceptance only), never both: what the request parser accepts, said in the schema.
+fn handoff_request_cases(doc: &mut Value) {
+    if let Some(schema) = doc.pointer_mut("/components/schemas/HandoffRequest") {
+        schema["oneOf"] = json!([
+            {"required": ["registration_id", "situation"]},
+            {"required": ["intake_id"], "properties": {"purpose": {"const": "emergency_acceptance"}}},
+        ]);
     }
 }

@@ -7,9 +7,10 @@
 //! with every rule (for XML, anything the mapping to JSON cannot carry exactly is a KY-XML-*
 //! error); for a handoff: the signer is the packet's `sender`, `issued_at` is not in the future,
 //! the lifetime is within the bound, the packet has not expired, the caller is a party (or
-//! kikan, hub or city); then, where the registration is one the caller may read, its consent;
-//! and for a submission, the recipient exists with its role, `registration_ref.version` is the
-//! current version and every `subject` value equals that version's.
+//! kikan, hub or city); then, where the registration (or emergency intake) is one the caller
+//! may read, its consent; and for a submission, the recipient exists with its role,
+//! `registration_ref.version` is the current version (an intake has not become a registration)
+//! and every `subject` value equals the stored one.
 use super::{open, Opened, Refusal, Verdict};
 use crate::contracts::DocumentType;
 use crate::crypto::jws::VerifyingKey;
@@ -85,6 +86,14 @@ pub struct StoredRegistration {
     pub document: Value,
 }
 
+/// An emergency intake as the check needs it.
+#[derive(Debug, Clone)]
+pub struct StoredIntake {
+    pub document: Value,
+    /// It became a registration: packets are sent from the registration now.
+    pub linked: bool,
+}
+
 /// What the exchange's records say. Offline there are none: see [`NoRecords`].
 pub trait Records {
     type Error;
@@ -97,6 +106,11 @@ pub trait Records {
         &self,
         registration_id: &str,
     ) -> Result<Option<StoredRegistration>, Self::Error>;
+    /// An emergency intake the caller may send from (`linked`: it became a registration since),
+    /// only if the caller may read it. Offline there are none.
+    fn intake(&self, _intake_id: &str) -> Result<Option<StoredIntake>, Self::Error> {
+        Ok(None)
+    }
     /// Whether the caller may be told that no such registration exists: only a caller who may
     /// read every registration (otherwise "not found" would tell whether someone else's does).
     /// Offline there are no registrations to ask about.
@@ -163,6 +177,8 @@ pub enum Failure {
     UnknownRecipient,
     /// No registration of that id the caller may send from.
     UnknownRegistration,
+    /// No emergency intake of that id the caller may send from (or it became a registration).
+    UnknownIntake,
     /// `registration_ref.version` is not the registration's current version.
     VersionNotCurrent,
     ConsentWithdrawn,
@@ -185,6 +201,7 @@ impl Failure {
             Failure::WrongRecipient => Verdict::WrongRecipient,
             Failure::UnknownRecipient => Verdict::UnknownRecipient,
             Failure::UnknownRegistration => Verdict::UnknownRegistration,
+            Failure::UnknownIntake => Verdict::UnknownIntake,
             Failure::VersionNotCurrent => Verdict::VersionNotCurrent,
             Failure::ConsentWithdrawn => Verdict::ConsentWithdrawn,
             Failure::BreakGlassNotAllowed => Verdict::BreakGlassNotAllowed,
@@ -206,6 +223,7 @@ impl Failure {
             Failure::WrongRecipient => ["the packet is addressed to another organization", "パケットの宛先は別の組織です"],
             Failure::UnknownRecipient => ["the recipient is not an organization of the exchange with that role", "recipient はこのシステムにその役割で登録された組織ではありません"],
             Failure::UnknownRegistration => ["no registration of that id that the caller may send from", "送信元が扱える登録に、その registration_id はありません"],
+            Failure::UnknownIntake => ["no emergency intake of that id that the caller may send from (or it has become a registration: send from the registration)", "送信元が扱える緊急時受付票に、その intake_id はありません（登録になった受付票は登録から送ります）"],
             Failure::VersionNotCurrent => ["registration_ref.version is not the registration's current version", "registration_ref.version が登録の現在の版ではありません"],
             Failure::ConsentWithdrawn => ["the consent this packet relies on has been withdrawn", "このパケットが根拠とする同意は撤回されています"],
             Failure::BreakGlassNotAllowed => ["only the kikan, hub or city may send on the vital-interest basis", "同意によらない提供（vital_interest）は基幹相談支援センター・拠点・市だけが行えます"],
@@ -220,7 +238,9 @@ impl Failure {
             ComposeError::BreakGlassNotAllowed => Failure::BreakGlassNotAllowed,
             ComposeError::CategoryNotPermitted(c) => Failure::CategoryNotPermitted(c),
             // Only composing asks whether anything at all is permitted.
-            ComposeError::NothingPermitted => Failure::CategoryNotPermitted(String::new()),
+            ComposeError::NothingPermitted | ComposeError::IntakeWithoutConsent => {
+                Failure::CategoryNotPermitted(String::new())
+            }
         }
     }
 }
@@ -332,7 +352,46 @@ fn content<R: Records>(
     } else if !(coordinator || is_party("sender") || is_party("recipient")) {
         return Ok(Some(Failure::WrongRecipient));
     }
-    against_registration(c, engine, records, submit)
+    if c.opened.document.get("intake_ref").is_some() {
+        against_intake(c, engine, records, submit)
+    } else {
+        against_registration(c, engine, records, submit)
+    }
+}
+
+/// A handoff against the emergency intake it was built from, when the caller may read it:
+/// within the intake's consent (or on the vital-interest basis by a coordinator) and, for a
+/// submission, every `subject` value as stored and the intake not yet a registration.
+fn against_intake<R: Records>(
+    c: &mut Checked,
+    engine: &Engine,
+    records: &R,
+    submit: bool,
+) -> Result<Option<Failure>, R::Error> {
+    let doc = &c.opened.document;
+    let intake_id = doc["intake_ref"]["intake_id"].as_str().unwrap_or_default();
+    let stored = match records.intake(intake_id)? {
+        Some(i) if !(submit && i.linked) => i,
+        _ => return Ok(submit.then_some(Failure::UnknownIntake)),
+    };
+    c.consent_checked = true;
+    if let Some(failure) = within_consent(engine, &stored.document, doc) {
+        return Ok(Some(failure));
+    }
+    if submit && !subject_matches(&stored.document, doc) {
+        return Ok(Some(Failure::SubjectMismatch));
+    }
+    Ok(None)
+}
+
+/// The first category of the packet's `subject` that the stored document's consent (or the
+/// need set) does not allow.
+fn within_consent(engine: &Engine, stored: &Value, packet: &Value) -> Option<Failure> {
+    match handoff::category_outside_consent(&engine.policy, stored, packet) {
+        Ok(None) => None,
+        Ok(Some((category, _))) => Some(Failure::CategoryNotPermitted(category.to_owned())),
+        Err(e) => Some(Failure::from_compose(e)),
+    }
 }
 
 /// A handoff against the registration it is about, when the caller may read it (or holds a
@@ -353,13 +412,8 @@ fn against_registration<R: Records>(
         return Ok(unknown.then_some(Failure::UnknownRegistration));
     };
     c.consent_checked = true;
-    let policy = &engine.policy;
-    match handoff::category_outside_consent(policy, &stored.document, doc) {
-        Ok(None) => {}
-        Ok(Some((category, _))) => {
-            return Ok(Some(Failure::CategoryNotPermitted(category.to_owned())))
-        }
-        Err(e) => return Ok(Some(Failure::from_compose(e))),
+    if let Some(failure) = within_consent(engine, &stored.document, doc) {
+        return Ok(Some(failure));
     }
     if submit {
         if doc["registration_ref"]["version"].as_i64() != Some(i64::from(stored.version)) {

@@ -144,6 +144,7 @@ text_enum! {
         WrongRecipient = "wrong_recipient",
         UnknownRecipient = "unknown_recipient",
         UnknownRegistration = "unknown_registration",
+        UnknownIntake = "unknown_intake",
         VersionNotCurrent = "version_not_current",
         ConsentWithdrawn = "consent_withdrawn",
         BreakGlassNotAllowed = "break_glass_not_allowed",

@@ -8,8 +8,8 @@ use super::schema::{
     handoff_packets, handoff_responses, handoffs, registration_versions, registrations,
 };
 use super::{DbConnection, Page, PageRequest, StoreError};
-use crate::domain::handoff::{may_transition, withheld, Responder, Status, Withheld};
-use crate::domain::ids::{HandoffId, KeyId, OrganizationId, RegistrationId};
+use crate::domain::handoff::{may_transition, withheld, Case, Responder, Status, Withheld};
+use crate::domain::ids::{HandoffId, KeyId, OrganizationId};
 use crate::packet::Form;
 use crate::time::now;
 use chrono::NaiveDateTime;
@@ -21,9 +21,12 @@ use serde_json::Value;
 pub struct Handoff {
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub id: HandoffId,
-    #[diesel(deserialize_as = String, serialize_as = String)]
-    pub registration_id: RegistrationId,
-    pub registration_version: i32,
+    /// The registration the packet was built from, with its version; `None` for a packet
+    /// built from an emergency intake (see [`Handoff::case`]).
+    pub registration_id: Option<String>,
+    pub registration_version: Option<i32>,
+    /// The emergency intake the packet was built from (a person who never registered).
+    pub intake_id: Option<String>,
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub sender_id: OrganizationId,
     #[diesel(deserialize_as = String, serialize_as = String)]
@@ -60,6 +63,29 @@ pub struct Packet {
 }
 
 impl Handoff {
+    /// What the handoff is about: exactly one of a registration (at a version) and an intake,
+    /// as the table's CHECK constraint keeps it.
+    pub fn case(&self) -> Case<'_> {
+        match (
+            &self.registration_id,
+            self.registration_version,
+            &self.intake_id,
+        ) {
+            (Some(id), Some(version), _) => Case::Registration { id, version },
+            (_, _, Some(id)) => Case::Intake { id },
+            // Unreachable under the CHECK constraint; an empty id names nothing.
+            _ => Case::Intake { id: "" },
+        }
+    }
+
+    /// The access-record subject of the person the handoff is about.
+    fn person(&self) -> Subject<'_> {
+        match self.case() {
+            Case::Registration { id, .. } => Subject::Registration(id),
+            Case::Intake { id } => Subject::Intake(id),
+        }
+    }
+
     pub fn consent_ref(&self) -> String {
         /// Only the member wanted: the rest of the document is skipped, not built.
         #[derive(serde::Deserialize)]
@@ -158,14 +184,15 @@ impl NewHandoff {
 }
 
 /// Stores a new handoff with its provision record and its access record; a break-glass packet
-/// gets a second, flagged access record. The registration must still be at `checked_version`,
+/// gets a second, flagged access record. A registration must still be at `checked_version`,
 /// the version whose consent the packet was composed or checked against, so a consent
-/// withdrawn meanwhile is never sent on.
+/// withdrawn meanwhile is never sent on (an intake has no versions: `checked_version` is
+/// `None`).
 pub fn create(
     conn: &mut DbConnection,
     caller: &Organization,
     new: NewHandoff,
-    checked_version: i32,
+    checked_version: Option<i32>,
 ) -> Result<Created, StoreError> {
     let NewHandoff {
         handoff: h,
@@ -173,9 +200,10 @@ pub fn create(
         provided,
     } = new;
     conn.transaction(|conn| {
-        let current = super::registrations::version(conn, h.registration_id.as_str())?;
-        if current != Some(checked_version) {
-            return Ok(Created::RegistrationChanged);
+        if let Case::Registration { id, .. } = h.case() {
+            if super::registrations::version(conn, id)? != checked_version {
+                return Ok(Created::RegistrationChanged);
+            }
         }
         if find(conn, h.id.as_str())?.is_some() {
             return Ok(Created::Exists);
@@ -196,7 +224,7 @@ pub fn create(
             Access {
                 by: caller.id.as_str(),
                 action: Action::SendHandoff,
-                subject: Subject::Registration(h.registration_id.as_str()),
+                subject: h.person(),
                 categories: &h.categories,
                 purpose: &h.purpose,
             },
@@ -341,8 +369,11 @@ pub fn deliver(
         let at = now();
         let is_recipient = caller.id == h.recipient_id;
         if is_recipient {
-            let withdrawn =
-                consent_withdrawn_since(conn, h.registration_id.as_str(), h.created_at)?;
+            // An intake's consent was given for this emergency and has no withdrawal.
+            let withdrawn = match h.case() {
+                Case::Registration { id, .. } => consent_withdrawn_since(conn, id, h.created_at)?,
+                Case::Intake { .. } => false,
+            };
             if let Some(reason) = withheld(h.status_at(at), h.is_break_glass(), withdrawn) {
                 return Ok(Delivery::Withheld(reason));
             }
@@ -489,6 +520,7 @@ pub struct HandoffFilter {
     pub direction: Option<String>,
     pub status: Option<String>,
     pub registration_id: Option<String>,
+    pub intake_id: Option<String>,
 }
 
 /// A page of the handoffs the caller may see, oldest first, as stored (the caller derives
@@ -518,6 +550,9 @@ pub fn list(
     }
     if let Some(r) = &filter.registration_id {
         q = q.filter(handoffs::registration_id.eq(r.clone()));
+    }
+    if let Some(i) = &filter.intake_id {
+        q = q.filter(handoffs::intake_id.eq(i.clone()));
     }
     if let Some(s) = &filter.status {
         // Expiry is derived: `expired` and the states it hides are filtered by time.

@@ -201,8 +201,8 @@ pub enum Linkable {
     Yes(Box<Intake>),
     /// No such intake, or the caller may not see it.
     NotFound,
-    /// It became a registration already.
-    AlreadyRegistered,
+    /// It became a registration already (the intake as it stands).
+    AlreadyRegistered(Box<Intake>),
 }
 
 /// Whether intake `id` may become a registration for `caller` (nothing is recorded: the link,
@@ -214,7 +214,7 @@ pub fn linkable(
 ) -> Result<Linkable, StoreError> {
     Ok(match visible(conn, caller, id)? {
         None => Linkable::NotFound,
-        Some(i) if i.registration_id.is_some() => Linkable::AlreadyRegistered,
+        Some(i) if i.registration_id.is_some() => Linkable::AlreadyRegistered(Box::new(i)),
         Some(i) => Linkable::Yes(Box::new(i)),
     })
 }

@@ -7,7 +7,7 @@ use super::chain::{self, canonical_time, Table};
 use super::schema::provision_records;
 use super::{DbConnection, Page, PageRequest};
 use crate::contracts::text_enum::text_enum;
-use crate::domain::ids::{time_ordered_id, HandoffId, KeyId, OrganizationId, RegistrationId};
+use crate::domain::ids::{time_ordered_id, CaseId, HandoffId, KeyId, OrganizationId};
 use crate::packet::Form;
 use crate::time::now;
 use chrono::NaiveDateTime;
@@ -24,9 +24,11 @@ pub struct ProvisionRecord {
     pub kind: ProvisionKind,
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub handoff_id: HandoffId,
-    /// The person: the registration the packet was built from.
+    /// The person: the registration (`reg_…`) or the emergency intake (`int_…`) the packet
+    /// was built from. The column keeps its first name, `registration_id`.
+    #[diesel(column_name = registration_id)]
     #[diesel(deserialize_as = String, serialize_as = String)]
-    pub registration_id: RegistrationId,
+    pub case_id: CaseId,
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub sender_id: OrganizationId,
     #[diesel(deserialize_as = String, serialize_as = String)]
@@ -69,7 +71,7 @@ impl ProvisionRecord {
             at: now(),
             kind,
             handoff_id: handoff.id.clone(),
-            registration_id: handoff.registration_id.clone(),
+            case_id: handoff.case().id().into(),
             sender_id: handoff.sender_id.clone(),
             recipient_id: handoff.recipient_id.clone(),
             purpose: handoff.purpose.clone(),
@@ -103,7 +105,7 @@ impl chain::Record for ProvisionRecord {
             "at": canonical_time(self.at),
             "kind": self.kind,
             "handoff_id": self.handoff_id,
-            "registration_id": self.registration_id,
+            "registration_id": self.case_id,
             "sender_id": self.sender_id,
             "recipient_id": self.recipient_id,
             "purpose": self.purpose,
@@ -133,7 +135,8 @@ chain::chain_queries!(provision_records, ProvisionRecord);
 /// Conditions of a provision-record query.
 #[derive(Debug, Clone, Default)]
 pub struct ProvisionFilter {
-    pub registration_id: Option<String>,
+    /// The person: a registration id or an emergency intake id.
+    pub case_id: Option<String>,
     pub handoff_id: Option<String>,
     pub since: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
@@ -151,7 +154,7 @@ pub fn search(
     else {
         return Ok(None);
     };
-    if let Some(r) = &filter.registration_id {
+    if let Some(r) = &filter.case_id {
         q = q.filter(provision_records::registration_id.eq(r.clone()));
     }
     if let Some(h) = &filter.handoff_id {
@@ -182,7 +185,7 @@ mod tests {
                 .expect("a valid time"),
             kind: ProvisionKind::Provided,
             handoff_id: "7b0c4a7e-0000-4000-8000-000000000001".into(),
-            registration_id: "reg_kat".into(),
+            case_id: "reg_kat".into(),
             sender_id: "office-kat".into(),
             recipient_id: "0411200015".into(),
             purpose: "emergency_acceptance".into(),

@@ -144,8 +144,9 @@ diesel::table! {
 diesel::table! {
     handoffs (id) {
         id -> Text,
-        registration_id -> Text,
-        registration_version -> Integer,
+        registration_id -> Nullable<Text>,
+        registration_version -> Nullable<Integer>,
+        intake_id -> Nullable<Text>,
         sender_id -> Text,
         recipient_id -> Text,
         purpose -> Text,

@@ -78,6 +78,8 @@ pub fn findings(err: &ValidationError<'_>, out: &mut Vec<Finding>) {
         ValidationErrorKind::AnyOf { .. }
         | ValidationErrorKind::OneOfNotValid { .. }
         | ValidationErrorKind::OneOfMultipleValid { .. } => at("KY-SCHEMA-ALTERNATIVES"),
+        // A property the schema forbids in this case (`"name": false`).
+        ValidationErrorKind::FalseSchema => at("KY-SCHEMA-NOT-ALLOWED"),
         other => at("KY-SCHEMA-OTHER").arg("expected", other.keyword().to_owned()),
     };
     out.push(finding);

@@ -17,6 +17,7 @@ mod hostile_bodies;
 mod http_contracts;
 mod http_validate;
 mod idempotency;
+mod intake_handoffs;
 mod intakes;
 mod jws_interop;
 mod keys_at_rest;

@@ -31,7 +31,17 @@ type ServiceHead = (
     i32,
     chrono::NaiveDateTime,
 );
-type HandoffHead = (String, String, i32, String, String, String, String, String);
+type HandoffHead = (
+    String,
+    Option<String>,
+    Option<i32>,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
 type HandoffTail = (String, i32, String, String, String, T, T, T);
 type ProvisionHead = (String, T, String, String, String, String, String);
 type ProvisionTail = (
@@ -211,6 +221,7 @@ pub fn snapshot(conn: &mut DbConnection) -> Vec<String> {
                 h::id,
                 h::registration_id,
                 h::registration_version,
+                h::intake_id,
                 h::sender_id,
                 h::recipient_id,
                 h::purpose,

@@ -20,15 +20,19 @@ use utoipa::ToSchema;
 #[allow(dead_code)] // The shape is read field by field (to name the wrong one); this documents it.
 #[derive(ToSchema)]
 pub struct HandoffRequest {
-    /// The stored registration the packet is built from.
-    registration_id: String,
+    /// The stored registration the packet is built from (or `intake_id`).
+    registration_id: Option<String>,
+    /// The emergency intake of a person who never registered the packet is built from (or
+    /// `registration_id`); for `emergency_acceptance` only.
+    intake_id: Option<String>,
     /// The organization id of the recipient (its role comes from its registration).
     recipient: String,
     /// `emergency_acceptance` or `emergency_preparation`.
     purpose: String,
-    /// As in the handoff schema: `{kind, occurred_at, description, urgency}`.
+    /// As in the handoff schema: `{kind, occurred_at, description, urgency}`. Required with
+    /// `registration_id`; from an intake, the intake's situation when left out.
     #[schema(value_type = Object)]
-    situation: Value,
+    situation: Option<Value>,
     /// As in the handoff schema: `{service_type, start_on, expected_end_on?, notes?}`.
     #[schema(value_type = Object)]
     request: Value,

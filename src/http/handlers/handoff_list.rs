@@ -34,6 +34,8 @@ pub struct HandoffQuery {
     status: Option<String>,
     /// Only handoffs built from this registration.
     registration_id: Option<String>,
+    /// Only handoffs built from this emergency intake.
+    intake_id: Option<String>,
     /// Continue after this handoff (the `next_after` of the previous page).
     after: Option<String>,
     /// Handoffs per page, 1–500 (default 50).
@@ -82,6 +84,7 @@ pub async fn handoff_list(
         direction: q.direction,
         status: q.status,
         registration_id: q.registration_id,
+        intake_id: q.intake_id,
     };
     let found = run(&store, move |s| sending::list(s, &org, &filter, &page)).await?;
     let page = found.map(|h| handoffs::view(&h, Vec::new()));

@@ -18,7 +18,8 @@ const MAX_LIMIT: i64 = 1000;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ProvisionQuery {
-    /// The person: the registration id whose data was provided.
+    /// The person whose data was provided: a registration id (`reg_…`), or an emergency
+    /// intake id (`int_…`) for a person who never registered.
     person: Option<String>,
     /// Only the records of this handoff.
     handoff: Option<String>,
@@ -44,7 +45,7 @@ pub struct ProvisionEntry {
     /// `provided` (the sender gave the packet) or `received` (the recipient took delivery).
     kind: String,
     handoff_id: String,
-    /// The person (registration id).
+    /// The person: a registration id (`reg_…`) or an emergency intake id (`int_…`).
     person: String,
     sender: String,
     recipient: String,
@@ -76,7 +77,7 @@ impl From<ProvisionRecord> for ProvisionEntry {
             at: r.at.and_utc().to_rfc3339(),
             kind: r.kind.to_string(),
             handoff_id: r.handoff_id.to_string(),
-            person: r.registration_id.to_string(),
+            person: r.case_id.to_string(),
             sender: r.sender_id.to_string(),
             recipient: r.recipient_id.to_string(),
             purpose: r.purpose,
@@ -117,7 +118,7 @@ pub async fn provision_list(
     let filter = ProvisionFilter {
         since: query::time(q.since.as_deref(), "since")?,
         until: query::time(q.until.as_deref(), "until")?,
-        registration_id: q.person,
+        case_id: q.person,
         handoff_id: q.handoff,
     };
     let found = run(&store, move |s| records::provisions(s, &filter, &page)).await?;

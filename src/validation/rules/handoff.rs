@@ -1,5 +1,6 @@
 //! Rules of the handoff packet: minimization and consistency.
 use super::Context;
+use crate::domain::policy::Source;
 use crate::validation::Finding;
 use std::collections::BTreeSet;
 
@@ -43,7 +44,7 @@ fn minimization(ctx: &mut Context<'_>) {
         return;
     };
     let policy = &ctx.engine.policy;
-    let present = policy.categories_present(subject);
+    let present = policy.categories_present(Source::of_packet(ctx.doc), subject);
     if let (Some(role), Some(purpose)) = (ctx.str("/recipient/role"), ctx.str("/purpose")) {
         let need = policy.need_set(role, purpose);
         for (category, field) in &present {
