@@ -106,6 +106,11 @@ pub enum ApiError {
     },
     /// A packet on the consent basis from an intake that records no consent.
     IntakeWithoutConsent,
+    /// An office assignment that is not `{"organization_id": …}`, or (`not_an_office`) names
+    /// no consultation office of the exchange.
+    InvalidOfficeAssignment {
+        not_an_office: bool,
+    },
     /// `received_by` names another organization than the caller.
     ReceivedByMismatch,
     /// A change without `If-Match`.
@@ -289,6 +294,12 @@ impl ApiError {
                 Parts::case("intake-already-registered.handoff")
             }
             IntakeWithoutConsent => Parts::case("intake-without-consent"),
+            InvalidOfficeAssignment {
+                not_an_office: false,
+            } => Parts::case("invalid-office-assignment"),
+            InvalidOfficeAssignment {
+                not_an_office: true,
+            } => Parts::case("invalid-office-assignment.not-an-office"),
             ReceivedByMismatch => Parts::case("received-by-mismatch"),
             PreconditionRequired => Parts::case("precondition-required"),
             PreconditionFailed {

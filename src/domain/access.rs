@@ -32,12 +32,15 @@ pub enum Permission {
     /// See the handoffs between others and act on them as a coordinator (the kikan, the hub
     /// and the city); senders and recipients see their own.
     CoordinateHandoffs,
+    /// Assign or move the consultation office responsible for a registration.
+    AssignOffice,
 }
 
 /// How the record asked about relates to the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relation {
-    /// The caller's own: a registration it took (`received_by`), its own facility record.
+    /// The caller's own: a registration it is the responsible office of (the office that took
+    /// it, until another is assigned), its own facility record.
     Own,
     /// Anyone else's, or no record in particular.
     Other,
@@ -107,6 +110,10 @@ impl Role {
 
             (CoordinateHandoffs, City | Kikan | Hub) => Allowed,
             (CoordinateHandoffs, ConsultationOffice | Facility) => Hidden,
+
+            (AssignOffice, City | Kikan | Hub) => Allowed,
+            (AssignOffice, ConsultationOffice) if own => Forbidden,
+            (AssignOffice, ConsultationOffice | Facility) => Hidden,
         }
     }
 }
@@ -122,7 +129,7 @@ pub fn may(role: &str, permission: Permission, relation: Relation) -> Access {
 
 impl Permission {
     /// Every permission, in the order of the README table.
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ReadRegistrations,
         Permission::SubmitRegistration,
         Permission::ChangeRegistration,
@@ -135,6 +142,7 @@ impl Permission {
         Permission::ReadIntakes,
         Permission::SendHandoff,
         Permission::CoordinateHandoffs,
+        Permission::AssignOffice,
     ];
 
     /// Its row in the README table.
@@ -158,6 +166,7 @@ impl Permission {
             Permission::ReadIntakes => "list and read emergency intakes, their candidates",
             Permission::SendHandoff => "send a handoff",
             Permission::CoordinateHandoffs => "see others' handoffs and act on them as coordinator",
+            Permission::AssignOffice => "assign or move the responsible consultation office",
         }
     }
 }

@@ -38,7 +38,7 @@ pub fn list(
         .may(Permission::ReadRegistrations, Relation::Other)
         .allowed()
     {
-        filter.received_by = Some(caller.id.to_string());
+        filter.responsible_office = Some(caller.id.to_string());
     }
     let by = caller.id.clone();
     Ok(store.write(move |conn| registrations::list(conn, &by, &filter, &page))?)

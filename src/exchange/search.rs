@@ -126,7 +126,7 @@ impl PersonSearch {
             name,
             birth_date,
             phone,
-            received_by: None,
+            responsible_office: None,
         })
     }
 }
@@ -180,7 +180,7 @@ pub fn search(
         .may(Permission::ReadRegistrations, Relation::Other)
         .allowed()
     {
-        criteria.received_by = Some(caller.id.to_string());
+        criteria.responsible_office = Some(caller.id.to_string());
     }
     let (by, limit, purpose) = (caller.id.clone(), search.limit, search.purpose);
     let phone = criteria.phone.clone();

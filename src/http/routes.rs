@@ -26,6 +26,8 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(registration_grant_consent::registration_grant_consent)
         .service(registration_break_glass_read::registration_break_glass_read)
         .service(registration_candidates::registration_candidates)
+        .service(registration_office_get::registration_office_get)
+        .service(registration_office_assign::registration_office_assign)
         .service(intake_list::intake_list)
         .service(intake_create::intake_create)
         .service(intake_get::intake_get)

@@ -49,6 +49,8 @@ text_enum! {
         Replay = "replay",
         /// A search for a person (`POST /v1/search/registrations`) that showed this record.
         Search = "search",
+        /// The consultation office responsible for a registration was assigned or moved.
+        AssignOffice = "assign_office",
     }
 }
 

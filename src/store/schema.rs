@@ -31,6 +31,17 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         ward -> Nullable<Text>,
+        responsible_office -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    office_assignments (registration_id, seq) {
+        registration_id -> Text,
+        seq -> Integer,
+        office_id -> Nullable<Text>,
+        assigned_by -> Text,
+        assigned_at -> Timestamp,
     }
 }
 
@@ -238,6 +249,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     registration_versions,
     registration_search_keys,
     emergency_intakes,
+    office_assignments,
     access_records,
     facilities,
     facility_services,

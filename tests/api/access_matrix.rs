@@ -81,7 +81,7 @@ fn intake_by_office(s: &TestServer) -> String {
         .to_owned()
 }
 
-const ENDPOINTS: [Endpoint; 28] = [
+const ENDPOINTS: [Endpoint; 30] = [
     Endpoint {
         name: "GET /v1/registrations",
         request: |s, _, _| client().get(s.url("/v1/registrations")),
@@ -292,6 +292,22 @@ const ENDPOINTS: [Endpoint; 28] = [
                 .body(packet)
         },
         expected: [200, 200, 200, 200, 200, 200, 200, 401],
+    },
+    Endpoint {
+        name: "GET /v1/registrations/{id}/responsible-office",
+        request: |s, _, id| {
+            client().get(s.url(&format!("/v1/registrations/{id}/responsible-office")))
+        },
+        expected: [200, 200, 200, 200, 404, 404, 404, 401],
+    },
+    Endpoint {
+        name: "PUT /v1/registrations/{id}/responsible-office",
+        request: |s, _, id| {
+            client()
+                .put(s.url(&format!("/v1/registrations/{id}/responsible-office")))
+                .json(&json!({"organization_id": "other-office"}))
+        },
+        expected: [200, 200, 200, 403, 404, 404, 404, 401],
     },
     Endpoint {
         name: "GET /v1/provisions",

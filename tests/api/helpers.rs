@@ -166,6 +166,24 @@ impl TestServer {
             .unwrap()
     }
 
+    /// `PUT path` as `org` with a JSON body (and `If-Match` when given).
+    pub fn put_json(
+        &self,
+        org: &str,
+        path: &str,
+        if_match: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let mut req = client()
+            .put(self.url(path))
+            .bearer_auth(self.key(org))
+            .json(body);
+        if let Some(tag) = if_match {
+            req = req.header("If-Match", tag);
+        }
+        req.send().unwrap()
+    }
+
     /// `POST path` as `org` with `body` of `content_type`.
     pub fn post_bytes(&self, org: &str, path: &str, content_type: &str, body: Vec<u8>) -> Response {
         client()

@@ -51,6 +51,12 @@ fn one_of_each() -> Vec<ApiError> {
         IntakeAlreadyRegistered { handoff: false },
         IntakeAlreadyRegistered { handoff: true },
         IntakeWithoutConsent,
+        InvalidOfficeAssignment {
+            not_an_office: false,
+        },
+        InvalidOfficeAssignment {
+            not_an_office: true,
+        },
         ReceivedByMismatch,
         PreconditionRequired,
         PreconditionFailed { current: Some(4) },

@@ -98,8 +98,14 @@ pub fn snapshot(conn: &mut DbConnection) -> Vec<String> {
             String,
             T,
             T,
+            Option<String>,
             Option<String>
         )
+    );
+    dump!(
+        office_assignments::table,
+        (office_assignments::registration_id, office_assignments::seq),
+        (String, i32, Option<String>, String, T)
     );
     dump!(
         registration_versions::table,

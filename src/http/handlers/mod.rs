@@ -30,6 +30,8 @@ pub mod registration_get;
 pub mod registration_grant_consent;
 pub mod registration_history;
 pub mod registration_list;
+pub mod registration_office_assign;
+pub mod registration_office_get;
 pub mod registration_search;
 pub mod registration_withdraw_consent;
 pub mod report_operations;

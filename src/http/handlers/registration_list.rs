@@ -39,7 +39,10 @@ pub struct RegistrationSummary {
     status: String,
     ward: Option<String>,
     municipality_code: String,
+    /// The organization that took the form.
     received_by: String,
+    /// The consultation office responsible now (null: none assigned yet).
+    responsible_office: Option<String>,
     created_at: String,
     updated_at: String,
 }
@@ -60,6 +63,7 @@ impl From<Summary> for RegistrationSummary {
             ward: s.ward,
             municipality_code: s.municipality_code,
             received_by: s.received_by,
+            responsible_office: s.responsible_office,
             created_at: s.created_at.and_utc().to_rfc3339(),
             updated_at: s.updated_at.and_utc().to_rfc3339(),
         }
@@ -99,7 +103,7 @@ pub async fn registration_list(
         ward: q.ward,
         status: q.status,
         updated_since: query::time(q.updated_since.as_deref(), "updated_since")?,
-        received_by: None,
+        responsible_office: None,
     };
     let found = run(&store, move |s| registrations::list(s, &org, filter, page)).await?;
     let page = found.map(RegistrationSummary::from);

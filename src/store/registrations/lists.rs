@@ -18,8 +18,8 @@ pub struct ListFilter {
     pub ward: Option<String>,
     pub status: Option<String>,
     pub updated_since: Option<NaiveDateTime>,
-    /// Only the registrations this organization took (a consultation office's own).
-    pub received_by: Option<String>,
+    /// Only the registrations this consultation office is responsible for (its own).
+    pub responsible_office: Option<String>,
 }
 
 /// A registration as a list shows it: no personal data beyond the ward.
@@ -32,6 +32,7 @@ pub struct Summary {
     pub ward: Option<String>,
     pub municipality_code: String,
     pub received_by: String,
+    pub responsible_office: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -49,8 +50,8 @@ pub fn list(
         .order(registrations::id)
         .limit(page.fetch())
         .into_boxed::<<DbConnection as Connection>::Backend>();
-    if let Some(o) = &filter.received_by {
-        q = q.filter(registrations::received_by.eq(o.clone()));
+    if let Some(o) = &filter.responsible_office {
+        q = q.filter(registrations::responsible_office.eq(o.clone()));
     }
     if let Some(w) = &filter.ward {
         q = q.filter(registrations::ward.eq(w.clone()));

@@ -6,6 +6,7 @@ use super::{parse_stored as parse, DbConnection, Page, PageRequest, StoreError};
 use crate::domain::access::{Permission, Relation};
 use crate::domain::consent::RegistrationStatus;
 use crate::domain::ids::{time_ordered_id, OrganizationId, RegistrationId};
+use crate::domain::role::Role;
 use crate::domain::{address, consent};
 use crate::time::now;
 use chrono::NaiveDateTime;
@@ -14,11 +15,13 @@ use serde_json::Value;
 
 mod consent_acts;
 mod lists;
+mod offices;
 mod search;
 pub use consent_acts::{
     grant_consent, with_consent, withdraw_consent, NewConsent, WithConsent, Withdrawal,
 };
 pub use lists::*;
+pub use offices::{assign_office, office_history, Assigned, OfficeAssignment};
 pub use search::{index_unindexed, index_unindexed_by, search, Criteria, Found, Searched};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -36,6 +39,9 @@ pub struct Registration {
     pub updated_at: NaiveDateTime,
     /// The ward of the registrant's address (designated cities), for lists and reports.
     pub ward: Option<String>,
+    /// The consultation office responsible now (`offices`): the one that reads and changes the
+    /// registration as its own. `received_by` stays who took the form.
+    pub responsible_office: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -50,8 +56,8 @@ struct NewVersion<'a> {
     event: &'a str,
 }
 
-/// Who may read a registration: the organization that took it, and the kikan, the hub and the
-/// city. A facility sees a registration only through a handoff.
+/// Who may read a registration: the consultation office responsible for it, and the kikan, the
+/// hub and the city. A facility sees a registration only through a handoff.
 pub fn may_read(caller: &Organization, registration: &Registration) -> bool {
     caller
         .may(
@@ -61,9 +67,10 @@ pub fn may_read(caller: &Organization, registration: &Registration) -> bool {
         .allowed()
 }
 
-/// How a registration relates to the caller: its own when the caller took it.
+/// How a registration relates to the caller: its own when the caller is the office responsible
+/// for it (the office that took it, until another is assigned).
 fn relation(caller: &Organization, registration: &Registration) -> Relation {
-    if caller.id == registration.received_by {
+    if registration.responsible_office.as_deref() == Some(caller.id.as_str()) {
         Relation::Own
     } else {
         Relation::Other
@@ -126,10 +133,16 @@ pub fn create(
             created_at: at,
             updated_at: at,
             ward,
+            // An office that takes a form is responsible for it; a kikan or hub assigns one.
+            responsible_office: (caller.role == Role::ConsultationOffice)
+                .then(|| caller.id.to_string()),
         };
         diesel::insert_into(registrations::table)
             .values(row.clone())
             .execute(conn)?;
+        if let Some(office) = &row.responsible_office {
+            offices::record(conn, &id, 1, Some(office), caller.id.as_str(), at)?;
+        }
         diesel::insert_into(registration_versions::table)
             .values(NewVersion {
                 registration_id: &id,

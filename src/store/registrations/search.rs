@@ -83,8 +83,8 @@ pub struct Criteria {
     pub birth_date: Option<String>,
     /// The digits of a phone number of the person or of one of its emergency contacts.
     pub phone: Option<String>,
-    /// Only the registrations this organization took.
-    pub received_by: Option<String>,
+    /// Only the registrations this consultation office is responsible for.
+    pub responsible_office: Option<String>,
 }
 
 /// A registration a search found, as stored.
@@ -177,7 +177,7 @@ pub fn search(
         CANDIDATES
     };
     conn.transaction(|conn| {
-        let candidates = candidates(conn, driving, criteria.received_by.as_deref(), cap)?;
+        let candidates = candidates(conn, driving, criteria.responsible_office.as_deref(), cap)?;
         let capped = i64::try_from(candidates.len()).unwrap_or(i64::MAX) >= cap;
         let mut ids = holding(conn, candidates, others)?;
         let shown = usize::try_from(limit).unwrap_or(0);
@@ -202,12 +202,12 @@ pub fn search(
     })
 }
 
-/// The ids of the registrations whose keys meet `condition` (taken by `received_by` when
+/// The ids of the registrations whose keys meet `condition` (of `responsible_office` when
 /// given), in key order, at most `cap`, each once.
 fn candidates(
     conn: &mut DbConnection,
     condition: &Condition,
-    received_by: Option<&str>,
+    responsible_office: Option<&str>,
     cap: i64,
 ) -> QueryResult<Vec<String>> {
     let mut q = search_keys::table
@@ -227,8 +227,8 @@ fn candidates(
                 .filter(search_keys::key.lt(upper))
         }
     };
-    if let Some(office) = received_by {
-        q = q.filter(registrations::received_by.eq(office.to_owned()));
+    if let Some(office) = responsible_office {
+        q = q.filter(registrations::responsible_office.eq(office.to_owned()));
     }
     let mut ids: Vec<String> = q.load(conn)?;
     let mut seen = std::collections::HashSet::new();
