@@ -2,6 +2,7 @@
 mod audit;
 mod conformance;
 mod demo;
+mod municipality;
 mod openapi;
 mod org;
 mod private_file;
@@ -37,6 +38,8 @@ enum Command {
     Org(org::OrgArgs),
     /// Manage API keys.
     Key(org::KeyArgs),
+    /// Settings of each municipality (the review interval of its registrations).
+    Municipality(municipality::Args),
     /// Make a private signing key; prints its public JWK (offline).
     Keygen(signing::KeygenArgs),
     /// Sign documents as JWS or XMLDSig with a private key file (offline).
@@ -60,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Migrate(args) => org::run_migrate(args),
         Command::Org(args) => org::run(args),
         Command::Key(args) => org::run_key(args),
+        Command::Municipality(args) => municipality::run(args),
         Command::Keygen(args) => signing::run_keygen(args),
         Command::Sign(args) => signing::run_sign(args),
         Command::Verify(args) => signing::run_verify(args),

@@ -8,13 +8,24 @@ use std::process::ExitCode;
 /// that seals the exchange's private signing keys in it.
 #[derive(ClapArgs, Clone)]
 pub struct DatabaseArgs {
-    #[arg(long, env = "DATABASE_URL", default_value = "data/kyoten.sqlite")]
+    /// Global: given before or after the subcommand (`kyoten org add … --database-url …`).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "data/kyoten.sqlite",
+        global = true
+    )]
     pub database_url: String,
     /// File holding the key-encryption key: 32 random bytes in base64, mode 0600 or 0400
     /// (make one with `openssl rand -base64 32 > kek && chmod 600 kek`). Or give the base64
     /// key itself in KYOTEN_KEY_ENCRYPTION_KEY. Without either, on SQLite the file `kek`
     /// next to the database (made on first start); on PostgreSQL one is required.
-    #[arg(long, env = "KYOTEN_KEY_ENCRYPTION_KEY_FILE", value_name = "PATH")]
+    #[arg(
+        long,
+        env = "KYOTEN_KEY_ENCRYPTION_KEY_FILE",
+        value_name = "PATH",
+        global = true
+    )]
     pub key_encryption_key_file: Option<std::path::PathBuf>,
 }
 

@@ -153,7 +153,7 @@ impl Permission {
             }
             Permission::SubmitRegistration => "submit a registration",
             Permission::ChangeRegistration => {
-                "change notification, consent withdrawal, new consent"
+                "change notification, consent withdrawal, new consent, review"
             }
             Permission::BreakGlassRead => "break-glass read of a whole registration",
             Permission::ReadFacilities => "read and search facility records",

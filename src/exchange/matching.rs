@@ -95,7 +95,7 @@ pub fn candidates(
     let (caller, id) = (caller.clone(), id.as_str().to_owned());
     store.write(move |conn| {
         let reg = match registrations::read_for_matching(conn, &caller, &id)? {
-            ForMatching::Read(reg) => reg,
+            ForMatching::Read(reg) => *reg,
             ForMatching::NotFound => return Ok(Err(ApiError::NotFound)),
             ForMatching::ConsentWithdrawn => return Ok(Err(ApiError::ConsentWithdrawn)),
         };

@@ -14,6 +14,7 @@ pub mod packets;
 pub mod records;
 pub mod registrations;
 pub mod reports;
+pub mod reviews;
 pub mod search;
 pub mod verify;
 

@@ -155,7 +155,7 @@ pub fn change(
         .write(move |conn| registrations::change(conn, &caller, &id, expected, document))
         .map_err(ApiError::contended)?;
     match change {
-        Change::Changed(row) => Ok(row),
+        Change::Changed(row) => Ok(*row),
         Change::NotFound => Err(ApiError::NotFound),
         Change::Forbidden => Err(ApiError::Forbidden),
         Change::Stale(current) => Err(ApiError::PreconditionFailed {
@@ -257,7 +257,7 @@ pub fn break_glass_read(
     }
     let (caller, id) = (caller.clone(), id.as_str().to_owned());
     match store.write(move |conn| registrations::break_glass_read(conn, &caller, &id))? {
-        BreakGlassRead::Read(row) => Ok(row),
+        BreakGlassRead::Read(row) => Ok(*row),
         BreakGlassRead::NotFound => Err(ApiError::NotFound),
         BreakGlassRead::NotAllowed => Err(ApiError::BreakGlassNotAllowed),
     }

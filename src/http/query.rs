@@ -3,7 +3,7 @@
 use crate::problem::ApiError;
 use crate::store::PageRequest;
 use crate::time::parse_timestamp;
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
 /// The page size asked for (`limit`), within 1..=max; `default` when not given.
 fn page_size(limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
@@ -24,6 +24,13 @@ pub fn page(
     max: i64,
 ) -> Result<PageRequest, ApiError> {
     Ok(PageRequest::new(after, page_size(limit, default, max)?))
+}
+
+/// A date query parameter (`YYYY-MM-DD`); a value that is not one is `invalid-query` naming it.
+pub fn date(value: Option<&str>, name: &'static str) -> Result<Option<NaiveDate>, ApiError> {
+    value
+        .map(|v| crate::time::parse_date(v).ok_or(ApiError::InvalidParameter { name }))
+        .transpose()
 }
 
 /// An RFC 3339 time in the query parameter `name`, in UTC.

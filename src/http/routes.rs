@@ -28,6 +28,7 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(registration_candidates::registration_candidates)
         .service(registration_office_get::registration_office_get)
         .service(registration_office_assign::registration_office_assign)
+        .service(registration_review::registration_review)
         .service(intake_list::intake_list)
         .service(intake_create::intake_create)
         .service(intake_get::intake_get)

@@ -51,6 +51,8 @@ text_enum! {
         Search = "search",
         /// The consultation office responsible for a registration was assigned or moved.
         AssignOffice = "assign_office",
+        /// A review recorded without a change (見直し).
+        Review = "review",
     }
 }
 

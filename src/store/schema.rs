@@ -32,6 +32,16 @@ diesel::table! {
         updated_at -> Timestamp,
         ward -> Nullable<Text>,
         responsible_office -> Nullable<Text>,
+        reviewed_on -> Nullable<Date>,
+        review_due -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    municipality_settings (municipality_code) {
+        municipality_code -> Text,
+        review_interval_months -> Integer,
+        updated_at -> Timestamp,
     }
 }
 
@@ -250,6 +260,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     registration_search_keys,
     emergency_intakes,
     office_assignments,
+    municipality_settings,
     access_records,
     facilities,
     facility_services,

@@ -81,7 +81,7 @@ fn intake_by_office(s: &TestServer) -> String {
         .to_owned()
 }
 
-const ENDPOINTS: [Endpoint; 30] = [
+const ENDPOINTS: [Endpoint; 31] = [
     Endpoint {
         name: "GET /v1/registrations",
         request: |s, _, _| client().get(s.url("/v1/registrations")),
@@ -292,6 +292,11 @@ const ENDPOINTS: [Endpoint; 30] = [
                 .body(packet)
         },
         expected: [200, 200, 200, 200, 200, 200, 200, 401],
+    },
+    Endpoint {
+        name: "POST /v1/registrations/{id}/review",
+        request: |s, _, id| client().post(s.url(&format!("/v1/registrations/{id}/review"))),
+        expected: [403, 200, 200, 200, 404, 404, 404, 401],
     },
     Endpoint {
         name: "GET /v1/registrations/{id}/responsible-office",

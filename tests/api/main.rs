@@ -33,6 +33,7 @@ mod record_chain;
 mod registrations;
 mod rejected_writes;
 mod response_headers;
+mod reviews;
 mod robustness;
 mod signed_vectors;
 mod store;

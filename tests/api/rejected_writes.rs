@@ -99,8 +99,15 @@ pub fn snapshot(conn: &mut DbConnection) -> Vec<String> {
             T,
             T,
             Option<String>,
-            Option<String>
+            Option<String>,
+            Option<chrono::NaiveDate>,
+            Option<chrono::NaiveDate>
         )
+    );
+    dump!(
+        municipality_settings::table,
+        municipality_settings::municipality_code,
+        (String, i32, T)
     );
     dump!(
         office_assignments::table,

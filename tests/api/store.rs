@@ -212,6 +212,12 @@ fn org_add_prints_the_key_once_and_org_list_shows_the_organization() {
         "{list}"
     );
     assert!(!list.contains(secret), "the key is never shown again");
+    // The database may be named after the subcommand as well as before it.
+    let after = kyoten()
+        .args(["org", "list", "--database-url", db.url()])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(after.stdout).unwrap(), list);
     let bad = kyoten()
         .args([
             "org",

@@ -32,6 +32,7 @@ pub mod registration_history;
 pub mod registration_list;
 pub mod registration_office_assign;
 pub mod registration_office_get;
+pub mod registration_review;
 pub mod registration_search;
 pub mod registration_withdraw_consent;
 pub mod report_operations;

@@ -24,6 +24,10 @@ pub struct RegistrationQuery {
     /// Only registrations changed at or after this time (RFC 3339).
     #[param(format = DateTime, example = "2026-11-01T00:00:00+09:00")]
     updated_since: Option<String>,
+    /// Only registrations due for review on or before this day (overdue ones included), e.g.
+    /// the end of next month for the reviews to prepare.
+    #[param(format = Date, example = "2026-12-31")]
+    review_due_by: Option<String>,
     /// Continue after this registration id (the `next_after` of the previous page).
     after: Option<String>,
     /// Registrations per page, 1–1000 (default 100).
@@ -43,6 +47,9 @@ pub struct RegistrationSummary {
     received_by: String,
     /// The consultation office responsible now (null: none assigned yet).
     responsible_office: Option<String>,
+    /// When it is next due for review (見直し); null once the consent is withdrawn.
+    #[schema(format = Date)]
+    review_due: Option<String>,
     created_at: String,
     updated_at: String,
 }
@@ -64,6 +71,7 @@ impl From<Summary> for RegistrationSummary {
             municipality_code: s.municipality_code,
             received_by: s.received_by,
             responsible_office: s.responsible_office,
+            review_due: s.review_due.map(|d| d.to_string()),
             created_at: s.created_at.and_utc().to_rfc3339(),
             updated_at: s.updated_at.and_utc().to_rfc3339(),
         }
@@ -71,7 +79,8 @@ impl From<Summary> for RegistrationSummary {
 }
 
 /// Lists the registrations the caller may see — all of them for the city, the kikan and the
-/// hub, its own for a consultation office — by ward, status and time of the last change, in
+/// hub, its own for a consultation office — by ward, status, time of the last change and review
+/// due date (`review_due_by`: the reviews due or overdue by a day), in
 /// registration-id order, a page at a time. A facility sees no registrations (403).
 #[utoipa::path(
     tag = "registrations",
@@ -104,6 +113,7 @@ pub async fn registration_list(
         status: q.status,
         updated_since: query::time(q.updated_since.as_deref(), "updated_since")?,
         responsible_office: None,
+        review_due_by: query::date(q.review_due_by.as_deref(), "review_due_by")?,
     };
     let found = run(&store, move |s| registrations::list(s, &org, filter, page)).await?;
     let page = found.map(RegistrationSummary::from);

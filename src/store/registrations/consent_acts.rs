@@ -5,7 +5,7 @@ use super::*;
 /// The result of a consent withdrawal.
 #[derive(Debug)]
 pub enum Withdrawal {
-    Withdrawn(Registration),
+    Withdrawn(Box<Registration>),
     NotFound,
     Forbidden,
     /// The consent was withdrawn before.
@@ -48,7 +48,7 @@ pub fn withdraw_consent(
             categories: "",
         };
         match next_version(conn, caller, id, current.version, next)? {
-            Some(row) => Ok(Withdrawal::Withdrawn(row)),
+            Some(row) => Ok(Withdrawal::Withdrawn(Box::new(row))),
             // Another write came between the read and this one: try again.
             None => Ok(Withdrawal::Raced),
         }
@@ -58,7 +58,7 @@ pub fn withdraw_consent(
 /// The result of recording a new consent.
 #[derive(Debug)]
 pub enum NewConsent {
-    Granted(Registration),
+    Granted(Box<Registration>),
     NotFound,
     Forbidden,
     /// `If-Match` named another version than the current one (which is given).
@@ -140,7 +140,7 @@ pub fn grant_consent(
             categories: "",
         };
         match next_version(conn, caller, id, expected_version, next)? {
-            Some(row) => Ok(NewConsent::Granted(row)),
+            Some(row) => Ok(NewConsent::Granted(Box::new(row))),
             None => Ok(NewConsent::Stale(current.version)),
         }
     })

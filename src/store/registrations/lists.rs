@@ -20,6 +20,8 @@ pub struct ListFilter {
     pub updated_since: Option<NaiveDateTime>,
     /// Only the registrations this consultation office is responsible for (its own).
     pub responsible_office: Option<String>,
+    /// Only the registrations due for review on or before this day (overdue ones included).
+    pub review_due_by: Option<chrono::NaiveDate>,
 }
 
 /// A registration as a list shows it: no personal data beyond the ward.
@@ -33,6 +35,7 @@ pub struct Summary {
     pub municipality_code: String,
     pub received_by: String,
     pub responsible_office: Option<String>,
+    pub review_due: Option<chrono::NaiveDate>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -52,6 +55,9 @@ pub fn list(
         .into_boxed::<<DbConnection as Connection>::Backend>();
     if let Some(o) = &filter.responsible_office {
         q = q.filter(registrations::responsible_office.eq(o.clone()));
+    }
+    if let Some(day) = filter.review_due_by {
+        q = q.filter(registrations::review_due.le(day));
     }
     if let Some(w) = &filter.ward {
         q = q.filter(registrations::ward.eq(w.clone()));
@@ -106,14 +112,14 @@ pub fn read_for_matching(
                 purpose: "emergency_acceptance",
             },
         )?;
-        Ok(ForMatching::Read(r))
+        Ok(ForMatching::Read(Box::new(r)))
     })
 }
 
 /// A registration read for matching, or why not.
 #[derive(Debug)]
 pub enum ForMatching {
-    Read(Registration),
+    Read(Box<Registration>),
     NotFound,
     ConsentWithdrawn,
 }

@@ -16,12 +16,16 @@ use serde_json::Value;
 mod consent_acts;
 mod lists;
 mod offices;
+mod reviews;
 mod search;
 pub use consent_acts::{
     grant_consent, with_consent, withdraw_consent, NewConsent, WithConsent, Withdrawal,
 };
 pub use lists::*;
 pub use offices::{assign_office, office_history, Assigned, OfficeAssignment};
+pub use reviews::{
+    interval_months, intervals, review, set_interval, Reviewed, DEFAULT_REVIEW_MONTHS,
+};
 pub use search::{index_unindexed, index_unindexed_by, search, Criteria, Found, Searched};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -42,6 +46,11 @@ pub struct Registration {
     /// The consultation office responsible now (`offices`): the one that reads and changes the
     /// registration as its own. `received_by` stays who took the form.
     pub responsible_office: Option<String>,
+    /// The day (in Japan) it was last reviewed: submitted, changed, given a new consent, or a
+    /// review recorded (`reviews`).
+    pub reviewed_on: Option<chrono::NaiveDate>,
+    /// When it is next due for review; `None` once the consent is withdrawn.
+    pub review_due: Option<chrono::NaiveDate>,
 }
 
 #[derive(Insertable)]
@@ -136,7 +145,17 @@ pub fn create(
             // An office that takes a form is responsible for it; a kikan or hub assigns one.
             responsible_office: (caller.role == Role::ConsultationOffice)
                 .then(|| caller.id.to_string()),
+            reviewed_on: Some(reviews::today()),
+            review_due: None,
         };
+        let mut row = row;
+        if status == ACTIVE {
+            row.review_due = Some(reviews::due_after(
+                conn,
+                &row.municipality_code,
+                reviews::today(),
+            )?);
+        }
         diesel::insert_into(registrations::table)
             .values(row.clone())
             .execute(conn)?;
@@ -236,7 +255,7 @@ pub fn read(
 /// The result of a break-glass read.
 #[derive(Debug)]
 pub enum BreakGlassRead {
-    Read(Registration),
+    Read(Box<Registration>),
     NotFound,
     /// The caller's role may not read on the vital-interest basis.
     NotAllowed,
@@ -275,7 +294,7 @@ pub fn break_glass_read(
                 purpose: "vital_interest",
             },
         )?;
-        Ok(BreakGlassRead::Read(r))
+        Ok(BreakGlassRead::Read(Box::new(r)))
     })
 }
 
@@ -344,6 +363,13 @@ fn next_version(
         })
         .execute(conn)?;
     search::index(conn, id, status, text)?;
+    let mut row = registrations::table
+        .find(id)
+        .select(Registration::as_select())
+        .first(conn)?;
+    // A change notification and a new consent are reviews; a withdrawal ends the reviews.
+    let reviewed = matches!(action, Action::Update | Action::GrantConsent);
+    reviews::after_write(conn, &mut row, reviewed)?;
     audit::record(
         conn,
         Access {
@@ -354,17 +380,13 @@ fn next_version(
             purpose: "registration",
         },
     )?;
-    registrations::table
-        .find(id)
-        .select(Registration::as_select())
-        .first(conn)
-        .map(Some)
+    Ok(Some(row))
 }
 
 /// The result of a change notification.
 #[derive(Debug)]
 pub enum Change {
-    Changed(Registration),
+    Changed(Box<Registration>),
     /// No such registration, or not visible to the caller.
     NotFound,
     /// Visible, but the caller's role may not change it.
@@ -463,7 +485,7 @@ pub fn change(
             categories: ALL_CATEGORIES,
         };
         match next_version(conn, caller, id, expected_version, next)? {
-            Some(row) => Ok(Change::Changed(row)),
+            Some(row) => Ok(Change::Changed(Box::new(row))),
             None => Ok(Change::Stale(current.version)),
         }
     })
