@@ -149,11 +149,11 @@ impl Permission {
     pub fn label(self) -> &'static str {
         match self {
             Permission::ReadRegistrations => {
-                "list, search and read registrations, history, candidates"
+                "list, search and read registrations, history, candidates, meetings"
             }
             Permission::SubmitRegistration => "submit a registration",
             Permission::ChangeRegistration => {
-                "change notification, consent withdrawal, new consent, review"
+                "change notification, consent withdrawal, new consent, review, meeting record"
             }
             Permission::BreakGlassRead => "break-glass read of a whole registration",
             Permission::ReadFacilities => "read and search facility records",

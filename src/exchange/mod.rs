@@ -9,6 +9,7 @@ pub mod handoffs;
 pub mod intakes;
 pub mod keys;
 pub mod matching;
+pub mod meetings;
 pub mod offices;
 pub mod packets;
 pub mod records;

@@ -190,6 +190,7 @@ fn document_bodies(doc: &mut Value) {
             super::handlers::registration_search::person_search_schema();
     }
     handoff_request_cases(doc);
+    meeting_record_body(doc);
     if let Some(body) = doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/requestBody") {
         body["content"]["application/json"] = json!({"schema": {"description": format!(
             "A document to check, valid or not: any JSON value is reported on. The valid ones are {}.",
@@ -342,5 +343,18 @@ fn handoff_request_cases(doc: &mut Value) {
             {"required": ["registration_id", "situation"]},
             {"required": ["intake_id"], "properties": {"purpose": {"const": "emergency_acceptance"}}},
         ]);
+    }
+}
+
+/// A meeting's body is the hand-written `MeetingRecord` (its codes are the code lists').
+fn meeting_record_body(doc: &mut Value) {
+    if let Some(body) =
+        doc.pointer_mut("/paths/~1v1~1registrations~1{id}~1meetings/post/requestBody")
+    {
+        body["content"]["application/json"] =
+            json!({"schema": {"$ref": "#/components/schemas/MeetingRecord"}});
+        body["required"] = json!(true);
+        doc["components"]["schemas"]["MeetingRecord"] =
+            super::handlers::meeting_create::meeting_record_schema();
     }
 }

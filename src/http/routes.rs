@@ -29,6 +29,8 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(registration_office_get::registration_office_get)
         .service(registration_office_assign::registration_office_assign)
         .service(registration_review::registration_review)
+        .service(meeting_list::meeting_list)
+        .service(meeting_create::meeting_create)
         .service(intake_list::intake_list)
         .service(intake_create::intake_create)
         .service(intake_get::intake_get)

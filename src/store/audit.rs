@@ -53,6 +53,8 @@ text_enum! {
         AssignOffice = "assign_office",
         /// A review recorded without a change (見直し).
         Review = "review",
+        /// A meeting around a registration was recorded (顔合わせ・見学・体験利用・担当者会議).
+        RecordMeeting = "record_meeting",
     }
 }
 

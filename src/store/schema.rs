@@ -38,6 +38,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    registration_meetings (id) {
+        id -> Text,
+        registration_id -> Text,
+        kind -> Text,
+        held_on -> Date,
+        participants -> Text,
+        person_attended -> Bool,
+        family_attended -> Bool,
+        facility_id -> Nullable<Text>,
+        outcome -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     municipality_settings (municipality_code) {
         municipality_code -> Text,
         review_interval_months -> Integer,
@@ -261,6 +277,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     emergency_intakes,
     office_assignments,
     municipality_settings,
+    registration_meetings,
     access_records,
     facilities,
     facility_services,

@@ -81,7 +81,7 @@ fn intake_by_office(s: &TestServer) -> String {
         .to_owned()
 }
 
-const ENDPOINTS: [Endpoint; 31] = [
+const ENDPOINTS: [Endpoint; 33] = [
     Endpoint {
         name: "GET /v1/registrations",
         request: |s, _, _| client().get(s.url("/v1/registrations")),
@@ -292,6 +292,22 @@ const ENDPOINTS: [Endpoint; 31] = [
                 .body(packet)
         },
         expected: [200, 200, 200, 200, 200, 200, 200, 401],
+    },
+    Endpoint {
+        name: "POST /v1/registrations/{id}/meetings",
+        request: |s, _, id| {
+            client()
+                .post(s.url(&format!("/v1/registrations/{id}/meetings")))
+                .json(&json!({"kind": "face_to_face", "held_on": "2026-11-01",
+                              "participants": ["office", "kikan-1"], "person_attended": true,
+                              "family_attended": false, "outcome": "held"}))
+        },
+        expected: [403, 201, 201, 201, 404, 404, 404, 401],
+    },
+    Endpoint {
+        name: "GET /v1/registrations/{id}/meetings",
+        request: |s, _, id| client().get(s.url(&format!("/v1/registrations/{id}/meetings"))),
+        expected: [200, 200, 200, 200, 404, 404, 404, 401],
     },
     Endpoint {
         name: "POST /v1/registrations/{id}/review",

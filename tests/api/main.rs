@@ -22,6 +22,7 @@ mod intakes;
 mod jws_interop;
 mod keys_at_rest;
 mod matching;
+mod meetings;
 mod office_assignment;
 mod one_reading;
 mod openapi;

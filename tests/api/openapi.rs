@@ -102,3 +102,35 @@ fn the_openapi_document_passes_openapi_spec_validator() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn no_schema_of_the_openapi_document_allows_nothing() {
+    // An `enum` with no value accepts no instance: a schema built from a code list that came
+    // out empty, which no client could satisfy.
+    fn empty_enums(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                if o.get("enum")
+                    .and_then(|e| e.as_array())
+                    .is_some_and(|e| e.is_empty())
+                {
+                    out.push(at.clone());
+                }
+                for (k, child) in o {
+                    empty_enums(child, format!("{at}/{k}"), out);
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for (i, child) in a.iter().enumerate() {
+                    empty_enums(child, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(kyoten::http::openapi::document_text()).unwrap();
+    let mut found = Vec::new();
+    empty_enums(&doc, String::new(), &mut found);
+    assert!(found.is_empty(), "empty enums at {found:?}");
+}

@@ -57,6 +57,7 @@ fn one_of_each() -> Vec<ApiError> {
         InvalidOfficeAssignment {
             not_an_office: true,
         },
+        InvalidMeeting { field: "held_on" },
         ReceivedByMismatch,
         PreconditionRequired,
         PreconditionFailed { current: Some(4) },

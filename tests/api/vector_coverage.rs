@@ -371,7 +371,13 @@ fn valid_vectors_together_use_every_code_value_of_every_code_list() {
 /// document cannot appear in a vector, so rather than skip it silently the test below names it:
 /// either a schema forgot its `x-codelist`, or the list is unused and belongs here with the
 /// reason (or out of `schemas/codelists/`).
-const NOT_TAKEN_BY_ANY_DOCUMENT: [&str; 0] = [];
+const NOT_TAKEN_BY_ANY_DOCUMENT: [&str; 2] = [
+    // Meetings around a registration are API records (`POST /v1/registrations/{id}/meetings`,
+    // schema MeetingRecord in the OpenAPI document), not documents: their codes are checked by
+    // tests/api/meetings.rs and the schema's enums are these lists'.
+    "meeting_kinds",
+    "meeting_outcomes",
+];
 
 #[test]
 fn every_code_list_is_taken_by_a_field_of_some_document_type() {

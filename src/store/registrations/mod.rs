@@ -15,6 +15,7 @@ use serde_json::Value;
 
 mod consent_acts;
 mod lists;
+mod meetings;
 mod offices;
 mod reviews;
 mod search;
@@ -22,7 +23,9 @@ pub use consent_acts::{
     grant_consent, with_consent, withdraw_consent, NewConsent, WithConsent, Withdrawal,
 };
 pub use lists::*;
+pub use meetings::{meetings, record_meeting, Meeting, NewMeeting, Recorded};
 pub use offices::{assign_office, office_history, Assigned, OfficeAssignment};
+pub use reviews::today as review_day;
 pub use reviews::{
     interval_months, intervals, review, set_interval, Reviewed, DEFAULT_REVIEW_MONTHS,
 };
