@@ -8,8 +8,20 @@ use crate::contracts::text_enum::text_enum;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 
-/// Roles that may provide data on the vital-interest legal basis (break-glass, APPI 27条1項2号).
+/// Roles that may provide data on the vital-interest legal basis (break-glass).
 pub const BREAK_GLASS_ROLES: [&str; 3] = ["kikan", "hub", "city"];
+
+/// The article of the Act on the Protection of Personal Information a sender provides data
+/// under without consent (code list `legal_provisions`): a city is a public body (Art.
+/// 69(2)(iv)); every other sender is a private operator (Art. 27(1)(ii)), a kikan or hub run
+/// under contract included.
+pub fn provision_for(sender_role: &str) -> &'static str {
+    if sender_role == "city" {
+        "appi_69_2_4"
+    } else {
+        "appi_27_1_2"
+    }
+}
 
 /// An organization as a packet names it.
 #[derive(Debug, Clone, Copy)]
@@ -183,8 +195,9 @@ pub fn subject(policy: &Policy, source: (Source, &Value), categories: &BTreeSet<
 }
 
 /// The legal-basis reference of a packet. An intake's consent was given at a time; the
-/// packet names its day in Japan, as a registration's consent is dated.
-fn consent_ref(source: (Source, &Value), basis: Basis<'_>) -> Value {
+/// packet names its day in Japan, as a registration's consent is dated. A vital-interest packet
+/// cites the article that applies to its sender.
+fn consent_ref(source: (Source, &Value), basis: Basis<'_>, sender_role: &str) -> Value {
     match basis {
         Basis::Consent => {
             let c = &source.1["consent"];
@@ -207,9 +220,11 @@ fn consent_ref(source: (Source, &Value), basis: Basis<'_>) -> Value {
                 "method": c["method"],
             })
         }
-        Basis::VitalInterest { reason } => {
-            json!({"legal_basis": "vital_interest", "reason": reason})
-        }
+        Basis::VitalInterest { reason } => json!({
+            "legal_basis": "vital_interest",
+            "provision": provision_for(sender_role),
+            "reason": reason,
+        }),
     }
 }
 
@@ -273,7 +288,7 @@ pub fn compose(policy: &Policy, c: &Composition<'_>) -> Result<Value, ComposeErr
         "request": c.request,
         "subject": subject,
         "disclosed_categories": disclosed,
-        "consent_ref": consent_ref(source, c.basis),
+        "consent_ref": consent_ref(source, c.basis, c.sender.role),
     });
     packet[reference] = referenced;
     Ok(packet)

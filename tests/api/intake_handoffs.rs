@@ -383,3 +383,28 @@ fn handoffs_stored_before_intake_packets_existed_keep_every_row_through_the_migr
     let report = kyoten::store::integrity::verify(&mut s.store.conn().unwrap(), &[], None).unwrap();
     assert!(report.intact, "{report:?}");
 }
+
+#[test]
+fn a_vital_interest_packet_cites_the_article_that_applies_to_its_sender() {
+    let s = exchange();
+    let id = intake(&s, "kikan-1", "kikan", false);
+    for (sender, article) in [("kikan-1", "appi_27_1_2"), ("city-1", "appi_69_2_4")] {
+        let created: Value = s
+            .post_json(sender, "/v1/handoffs", &vital_interest(&id, FACILITY))
+            .json()
+            .unwrap();
+        let handoff = created["handoff_id"].as_str().unwrap();
+        let jose = s.get(
+            FACILITY,
+            &format!("/v1/handoffs/{handoff}"),
+            "application/jose",
+        );
+        let doc = open(&s, &jose.bytes().unwrap()).unwrap().document;
+        assert_eq!(doc["consent_ref"]["provision"], article, "{sender}");
+        let recorded = provisions(&s, &id)
+            .into_iter()
+            .find(|r| r["handoff_id"] == handoff)
+            .unwrap();
+        assert_eq!(recorded["consent_ref"]["provision"], article, "{sender}");
+    }
+}

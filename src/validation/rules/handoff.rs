@@ -4,8 +4,7 @@ use crate::domain::policy::Source;
 use crate::validation::Finding;
 use std::collections::BTreeSet;
 
-/// Roles that may send on the vital-interest legal basis (break-glass).
-const BREAK_GLASS_ROLES: [&str; 3] = ["kikan", "hub", "city"];
+use crate::domain::handoff::{provision_for, BREAK_GLASS_ROLES};
 
 pub fn check(ctx: &mut Context<'_>) {
     if let (Some(issued), Some(expires)) =
@@ -24,6 +23,15 @@ pub fn check(ctx: &mut Context<'_>) {
             "KY-HO-BREAK-GLASS-SENDER",
             "/consent_ref/legal_basis",
         ));
+    }
+    if let (Some(cited), Some(role)) = (ctx.str("/consent_ref/provision"), ctx.str("/sender/role"))
+    {
+        if cited != provision_for(role) {
+            ctx.report(Finding::new(
+                "KY-HO-PROVISION-SENDER",
+                "/consent_ref/provision",
+            ));
+        }
     }
     if let (Some(start), Some(end)) = (
         ctx.date("/request/start_on"),
