@@ -14,6 +14,7 @@ pub mod offices;
 pub mod packets;
 pub mod records;
 pub mod registrations;
+pub mod report_csv;
 pub mod reports;
 pub mod reviews;
 pub mod search;

@@ -570,21 +570,3 @@ pub fn list(
     let rows = q.load(conn)?;
     Ok(Some(Page::cut(rows, page, |h| h.id.to_string())))
 }
-
-/// Handoffs created in [from, to): (stored status, expired, break-glass) for the report.
-pub fn for_report(
-    conn: &mut DbConnection,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> QueryResult<Vec<(String, NaiveDateTime, String, String)>> {
-    handoffs::table
-        .filter(handoffs::created_at.ge(from))
-        .filter(handoffs::created_at.lt(to))
-        .select((
-            handoffs::status,
-            handoffs::expires_at,
-            handoffs::legal_basis,
-            handoffs::purpose,
-        ))
-        .load(conn)
-}

@@ -1,6 +1,8 @@
 //! The yearly operations report (運用状況): figures only, no personal data.
 use super::audit;
-use super::schema::{emergency_intakes, facilities, registration_versions, registrations};
+use super::schema::{
+    emergency_intakes, facilities, handoffs, registration_versions, registrations,
+};
 use super::{facilities as facility_store, DbConnection, StoreError};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -34,6 +36,13 @@ pub struct FacilityFigures {
     pub with_emergency_room: i64,
     /// Facilities offering each service type.
     pub by_service_type: BTreeMap<String, i64>,
+    /// Facilities offering short stay (短期入所, any variant): the facilities the survey groups
+    /// A/B/C are about.
+    pub short_stay_total: i64,
+    /// The short-stay facilities by survey group.
+    pub short_stay_by_survey_group: BTreeMap<String, i64>,
+    /// Each group's share of the short-stay facilities, in percent (one decimal).
+    pub short_stay_survey_share: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -61,6 +70,10 @@ pub struct IntakeFigures {
 pub struct HandoffFigures {
     /// Handoff packets sent in the period.
     pub sent: i64,
+    /// Emergencies: the people (registrations or intakes) for whom at least one packet asking
+    /// for acceptance was sent in the period — a case counts once, however many facilities
+    /// were asked.
+    pub emergency_cases: i64,
     /// By outcome as it stands now (`expired`: not accepted in time).
     pub by_outcome: BTreeMap<String, i64>,
     pub by_purpose: BTreeMap<String, i64>,
@@ -108,7 +121,20 @@ pub fn operations(
     })
 }
 
-/// Handoffs sent in [from, to): by outcome (as of now) and purpose, break-glass among them.
+/// What the report reads of a handoff: its state, basis, purpose and case.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = handoffs)]
+struct HandoffRow {
+    status: String,
+    expires_at: NaiveDateTime,
+    legal_basis: String,
+    purpose: String,
+    registration_id: Option<String>,
+    intake_id: Option<String>,
+}
+
+/// Handoffs sent in [from, to): by outcome (as of now) and purpose, break-glass among them, and
+/// the emergencies they were about.
 fn handoff_figures(
     conn: &mut DbConnection,
     from: NaiveDateTime,
@@ -116,9 +142,27 @@ fn handoff_figures(
 ) -> Result<HandoffFigures, StoreError> {
     let mut figures = HandoffFigures::default();
     let at = crate::time::now();
-    for (status, expires_at, basis, purpose) in super::handoffs::for_report(conn, from, to)? {
+    let mut cases = std::collections::BTreeSet::new();
+    let rows: Vec<HandoffRow> = handoffs::table
+        .filter(handoffs::created_at.ge(from))
+        .filter(handoffs::created_at.lt(to))
+        .select(HandoffRow::as_select())
+        .load(conn)?;
+    for row in rows {
+        let HandoffRow {
+            status,
+            expires_at,
+            legal_basis: basis,
+            purpose,
+            registration_id,
+            intake_id,
+        } = row;
+        let case = registration_id.or(intake_id).unwrap_or_default();
         let h = &mut figures;
         h.sent += 1;
+        if purpose == "emergency_acceptance" {
+            cases.insert(case);
+        }
         let status = crate::domain::handoff::Status::parse(&status)
             .map(|s| s.effective(at >= expires_at).as_str())
             .unwrap_or("requested");
@@ -128,6 +172,7 @@ fn handoff_figures(
             h.break_glass += 1;
         }
     }
+    figures.emergency_cases = cases.len() as i64;
     Ok(figures)
 }
 
@@ -251,6 +296,16 @@ fn facility_figures(conn: &mut DbConnection) -> Result<FacilityFigures, StoreErr
         if record.has_hub_emergency_room() {
             f.with_emergency_room += 1;
         }
+        if record
+            .services
+            .iter()
+            .any(|s| s.service_type == "short_stay")
+        {
+            f.short_stay_total += 1;
+            *f.short_stay_by_survey_group
+                .entry(record.survey_group().as_str().to_owned())
+                .or_default() += 1;
+        }
         let mut types: Vec<&str> = record
             .services
             .iter()
@@ -261,6 +316,19 @@ fn facility_figures(conn: &mut DbConnection) -> Result<FacilityFigures, StoreErr
         for t in types {
             *f.by_service_type.entry(t.to_owned()).or_default() += 1;
         }
+    }
+    for g in ["A", "B", "C"] {
+        f.short_stay_by_survey_group
+            .entry(g.to_owned())
+            .or_default();
+    }
+    for (group, n) in &f.short_stay_by_survey_group {
+        let share = if f.short_stay_total == 0 {
+            0.0
+        } else {
+            (*n as f64 * 1000.0 / f.short_stay_total as f64).round() / 10.0
+        };
+        f.short_stay_survey_share.insert(group.clone(), share);
     }
     Ok(figures)
 }

@@ -814,6 +814,58 @@ fn the_operations_report_counts_handoffs_by_outcome_and_break_glass() {
     assert_eq!(report["handoffs"]["break_glass"], 1);
     assert_eq!(report["handoffs"]["by_outcome"]["requested"], 2);
     assert_eq!(report["handoffs"]["by_purpose"]["emergency_acceptance"], 2);
+    // Two facilities asked for one person: one emergency.
+    send(&s, "office", &request(&reg, OTHER_FACILITY));
+    let other = register(&s, "office", None);
+    send(&s, "office", &request(&other, FACILITY));
+    let report: Value = s
+        .get(
+            "city-1",
+            &format!("/v1/reports/operations?fiscal_year={year}"),
+            "application/json",
+        )
+        .json()
+        .unwrap();
+    assert_eq!(report["handoffs"]["sent"], 4);
+    assert_eq!(report["handoffs"]["emergency_cases"], 2);
+
+    let csv = s.get(
+        "city-1",
+        &format!("/v1/reports/operations?fiscal_year={year}"),
+        "text/csv",
+    );
+    assert_eq!(csv.status(), 200);
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        csv.headers()["content-disposition"],
+        format!("attachment; filename=\"operations-{year}.csv\"").as_str()
+    );
+    let bytes = csv.bytes().unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "a byte order mark for Excel"
+    );
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows[0], "項目,内訳,値,key,item");
+    for expected in [
+        "緊急対応の件数（人数）,,2,handoffs.emergency_cases,Emergency cases (people)".to_owned(),
+        "受入調整パケットの送信数,,4,handoffs.sent,Handoff packets sent".to_owned(),
+        format!(
+            "新規登録数,,{},registrations.new,New registrations",
+            report["registrations"]["new"]
+        ),
+        "パケット数（目的別）,emergency_acceptance,4,handoffs.by_purpose,Packets by purpose"
+            .to_owned(),
+    ] {
+        assert!(rows.contains(&expected.as_str()), "{expected} in\n{text}");
+    }
+    let r = s.get(
+        "city-1",
+        &format!("/v1/reports/operations?fiscal_year={year}"),
+        "image/png",
+    );
+    assert_eq!(r.status(), 406);
 }
 
 #[test]

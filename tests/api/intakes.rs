@@ -418,4 +418,26 @@ fn the_operations_report_counts_intakes_and_their_matching_apart_from_registrati
         report["registrations"]["changed"], 0,
         "linking an intake is not a change notification"
     );
+    // Survey groups are about short stay: a facility without one is not among them.
+    let facilities = &report["facilities"];
+    let short_stay = facilities["short_stay_total"].as_i64().unwrap();
+    let with_short_stay = facilities["by_service_type"]["short_stay"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(short_stay, with_short_stay);
+    assert!(short_stay < facilities["total"].as_i64().unwrap());
+    let groups = facilities["short_stay_by_survey_group"]
+        .as_object()
+        .unwrap();
+    assert_eq!(
+        groups.values().map(|n| n.as_i64().unwrap()).sum::<i64>(),
+        short_stay
+    );
+    for (group, n) in groups {
+        let share = facilities["short_stay_survey_share"][group]
+            .as_f64()
+            .unwrap();
+        let expected = (n.as_i64().unwrap() as f64 * 1000.0 / short_stay as f64).round() / 10.0;
+        assert_eq!(share, expected, "{group}");
+    }
 }

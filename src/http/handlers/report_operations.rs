@@ -4,7 +4,8 @@ use crate::http::auth::Caller;
 use crate::http::run;
 use crate::problem::{ApiError, Problem};
 use crate::store::Store;
-use actix_web::{get, web, HttpResponse};
+use actix_web::http::header::{self, Header};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -22,13 +23,16 @@ pub struct ReportQuery {
 /// and by reason; emergency intakes for people without a registration (by ward and situation,
 /// and how many became registrations); facilities by survey group, hub function, emergency room and service type (as
 /// the records stand now); matching requests (for registrations and for intakes); handoffs by outcome, purpose and break-glass. Figures only — no personal data. For the city,
-/// the kikan and the hub.
+/// the kikan and the hub. With `Accept: text/csv` the same figures come as CSV for a
+/// spreadsheet: UTF-8 with a byte order mark, one figure per row (項目, 内訳, 値, key, item).
 #[utoipa::path(
     tag = "reports",
     security(("api_key" = [])),
     params(ReportQuery),
     responses(
-        (status = 200, description = "The figures of the fiscal year", content_type = "application/json"),
+        (status = 200, description = "The figures of the fiscal year",
+         content((Object = "application/json"), (String = "text/csv"))),
+        (status = 406, description = "Neither JSON nor CSV is acceptable to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "fiscal_year missing or out of range (2000–2100)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only the city, the kikan and the hub read the report", body = Problem, content_type = "application/problem+json"),
@@ -36,12 +40,45 @@ pub struct ReportQuery {
 )]
 #[get("/v1/reports/operations")]
 pub async fn report_operations(
+    req: HttpRequest,
     caller: Caller,
     store: web::Data<Store>,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.allowed_to(Permission::ReadOperationsReport)?;
     let year = query.fiscal_year;
+    let csv = wants_csv(&req)?;
     let report = run(&store, move |s| reports::operations(s, year)).await?;
-    Ok(HttpResponse::Ok().json(report))
+    if !csv {
+        return Ok(HttpResponse::Ok().json(report));
+    }
+    let bytes = crate::exchange::report_csv::operations_csv(&report)
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"operations-{year}.csv\""),
+        ))
+        .body(bytes))
+}
+
+/// Whether `Accept` asks for CSV before JSON; JSON when it names neither but allows anything.
+fn wants_csv(req: &HttpRequest) -> Result<bool, ApiError> {
+    let Ok(accept) = header::Accept::parse(req) else {
+        return Ok(false);
+    };
+    if accept.is_empty() {
+        return Ok(false);
+    }
+    for mime in accept.ranked() {
+        match (mime.type_().as_str(), mime.subtype().as_str()) {
+            ("text", "csv") => return Ok(true),
+            ("application", "json") | ("application" | "*", "*") => return Ok(false),
+            _ => {}
+        }
+    }
+    Err(ApiError::NotAcceptable {
+        available: "application/json, text/csv",
+    })
 }
