@@ -14,7 +14,16 @@ text_enum! {
     }
 }
 
-/// The survey answers the group is derived from.
+/// How soon a facility can take a person after an emergency request (code list `lead_times`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadTime {
+    SameDay,
+    WithinDays,
+    NotPossible,
+}
+
+/// The survey answers the group is derived from, and the lead time.
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
 pub struct EmergencyAnswers {
     pub has_vacancy_capacity: bool,
@@ -22,6 +31,8 @@ pub struct EmergencyAnswers {
     pub has_accepted_new_without_prior_info: bool,
     pub willing_emergency: bool,
     pub willing_new_without_prior_info: bool,
+    #[serde(default)]
+    pub lead_time: Option<LeadTime>,
 }
 
 impl EmergencyAnswers {
@@ -114,6 +125,7 @@ mod tests {
             has_accepted_new_without_prior_info: bits[2],
             willing_emergency: bits[3],
             willing_new_without_prior_info: bits[4],
+            lead_time: None,
         }
     }
 

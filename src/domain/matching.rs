@@ -5,7 +5,7 @@
 //! one the registration allows it for (caregiver unavailable). Medical care and behavioural
 //! support needs must be met by the service. Every candidate carries the reasons for its place
 //! and every facility left out the reasons it was.
-use super::facility::{FacilityRecord, Service, SurveyGroup};
+use super::facility::{FacilityRecord, LeadTime, Service, SurveyGroup};
 use crate::time::{age_on, parse_date};
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
 use serde::Serialize;
@@ -28,6 +28,9 @@ pub struct Needs {
     /// `child`, `intractable_disease`).
     pub targets: Vec<String>,
     pub ward: Option<String>,
+    /// Acceptance is needed today (urgency `same_day`): short stays that cannot take a person
+    /// today are left out unless prearranged.
+    pub same_day: bool,
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -77,6 +80,7 @@ impl Needs {
             behavioral_support: registration["condition"]["behavioral_support_needs"] == true,
             targets,
             ward: super::address::ward(&registration["registrant"]["address"]),
+            same_day: false,
         }
     }
 
@@ -102,6 +106,7 @@ impl Needs {
             behavioral_support: intake["behavioral_support_needs"] == true,
             targets,
             ward: person["ward"].as_str().map(str::to_owned),
+            same_day: intake["situation"]["urgency"] == "same_day",
         }
     }
 
@@ -164,6 +169,11 @@ pub enum Reason {
     BehavioralSupportNotOffered,
     TargetNotTaken,
     NotReadyForEmergency,
+    /// Asked for today, and the facility needs longer from a request to a stay (lead time).
+    LeadTimeNotSameDay,
+    /// Asked for today, and the facility has never taken an emergency (group C): it is asked
+    /// the same day only where prearranged.
+    GroupCNotSameDay,
 }
 
 /// The service a candidate would provide.
@@ -272,6 +282,28 @@ fn best_service<'f>(
     (best, left_out)
 }
 
+/// Why a short stay cannot take the person today when asked for today, if it cannot: the
+/// facility needs longer than a day (its lead time), or it has never taken an emergency (group
+/// C). A prearranged facility knows the person and is asked whatever its answers.
+fn not_same_day(
+    needs: &Needs,
+    f: &FacilityRecord,
+    service: &Service,
+    prearranged: bool,
+) -> Option<Reason> {
+    if !needs.same_day || prearranged || service.service_type != "short_stay" {
+        return None;
+    }
+    let lead_time = f.emergency_acceptance.lead_time;
+    if lead_time.is_some_and(|t| t != LeadTime::SameDay) {
+        Some(Reason::LeadTimeNotSameDay)
+    } else if f.survey_group() == SurveyGroup::C {
+        Some(Reason::GroupCNotSameDay)
+    } else {
+        None
+    }
+}
+
 /// The tier a facility is placed in with its best service (none: left out), and the reasons.
 fn tier_of(
     needs: &Needs,
@@ -370,7 +402,10 @@ pub fn rank(
         let group = f.survey_group();
         let (best, mut left_out) = best_service(needs, f, service_types, prearranged);
         let same_ward = needs.ward.is_some() && f.ward == needs.ward;
-        let (tier, mut reasons) = tier_of(needs, f, best, prearranged, now);
+        let not_today = best.and_then(|s| not_same_day(needs, f, s, prearranged));
+        // A facility that cannot take the person today keeps only a hub emergency room.
+        let usable = if not_today.is_some() { None } else { best };
+        let (tier, mut reasons) = tier_of(needs, f, usable, prearranged, now);
         match tier {
             Some(tier) => {
                 if same_ward {
@@ -397,7 +432,9 @@ pub fn rank(
                 ));
             }
             None => {
-                if best.is_some() {
+                if let Some(reason) = not_today {
+                    left_out = vec![reason];
+                } else if best.is_some() {
                     left_out = vec![if group == SurveyGroup::Other {
                         Reason::NotReadyForEmergency
                     } else {

@@ -15,17 +15,30 @@ pub struct Asked {
     pub situation: String,
     /// A service type instead of the registration's desired services.
     pub service_type: Option<String>,
+    /// Acceptance is needed today (urgency `same_day`).
+    pub same_day: bool,
 }
 
 impl Asked {
     /// Both are codes of their code lists.
-    pub fn new(situation: String, service_type: Option<String>) -> Result<Asked, ApiError> {
+    pub fn new(
+        situation: String,
+        service_type: Option<String>,
+        urgency: Option<String>,
+    ) -> Result<Asked, ApiError> {
         if !Contracts::get().has_code("registration_reasons", &situation) {
             return Err(ApiError::InvalidParameter { name: "situation" });
+        }
+        if urgency
+            .as_deref()
+            .is_some_and(|u| !Contracts::get().has_code("urgencies", u))
+        {
+            return Err(ApiError::InvalidParameter { name: "urgency" });
         }
         Ok(Asked {
             situation,
             service_type: Asked::service_type(service_type)?,
+            same_day: urgency.as_deref() == Some("same_day"),
         })
     }
 
@@ -101,11 +114,13 @@ pub fn candidates(
         };
         let document = crate::store::parse_stored(&reg.document)?;
         let now = Utc::now().with_timezone(&jst()).fixed_offset();
-        let needs = Needs::of(&document, now.date_naive());
+        let mut needs = Needs::of(&document, now.date_naive());
         let Asked {
             situation,
             service_type,
+            same_day,
         } = asked;
+        needs.same_day = same_day;
         let ranked = rank(conn, &needs, &situation, service_type.as_deref(), now)?;
         Ok(Ok(Candidates {
             registration_id: reg.id.to_string(),

@@ -215,7 +215,7 @@ fn document_bodies(doc: &mut Value) {
 
 /// The query parameters whose values [`declare_parameter_values`] declares: operation path,
 /// parameter name, and the schema keywords of its values.
-fn parameter_values() -> [(&'static str, &'static str, Value); 13] {
+fn parameter_values() -> [(&'static str, &'static str, Value); 14] {
     use super::handlers::handoff_list::STATUSES as HANDOFF_STATUSES;
     let contracts = Contracts::get();
     let codes = |list: &str| -> Vec<Value> { contracts.codes(list).into_iter().cloned().collect() };
@@ -241,6 +241,11 @@ fn parameter_values() -> [(&'static str, &'static str, Value); 13] {
             "/v1/registrations/{id}/candidates",
             "situation",
             code("registration_reasons"),
+        ),
+        (
+            "/v1/registrations/{id}/candidates",
+            "urgency",
+            code("urgencies"),
         ),
         (
             "/v1/registrations/{id}/candidates",

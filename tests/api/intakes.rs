@@ -194,13 +194,14 @@ fn candidates_for_an_intake_are_a_group_first_and_never_medical_short_stay() {
         .iter()
         .map(|c| c["tier"].as_str().unwrap())
         .collect();
+    // Needed today (the intake's urgency): the C facility, which never took an emergency, is
+    // not asked the same day.
     assert_eq!(
         tiers,
         [
             "group_a_with_vacancy",
             "group_a_with_vacancy",
             "group_b_with_vacancy",
-            "group_c_with_vacancy",
             "hub_emergency_room"
         ]
     );
@@ -209,14 +210,20 @@ fn candidates_for_an_intake_are_a_group_first_and_never_medical_short_stay() {
     // the two A facilities the one in the person's ward (青葉区) comes first.
     assert_eq!(
         listed,
-        [
-            FACILITIES[6],
-            FACILITIES[1],
-            FACILITIES[3],
-            FACILITIES[4],
-            FACILITIES[7]
-        ]
+        [FACILITIES[6], FACILITIES[1], FACILITIES[3], FACILITIES[7]]
     );
+    let group_c = found["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["facility_id"] == FACILITIES[4])
+        .expect("the C facility is left out today");
+    assert_eq!(group_c["reasons"], json!(["group_c_not_same_day"]));
+    let mut later = intake("kikan-1", "kikan");
+    later["situation"]["urgency"] = json!("within_days");
+    let later = record(&s, "kikan-1", &later);
+    let found_later = candidates(&s, "kikan-1", later["intake_id"].as_str().unwrap(), "");
+    assert!(facility_ids(&found_later["candidates"]).contains(&FACILITIES[4]));
     let medical = found["excluded"]
         .as_array()
         .unwrap()

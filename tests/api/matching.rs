@@ -184,6 +184,88 @@ fn candidates_come_prearranged_first_then_a_b_c_with_vacancy_then_the_hub_emerge
 }
 
 #[test]
+fn asked_for_today_a_short_stay_that_cannot_take_the_person_today_is_left_out_unless_prearranged() {
+    let server = exchange();
+    // A B facility that needs days from a request to a stay.
+    let mut slow = facility(
+        FACILITIES[3],
+        "青葉区",
+        "B",
+        vec![service("short_stay", 1, &["suction"])],
+    );
+    slow["emergency_acceptance"]["lead_time"] = json!("within_days");
+    let put = client()
+        .put(server.url(&format!("/v1/facilities/{}", FACILITIES[3])))
+        .bearer_auth(server.key(FACILITIES[3]))
+        .header("If-Match", "\"1\"")
+        .json(&slow)
+        .send()
+        .unwrap();
+    assert_eq!(put.status(), 200, "{}", put.text().unwrap());
+    let mut doc = registration_from("office");
+    doc["emergency_plan"]["prearranged_facilities"] = json!([FACILITIES[4]]);
+    let prearranged_c = server.register_document("office", &doc);
+    let id = register(&server);
+
+    let today: Value = candidates(
+        &server,
+        "city-1",
+        &id,
+        "situation=caregiver_unavailable&urgency=same_day",
+    )
+    .json()
+    .unwrap();
+    let listed = ids_of(&today["candidates"]);
+    assert!(
+        !listed.contains(&FACILITIES[3]) && !listed.contains(&FACILITIES[4]),
+        "{listed:?}"
+    );
+    assert_eq!(
+        reasons_of(&today["excluded"], FACILITIES[3]),
+        ["lead_time_not_same_day"]
+    );
+    assert_eq!(
+        reasons_of(&today["excluded"], FACILITIES[4]),
+        ["group_c_not_same_day"]
+    );
+    assert!(
+        listed.contains(&FACILITIES[7]),
+        "the hub's emergency room bridges the day"
+    );
+
+    for query in [
+        "situation=caregiver_unavailable&urgency=within_days",
+        "situation=caregiver_unavailable",
+    ] {
+        let later: Value = candidates(&server, "city-1", &id, query).json().unwrap();
+        let listed = ids_of(&later["candidates"]);
+        assert!(
+            listed.contains(&FACILITIES[3]) && listed.contains(&FACILITIES[4]),
+            "{query}: {listed:?}"
+        );
+    }
+    let known: Value = candidates(
+        &server,
+        "city-1",
+        &prearranged_c,
+        "situation=caregiver_unavailable&urgency=same_day",
+    )
+    .json()
+    .unwrap();
+    assert_eq!(
+        known["candidates"][0]["facility_id"], FACILITIES[4],
+        "prearranged: asked today"
+    );
+    let r = candidates(
+        &server,
+        "city-1",
+        &id,
+        "situation=caregiver_unavailable&urgency=now",
+    );
+    assert_eq!(problem_type(r), "invalid-query");
+}
+
+#[test]
 fn medical_short_stay_no_suction_and_no_vacancy_are_left_out_with_their_reasons() {
     let server = exchange();
     let id = register(&server);

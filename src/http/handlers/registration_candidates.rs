@@ -20,6 +20,11 @@ pub struct CandidatesQuery {
     /// Look for this service type instead of the registration's desired services.
     #[param(example = "short_stay")]
     service_type: Option<String>,
+    /// How soon: `same_day` leaves out the short stays that cannot take the person today (a
+    /// lead time longer than the day, or group C, which never took an emergency) unless
+    /// prearranged; `within_days` or none leaves them in.
+    #[param(example = "same_day")]
+    urgency: Option<String>,
 }
 
 /// Facilities to call for a registered person in an emergency, best first: the facilities
@@ -31,7 +36,8 @@ pub struct CandidatesQuery {
 /// their target group. Each candidate carries `reasons` (prearranged, survey_group_a,
 /// has_vacancy, vacancy_stale, same_ward, medical_care_covered, hub_emergency_room …); left-out
 /// facilities carry theirs (medical_short_stay_unannounced, medical_care_not_covered,
-/// behavioral_support_not_offered, target_not_taken, no_vacancy, not_ready_for_emergency).
+/// behavioral_support_not_offered, target_not_taken, no_vacancy, not_ready_for_emergency, and
+/// for `urgency=same_day` lead_time_not_same_day, group_c_not_same_day).
 /// Visible to the same organizations as the registration; the read is recorded.
 #[utoipa::path(
     tag = "matching",
@@ -39,7 +45,7 @@ pub struct CandidatesQuery {
     params(("id" = String, Path, example = "reg_0123456789abcdef"), CandidatesQuery),
     responses(
         (status = 200, description = "`candidates` (rank, tier, facility, service, reasons) and `excluded` (with reasons)", content_type = "application/json"),
-        (status = 400, description = "situation or service_type is not a known code", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "situation, service_type or urgency is not a known code", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The registration's consent is withdrawn (consent-withdrawn): matching reads its care and medical needs", body = Problem, content_type = "application/problem+json"),
@@ -56,8 +62,9 @@ pub async fn registration_candidates(
     let CandidatesQuery {
         situation,
         service_type,
+        urgency,
     } = query.into_inner();
-    let asked = Asked::new(situation, service_type)?;
+    let asked = Asked::new(situation, service_type, urgency)?;
     let id = id.into_inner();
     let found = run(&store, move |s| matching::candidates(s, &org, &id, asked)).await?;
     Ok(HttpResponse::Ok()
