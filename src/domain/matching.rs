@@ -10,6 +10,7 @@ use crate::time::{age_on, parse_date};
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// The situation for which short stay may be used.
 pub const SHORT_STAY_REASON: &str = "caregiver_unavailable";
@@ -174,6 +175,60 @@ pub enum Reason {
     /// Asked for today, and the facility has never taken an emergency (group C): it is asked
     /// the same day only where prearranged.
     GroupCNotSameDay,
+    /// Asked for this person within the day and still open: wait for its answer before asking
+    /// again.
+    AlreadyAsked,
+    /// Accepted a request for this person within the day.
+    Accepted,
+    /// Declined a request for this person within the day: the next candidate is called.
+    Declined,
+}
+
+/// What a facility answered for this person within the day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Asked and not answered yet (requested, received).
+    Open,
+    /// Accepted (or admitted).
+    Accepted,
+    Declined,
+}
+
+/// Applies what the facilities asked for this person within the day answered: one that
+/// declined is left out (`declined`) and the next comes up; one still open or that accepted
+/// stays, marked (`already_asked`, `accepted`). Ranks are numbered again.
+pub fn after_answers(mut ranking: Ranking, answers: &BTreeMap<String, Answer>) -> Ranking {
+    let mut kept = Vec::new();
+    for mut c in ranking.candidates.drain(..) {
+        match answers.get(&c.facility_id) {
+            Some(Answer::Declined) => {
+                ranking.excluded.insert(
+                    0,
+                    Excluded {
+                        facility_id: c.facility_id,
+                        name: c.name,
+                        reasons: vec![Reason::Declined],
+                    },
+                );
+                ranking.excluded_count += 1;
+            }
+            Some(Answer::Open) => {
+                c.reasons.insert(0, Reason::AlreadyAsked);
+                kept.push(c);
+            }
+            Some(Answer::Accepted) => {
+                c.reasons.insert(0, Reason::Accepted);
+                kept.push(c);
+            }
+            None => kept.push(c),
+        }
+    }
+    for (i, c) in kept.iter_mut().enumerate() {
+        c.rank = i + 1;
+    }
+    ranking.candidates = kept;
+    ranking.excluded.truncate(EXCLUDED_LISTED);
+    ranking
 }
 
 /// The service a candidate would provide.
@@ -562,5 +617,45 @@ mod tests {
         assert!(needs
             .service_types("caregiver_unavailable", None)
             .is_empty());
+    }
+
+    fn candidate(id: &str, rank: usize) -> Candidate {
+        Candidate {
+            rank,
+            tier: Tier::GroupAWithVacancy,
+            facility_id: id.into(),
+            name: id.into(),
+            ward: None,
+            survey_group: SurveyGroup::A,
+            service: None,
+            reasons: vec![Reason::SurveyGroupA],
+        }
+    }
+
+    #[test]
+    fn a_declined_facility_is_left_out_and_the_rest_move_up_marked_with_their_answers() {
+        let ranking = Ranking {
+            candidates: vec![candidate("a", 1), candidate("b", 2), candidate("c", 3)],
+            excluded_count: 0,
+            excluded: Vec::new(),
+        };
+        let answers = BTreeMap::from([
+            ("a".to_owned(), Answer::Declined),
+            ("b".to_owned(), Answer::Open),
+            ("c".to_owned(), Answer::Accepted),
+        ]);
+        let after = after_answers(ranking, &answers);
+        let placed: Vec<(&str, usize, Reason)> = after
+            .candidates
+            .iter()
+            .map(|c| (c.facility_id.as_str(), c.rank, c.reasons[0]))
+            .collect();
+        assert_eq!(
+            placed,
+            [("b", 1, Reason::AlreadyAsked), ("c", 2, Reason::Accepted)]
+        );
+        assert_eq!(after.excluded_count, 1);
+        assert_eq!(after.excluded[0].facility_id, "a");
+        assert_eq!(after.excluded[0].reasons, [Reason::Declined]);
     }
 }

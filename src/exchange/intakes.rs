@@ -97,7 +97,14 @@ pub fn candidates(
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        let ranked = ranking::rank(conn, &needs, &situation, service_type.as_deref(), now)?;
+        let ranked = ranking::rank(
+            conn,
+            intake.id.as_str(),
+            &needs,
+            &situation,
+            service_type.as_deref(),
+            now,
+        )?;
         Ok(Ok(IntakeCandidates {
             intake_id: intake.id,
             situation,

@@ -1,13 +1,15 @@
 //! Matching (候補施設): the facilities to call for a registered person in an emergency.
 use crate::contracts::Contracts;
+use crate::domain::handoff::Status;
 use crate::domain::ids::RegistrationId;
-use crate::domain::matching::{self, Needs, Ranking};
+use crate::domain::matching::{self, Answer, Needs, Ranking};
 use crate::problem::ApiError;
 use crate::store::registrations::{self, ForMatching};
 use crate::store::{facilities, Store, StoreError};
 use crate::time::jst;
 use chrono::Utc;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// What happened, and what is looked for.
 pub struct Asked {
@@ -76,10 +78,48 @@ pub struct Ranked {
     ranking: Ranking,
 }
 
+/// How far back the answers of facilities asked for the same person count: a day.
+const ANSWERS_WITHIN: chrono::Duration = chrono::Duration::hours(24);
+
+/// What each facility asked for the person `case_id` within the day answered, as it stands now
+/// (the latest request to a facility counts; a cancelled or expired one is as if not asked).
+fn answers(
+    conn: &mut crate::store::DbConnection,
+    case_id: &str,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<BTreeMap<String, Answer>, StoreError> {
+    let at = now.naive_utc();
+    let mut answers = BTreeMap::new();
+    for (recipient, status, expires_at) in
+        crate::store::handoffs::acceptance_requests(conn, case_id, at - ANSWERS_WITHIN)?
+    {
+        let status = Status::parse(&status)
+            .unwrap_or(Status::Requested)
+            .effective(at >= expires_at);
+        match status {
+            Status::Requested | Status::Received => {
+                answers.insert(recipient, Answer::Open);
+            }
+            Status::Accepted | Status::Admitted | Status::Completed => {
+                answers.insert(recipient, Answer::Accepted);
+            }
+            Status::Declined => {
+                answers.insert(recipient, Answer::Declined);
+            }
+            Status::Cancelled | Status::Expired => {
+                answers.remove(&recipient);
+            }
+        }
+    }
+    Ok(answers)
+}
+
 /// Ranks the facilities for `needs` in `situation`, looking for `service_type` or the services
-/// the needs name.
+/// the needs name; the facilities already asked for the person `case_id` within the day are
+/// marked, and those that declined are left out so that the next one comes up.
 pub fn rank(
     conn: &mut crate::store::DbConnection,
+    case_id: &str,
     needs: &Needs,
     situation: &str,
     service_type: Option<&str>,
@@ -89,7 +129,10 @@ pub fn rank(
         && needs.wanted(service_type).iter().any(|t| t == "short_stay");
     let service_types = needs.service_types(situation, service_type);
     let records = facilities::matching_pool(conn, &needs.prearranged, &service_types)?;
-    let ranking = matching::rank(needs, &service_types, &records, now);
+    let ranking = matching::after_answers(
+        matching::rank(needs, &service_types, &records, now),
+        &answers(conn, case_id, now)?,
+    );
     Ok(Ranked {
         service_types,
         short_stay_excluded,
@@ -121,7 +164,14 @@ pub fn candidates(
             same_day,
         } = asked;
         needs.same_day = same_day;
-        let ranked = rank(conn, &needs, &situation, service_type.as_deref(), now)?;
+        let ranked = rank(
+            conn,
+            reg.id.as_str(),
+            &needs,
+            &situation,
+            service_type.as_deref(),
+            now,
+        )?;
         Ok(Ok(Candidates {
             registration_id: reg.id.to_string(),
             registration_version: reg.version,

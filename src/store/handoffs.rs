@@ -570,3 +570,27 @@ pub fn list(
     let rows = q.load(conn)?;
     Ok(Some(Page::cut(rows, page, |h| h.id.to_string())))
 }
+
+/// The packets asking for the acceptance of one person (a registration's or an intake's id)
+/// sent since `since`, oldest first: recipient, stored status and expiry.
+pub fn acceptance_requests(
+    conn: &mut DbConnection,
+    case_id: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(String, String, NaiveDateTime)>> {
+    handoffs::table
+        .filter(
+            handoffs::registration_id
+                .eq(case_id)
+                .or(handoffs::intake_id.eq(case_id)),
+        )
+        .filter(handoffs::purpose.eq("emergency_acceptance"))
+        .filter(handoffs::created_at.ge(since))
+        .order((handoffs::created_at, handoffs::id))
+        .select((
+            handoffs::recipient_id,
+            handoffs::status,
+            handoffs::expires_at,
+        ))
+        .load(conn)
+}

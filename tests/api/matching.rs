@@ -369,3 +369,99 @@ fn a_matching_request_is_recorded_in_the_access_record() {
     assert_eq!(matching.purpose, "emergency_acceptance");
     assert!(matching.categories.contains("medical"));
 }
+
+/// Sends the kikan's packet for intake `id` to `facility`; the facility fetches it (its
+/// receipt, `received`) and answers `status` unless `None`.
+fn ask(server: &TestServer, id: &str, facility: &str, status: Option<&str>) {
+    let body = json!({
+        "intake_id": id, "recipient": facility, "purpose": "emergency_acceptance",
+        "request": {"service_type": "short_stay", "start_on": "2026-10-14"},
+        "legal_basis": "vital_interest", "reason": "同居の母が入院し、本人の同意を確かめる手段がない。"
+    });
+    let r = server.post_json("kikan-1", "/v1/handoffs", &body);
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    let handoff = r.json::<Value>().unwrap()["handoff_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let Some(status) = status else { return };
+    assert_eq!(
+        server
+            .get(
+                facility,
+                &format!("/v1/handoffs/{handoff}"),
+                "application/jose"
+            )
+            .status(),
+        200
+    );
+    if status == "received" {
+        return; // fetching the packet was the receipt
+    }
+    let mut answer = json!({
+        "document_type": "handoff_response", "schema_version": "1.0.0", "handoff_id": handoff,
+        "responder": {"organization_id": facility, "role": "facility"},
+        "status": status, "at": crate::fixtures::hours_ago(0),
+    });
+    if status == "declined" {
+        answer["reason"] = json!("本日は夜勤の職員が足りず受け入れられない。");
+    }
+    let r = server.post_json(
+        facility,
+        &format!("/v1/handoffs/{handoff}/responses"),
+        &answer,
+    );
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+}
+
+#[test]
+fn a_facility_that_declines_makes_way_for_the_next_and_one_asked_is_marked() {
+    let server = exchange();
+    let mut doc = crate::fixtures::intake_from("kikan-1", "kikan");
+    doc["situation"]["urgency"] = json!("within_days");
+    let r = server.post_json("kikan-1", "/v1/intakes", &doc);
+    let id = r.json::<Value>().unwrap()["intake_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/v1/intakes/{id}/candidates");
+    let before: Value = server.get_json("kikan-1", &path).json().unwrap();
+    let first = ids_of(&before["candidates"]);
+    assert_eq!(&first[..3], [FACILITIES[6], FACILITIES[1], FACILITIES[3]]);
+
+    ask(&server, &id, FACILITIES[6], Some("declined"));
+    ask(&server, &id, FACILITIES[1], None);
+    ask(&server, &id, FACILITIES[3], Some("received"));
+    ask(&server, &id, FACILITIES[4], Some("accepted"));
+    let after: Value = server.get_json("kikan-1", &path).json().unwrap();
+    let listed = ids_of(&after["candidates"]);
+    assert!(!listed.contains(&FACILITIES[6]), "{listed:?}");
+    assert_eq!(reasons_of(&after["excluded"], FACILITIES[6]), ["declined"]);
+    assert_eq!(after["candidates"][0]["facility_id"], FACILITIES[1]);
+    assert_eq!(after["candidates"][0]["rank"], 1);
+    assert_eq!(
+        reasons_of(&after["candidates"], FACILITIES[1])[0],
+        "already_asked"
+    );
+    assert_eq!(
+        reasons_of(&after["candidates"], FACILITIES[3])[0],
+        "already_asked"
+    );
+    assert_eq!(listed.len(), first.len() - 1);
+    // Another person's requests change nothing here.
+    let other = server
+        .post_json("kikan-1", "/v1/intakes", &doc)
+        .json::<Value>()
+        .unwrap();
+    let theirs: Value = server
+        .get_json(
+            "kikan-1",
+            &format!(
+                "/v1/intakes/{}/candidates",
+                other["intake_id"].as_str().unwrap()
+            ),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(ids_of(&theirs["candidates"]), first);
+}
