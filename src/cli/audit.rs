@@ -66,7 +66,7 @@ pub fn run(args: Args) -> ExitCode {
         },
         _ => (Vec::new(), None),
     };
-    let store = match args.db.open() {
+    let store = match args.db.open_existing() {
         Ok(s) => s,
         Err(code) => return code,
     };

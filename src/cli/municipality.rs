@@ -38,7 +38,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let store = match args.db.open() {
+    let store = match args.db.open_existing() {
         Ok(s) => s,
         Err(code) => return code,
     };

@@ -30,7 +30,25 @@ pub struct DatabaseArgs {
 }
 
 impl DatabaseArgs {
+    /// Opens the store of an exchange that exists: a SQLite file that is not there is refused
+    /// (exit 2) instead of created, so a command run in another folder, or with a mistyped
+    /// path, does not quietly make an empty database (and its `data/` folder) to read from.
+    pub fn open_existing(&self) -> Result<Store, ExitCode> {
+        let url = &self.database_url;
+        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+        let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        if !postgres && !std::path::Path::new(path).exists() {
+            eprintln!(
+                "kyoten: no database at {path}: give the exchange's database with --database-url \
+                 (or DATABASE_URL); `kyoten migrate` creates a new one"
+            );
+            return Err(ExitCode::from(2));
+        }
+        self.open()
+    }
+
     /// The one way the command line opens the store: with the key-encryption key it was given.
+    /// A SQLite database that does not exist yet is created.
     pub fn open(&self) -> Result<Store, ExitCode> {
         let fail = |e: StoreError| {
             eprintln!("kyoten: {e}");
@@ -93,6 +111,14 @@ fn parse_role(s: &str) -> Result<Role, String> {
     Role::parse(s).ok_or_else(|| "one of city, kikan, hub, consultation_office, facility".into())
 }
 
+/// Adding an organization may start a new exchange; every other command reads one.
+fn open_for(args: &OrgArgs) -> Result<Store, ExitCode> {
+    match &args.command {
+        OrgCommand::Add { .. } => args.db.open(),
+        _ => args.db.open_existing(),
+    }
+}
+
 pub fn run(args: OrgArgs) -> ExitCode {
     // A refused id is a usage error, reported before the database is opened.
     if let OrgCommand::Add { role, id, .. } = &args.command {
@@ -106,7 +132,7 @@ pub fn run(args: OrgArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let store = match args.db.open() {
+    let store = match open_for(&args) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -188,7 +214,7 @@ enum KeyCommand {
 }
 
 pub fn run_key(args: KeyArgs) -> ExitCode {
-    let store = match args.db.open() {
+    let store = match args.db.open_existing() {
         Ok(s) => s,
         Err(code) => return code,
     };

@@ -408,3 +408,29 @@ fn a_ps256_key_signs_ps256_and_its_public_file_verifies_as_ps256() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("made for PS256"));
 }
+
+#[test]
+fn commands_that_read_an_exchange_refuse_a_database_that_is_not_there_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let commands: [&[&str]; 4] = [
+        &["org", "list"],
+        &["key", "rotate", "office"],
+        &["municipality", "list"],
+        &["audit", "verify"],
+    ];
+    for args in commands {
+        let out = kyoten()
+            .current_dir(dir.path())
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("no database at data/kyoten.sqlite"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!dir.path().join("data").exists(), "{args:?} created data/");
+    }
+}

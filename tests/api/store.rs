@@ -341,12 +341,10 @@ fn org_add_refuses_a_reserved_or_malformed_id_with_a_clear_error_and_adds_nothin
         .args(["org", "--database-url", db.url(), "list"])
         .output()
         .unwrap();
-    assert_eq!(list.status.code(), Some(0));
-    assert!(
-        list.stdout.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&list.stdout)
-    );
+    // Refused before the database was opened: not even the database was made.
+    assert_eq!(list.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&list.stderr).contains("no database at"));
+    assert!(list.stdout.is_empty());
 }
 
 /// The bundled SQLite keeps its query plans stable (`.cargo/config.toml`): otherwise every
