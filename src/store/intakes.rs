@@ -194,6 +194,14 @@ pub fn list(
     })
 }
 
+/// The ids of the intakes that became registration `registration_id` (one, as a rule).
+pub fn linked_to(conn: &mut DbConnection, registration_id: &str) -> QueryResult<Vec<String>> {
+    emergency_intakes::table
+        .filter(emergency_intakes::registration_id.eq(registration_id))
+        .select(emergency_intakes::id)
+        .load(conn)
+}
+
 /// Whether an intake may become a registration for a caller.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Linkable {

@@ -135,7 +135,8 @@ chain::chain_queries!(provision_records, ProvisionRecord);
 /// Conditions of a provision-record query.
 #[derive(Debug, Clone, Default)]
 pub struct ProvisionFilter {
-    /// The person: a registration id or an emergency intake id.
+    /// The person: a registration id or an emergency intake id. A registration's records
+    /// include those of the emergency intake it was made from.
     pub case_id: Option<String>,
     pub handoff_id: Option<String>,
     pub since: Option<NaiveDateTime>,
@@ -155,7 +156,9 @@ pub fn search(
         return Ok(None);
     };
     if let Some(r) = &filter.case_id {
-        q = q.filter(provision_records::registration_id.eq(r.clone()));
+        let mut ids = vec![r.clone()];
+        ids.extend(super::intakes::linked_to(conn, r)?);
+        q = q.filter(provision_records::registration_id.eq_any(ids));
     }
     if let Some(h) = &filter.handoff_id {
         q = q.filter(provision_records::handoff_id.eq(h.clone()));

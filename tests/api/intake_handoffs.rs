@@ -408,3 +408,37 @@ fn a_vital_interest_packet_cites_the_article_that_applies_to_its_sender() {
         assert_eq!(recorded["consent_ref"]["provision"], article, "{sender}");
     }
 }
+
+#[test]
+fn once_the_intake_becomes_a_registration_its_provision_records_are_the_registrations_too() {
+    let s = exchange();
+    let id = intake(&s, "kikan-1", "kikan", false);
+    let created: Value = s
+        .post_json("kikan-1", "/v1/handoffs", &vital_interest(&id, FACILITY))
+        .json()
+        .unwrap();
+    assert_eq!(provisions(&s, &id).len(), 1);
+    let mut form = crate::fixtures::registration_from("kikan-1");
+    form["received_by"]["role"] = json!("kikan");
+    let r = s.post_json(
+        "kikan-1",
+        &format!("/v1/registrations?from_intake={id}"),
+        &form,
+    );
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    let reg = r.json::<Value>().unwrap()["registration_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let records = provisions(&s, &reg);
+    assert_eq!(
+        records.len(),
+        1,
+        "the intake's provision, found by the registration"
+    );
+    assert_eq!(records[0]["handoff_id"], created["handoff_id"]);
+    assert_eq!(records[0]["person"], id.as_str(), "as it was recorded");
+    // Another registration's records do not include it.
+    let other = crate::handoffs::register(&s, "office", None);
+    assert!(provisions(&s, &other).is_empty());
+}

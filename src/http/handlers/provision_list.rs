@@ -19,7 +19,8 @@ const MAX_LIMIT: i64 = 1000;
 #[serde(deny_unknown_fields)]
 pub struct ProvisionQuery {
     /// The person whose data was provided: a registration id (`reg_…`), or an emergency
-    /// intake id (`int_…`) for a person who never registered.
+    /// intake id (`int_…`) for a person who never registered. A registration's records include
+    /// those of the emergency intake it was made from.
     person: Option<String>,
     /// Only the records of this handoff.
     handoff: Option<String>,
