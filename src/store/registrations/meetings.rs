@@ -89,7 +89,7 @@ pub fn record_meeting(
         diesel::insert_into(registration_meetings::table)
             .values(row.clone())
             .execute(conn)?;
-        audit::record(conn, meeting_access(caller, Action::RecordMeeting, id))?;
+        audit::record(conn, no_data_access(caller, Action::RecordMeeting, id))?;
         Ok(Recorded::Done(Box::new(row)))
     })
 }
@@ -109,18 +109,7 @@ pub fn meetings(
             .order((registration_meetings::held_on, registration_meetings::id))
             .select(Meeting::as_select())
             .load(conn)?;
-        audit::record(conn, meeting_access(caller, Action::Read, id))?;
+        audit::record(conn, no_data_access(caller, Action::Read, id))?;
         Ok(Some(rows))
     })
-}
-
-/// An access to a registration's meetings: codes and organization ids, no data category.
-fn meeting_access<'a>(caller: &'a Organization, action: Action, id: &'a str) -> Access<'a> {
-    Access {
-        by: caller.id.as_str(),
-        action,
-        subject: Subject::Registration(id),
-        categories: "",
-        purpose: "registration",
-    }
 }

@@ -89,6 +89,18 @@ fn relation(caller: &Organization, registration: &Registration) -> Relation {
     }
 }
 
+/// An access to a registration that touches none of the person's data (its office, its
+/// meetings, a review): recorded with no data category, for the purpose `registration`.
+fn no_data_access<'a>(caller: &'a Organization, action: Action, id: &'a str) -> Access<'a> {
+    Access {
+        by: caller.id.as_str(),
+        action,
+        subject: Subject::Registration(id),
+        categories: "",
+        purpose: "registration",
+    }
+}
+
 /// A validated registration ready to be stored: the server-assigned id written into it and
 /// the document serialized — done before the write, so the writer only writes.
 #[derive(Debug, Clone)]

@@ -94,7 +94,7 @@ pub fn assign_office(
                 .execute(conn)?;
             let seq = history(conn, id)?.last().map_or(1, |a| a.seq + 1);
             record(conn, id, seq, office, caller.id.as_str(), now())?;
-            audit::record(conn, touch(caller, Action::AssignOffice, id))?;
+            audit::record(conn, no_data_access(caller, Action::AssignOffice, id))?;
             registration.responsible_office = office.map(str::to_owned);
         }
         let assignments = history(conn, id)?;
@@ -113,19 +113,8 @@ pub fn office_history(
         let Some(registration) = visible(conn, caller, id)? else {
             return Ok(None);
         };
-        audit::record(conn, touch(caller, Action::Read, id))?;
+        audit::record(conn, no_data_access(caller, Action::Read, id))?;
         let assignments = history(conn, id)?;
         Ok(Some((registration, assignments)))
     })
-}
-
-/// An access to a registration's office that touches none of the person's data.
-fn touch<'a>(caller: &'a Organization, action: Action, id: &'a str) -> Access<'a> {
-    Access {
-        by: caller.id.as_str(),
-        action,
-        subject: Subject::Registration(id),
-        categories: "",
-        purpose: "registration",
-    }
 }

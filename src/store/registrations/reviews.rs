@@ -97,16 +97,7 @@ pub fn review(
             return Ok(Reviewed::Withdrawn);
         }
         after_write(conn, &mut row, true)?;
-        audit::record(
-            conn,
-            Access {
-                by: caller.id.as_str(),
-                action: Action::Review,
-                subject: Subject::Registration(id),
-                categories: "",
-                purpose: "registration",
-            },
-        )?;
+        audit::record(conn, no_data_access(caller, Action::Review, id))?;
         Ok(Reviewed::Done(Box::new(row)))
     })
 }
