@@ -78,8 +78,12 @@ pub struct Composition<'a> {
     pub sender: Party<'a>,
     pub recipient: Party<'a>,
     pub purpose: &'a str,
-    pub situation: &'a Value,
-    pub request: &'a Value,
+    /// The emergency and what is asked (`emergency_acceptance`); a normal-time sharing packet
+    /// has neither.
+    pub situation: Option<&'a Value>,
+    pub request: Option<&'a Value>,
+    /// The earlier shared copy a normal-time sharing packet replaces.
+    pub supersedes: Option<&'a str>,
     pub issued_at: &'a str,
     pub expires_at: &'a str,
     pub basis: Basis<'a>,
@@ -284,13 +288,21 @@ pub fn compose(policy: &Policy, c: &Composition<'_>) -> Result<Value, ComposeErr
         "purpose": c.purpose,
         "sender": c.sender.to_json(),
         "recipient": c.recipient.to_json(),
-        "situation": c.situation,
-        "request": c.request,
         "subject": subject,
         "disclosed_categories": disclosed,
         "consent_ref": consent_ref(source, c.basis, c.sender.role),
     });
     packet[reference] = referenced;
+    let optional = [
+        ("situation", c.situation.cloned()),
+        ("request", c.request.cloned()),
+        ("supersedes", c.supersedes.map(Value::from)),
+    ];
+    for (member, value) in optional {
+        if let Some(value) = value {
+            packet[member] = value;
+        }
+    }
     Ok(packet)
 }
 
@@ -432,6 +444,12 @@ text_enum! {
         Completed = "completed",
         Cancelled = "cancelled",
         Expired = "expired",
+        /// A normal-time shared copy replaced by the one re-sent after the registration
+        /// changed (set by the exchange).
+        Superseded = "superseded",
+        /// Withdrawn by the exchange because the consent it rested on was withdrawn or no
+        /// longer permits it.
+        Revoked = "revoked",
     }
 }
 
@@ -468,9 +486,14 @@ pub enum Responder {
     Coordinator,
 }
 
-/// Whether a response with status `to` may follow `from`, given by `who`.
-pub fn may_transition(from: Status, to: Status, who: Responder) -> bool {
+/// Whether a response with status `to` may follow `from` on a handoff for `purpose`, given by
+/// `who`. A normal-time shared copy (`emergency_preparation`) is acknowledged (`accepted`) or
+/// declined by its recipient; nobody is admitted on it.
+pub fn may_transition(purpose: Purpose, from: Status, to: Status, who: Responder) -> bool {
     use Status::*;
+    if purpose == Purpose::EmergencyPreparation && matches!(to, Admitted | Completed) {
+        return false;
+    }
     match (from, to) {
         (Requested, Received) => who == Responder::Recipient,
         (Received, Accepted | Declined) => who == Responder::Recipient,
@@ -489,17 +512,25 @@ pub enum Withheld {
     ConsentWithdrawn,
     /// It was not accepted by its `expires_at`.
     Expired,
+    /// A shared copy replaced by a re-sent one (the newer packet is to be fetched instead).
+    Superseded,
+    /// Revoked with the consent it rested on.
+    Revoked,
 }
 
 /// Whether the recipient may have the packet now, whether or not it fetched it before: not
 /// once the handoff is cancelled, not once the registration's consent is withdrawn (unless
-/// the packet is on the vital-interest basis, which does not rest on consent), and not once it
-/// expired unaccepted. `status` is the effective one (expiry applied).
+/// the packet is on the vital-interest basis, which does not rest on consent), not once a
+/// re-sent copy superseded it or it was revoked, and not once it expired unaccepted. `status` is the effective one (expiry applied).
 pub fn withheld(status: Status, break_glass: bool, consent_withdrawn: bool) -> Option<Withheld> {
     if status == Status::Cancelled {
         Some(Withheld::Cancelled)
     } else if consent_withdrawn && !break_glass {
         Some(Withheld::ConsentWithdrawn)
+    } else if status == Status::Superseded {
+        Some(Withheld::Superseded)
+    } else if status == Status::Revoked {
+        Some(Withheld::Revoked)
     } else if status == Status::Expired {
         Some(Withheld::Expired)
     } else {
@@ -527,6 +558,7 @@ pub fn new_id() -> String {
 mod tests {
     use super::*;
     use Status::*;
+    const ACCEPTANCE: Purpose = Purpose::EmergencyAcceptance;
 
     #[test]
     fn a_packet_is_withheld_when_cancelled_expired_or_its_consent_is_withdrawn() {
@@ -554,20 +586,108 @@ mod tests {
     fn the_recipient_moves_a_handoff_along_its_lifecycle() {
         let path = [Requested, Received, Accepted, Admitted, Completed];
         for pair in path.windows(2) {
-            assert!(may_transition(pair[0], pair[1], Responder::Recipient));
-            assert!(!may_transition(pair[0], pair[1], Responder::Sender));
+            assert!(may_transition(
+                ACCEPTANCE,
+                pair[0],
+                pair[1],
+                Responder::Recipient
+            ));
+            assert!(!may_transition(
+                ACCEPTANCE,
+                pair[0],
+                pair[1],
+                Responder::Sender
+            ));
         }
-        assert!(may_transition(Received, Declined, Responder::Recipient));
+        assert!(may_transition(
+            ACCEPTANCE,
+            Received,
+            Declined,
+            Responder::Recipient
+        ));
     }
 
     #[test]
     fn steps_cannot_be_skipped_or_taken_back() {
-        assert!(!may_transition(Requested, Accepted, Responder::Recipient));
-        assert!(!may_transition(Accepted, Received, Responder::Recipient));
-        assert!(!may_transition(Received, Completed, Responder::Recipient));
-        assert!(!may_transition(Completed, Cancelled, Responder::Sender));
-        assert!(!may_transition(Declined, Accepted, Responder::Recipient));
-        assert!(!may_transition(Expired, Received, Responder::Recipient));
+        assert!(!may_transition(
+            ACCEPTANCE,
+            Requested,
+            Accepted,
+            Responder::Recipient
+        ));
+        assert!(!may_transition(
+            ACCEPTANCE,
+            Accepted,
+            Received,
+            Responder::Recipient
+        ));
+        assert!(!may_transition(
+            ACCEPTANCE,
+            Received,
+            Completed,
+            Responder::Recipient
+        ));
+        assert!(!may_transition(
+            ACCEPTANCE,
+            Completed,
+            Cancelled,
+            Responder::Sender
+        ));
+        assert!(!may_transition(
+            ACCEPTANCE,
+            Declined,
+            Accepted,
+            Responder::Recipient
+        ));
+        assert!(!may_transition(
+            ACCEPTANCE,
+            Expired,
+            Received,
+            Responder::Recipient
+        ));
+    }
+
+    #[test]
+    fn a_shared_copy_is_acknowledged_or_declined_but_nobody_is_admitted_on_it() {
+        let sharing = Purpose::EmergencyPreparation;
+        assert!(may_transition(
+            sharing,
+            Received,
+            Accepted,
+            Responder::Recipient
+        ));
+        assert!(may_transition(
+            sharing,
+            Received,
+            Declined,
+            Responder::Recipient
+        ));
+        assert!(!may_transition(
+            sharing,
+            Accepted,
+            Admitted,
+            Responder::Recipient
+        ));
+        assert!(may_transition(
+            sharing,
+            Accepted,
+            Cancelled,
+            Responder::Sender
+        ));
+    }
+
+    #[test]
+    fn a_superseded_or_revoked_copy_is_withheld_and_answers_nothing() {
+        assert_eq!(
+            withheld(Superseded, false, false),
+            Some(Withheld::Superseded)
+        );
+        assert_eq!(withheld(Revoked, false, false), Some(Withheld::Revoked));
+        for to in [Received, Accepted, Declined, Cancelled] {
+            for from in [Superseded, Revoked] {
+                assert!(!may_transition(ACCEPTANCE, from, to, Responder::Recipient));
+            }
+        }
     }
 
     #[test]
@@ -578,7 +698,7 @@ mod tests {
                 Responder::Sender,
                 Responder::Coordinator,
             ] {
-                assert!(may_transition(from, Cancelled, who));
+                assert!(may_transition(ACCEPTANCE, from, Cancelled, who));
             }
         }
     }

@@ -21,9 +21,11 @@ pub(super) struct Request<'a> {
     pub(super) purpose: Purpose,
     pub(super) basis: Basis<'a>,
     pub(super) only: Option<BTreeSet<String>>,
-    /// Required for a registration; for an intake, the intake's own when left out.
+    /// For an emergency acceptance: required from a registration; from an intake, the
+    /// intake's own when left out. A normal-time sharing packet has none.
     pub(super) situation: Option<&'a Value>,
-    pub(super) request: &'a Value,
+    /// Required for an emergency acceptance; a normal-time sharing packet has none.
+    pub(super) request: Option<&'a Value>,
     pub(super) expires_at: Option<&'a str>,
 }
 
@@ -96,14 +98,22 @@ impl<'a> Request<'a> {
             }
         };
         let only = categories(body)?;
-        let object_field = |field: &'static str| match body.get(field) {
-            None if field == "situation" && matches!(from, BuiltFrom::Intake(_)) => Ok(None),
-            Some(v) if v.is_object() => Ok(Some(v)),
-            _ => Err(ApiError::InvalidHandoffRequest { field }),
+        let (situation, request) = if purpose == Purpose::EmergencyPreparation {
+            // Normal-time sharing: no emergency is invented and nothing is asked.
+            for field in ["situation", "request"] {
+                if body.get(field).is_some() {
+                    return Err(ApiError::InvalidHandoffRequest { field });
+                }
+            }
+            (None, None)
+        } else {
+            let object_field = |field: &'static str| match body.get(field) {
+                None if field == "situation" && matches!(from, BuiltFrom::Intake(_)) => Ok(None),
+                Some(v) if v.is_object() => Ok(Some(v)),
+                _ => Err(ApiError::InvalidHandoffRequest { field }),
+            };
+            (object_field("situation")?, object_field("request")?)
         };
-        let situation = object_field("situation")?;
-        let request =
-            object_field("request")?.ok_or(ApiError::InvalidHandoffRequest { field: "request" })?;
         let expires_at = text(body, "expires_at")?;
         if expires_at.is_some_and(|t| parse_timestamp(t).is_none()) {
             return Err(ApiError::InvalidHandoffRequest {

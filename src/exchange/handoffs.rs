@@ -7,7 +7,7 @@ use crate::contracts::json::parse_document;
 use crate::contracts::DocumentType;
 use crate::crypto::jcs;
 use crate::domain::handoff::{self, Case, ComposeError, Composition, Party};
-use crate::domain::handoff::{Header, Status, Withheld};
+use crate::domain::handoff::{Header, Purpose, Status, Withheld};
 use crate::domain::ids::{HandoffId, IntakeId};
 use crate::packet::check::{timing, Failure, Lifetime};
 use crate::packet::{self, Form};
@@ -15,6 +15,7 @@ use crate::problem::ApiError;
 use crate::store::handoffs::{self as stored, Created, Delivery, Handoff, Packet, Responded};
 use crate::store::handoffs::{HandoffFilter, NewHandoff, Response};
 use crate::store::intakes::{self, Linkable};
+use crate::store::keys::KeyRing;
 use crate::store::organizations::{self, Organization};
 use crate::store::{categories_column, parse_stored, registrations, Page, PageRequest, Store};
 use crate::time::now;
@@ -22,6 +23,7 @@ use crate::time::{jst, parse_timestamp};
 use crate::validation::{Engine, Lang};
 use chrono::{SecondsFormat, Utc};
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 
 /// How a packet comes to the exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +115,7 @@ impl From<ComposeError> for ApiError {
 }
 
 /// Validates a packet; an invalid one is refused with its report.
-fn valid(lang: Lang, document: &Value) -> Result<(), ApiError> {
+pub(super) fn valid(lang: Lang, document: &Value) -> Result<(), ApiError> {
     let engine = Engine::get();
     let outcome = engine.validate(Some(DocumentType::Handoff), document);
     if engine.is_valid(&outcome) {
@@ -125,11 +127,29 @@ fn valid(lang: Lang, document: &Value) -> Result<(), ApiError> {
 
 /// A validated handoff packet ready to be stored, with the signed form it came in (if it was
 /// submitted signed); the exchange signs the other form(s).
-struct Ready {
-    document: Value,
+pub(super) struct Ready {
+    pub(super) document: Value,
     submitted: Option<(Form, String, String)>,
     /// The registration version whose consent was checked (`None` for an intake).
     checked_version: Option<i32>,
+    /// The categories the sender chose (`None`: every category permitted).
+    requested: Option<BTreeSet<String>>,
+}
+
+impl Ready {
+    /// A packet the exchange composed (and is to sign), from registration version `version`.
+    pub(super) fn composed(
+        document: Value,
+        version: i32,
+        requested: Option<BTreeSet<String>>,
+    ) -> Ready {
+        Ready {
+            document,
+            submitted: None,
+            checked_version: Some(version),
+            requested,
+        }
+    }
 }
 
 /// The stored document a packet is built from, and what it is: the registration's current
@@ -226,8 +246,12 @@ fn compose(
             role: recipient.role.as_str(),
         },
         purpose: asked.purpose.as_str(),
-        situation: asked.situation.unwrap_or(&stored.document["situation"]),
+        situation: match asked.purpose {
+            Purpose::EmergencyPreparation => None,
+            _ => asked.situation.or(Some(&stored.document["situation"])),
+        },
         request: asked.request,
+        supersedes: None,
         issued_at: &issued_at,
         expires_at: &expires_at,
         basis: asked.basis,
@@ -243,6 +267,7 @@ fn compose(
         document,
         submitted: None,
         checked_version: stored.version(),
+        requested: asked.only,
     })
 }
 
@@ -286,6 +311,7 @@ fn submitted(
         document: checked.opened.document,
         submitted: Some((checked.opened.form, text, checked.opened.kid)),
         checked_version: checked.registration_version,
+        requested: None,
     })
 }
 
@@ -295,11 +321,10 @@ type Signed = (String, String);
 /// The two signed forms of a packet: the one submitted as it came, the other (or both, for a
 /// composed packet) signed with the exchange's key over the canonical bytes.
 fn signed_forms(
-    store: &Store,
+    ring: &KeyRing,
     ready: &Ready,
     canonical: &[u8],
 ) -> Result<(&'static str, [Signed; 2]), ApiError> {
-    let ring = store.keyring().map_err(ApiError::contended)?;
     let key = ring
         .signing
         .as_ref()
@@ -324,6 +349,21 @@ fn signed_forms(
 
 /// Signs what is not signed yet with the exchange's key and stores the packet.
 fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Created, ApiError> {
+    let ring = store.keyring().map_err(ApiError::contended)?;
+    let checked = ready.checked_version;
+    let new = prepared(&ring, &caller, ready)?;
+    store
+        .write(move |conn| stored::create(conn, &caller, new, checked))
+        .map_err(ApiError::contended)
+}
+
+/// The stored form of a packet `caller` sends: what is not signed yet signed with the
+/// exchange's key, both forms, and the row.
+pub(super) fn prepared(
+    ring: &KeyRing,
+    caller: &Organization,
+    ready: Ready,
+) -> Result<NewHandoff, ApiError> {
     let header = Header::of(&ready.document).map_err(|e| {
         ApiError::Internal(anyhow::Error::new(e).context("a validated packet without its header"))
     })?;
@@ -334,7 +374,7 @@ fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Create
         })?;
     // Canonicalized once: stored, hashed and signed as these bytes.
     let canonical = jcs::canonical(&ready.document);
-    let (origin, [jws, xml]) = signed_forms(store, &ready, &canonical)?;
+    let (origin, [jws, xml]) = signed_forms(ring, &ready, &canonical)?;
     let at = now();
     let packet = |form: Form, (bytes, kid): Signed| Packet {
         handoff_id: header.handoff_id.clone().into(),
@@ -365,12 +405,13 @@ fn store_new(store: &Store, caller: Organization, ready: Ready) -> Result<Create
         expires_at,
         created_at: at,
         updated_at: at,
+        requested_categories: ready
+            .requested
+            .as_ref()
+            .map(|chosen| chosen.iter().cloned().collect::<Vec<_>>().join(",")),
+        superseded_by: None,
     };
-    let checked = ready.checked_version;
-    let new = NewHandoff::new(row, packets);
-    store
-        .write(move |conn| stored::create(conn, &caller, new, checked))
-        .map_err(ApiError::contended)
+    Ok(NewHandoff::new(row, packets))
 }
 
 /// Gives `caller` one signed form of a handoff. The recipient's first fetch records its
@@ -395,9 +436,17 @@ pub fn deliver(
         .to_string()
     };
     let (caller, id) = (caller.clone(), id.as_str().to_owned());
+    let (who, which) = (caller.clone(), id.clone());
     let delivery =
         store.write(move |conn| stored::deliver(conn, &caller, &id, form.as_str(), receipt))?;
     match delivery {
+        Delivery::Withheld(Withheld::Superseded) => {
+            let h = stored::get(&mut *store.conn()?, &who, &which)?;
+            Err(ApiError::HandoffSuperseded {
+                superseded_by: h.and_then(|h| h.superseded_by).unwrap_or_default(),
+            })
+        }
+        Delivery::Withheld(Withheld::Revoked) => Err(ApiError::HandoffRevoked),
         Delivery::Delivered(delivered) => Ok(*delivered),
         Delivery::NotFound => Err(ApiError::NotFound),
         Delivery::Withheld(Withheld::Cancelled) => Err(ApiError::HandoffCancelled),

@@ -82,7 +82,8 @@ pub struct Ranked {
 const ANSWERS_WITHIN: chrono::Duration = chrono::Duration::hours(24);
 
 /// What each facility asked for the person `case_id` within the day answered, as it stands now
-/// (the latest request to a facility counts; a cancelled or expired one is as if not asked).
+/// (the latest request to a facility counts; a cancelled, expired or revoked one is as if not
+/// asked).
 fn answers(
     conn: &mut crate::store::DbConnection,
     case_id: &str,
@@ -106,7 +107,7 @@ fn answers(
             Status::Declined => {
                 answers.insert(recipient, Answer::Declined);
             }
-            Status::Cancelled | Status::Expired => {
+            Status::Cancelled | Status::Expired | Status::Revoked | Status::Superseded => {
                 answers.remove(&recipient);
             }
         }

@@ -18,6 +18,7 @@ pub mod report_csv;
 pub mod reports;
 pub mod reviews;
 pub mod search;
+pub mod sharing;
 pub mod verify;
 
 use crate::contracts::DocumentType;

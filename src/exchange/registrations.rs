@@ -1,7 +1,8 @@
 //! Registrations (緊急時支援登録) and their consent: registering a person, reading and
 //! changing the registration, its history, granting a new consent, withdrawing it, and the
-//! break-glass read. Every read and change is recorded by the store in the same transaction.
-use super::valid;
+//! break-glass read. Every read and change is recorded by the store in the same transaction,
+//! and the registration's shared copies follow each change in it (`sharing`).
+use super::{sharing, valid};
 use crate::contracts::DocumentType;
 use crate::domain::access::{Permission, Relation};
 use crate::domain::consent;
@@ -150,9 +151,16 @@ pub fn change(
     {
         return Err(ApiError::RegistrationIdMismatch);
     }
+    let ring = store.keyring().map_err(ApiError::contended)?;
     let (caller, id) = (caller.clone(), id.as_str().to_owned());
     let change = store
-        .write(move |conn| registrations::change(conn, &caller, &id, expected, document))
+        .write(move |conn| {
+            let change = registrations::change(conn, &caller, &id, expected, document)?;
+            if let Change::Changed(row) = &change {
+                sharing::follow_change(conn, &ring, &caller, row)?;
+            }
+            Ok(change)
+        })
         .map_err(ApiError::contended)?;
     match change {
         Change::Changed(row) => Ok(*row),
@@ -208,9 +216,16 @@ pub fn grant_consent(
         DocumentType::Registration,
         lang,
     )?;
+    let ring = store.keyring().map_err(ApiError::contended)?;
     let (caller, id) = (caller.clone(), id.as_str().to_owned());
     let granted = store
-        .write(move |conn| registrations::grant_consent(conn, &caller, &id, expected, document))
+        .write(move |conn| {
+            let granted = registrations::grant_consent(conn, &caller, &id, expected, document)?;
+            if let NewConsent::Granted(row) = &granted {
+                sharing::follow_change(conn, &ring, &caller, row)?;
+            }
+            Ok(granted)
+        })
         .map_err(ApiError::contended)?;
     match granted {
         NewConsent::Granted(row) => consent_status(&row),
@@ -232,7 +247,14 @@ pub fn withdraw_consent(
 ) -> Result<ConsentStatus, ApiError> {
     let today = chrono::Utc::now().with_timezone(&jst()).date_naive();
     let (caller, id) = (caller.clone(), id.as_str().to_owned());
-    match store.write(move |conn| registrations::withdraw_consent(conn, &caller, &id, today))? {
+    let withdrawal = store.write(move |conn| {
+        let withdrawal = registrations::withdraw_consent(conn, &caller, &id, today)?;
+        if let Withdrawal::Withdrawn(_) = &withdrawal {
+            sharing::follow_withdrawal(conn, &caller, &id)?;
+        }
+        Ok(withdrawal)
+    })?;
+    match withdrawal {
         Withdrawal::Withdrawn(row) => consent_status(&row),
         Withdrawal::NotFound => Err(ApiError::NotFound),
         Withdrawal::Forbidden => Err(ApiError::Forbidden),

@@ -34,9 +34,14 @@ pub struct ResponseView {
 #[derive(Serialize, ToSchema)]
 pub struct HandoffView {
     handoff_id: String,
-    /// `requested`, `received`, `accepted`, `declined`, `admitted`, `completed`, `cancelled`
-    /// or `expired` (derived: not accepted by `expires_at`).
+    /// `requested`, `received`, `accepted`, `declined`, `admitted`, `completed`, `cancelled`,
+    /// `expired` (derived: not accepted by `expires_at`), or, set by the exchange, `superseded`
+    /// (a shared copy replaced by the one re-sent after the registration changed) and `revoked`
+    /// (the consent it rested on was withdrawn or no longer permits it).
     status: String,
+    /// The packet that replaced this shared copy (`superseded` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    superseded_by: Option<String>,
     /// The registration the packet was built from, and its version (absent for a packet built
     /// from an emergency intake).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,6 +73,7 @@ pub fn view(h: &Handoff, responses: Vec<Response>) -> HandoffView {
     HandoffView {
         handoff_id: h.id.to_string(),
         status: h.status_at(now()).as_str().into(),
+        superseded_by: h.superseded_by.clone(),
         registration_id: h.registration_id.clone(),
         registration_version: h.registration_version,
         intake_id: h.intake_id.clone(),

@@ -340,13 +340,17 @@ fn declare_problem_default(doc: &mut Value) {
     }
 }
 
-/// A packet is built from a registration (with the situation) or from an intake (for an
-/// acceptance only), never both: what the request parser accepts, said in the schema.
+/// A packet is built from a registration or from an intake (for an acceptance only), never
+/// both; an acceptance names what is asked (and, from a registration, the situation), a
+/// normal-time sharing packet neither: what the request parser accepts, said in the schema.
 fn handoff_request_cases(doc: &mut Value) {
     if let Some(schema) = doc.pointer_mut("/components/schemas/HandoffRequest") {
+        let acceptance = json!({"purpose": {"const": "emergency_acceptance"}});
         schema["oneOf"] = json!([
-            {"required": ["registration_id", "situation"]},
-            {"required": ["intake_id"], "properties": {"purpose": {"const": "emergency_acceptance"}}},
+            {"required": ["registration_id", "situation", "request"], "properties": acceptance},
+            {"required": ["intake_id", "request"], "properties": acceptance},
+            {"required": ["registration_id"],
+             "properties": {"purpose": {"const": "emergency_preparation"}, "situation": false, "request": false}},
         ]);
     }
 }

@@ -44,6 +44,7 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(handoff_get::handoff_get)
         .service(handoff_respond::handoff_respond)
         .service(verify::verify)
+        .service(notice_list::notice_list)
         .service(provision_list::provision_list)
         .service(key_list::key_list)
         .service(key_register::key_register)

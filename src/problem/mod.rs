@@ -36,6 +36,12 @@ pub struct Problem {
     /// For `signature-refused`: the stable code of why (e.g. `bad_signature`, `unknown_key`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<&'static str>,
+    /// For `invalid-handoff-request`: the member of the request that is wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+    /// For `handoff-superseded`: the handoff id of the copy that replaced this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<String>,
 }
 
 /// An error as the catalogue (`schemas/catalogue/problems.json`) renders it: its case, the
@@ -217,6 +223,12 @@ pub enum ApiError {
     HandoffExpired,
     /// The handoff was cancelled: its packet is not given to the recipient.
     HandoffCancelled,
+    /// The shared copy was replaced by the packet re-sent after the registration changed.
+    HandoffSuperseded {
+        superseded_by: String,
+    },
+    /// The packet was revoked with the consent it rested on.
+    HandoffRevoked,
     /// The response names another handoff or another responder than the request.
     ResponseMismatch,
     /// A key that cannot be registered.
@@ -375,6 +387,10 @@ impl ApiError {
             IllegalTransition { current } => Parts::with("illegal-transition", "current", current),
             HandoffExpired => Parts::case("handoff-expired"),
             HandoffCancelled => Parts::case("handoff-cancelled"),
+            HandoffSuperseded { superseded_by } => {
+                Parts::with("handoff-superseded", "superseded_by", superseded_by)
+            }
+            HandoffRevoked => Parts::case("handoff-revoked"),
             ResponseMismatch => Parts::case("response-mismatch"),
             KeyRefused(reason) => Parts::with("key-refused", "reason", reason),
             KeyTaken => Parts::case("key-registered-elsewhere"),
@@ -443,6 +459,14 @@ impl ApiError {
             verdict: match self {
                 ApiError::SignatureRefused(r) => Some(r.code.as_str()),
                 ApiError::PacketRefused(f) => Some(f.code().as_str()),
+                _ => None,
+            },
+            field: match self {
+                ApiError::InvalidHandoffRequest { field } => Some(field),
+                _ => None,
+            },
+            superseded_by: match self {
+                ApiError::HandoffSuperseded { superseded_by } => Some(superseded_by.clone()),
                 _ => None,
             },
         }

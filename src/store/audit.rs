@@ -55,6 +55,9 @@ text_enum! {
         Review = "review",
         /// A meeting around a registration was recorded (顔合わせ・見学・体験利用・担当者会議).
         RecordMeeting = "record_meeting",
+        /// A packet revoked with the consent it rested on (a withdrawal, or a new consent that
+        /// no longer permits it).
+        Revoke = "revoke",
     }
 }
 

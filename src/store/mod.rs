@@ -17,6 +17,7 @@ pub mod provisions;
 pub mod registrations;
 pub mod reports;
 pub mod schema;
+pub mod sharing;
 mod writer;
 
 use crate::crypto::kek::Kek;

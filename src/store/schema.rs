@@ -197,6 +197,19 @@ diesel::table! {
         expires_at -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        requested_categories -> Nullable<Text>,
+        superseded_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    notices (id) {
+        id -> Text,
+        organization_id -> Text,
+        kind -> Text,
+        handoff_id -> Text,
+        replaced_by -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -286,6 +299,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     handoffs,
     handoff_packets,
     handoff_responses,
+    notices,
     provision_records,
     chain_head,
     checkpoints

@@ -81,7 +81,7 @@ fn intake_by_office(s: &TestServer) -> String {
         .to_owned()
 }
 
-const ENDPOINTS: [Endpoint; 33] = [
+const ENDPOINTS: [Endpoint; 34] = [
     Endpoint {
         name: "GET /v1/registrations",
         request: |s, _, _| client().get(s.url("/v1/registrations")),
@@ -334,6 +334,11 @@ const ENDPOINTS: [Endpoint; 33] = [
         name: "GET /v1/provisions",
         request: |s, _, id| client().get(s.url(&format!("/v1/provisions?person={id}"))),
         expected: [200, 200, 403, 403, 403, 403, 403, 401],
+    },
+    Endpoint {
+        name: "GET /v1/notices",
+        request: |s, _, _| client().get(s.url("/v1/notices")),
+        expected: [200, 200, 200, 200, 200, 200, 200, 401],
     },
     Endpoint {
         name: "GET /v1/keys",

@@ -321,8 +321,8 @@ fn categories_outside_the_consent_or_need_set_are_never_sent() {
         "{text}"
     );
     // The consent gives facilities nothing for preparation.
-    let mut body = request(&reg, FACILITY);
-    body["purpose"] = json!("emergency_preparation");
+    let body =
+        json!({"registration_id": reg, "recipient": FACILITY, "purpose": "emergency_preparation"});
     let r = s.post_json("office", "/v1/handoffs", &body);
     assert_eq!(r.status(), 422);
     assert_eq!(problem_type(r), "nothing-permitted");
@@ -1002,7 +1002,11 @@ fn once_the_consent_is_withdrawn_the_recipient_gets_no_packet_sent_on_it_but_a_b
         "application/json",
     );
     assert_eq!(view.status(), 200);
-    assert_eq!(view.json::<Value>().unwrap()["status"], "requested");
+    assert_eq!(
+        view.json::<Value>().unwrap()["status"],
+        "revoked",
+        "an unanswered request is revoked with the consent"
+    );
     // The sender and the coordinating roles still read what was sent, for the record.
     for org in ["office", "kikan-1"] {
         let r = s.get(

@@ -36,6 +36,7 @@ mod rejected_writes;
 mod response_headers;
 mod reviews;
 mod robustness;
+mod sharing;
 mod signed_vectors;
 mod store;
 mod tls;

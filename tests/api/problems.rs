@@ -107,6 +107,10 @@ fn one_of_each() -> Vec<ApiError> {
         },
         HandoffExpired,
         HandoffCancelled,
+        HandoffSuperseded {
+            superseded_by: "6f1c2a9e-3b7d-4c55-9e21-7a0d4b8c1f63".into(),
+        },
+        HandoffRevoked,
         ResponseMismatch,
         KeyRefused("RSA key shorter than 2048 bits".into()),
         KeyTaken,

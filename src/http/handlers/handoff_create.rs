@@ -29,15 +29,19 @@ pub struct HandoffRequest {
     recipient: String,
     /// `emergency_acceptance` or `emergency_preparation`.
     purpose: String,
-    /// As in the handoff schema: `{kind, occurred_at, description, urgency}`. Required with
-    /// `registration_id`; from an intake, the intake's situation when left out.
+    /// As in the handoff schema: `{kind, occurred_at, description, urgency}`. For
+    /// `emergency_acceptance`: required with `registration_id`; from an intake, the intake's
+    /// situation when left out. Not with `emergency_preparation` (normal-time sharing invents
+    /// no emergency).
     #[schema(value_type = Object)]
     situation: Option<Value>,
     /// As in the handoff schema: `{service_type, start_on, expected_end_on?, notes?}`.
+    /// Required for `emergency_acceptance`; not with `emergency_preparation`.
     #[schema(value_type = Object)]
-    request: Value,
+    request: Option<Value>,
     /// When the packet expires unless accepted (default: 24 hours for emergency_acceptance,
-    /// 30 days for emergency_preparation).
+    /// 30 days for emergency_preparation). An accepted (acknowledged) normal-time share does
+    /// not expire: it stays until superseded by a re-sent copy, revoked or cancelled.
     expires_at: Option<String>,
     /// `consent` (default) or `vital_interest` (break-glass; kikan, hub and city only).
     legal_basis: Option<String>,

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 500;
-pub const STATUSES: [&str; 8] = [
+pub const STATUSES: [&str; 10] = [
     "requested",
     "received",
     "accepted",
@@ -21,6 +21,8 @@ pub const STATUSES: [&str; 8] = [
     "completed",
     "cancelled",
     "expired",
+    "superseded",
+    "revoked",
 ];
 
 #[derive(Deserialize, IntoParams)]

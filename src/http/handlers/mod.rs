@@ -21,6 +21,7 @@ pub mod key_register;
 pub mod key_retire;
 pub mod meeting_create;
 pub mod meeting_list;
+pub mod notice_list;
 pub mod openapi_json;
 pub mod policy_get;
 pub mod provision_list;

@@ -7,13 +7,18 @@ use super::provisions::{self, ProvisionKind, ProvisionRecord};
 use super::schema::{
     handoff_packets, handoff_responses, handoffs, registration_versions, registrations,
 };
-use super::{DbConnection, Page, PageRequest, StoreError};
-use crate::domain::handoff::{may_transition, withheld, Case, Responder, Status, Withheld};
+use super::{DbConnection, StoreError};
+use crate::domain::handoff::{
+    may_transition, withheld, Case, Purpose, Responder, Status, Withheld,
+};
 use crate::domain::ids::{HandoffId, KeyId, OrganizationId};
 use crate::packet::Form;
 use crate::time::now;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+
+mod lists;
+pub use lists::{acceptance_requests, list, HandoffFilter};
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -47,6 +52,11 @@ pub struct Handoff {
     pub expires_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The categories the sender chose, comma-separated (`None`: every category the consent
+    /// permits); a shared copy re-sent after a change keeps the choice.
+    pub requested_categories: Option<String>,
+    /// The packet that replaced this shared copy (status `superseded`).
+    pub superseded_by: Option<String>,
 }
 
 /// One signed form of a packet, exactly as served.
@@ -107,6 +117,11 @@ impl Handoff {
         self.stored_status().effective(at >= self.expires_at)
     }
 
+    /// What the handoff is for.
+    pub fn purpose_code(&self) -> Purpose {
+        Purpose::parse(&self.purpose).unwrap_or(Purpose::EmergencyAcceptance)
+    }
+
     pub fn is_break_glass(&self) -> bool {
         self.legal_basis == "vital_interest"
     }
@@ -165,6 +180,10 @@ pub struct NewHandoff {
 }
 
 impl NewHandoff {
+    pub fn handoff(&self) -> &Handoff {
+        &self.handoff
+    }
+
     pub fn new(handoff: Handoff, packets: [Packet; 2]) -> NewHandoff {
         let form = if handoff.origin == "xml" {
             Form::Xml
@@ -194,58 +213,65 @@ pub fn create(
     new: NewHandoff,
     checked_version: Option<i32>,
 ) -> Result<Created, StoreError> {
-    let NewHandoff {
-        handoff: h,
-        packets,
-        provided,
-    } = new;
     conn.transaction(|conn| {
-        if let Case::Registration { id, .. } = h.case() {
+        if let Case::Registration { id, .. } = new.handoff.case() {
             if super::registrations::version(conn, id)? != checked_version {
                 return Ok(Created::RegistrationChanged);
             }
         }
-        if find(conn, h.id.as_str())?.is_some() {
+        if find(conn, new.handoff.id.as_str())?.is_some() {
             return Ok(Created::Exists);
         }
-        diesel::insert_into(handoffs::table)
-            .values(h.clone())
+        insert(conn, caller, &new)?;
+        Ok(Created::Done(Box::new(new.handoff)))
+    })
+}
+
+/// Writes a new handoff: its row, its two signed forms, the provision record of the form the
+/// sender provided, its access record and, for a break-glass packet, the flagged one.
+pub(super) fn insert(
+    conn: &mut DbConnection,
+    caller: &Organization,
+    new: &NewHandoff,
+) -> Result<(), StoreError> {
+    let h = &new.handoff;
+    diesel::insert_into(handoffs::table)
+        .values(h.clone())
+        .execute(conn)?;
+    for p in &new.packets {
+        diesel::insert_into(handoff_packets::table)
+            .values(p.clone())
             .execute(conn)?;
-        for p in &packets {
-            diesel::insert_into(handoff_packets::table)
-                .values(p.clone())
-                .execute(conn)?;
-        }
-        if let Some(record) = &provided {
-            provisions::record(conn, record)?;
-        }
+    }
+    if let Some(record) = &new.provided {
+        provisions::record(conn, record)?;
+    }
+    audit::record(
+        conn,
+        Access {
+            by: caller.id.as_str(),
+            action: Action::SendHandoff,
+            subject: h.person(),
+            categories: &h.categories,
+            purpose: &h.purpose,
+        },
+    )?;
+    if h.is_break_glass() {
         audit::record(
             conn,
             Access {
                 by: caller.id.as_str(),
-                action: Action::SendHandoff,
-                subject: h.person(),
+                action: Action::BreakGlass,
+                subject: Subject::Handoff(h.id.as_str()),
                 categories: &h.categories,
                 purpose: &h.purpose,
             },
         )?;
-        if h.is_break_glass() {
-            audit::record(
-                conn,
-                Access {
-                    by: caller.id.as_str(),
-                    action: Action::BreakGlass,
-                    subject: Subject::Handoff(h.id.as_str()),
-                    categories: &h.categories,
-                    purpose: &h.purpose,
-                },
-            )?;
-        }
-        Ok(Created::Done(Box::new(h)))
-    })
+    }
+    Ok(())
 }
 
-fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Handoff>> {
+pub(super) fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Handoff>> {
     handoffs::table
         .find(id)
         .select(Handoff::as_select())
@@ -414,7 +440,7 @@ pub fn deliver(
 /// Moves a handoff from its current state to `to` with one conditional UPDATE (of two
 /// concurrent responses exactly one wins) and appends the response. `None` when the state
 /// changed in between.
-fn transition(
+pub(super) fn transition(
     conn: &mut DbConnection,
     h: &Handoff,
     to: Status,
@@ -489,7 +515,7 @@ pub fn respond(
         if current == Status::Expired {
             return Ok(Responded::Expired);
         }
-        if !may_transition(current, to, who) {
+        if !may_transition(h.purpose_code(), current, to, who) {
             if to != Status::Cancelled && who != Responder::Recipient && current.is_open() {
                 return Ok(Responded::Forbidden);
             }
@@ -511,86 +537,4 @@ pub fn respond(
         )?;
         Ok(Responded::Done(Box::new(updated)))
     })
-}
-
-/// Conditions of a handoff list.
-#[derive(Debug, Clone, Default)]
-pub struct HandoffFilter {
-    /// Only handoffs the caller sent (`sent`) or is the recipient of (`received`).
-    pub direction: Option<String>,
-    pub status: Option<String>,
-    pub registration_id: Option<String>,
-    pub intake_id: Option<String>,
-}
-
-/// A page of the handoffs the caller may see, oldest first, as stored (the caller derives
-/// expiry). `None` when the page continues after a handoff that does not exist.
-pub fn list(
-    conn: &mut DbConnection,
-    caller: &Organization,
-    filter: &HandoffFilter,
-    page: &PageRequest,
-) -> Result<Option<Page<Handoff>>, StoreError> {
-    let Some(mut q) = super::paging::page_in_time_order!(conn, handoffs, Handoff, created_at, page)
-    else {
-        return Ok(None);
-    };
-    let coordinator = caller.coordinates();
-    match filter.direction.as_deref() {
-        Some("sent") => q = q.filter(handoffs::sender_id.eq(caller.id.to_string())),
-        Some("received") => q = q.filter(handoffs::recipient_id.eq(caller.id.to_string())),
-        _ if !coordinator => {
-            q = q.filter(
-                handoffs::sender_id
-                    .eq(caller.id.to_string())
-                    .or(handoffs::recipient_id.eq(caller.id.to_string())),
-            )
-        }
-        _ => {}
-    }
-    if let Some(r) = &filter.registration_id {
-        q = q.filter(handoffs::registration_id.eq(r.clone()));
-    }
-    if let Some(i) = &filter.intake_id {
-        q = q.filter(handoffs::intake_id.eq(i.clone()));
-    }
-    if let Some(s) = &filter.status {
-        // Expiry is derived: `expired` and the states it hides are filtered by time.
-        let at = now();
-        q = match s.as_str() {
-            "expired" => q
-                .filter(handoffs::status.eq_any(["requested", "received"]))
-                .filter(handoffs::expires_at.le(at)),
-            "requested" | "received" => q
-                .filter(handoffs::status.eq(s.clone()))
-                .filter(handoffs::expires_at.gt(at)),
-            _ => q.filter(handoffs::status.eq(s.clone())),
-        };
-    }
-    let rows = q.load(conn)?;
-    Ok(Some(Page::cut(rows, page, |h| h.id.to_string())))
-}
-
-/// The packets asking for the acceptance of one person (a registration's or an intake's id)
-/// sent since `since`, oldest first: recipient, stored status and expiry.
-pub fn acceptance_requests(
-    conn: &mut DbConnection,
-    case_id: &str,
-    since: NaiveDateTime,
-) -> QueryResult<Vec<(String, String, NaiveDateTime)>> {
-    handoffs::table
-        .filter(
-            handoffs::registration_id
-                .eq(case_id)
-                .or(handoffs::intake_id.eq(case_id)),
-        )
-        .filter(handoffs::purpose.eq("emergency_acceptance"))
-        .filter(handoffs::created_at.ge(since))
-        .order((handoffs::created_at, handoffs::id))
-        .select((
-            handoffs::recipient_id,
-            handoffs::status,
-            handoffs::expires_at,
-        ))
-        .load(conn)
 }
