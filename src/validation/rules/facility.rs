@@ -14,43 +14,20 @@ pub fn check(ctx: &mut Context<'_>) {
     let mut findings = Vec::new();
     let mut any_medical_short_stay = false;
     for (i, s) in services.iter().enumerate() {
-        let int = |k: &str| s.get(k).and_then(Value::as_u64);
-        if let (Some(cap), Some(vac)) = (int("capacity"), int("vacancies")) {
-            if vac > cap {
-                findings.push(Finding::new(
-                    "KY-FAC-VACANCIES-CAPACITY",
-                    format!("/services/{i}/vacancies"),
-                ));
-            }
-        }
-        if let Some(as_of) = s
-            .get("vacancy_as_of")
-            .and_then(Value::as_str)
-            .and_then(crate::time::parse_timestamp)
-        {
-            let age = ctx.days_since(as_of);
-            if age < TimeDelta::zero() {
-                findings.push(Finding::new(
-                    "KY-FAC-VACANCY-FUTURE",
-                    format!("/services/{i}/vacancy_as_of"),
-                ));
-            } else if age > STALE_AFTER {
-                findings.push(Finding::new(
-                    "KY-FAC-VACANCY-STALE",
-                    format!("/services/{i}/vacancy_as_of"),
-                ));
-            }
-        }
-        let service_type = s.get("service_type").and_then(Value::as_str);
-        if let Some(variant) = s.get("variant").and_then(Value::as_str) {
-            if service_type.is_some_and(|t| t != "short_stay") {
-                findings.push(Finding::new(
-                    "KY-FAC-VARIANT-SHORTSTAY",
-                    format!("/services/{i}/variant"),
-                ));
-            } else if variant == "medical" {
-                any_medical_short_stay = true;
-            }
+        any_medical_short_stay |= service(ctx, i, s, &mut findings);
+    }
+    // 日中サービス支援型共同生活援助 must provide short stay alongside (its role in the
+    // community's emergencies).
+    let offers = |t: &str| services.iter().any(|s| s["service_type"].as_str() == Some(t));
+    if let Some(i) = services
+        .iter()
+        .position(|s| s["group_home_type"].as_str() == Some("daytime_support"))
+    {
+        if !offers("short_stay") {
+            findings.push(Finding::new(
+                "KY-FAC-DAYTIME-GH-SHORT-STAY",
+                format!("/services/{i}/group_home_type"),
+            ));
         }
     }
     for f in findings {
@@ -85,4 +62,57 @@ pub fn check(ctx: &mut Context<'_>) {
             }
         }
     }
+}
+
+/// The rules of one service (`/services/{i}`); whether it is a medical short stay.
+fn service(ctx: &Context<'_>, i: usize, s: &Value, findings: &mut Vec<Finding>) -> bool {
+    let mut medical = false;
+    let int = |k: &str| s.get(k).and_then(Value::as_u64);
+    if let (Some(cap), Some(vac)) = (int("capacity"), int("vacancies")) {
+        if vac > cap {
+            findings.push(Finding::new(
+                "KY-FAC-VACANCIES-CAPACITY",
+                format!("/services/{i}/vacancies"),
+            ));
+        }
+    }
+    if let Some(as_of) = s
+        .get("vacancy_as_of")
+        .and_then(Value::as_str)
+        .and_then(crate::time::parse_timestamp)
+    {
+        let age = ctx.days_since(as_of);
+        if age < TimeDelta::zero() {
+            findings.push(Finding::new(
+                "KY-FAC-VACANCY-FUTURE",
+                format!("/services/{i}/vacancy_as_of"),
+            ));
+        } else if age > STALE_AFTER {
+            findings.push(Finding::new(
+                "KY-FAC-VACANCY-STALE",
+                format!("/services/{i}/vacancy_as_of"),
+            ));
+        }
+    }
+    let service_type = s.get("service_type").and_then(Value::as_str);
+    let only_on = [
+        ("form", "short_stay", "KY-FAC-FORM-SHORTSTAY"),
+        ("group_home_type", "group_home", "KY-FAC-GROUP-HOME-TYPE"),
+    ];
+    for (member, on, id) in only_on {
+        if s.get(member).is_some() && service_type.is_some_and(|t| t != on) {
+            findings.push(Finding::new(id, format!("/services/{i}/{member}")));
+        }
+    }
+    if let Some(variant) = s.get("variant").and_then(Value::as_str) {
+        if service_type.is_some_and(|t| t != "short_stay") {
+            findings.push(Finding::new(
+                "KY-FAC-VARIANT-SHORTSTAY",
+                format!("/services/{i}/variant"),
+            ));
+        } else if variant == "medical" {
+            medical = true;
+        }
+    }
+    medical
 }
