@@ -96,6 +96,23 @@ pub struct HubRegistration {
     pub registered: bool,
     pub functions: Vec<String>,
     pub emergency_room: bool,
+    /// The periods the emergency room was or is in use (one per person's stay).
+    #[serde(default)]
+    pub emergency_room_uses: Vec<RoomUse>,
+}
+
+/// One use of a hub's emergency room: the day it began and, once over, the day it ended.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct RoomUse {
+    pub from: chrono::NaiveDate,
+    pub until: Option<chrono::NaiveDate>,
+}
+
+impl RoomUse {
+    /// Whether the room is taken on `day` by this use.
+    pub fn covers(&self, day: chrono::NaiveDate) -> bool {
+        self.from <= day && self.until.is_none_or(|until| day <= until)
+    }
 }
 
 impl FacilityRecord {
@@ -106,6 +123,14 @@ impl FacilityRecord {
     /// A hub facility keeping an emergency room (緊急用居室) for the emergency-response function.
     pub fn has_hub_emergency_room(&self) -> bool {
         self.hub_registration.registered && self.hub_registration.emergency_room
+    }
+
+    /// Whether the hub's emergency room is taken on `day` (a recorded use covers it).
+    pub fn emergency_room_in_use(&self, day: chrono::NaiveDate) -> bool {
+        self.hub_registration
+            .emergency_room_uses
+            .iter()
+            .any(|u| u.covers(day))
     }
 }
 

@@ -182,6 +182,8 @@ pub enum Reason {
     Accepted,
     /// Declined a request for this person within the day: the next candidate is called.
     Declined,
+    /// The hub's emergency room is taken today (a use without an end, or ending later).
+    EmergencyRoomInUse,
 }
 
 /// What a facility answered for this person within the day.
@@ -404,8 +406,9 @@ fn tier_of(
         }
         None => None,
     };
+    let room_free = !f.emergency_room_in_use(now.date_naive());
     let tier = tier.or_else(|| {
-        f.has_hub_emergency_room().then(|| {
+        (f.has_hub_emergency_room() && room_free).then(|| {
             reasons.retain(|r| {
                 !matches!(
                     r,
@@ -495,6 +498,9 @@ pub fn rank(
                     } else {
                         Reason::NoVacancy
                     }];
+                }
+                if f.has_hub_emergency_room() && f.emergency_room_in_use(now.date_naive()) {
+                    left_out.push(Reason::EmergencyRoomInUse);
                 }
                 if !left_out.is_empty() {
                     excluded.push(Excluded {

@@ -465,3 +465,51 @@ fn a_facility_that_declines_makes_way_for_the_next_and_one_asked_is_marked() {
         .unwrap();
     assert_eq!(ids_of(&theirs["candidates"]), first);
 }
+
+/// Puts the hub's record again with `uses` of its emergency room (version `version`).
+fn record_room_uses(server: &TestServer, uses: Value, version: u32) {
+    let mut hub = facility(
+        FACILITIES[7],
+        "泉区",
+        "other",
+        vec![service("daily_life_care", 0, &["suction"])],
+    );
+    hub["hub_registration"] = json!({
+        "registered": true, "functions": ["emergency_response"], "emergency_room": true,
+        "emergency_room_uses": uses
+    });
+    let put = client()
+        .put(server.url(&format!("/v1/facilities/{}", FACILITIES[7])))
+        .bearer_auth(server.key(FACILITIES[7]))
+        .header("If-Match", format!("\"{version}\""))
+        .json(&hub)
+        .send()
+        .unwrap();
+    assert_eq!(put.status(), 200, "{}", put.text().unwrap());
+}
+
+#[test]
+fn a_hub_emergency_room_in_use_today_is_left_out_and_offered_again_once_the_use_ends() {
+    let server = exchange();
+    let id = register(&server);
+    let today = chrono::Utc::now()
+        .with_timezone(&kyoten::time::jst())
+        .date_naive();
+    let day = |d: i64| (today + chrono::TimeDelta::days(d)).to_string();
+    record_room_uses(&server, json!([{"from": day(-2)}]), 1);
+    let body: Value = candidates(&server, "city-1", &id, "situation=caregiver_unavailable")
+        .json()
+        .unwrap();
+    assert!(!ids_of(&body["candidates"]).contains(&FACILITIES[7]));
+    assert!(reasons_of(&body["excluded"], FACILITIES[7]).contains(&"emergency_room_in_use"));
+
+    record_room_uses(
+        &server,
+        json!([{"from": day(-9), "until": day(-5)}, {"from": day(-2), "until": day(-1)}]),
+        2,
+    );
+    let body: Value = candidates(&server, "city-1", &id, "situation=caregiver_unavailable")
+        .json()
+        .unwrap();
+    assert!(reasons_of(&body["candidates"], FACILITIES[7]).contains(&"hub_emergency_room"));
+}

@@ -37,7 +37,7 @@ pub struct CandidatesQuery {
 /// has_vacancy, vacancy_stale, same_ward, medical_care_covered, hub_emergency_room …); left-out
 /// facilities carry theirs (medical_short_stay_unannounced, medical_care_not_covered,
 /// behavioral_support_not_offered, target_not_taken, no_vacancy, not_ready_for_emergency, and
-/// for `urgency=same_day` lead_time_not_same_day, group_c_not_same_day). A facility asked for
+/// for `urgency=same_day` lead_time_not_same_day, group_c_not_same_day; emergency_room_in_use). A facility asked for
 /// this person within the last 24 hours is marked `already_asked` or `accepted`, or left out as
 /// `declined` so that the next one moves up.
 /// Visible to the same organizations as the registration; the read is recorded.

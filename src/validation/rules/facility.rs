@@ -18,7 +18,11 @@ pub fn check(ctx: &mut Context<'_>) {
     }
     // 日中サービス支援型共同生活援助 must provide short stay alongside (its role in the
     // community's emergencies).
-    let offers = |t: &str| services.iter().any(|s| s["service_type"].as_str() == Some(t));
+    let offers = |t: &str| {
+        services
+            .iter()
+            .any(|s| s["service_type"].as_str() == Some(t))
+    };
     if let Some(i) = services
         .iter()
         .position(|s| s["group_home_type"].as_str() == Some("daytime_support"))
@@ -28,6 +32,22 @@ pub fn check(ctx: &mut Context<'_>) {
                 "KY-FAC-DAYTIME-GH-SHORT-STAY",
                 format!("/services/{i}/group_home_type"),
             ));
+        }
+    }
+    for (i, u) in ctx
+        .array("/hub_registration/emergency_room_uses")
+        .iter()
+        .enumerate()
+    {
+        let date = |k: &str| u.get(k).and_then(Value::as_str);
+        if let (Some(from), Some(until)) = (date("from"), date("until")) {
+            // ISO dates compare as text.
+            if until < from {
+                findings.push(Finding::new(
+                    "KY-FAC-ROOM-USE-DATES",
+                    format!("/hub_registration/emergency_room_uses/{i}/until"),
+                ));
+            }
         }
     }
     for f in findings {
