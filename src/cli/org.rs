@@ -1,5 +1,6 @@
 use crate::domain::organization::{check_id, IdError};
 use crate::domain::role::Role;
+use crate::domain::scope::Scope;
 use crate::store::{organizations, KekSource, Store, StoreError};
 use clap::{Args as ClapArgs, Subcommand};
 use std::process::ExitCode;
@@ -89,9 +90,22 @@ enum OrgCommand {
         /// letters, digits and '-' (not a role code). Generated when absent (not for a facility).
         #[arg(long)]
         id: Option<String>,
+        /// The municipalities (and wards) it serves, e.g. `041009` or `041009/青葉区,042021`
+        /// (municipal scope: a city, kikan or hub sees only their people). Without it, the
+        /// whole deployment.
+        #[arg(long, value_parser = parse_scope)]
+        scope: Option<Scope>,
     },
     /// List organizations.
     List,
+    /// Show an organization's municipal scope, or set it (`everywhere` for the whole
+    /// deployment).
+    Scope {
+        organization_id: String,
+        /// `041009`, `041009/青葉区,042021`, or `everywhere`.
+        #[arg(value_parser = parse_scope)]
+        scope: Option<Scope>,
+    },
     /// Register a public key of an organization (to verify packets it signs).
     AddKey {
         organization_id: String,
@@ -107,6 +121,17 @@ enum OrgCommand {
     },
 }
 
+fn parse_scope(s: &str) -> Result<Scope, String> {
+    if s == "everywhere" {
+        return Ok(Scope::Everywhere);
+    }
+    match Scope::parse(Some(s)) {
+        Ok(Scope::Everywhere) => Err("names no municipality (say `everywhere`)".into()),
+        Ok(scope) => Ok(scope),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 fn parse_role(s: &str) -> Result<Role, String> {
     Role::parse(s).ok_or_else(|| "one of city, kikan, hub, consultation_office, facility".into())
 }
@@ -119,9 +144,9 @@ fn open_for(args: &OrgArgs) -> Result<Store, ExitCode> {
     }
 }
 
-pub fn run(args: OrgArgs) -> ExitCode {
-    // A refused id is a usage error, reported before the database is opened.
-    if let OrgCommand::Add { role, id, .. } = &args.command {
+/// A refused id is a usage error, reported before the database is opened.
+fn usable_id(command: &OrgCommand) -> Result<(), ExitCode> {
+    if let OrgCommand::Add { role, id, .. } = command {
         let checked = match id {
             Some(id) => check_id(id, *role),
             None if *role == Role::Facility => Err(IdError::NotAFacilityNumber),
@@ -129,8 +154,15 @@ pub fn run(args: OrgArgs) -> ExitCode {
         };
         if let Err(e) = checked {
             eprintln!("kyoten: --id: {e}");
-            return ExitCode::from(2);
+            return Err(ExitCode::from(2));
         }
+    }
+    Ok(())
+}
+
+pub fn run(args: OrgArgs) -> ExitCode {
+    if let Err(code) = usable_id(&args.command) {
+        return code;
     }
     let store = match open_for(&args) {
         Ok(s) => s,
@@ -143,36 +175,25 @@ pub fn run(args: OrgArgs) -> ExitCode {
         alg,
     } = &args.command
     {
-        let alg = match alg.as_deref().map(crate::crypto::jws::Alg::parse) {
-            Some(None) => {
-                eprintln!("kyoten: --alg is one of ES256, Ed25519, PS256, RS256");
-                return ExitCode::from(2);
-            }
-            Some(a) => a,
-            None => None,
-        };
-        return match super::signing::add_org_key(
-            &store,
-            organization_id,
-            jwk.as_deref(),
-            cert.as_deref(),
-            alg,
-        ) {
-            Ok(line) => {
-                println!("{line}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("kyoten: {e}");
-                ExitCode::from(1)
-            }
-        };
+        return add_key(&store, organization_id, jwk, cert, alg.as_deref());
     }
+    let mut missing = None;
     let result = store.conn().and_then(|mut conn| match args.command {
         OrgCommand::AddKey { .. } => Ok(()),
-        OrgCommand::Add { role, name, id } => {
+        OrgCommand::Add {
+            role,
+            name,
+            id,
+            scope,
+        } => {
             let (org, key) = organizations::add(&mut conn, id.as_deref(), &name, role)?;
+            if let Some(scope) = &scope {
+                organizations::set_scope(&mut conn, org.id.as_str(), scope)?;
+            }
             println!("organization {} ({}, {})", org.id, org.role, org.name);
+            if let Some(text) = scope.and_then(|s| s.to_text()) {
+                println!("scope {text}");
+            }
             println!("api key {}: {}", key.key_id, key.secret);
             eprintln!("Store the key now: kyoten keeps only its hash and cannot show it again.");
             Ok(())
@@ -189,7 +210,20 @@ pub fn run(args: OrgArgs) -> ExitCode {
             }
             Ok(())
         }
+        OrgCommand::Scope {
+            organization_id,
+            scope,
+        } => {
+            if !scope_of(&mut conn, &organization_id, scope)? {
+                missing = Some(organization_id);
+            }
+            Ok(())
+        }
     });
+    if let Some(id) = missing {
+        eprintln!("kyoten: no organization {id}");
+        return ExitCode::from(1);
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -197,6 +231,60 @@ pub fn run(args: OrgArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `kyoten org add-key`: registers a public key of an organization.
+fn add_key(
+    store: &Store,
+    organization_id: &str,
+    jwk: &Option<std::path::PathBuf>,
+    cert: &Option<std::path::PathBuf>,
+    alg: Option<&str>,
+) -> ExitCode {
+    let alg = match alg.map(crate::crypto::jws::Alg::parse) {
+        Some(None) => {
+            eprintln!("kyoten: --alg is one of ES256, Ed25519, PS256, RS256");
+            return ExitCode::from(2);
+        }
+        Some(a) => a,
+        None => None,
+    };
+    match super::signing::add_org_key(store, organization_id, jwk.as_deref(), cert.as_deref(), alg)
+    {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("kyoten: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `kyoten org scope`: sets the scope when given, and prints the organization's scope;
+/// `false` when there is no such organization.
+fn scope_of(
+    conn: &mut crate::store::DbConnection,
+    organization_id: &str,
+    scope: Option<Scope>,
+) -> Result<bool, StoreError> {
+    let Some(org) = organizations::get(conn, organization_id)? else {
+        return Ok(false);
+    };
+    let scope = match scope {
+        Some(scope) => {
+            organizations::set_scope(conn, org.id.as_str(), &scope)?;
+            scope
+        }
+        None => org.scope(),
+    };
+    println!(
+        "{}\t{}",
+        org.id,
+        scope.to_text().unwrap_or_else(|| "everywhere".into())
+    );
+    Ok(true)
 }
 
 #[derive(ClapArgs)]

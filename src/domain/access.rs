@@ -42,8 +42,10 @@ pub enum Relation {
     /// The caller's own: a registration it is the responsible office of (the office that took
     /// it, until another is assigned), its own facility record.
     Own,
-    /// Anyone else's, or no record in particular.
+    /// Anyone else's within the caller's municipal scope, or no record in particular.
     Other,
+    /// A person of a municipality (or ward) outside the caller's scope (`domain::scope`).
+    OutOfScope,
 }
 
 /// What the policy says.
@@ -70,6 +72,16 @@ impl Role {
         use Permission::*;
         use Role::*;
         let own = relation == Relation::Own;
+        if relation == Relation::OutOfScope {
+            // Another municipality's people: not even their existence is shown; what is
+            // written for them is refused.
+            return match permission {
+                ReadFacilities => Allowed,
+                SubmitRegistration | RecordIntake | SendHandoff | WriteFacility => Forbidden,
+                ReadOperationsReport | ReadAccessRecords => Forbidden,
+                _ => Hidden,
+            };
+        }
         match (permission, self) {
             (ReadRegistrations, City | Kikan | Hub) => Allowed,
             (ReadRegistrations, ConsultationOffice) if own => Allowed,
@@ -234,6 +246,37 @@ mod tests {
                 role.may(Permission::WriteFacility, Relation::Other),
                 Access::Forbidden
             );
+        }
+    }
+
+    #[test]
+    fn another_municipalitys_people_are_hidden_from_every_role_and_nothing_is_written_for_them() {
+        for role in Role::ALL {
+            for p in [
+                Permission::ReadRegistrations,
+                Permission::ChangeRegistration,
+                Permission::BreakGlassRead,
+                Permission::ReadIntakes,
+                Permission::CoordinateHandoffs,
+                Permission::AssignOffice,
+            ] {
+                assert_eq!(
+                    role.may(p, Relation::OutOfScope),
+                    Access::Hidden,
+                    "{role:?} {p:?}"
+                );
+            }
+            for p in [
+                Permission::SubmitRegistration,
+                Permission::RecordIntake,
+                Permission::SendHandoff,
+            ] {
+                assert_eq!(
+                    role.may(p, Relation::OutOfScope),
+                    Access::Forbidden,
+                    "{role:?} {p:?}"
+                );
+            }
         }
     }
 

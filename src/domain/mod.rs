@@ -10,4 +10,5 @@ pub mod matching;
 pub mod organization;
 pub mod policy;
 pub mod role;
+pub mod scope;
 pub mod search_keys;

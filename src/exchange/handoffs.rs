@@ -410,6 +410,8 @@ pub(super) fn prepared(
             .as_ref()
             .map(|chosen| chosen.iter().cloned().collect::<Vec<_>>().join(",")),
         superseded_by: None,
+        municipality_code: None,
+        ward: None,
     };
     Ok(NewHandoff::new(row, packets))
 }

@@ -30,6 +30,13 @@ pub fn create(store: &Store, caller: &Organization, document: Value) -> Result<I
     if document["received_by"]["organization_id"].as_str() != Some(caller.id.as_str()) {
         return Err(ApiError::ReceivedByMismatch);
     }
+    let municipality = document["municipality_code"].as_str().unwrap_or_default();
+    if !caller
+        .scope()
+        .covers(municipality, document["person"]["ward"].as_str())
+    {
+        return Err(ApiError::OutsideScope);
+    }
     let new = NewIntake::new(document);
     let caller = caller.clone();
     Ok(store.write(move |conn| intakes::create(conn, &caller, new))?)
@@ -59,6 +66,8 @@ pub fn list(
         .allowed()
     {
         filter.received_by = Some(caller.id.clone());
+    } else {
+        filter.scope = caller.scope();
     }
     let by = caller.id.clone();
     store

@@ -40,6 +40,8 @@ pub fn list(
         .allowed()
     {
         filter.responsible_office = Some(caller.id.to_string());
+    } else {
+        filter.scope = caller.scope();
     }
     let by = caller.id.clone();
     Ok(store.write(move |conn| registrations::list(conn, &by, &filter, &page))?)
@@ -65,6 +67,11 @@ fn new_registration(caller: &Organization, document: Value) -> Result<NewRegistr
     }
     if document["received_by"]["organization_id"].as_str() != Some(caller.id.as_str()) {
         return Err(ApiError::ReceivedByMismatch);
+    }
+    let municipality = document["municipality_code"].as_str().unwrap_or_default();
+    let ward = crate::domain::address::ward(&document["registrant"]["address"]);
+    if !caller.scope().covers(municipality, ward.as_deref()) {
+        return Err(ApiError::OutsideScope);
     }
     Ok(NewRegistration::new(document))
 }

@@ -126,7 +126,8 @@ impl PersonSearch {
             name,
             birth_date,
             phone,
-            responsible_office: None,
+            // The caller's own, or its municipal scope: set by `search`.
+            ..Criteria::default()
         })
     }
 }
@@ -181,6 +182,8 @@ pub fn search(
         .allowed()
     {
         criteria.responsible_office = Some(caller.id.to_string());
+    } else {
+        criteria.scope = caller.scope();
     }
     let (by, limit, purpose) = (caller.id.clone(), search.limit, search.purpose);
     let phone = criteria.phone.clone();

@@ -229,6 +229,8 @@ pub enum ApiError {
     },
     /// The packet was revoked with the consent it rested on.
     HandoffRevoked,
+    /// The person's municipality (or ward) is outside the caller's municipal scope.
+    OutsideScope,
     /// The response names another handoff or another responder than the request.
     ResponseMismatch,
     /// A key that cannot be registered.
@@ -391,6 +393,7 @@ impl ApiError {
                 Parts::with("handoff-superseded", "superseded_by", superseded_by)
             }
             HandoffRevoked => Parts::case("handoff-revoked"),
+            OutsideScope => Parts::case("outside-municipal-scope"),
             ResponseMismatch => Parts::case("response-mismatch"),
             KeyRefused(reason) => Parts::with("key-refused", "reason", reason),
             KeyTaken => Parts::case("key-registered-elsewhere"),

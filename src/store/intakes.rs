@@ -64,7 +64,7 @@ pub fn may_read(caller: &Organization, intake: &Intake) -> bool {
     let relation = if caller.id == intake.received_by {
         Relation::Own
     } else {
-        Relation::Other
+        caller.relation_to(&intake.municipality_code, intake.ward.as_deref())
     };
     caller.may(Permission::ReadIntakes, relation).allowed()
 }
@@ -146,6 +146,8 @@ pub fn read(
 pub struct IntakeFilter {
     /// Only the intakes this organization took.
     pub received_by: Option<OrganizationId>,
+    /// Only the people of these municipalities (the caller's municipal scope).
+    pub scope: crate::domain::scope::Scope,
 }
 
 /// The summary of an intake in a list: no personal data beyond its place and time.
@@ -179,6 +181,7 @@ pub fn list(
         if let Some(o) = &filter.received_by {
             q = q.filter(emergency_intakes::received_by.eq(o.as_str().to_owned()));
         }
+        let q = crate::store::scoping::within_scope!(q, emergency_intakes, &filter.scope);
         let rows = q.load(conn)?;
         audit::record(
             conn,

@@ -17,6 +17,7 @@ pub mod provisions;
 pub mod registrations;
 pub mod reports;
 pub mod schema;
+pub(crate) mod scoping;
 pub mod sharing;
 mod writer;
 

@@ -6,6 +6,7 @@ use crate::domain::access::{Access, Permission, Relation};
 use crate::domain::ids::{random_hex, OrganizationId};
 use crate::domain::organization::check_id;
 use crate::domain::role::Role;
+use crate::domain::scope::Scope;
 use crate::time::now;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -21,6 +22,9 @@ pub struct Organization {
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub role: Role,
     pub created_at: NaiveDateTime,
+    /// The municipalities (and wards) it coordinates for (`domain::scope`); `None`: the whole
+    /// deployment.
+    pub scope: Option<String>,
 }
 
 impl Organization {
@@ -28,6 +32,22 @@ impl Organization {
     /// `permission` to a record related to it as `relation`.
     pub fn may(&self, permission: Permission, relation: Relation) -> Access {
         self.role.may(permission, relation)
+    }
+
+    /// Where it may see people (an unreadable stored scope sees nobody: it was checked when
+    /// set, so it can only be the database's).
+    pub fn scope(&self) -> Scope {
+        Scope::parse(self.scope.as_deref()).unwrap_or(Scope::Areas(Vec::new()))
+    }
+
+    /// How a record of a person of `municipality` (in `ward`) relates to this organization
+    /// when it is not its own: another's within its scope, or out of its scope.
+    pub fn relation_to(&self, municipality: &str, ward: Option<&str>) -> Relation {
+        if self.scope().covers(municipality, ward) {
+            Relation::Other
+        } else {
+            Relation::OutOfScope
+        }
     }
 
     /// Whether this organization coordinates (kikan, hub, city): it sees and acts on the
@@ -95,6 +115,7 @@ pub fn add(
             name: name.to_owned(),
             role,
             created_at: now(),
+            scope: None,
         };
         diesel::insert_into(organizations::table)
             .values(org.clone())
@@ -164,4 +185,12 @@ pub fn get(conn: &mut DbConnection, id: &str) -> Result<Option<Organization>, St
         .select(Organization::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Sets where an organization may see people; `false` when there is no such organization.
+pub fn set_scope(conn: &mut DbConnection, id: &str, scope: &Scope) -> Result<bool, StoreError> {
+    let n = diesel::update(organizations::table.find(id))
+        .set(organizations::scope.eq(scope.to_text()))
+        .execute(conn)?;
+    Ok(n == 1)
 }

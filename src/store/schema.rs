@@ -5,6 +5,7 @@ diesel::table! {
         name -> Text,
         role -> Text,
         created_at -> Timestamp,
+        scope -> Nullable<Text>,
     }
 }
 
@@ -199,6 +200,8 @@ diesel::table! {
         updated_at -> Timestamp,
         requested_categories -> Nullable<Text>,
         superseded_by -> Nullable<Text>,
+        municipality_code -> Nullable<Text>,
+        ward -> Nullable<Text>,
     }
 }
 

@@ -434,3 +434,60 @@ fn commands_that_read_an_exchange_refuse_a_database_that_is_not_there_and_create
         assert!(!dir.path().join("data").exists(), "{args:?} created data/");
     }
 }
+
+#[test]
+fn an_organizations_municipal_scope_is_set_shown_and_removed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kyoten.sqlite");
+    let run = |args: &[&str]| {
+        kyoten()
+            .args(args)
+            .arg("--database-url")
+            .arg(&db)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "org",
+        "add",
+        "--role",
+        "kikan",
+        "--name",
+        "石巻",
+        "--id",
+        "kikan-ishinomaki",
+        "--scope",
+        "042021",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("scope 042021"));
+    let shown = |out: std::process::Output| String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(
+        shown(run(&["org", "scope", "kikan-ishinomaki"])),
+        "kikan-ishinomaki\t042021"
+    );
+    assert_eq!(
+        shown(run(&[
+            "org",
+            "scope",
+            "kikan-ishinomaki",
+            "041009/青葉区,042021"
+        ])),
+        "kikan-ishinomaki\t041009/青葉区,042021"
+    );
+    assert_eq!(
+        shown(run(&["org", "scope", "kikan-ishinomaki", "everywhere"])),
+        "kikan-ishinomaki\teverywhere"
+    );
+    let refused = run(&["org", "scope", "kikan-ishinomaki", "Ishinomaki"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("municipality code"));
+    assert_eq!(
+        run(&["org", "scope", "nobody", "042021"]).status.code(),
+        Some(1)
+    );
+}

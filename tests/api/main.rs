@@ -23,6 +23,7 @@ mod jws_interop;
 mod keys_at_rest;
 mod matching;
 mod meetings;
+mod municipal_scope;
 mod office_assignment;
 mod one_reading;
 mod openapi;

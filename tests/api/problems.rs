@@ -111,6 +111,7 @@ fn one_of_each() -> Vec<ApiError> {
             superseded_by: "6f1c2a9e-3b7d-4c55-9e21-7a0d4b8c1f63".into(),
         },
         HandoffRevoked,
+        OutsideScope,
         ResponseMismatch,
         KeyRefused("RSA key shorter than 2048 bits".into()),
         KeyTaken,

@@ -79,7 +79,7 @@ pub fn snapshot(conn: &mut DbConnection) -> Vec<String> {
     dump!(
         organizations::table,
         organizations::id,
-        (String, String, String, T)
+        (String, String, String, T, Option<String>)
     );
     dump!(
         api_keys::table,

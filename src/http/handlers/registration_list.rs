@@ -112,8 +112,9 @@ pub async fn registration_list(
         ward: q.ward,
         status: q.status,
         updated_since: query::time(q.updated_since.as_deref(), "updated_since")?,
-        responsible_office: None,
         review_due_by: query::date(q.review_due_by.as_deref(), "review_due_by")?,
+        // The caller's own, or its municipal scope: set by the use case.
+        ..ListFilter::default()
     };
     let found = run(&store, move |s| registrations::list(s, &org, filter, page)).await?;
     let page = found.map(RegistrationSummary::from);

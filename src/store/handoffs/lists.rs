@@ -42,7 +42,18 @@ pub fn list(
                     .or(handoffs::recipient_id.eq(caller.id.to_string())),
             )
         }
-        _ => {}
+        _ => {
+            // A coordinator sees every handoff about the people of its municipal scope.
+            if let Some((whole, wards)) = caller.scope().for_query() {
+                let municipality = handoffs::municipality_code.assume_not_null();
+                q = q.filter(
+                    municipality.eq_any(whole).or(municipality
+                        .concat("/")
+                        .concat(handoffs::ward.assume_not_null())
+                        .eq_any(wards)),
+                );
+            }
+        }
     }
     if let Some(r) = &filter.registration_id {
         q = q.filter(handoffs::registration_id.eq(r.clone()));

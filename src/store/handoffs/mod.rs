@@ -57,6 +57,10 @@ pub struct Handoff {
     pub requested_categories: Option<String>,
     /// The packet that replaced this shared copy (status `superseded`).
     pub superseded_by: Option<String>,
+    /// The municipality and ward of the person (from the registration or intake, when
+    /// stored), which keep a coordinator's view to its municipal scope.
+    pub municipality_code: Option<String>,
+    pub ward: Option<String>,
 }
 
 /// One signed form of a packet, exactly as served.
@@ -141,9 +145,20 @@ pub struct Response {
     pub recorded_at: NaiveDateTime,
 }
 
-/// Who may see a handoff: its sender and recipient, and the kikan, the hub and the city.
+/// Who may see a handoff: its sender and recipient, and the kikan, the hub and the city of
+/// the person's municipality.
 pub fn may_read(caller: &Organization, h: &Handoff) -> bool {
-    caller.id == h.sender_id || caller.id == h.recipient_id || caller.coordinates()
+    caller.id == h.sender_id || caller.id == h.recipient_id || coordinates(caller, h)
+}
+
+/// Whether `caller` coordinates the handoff: a kikan, hub or city whose scope covers the
+/// person.
+fn coordinates(caller: &Organization, h: &Handoff) -> bool {
+    caller.coordinates()
+        && caller.scope().covers(
+            h.municipality_code.as_deref().unwrap_or(""),
+            h.ward.as_deref(),
+        )
 }
 
 /// In which capacity the caller answers a handoff, if at all.
@@ -152,7 +167,7 @@ pub fn responder(caller: &Organization, h: &Handoff) -> Option<Responder> {
         Some(Responder::Recipient)
     } else if caller.id == h.sender_id {
         Some(Responder::Sender)
-    } else if caller.coordinates() {
+    } else if coordinates(caller, h) {
         Some(Responder::Coordinator)
     } else {
         None
@@ -222,8 +237,8 @@ pub fn create(
         if find(conn, new.handoff.id.as_str())?.is_some() {
             return Ok(Created::Exists);
         }
-        insert(conn, caller, &new)?;
-        Ok(Created::Done(Box::new(new.handoff)))
+        let stored = insert(conn, caller, &new)?;
+        Ok(Created::Done(Box::new(stored)))
     })
 }
 
@@ -233,11 +248,13 @@ pub(super) fn insert(
     conn: &mut DbConnection,
     caller: &Organization,
     new: &NewHandoff,
-) -> Result<(), StoreError> {
-    let h = &new.handoff;
+) -> Result<Handoff, StoreError> {
+    let mut stored = new.handoff.clone();
+    (stored.municipality_code, stored.ward) = place_of(conn, stored.case())?;
     diesel::insert_into(handoffs::table)
-        .values(h.clone())
+        .values(stored.clone())
         .execute(conn)?;
+    let h = &stored;
     for p in &new.packets {
         diesel::insert_into(handoff_packets::table)
             .values(p.clone())
@@ -268,7 +285,31 @@ pub(super) fn insert(
             },
         )?;
     }
-    Ok(())
+    Ok(stored)
+}
+
+/// The municipality and ward of the person a handoff is about.
+fn place_of(
+    conn: &mut DbConnection,
+    case: Case<'_>,
+) -> QueryResult<(Option<String>, Option<String>)> {
+    use super::schema::emergency_intakes;
+    let place = match case {
+        Case::Registration { id, .. } => registrations::table
+            .find(id)
+            .select((registrations::municipality_code, registrations::ward))
+            .first::<(String, Option<String>)>(conn)
+            .optional()?,
+        Case::Intake { id } => emergency_intakes::table
+            .find(id)
+            .select((
+                emergency_intakes::municipality_code,
+                emergency_intakes::ward,
+            ))
+            .first::<(String, Option<String>)>(conn)
+            .optional()?,
+    };
+    Ok(place.map_or((None, None), |(m, w)| (Some(m), w)))
 }
 
 pub(super) fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Handoff>> {

@@ -22,6 +22,8 @@ pub struct ListFilter {
     pub responsible_office: Option<String>,
     /// Only the registrations due for review on or before this day (overdue ones included).
     pub review_due_by: Option<chrono::NaiveDate>,
+    /// Only the people of these municipalities (the caller's municipal scope).
+    pub scope: crate::domain::scope::Scope,
 }
 
 /// A registration as a list shows it: no personal data beyond the ward.
@@ -71,6 +73,7 @@ pub fn list(
     if let Some(a) = &page.after {
         q = q.filter(registrations::id.gt(a.clone()));
     }
+    let q = crate::store::scoping::within_scope!(q, registrations, &filter.scope);
     conn.transaction(|conn| {
         let rows = q.load(conn)?;
         audit::record(

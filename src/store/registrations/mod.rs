@@ -80,12 +80,16 @@ pub fn may_read(caller: &Organization, registration: &Registration) -> bool {
 }
 
 /// How a registration relates to the caller: its own when the caller is the office responsible
-/// for it (the office that took it, until another is assigned).
+/// for it (the office that took it, until another is assigned); otherwise another's, or out
+/// of the caller's municipal scope.
 fn relation(caller: &Organization, registration: &Registration) -> Relation {
     if registration.responsible_office.as_deref() == Some(caller.id.as_str()) {
         Relation::Own
     } else {
-        Relation::Other
+        caller.relation_to(
+            &registration.municipality_code,
+            registration.ward.as_deref(),
+        )
     }
 }
 

@@ -85,6 +85,8 @@ pub struct Criteria {
     pub phone: Option<String>,
     /// Only the registrations this consultation office is responsible for.
     pub responsible_office: Option<String>,
+    /// Only the people of these municipalities (the caller's municipal scope).
+    pub scope: crate::domain::scope::Scope,
 }
 
 /// A registration a search found, as stored.
@@ -177,7 +179,7 @@ pub fn search(
         CANDIDATES
     };
     conn.transaction(|conn| {
-        let candidates = candidates(conn, driving, criteria.responsible_office.as_deref(), cap)?;
+        let candidates = candidates(conn, driving, criteria, cap)?;
         let capped = i64::try_from(candidates.len()).unwrap_or(i64::MAX) >= cap;
         let mut ids = holding(conn, candidates, others)?;
         let shown = usize::try_from(limit).unwrap_or(0);
@@ -202,12 +204,12 @@ pub fn search(
     })
 }
 
-/// The ids of the registrations whose keys meet `condition` (of `responsible_office` when
-/// given), in key order, at most `cap`, each once.
+/// The ids of the registrations whose keys meet `condition` (of the criteria's responsible
+/// office, if any, and within their scope), in key order, at most `cap`, each once.
 fn candidates(
     conn: &mut DbConnection,
     condition: &Condition,
-    responsible_office: Option<&str>,
+    criteria: &Criteria,
     cap: i64,
 ) -> QueryResult<Vec<String>> {
     let mut q = search_keys::table
@@ -227,9 +229,10 @@ fn candidates(
                 .filter(search_keys::key.lt(upper))
         }
     };
-    if let Some(office) = responsible_office {
+    if let Some(office) = &criteria.responsible_office {
         q = q.filter(registrations::responsible_office.eq(office.to_owned()));
     }
+    let q = crate::store::scoping::within_scope!(q, registrations, &criteria.scope);
     let mut ids: Vec<String> = q.load(conn)?;
     let mut seen = std::collections::HashSet::new();
     ids.retain(|id| seen.insert(id.clone()));

@@ -1,0 +1,240 @@
+//! Municipal scope: one deployment serves several municipalities; a city, its kikan and its
+//! hubs see only the people of their own municipalities (or of one ward of a designated city),
+//! and cannot register people of another; an organization without a scope serves the whole
+//! deployment.
+use crate::fixtures::{hours_ago, intake_from, registration_from};
+use crate::helpers::*;
+use kyoten::domain::role::Role;
+use kyoten::domain::scope::Scope;
+use kyoten::store::organizations;
+use serde_json::{json, Value};
+
+const FACILITY: &str = "0411200015";
+
+/// Sendai (041009) with a kikan for the city and one for 青葉区, Ishinomaki (042021) with its
+/// kikan, a prefecture-wide coordinator, an office and a facility serving everyone.
+fn exchange() -> TestServer {
+    let s = TestServer::isolated(&[
+        ("kikan-sendai", Role::Kikan, "仙台市基幹相談支援センター"),
+        ("kikan-aoba", Role::Kikan, "青葉区基幹相談支援センター"),
+        ("city-sendai", Role::City, "仙台市"),
+        (
+            "kikan-ishinomaki",
+            Role::Kikan,
+            "石巻市基幹相談支援センター",
+        ),
+        ("hub-prefecture", Role::Hub, "県域の拠点"),
+        ("office", Role::ConsultationOffice, "見本相談支援事業所"),
+        (FACILITY, Role::Facility, "見本短期入所"),
+    ]);
+    let mut conn = s.store.conn().unwrap();
+    for (org, scope) in [
+        ("kikan-sendai", "041009"),
+        ("city-sendai", "041009"),
+        ("kikan-aoba", "041009/青葉区"),
+        ("kikan-ishinomaki", "042021"),
+    ] {
+        let scope = Scope::parse(Some(scope)).unwrap();
+        assert!(organizations::set_scope(&mut conn, org, &scope).unwrap());
+    }
+    s
+}
+
+/// A person of Sendai 青葉区 (the full vector) and one of Ishinomaki, registered by the office.
+fn register_both(s: &TestServer) -> (String, String) {
+    let sendai = s.register_document("office", &registration_from("office"));
+    let mut doc = read_json(
+        &repo().join("conformance/vectors/registration/valid/aging_mother_ishinomaki.json"),
+    );
+    doc.as_object_mut().unwrap().remove("registration_id");
+    doc["received_by"] = json!({"organization_id": "office", "role": "consultation_office"});
+    let ishinomaki = s.register_document("office", &doc);
+    (sendai, ishinomaki)
+}
+
+fn listed(s: &TestServer, org: &str, path: &str, key: &str) -> Vec<String> {
+    let r = s.get_json(org, path);
+    assert_eq!(r.status(), 200, "{org} {path}: {}", r.text().unwrap());
+    r.json::<Value>().unwrap()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i[key].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn status(s: &TestServer, org: &str, path: &str) -> u16 {
+    s.get_json(org, path).status().as_u16()
+}
+
+#[test]
+fn a_kikan_reads_and_lists_only_the_people_of_its_municipality() {
+    let s = exchange();
+    let (sendai, ishinomaki) = register_both(&s);
+    for (org, sees, hidden) in [
+        ("kikan-sendai", &sendai, &ishinomaki),
+        ("city-sendai", &sendai, &ishinomaki),
+        ("kikan-ishinomaki", &ishinomaki, &sendai),
+    ] {
+        assert_eq!(status(&s, org, &format!("/v1/registrations/{sees}")), 200);
+        assert_eq!(
+            status(&s, org, &format!("/v1/registrations/{hidden}")),
+            404,
+            "{org}: another municipality's person is not known to exist"
+        );
+        for path in [
+            "versions",
+            "candidates?situation=caregiver_unavailable",
+            "responsible-office",
+        ] {
+            assert_eq!(
+                status(&s, org, &format!("/v1/registrations/{hidden}/{path}")),
+                404,
+                "{org} {path}"
+            );
+        }
+        assert_eq!(
+            listed(&s, org, "/v1/registrations", "registration_id"),
+            std::slice::from_ref(sees)
+        );
+    }
+    // Without a scope: the whole deployment.
+    let mut all = listed(&s, "hub-prefecture", "/v1/registrations", "registration_id");
+    all.sort();
+    let mut both = vec![sendai, ishinomaki];
+    both.sort();
+    assert_eq!(all, both);
+}
+
+#[test]
+fn a_ward_kikan_sees_the_people_of_its_ward_only() {
+    let s = exchange();
+    let (aoba, ishinomaki) = register_both(&s);
+    let mut doc = registration_from("office");
+    doc["registrant"]["address"]["line"] = json!("泉区架空町三丁目4番5号");
+    let izumi = s.register_document("office", &doc);
+    assert_eq!(
+        status(&s, "kikan-aoba", &format!("/v1/registrations/{aoba}")),
+        200
+    );
+    for hidden in [&izumi, &ishinomaki] {
+        assert_eq!(
+            status(&s, "kikan-aoba", &format!("/v1/registrations/{hidden}")),
+            404
+        );
+    }
+    assert_eq!(
+        listed(&s, "kikan-aoba", "/v1/registrations", "registration_id"),
+        std::slice::from_ref(&aoba)
+    );
+    let mut city = listed(&s, "kikan-sendai", "/v1/registrations", "registration_id");
+    city.sort();
+    let mut sendai = vec![aoba, izumi];
+    sendai.sort();
+    assert_eq!(city, sendai, "the city's kikan sees every ward");
+}
+
+#[test]
+fn a_search_finds_only_the_people_of_the_callers_municipalities() {
+    let s = exchange();
+    let (sendai, ishinomaki) = register_both(&s);
+    let search = |org: &str, body: Value| -> Vec<String> {
+        let r = s.post_json(org, "/v1/search/registrations", &body);
+        assert_eq!(r.status(), 200, "{}", r.text().unwrap());
+        r.json::<Value>().unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["registration_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let ishinomaki_phone = json!({"phone": "0225-00-0000", "purpose": "emergency_acceptance"});
+    assert!(search("kikan-sendai", ishinomaki_phone.clone()).is_empty());
+    assert_eq!(search("kikan-ishinomaki", ishinomaki_phone), [ishinomaki]);
+    let sendai_phone = json!({"phone": "022-000-0000", "purpose": "emergency_acceptance"});
+    assert_eq!(search("kikan-sendai", sendai_phone.clone()), [sendai]);
+    assert!(search("kikan-ishinomaki", sendai_phone).is_empty());
+}
+
+#[test]
+fn a_kikan_cannot_register_or_take_an_intake_for_another_municipality_and_nothing_is_stored() {
+    let s = exchange();
+    let mut doc = registration_from("kikan-ishinomaki");
+    doc["received_by"] = json!({"organization_id": "kikan-ishinomaki", "role": "kikan"});
+    let r = s.post_json("kikan-ishinomaki", "/v1/registrations", &doc);
+    assert_eq!(r.status(), 403);
+    assert_eq!(problem_type(r), "outside-municipal-scope");
+    let intake = intake_from("kikan-ishinomaki", "kikan");
+    let r = s.post_json("kikan-ishinomaki", "/v1/intakes", &intake);
+    assert_eq!(r.status(), 403);
+    assert_eq!(problem_type(r), "outside-municipal-scope");
+    assert!(listed(&s, "hub-prefecture", "/v1/registrations", "registration_id").is_empty());
+    assert!(listed(&s, "hub-prefecture", "/v1/intakes", "intake_id").is_empty());
+    // Its own municipality's people it registers.
+    let intake = intake_from("kikan-sendai", "kikan");
+    assert_eq!(
+        s.post_json("kikan-sendai", "/v1/intakes", &intake).status(),
+        201
+    );
+}
+
+#[test]
+fn handoffs_and_intakes_of_another_municipality_are_hidden_from_its_coordinators() {
+    let s = exchange();
+    let (_, ishinomaki) = register_both(&s);
+    let body = json!({
+        "registration_id": ishinomaki, "recipient": FACILITY, "purpose": "emergency_acceptance",
+        "situation": {"kind": "caregiver_unavailable", "occurred_at": hours_ago(2),
+                      "description": "主たる介護者が入院した。", "urgency": "same_day"},
+        "request": {"service_type": "short_stay", "start_on": "2026-12-01"}
+    });
+    let r = s.post_json("office", "/v1/handoffs", &body);
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    let handoff = r.json::<Value>().unwrap()["handoff_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        status(&s, "kikan-sendai", &format!("/v1/handoffs/{handoff}")),
+        404
+    );
+    assert!(listed(&s, "kikan-sendai", "/v1/handoffs", "handoff_id").is_empty());
+    assert_eq!(
+        listed(&s, "kikan-ishinomaki", "/v1/handoffs", "handoff_id"),
+        std::slice::from_ref(&handoff)
+    );
+    assert_eq!(
+        status(&s, "kikan-ishinomaki", &format!("/v1/handoffs/{handoff}")),
+        200
+    );
+    // A coordinator out of scope cannot cancel it either.
+    let cancel = json!({
+        "document_type": "handoff_response", "schema_version": "1.0.0", "handoff_id": handoff,
+        "responder": {"organization_id": "kikan-sendai", "role": "kikan"},
+        "status": "cancelled", "at": hours_ago(0),
+    });
+    let r = s.post_json(
+        "kikan-sendai",
+        &format!("/v1/handoffs/{handoff}/responses"),
+        &cancel,
+    );
+    assert_eq!(r.status(), 404);
+
+    let intake = intake_from("office", "consultation_office");
+    let r = s.post_json("office", "/v1/intakes", &intake);
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().unwrap()["intake_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        status(&s, "kikan-sendai", &format!("/v1/intakes/{id}")),
+        200
+    );
+    assert_eq!(
+        status(&s, "kikan-ishinomaki", &format!("/v1/intakes/{id}")),
+        404
+    );
+    assert!(listed(&s, "kikan-ishinomaki", "/v1/intakes", "intake_id").is_empty());
+    assert_eq!(listed(&s, "kikan-sendai", "/v1/intakes", "intake_id"), [id]);
+}
