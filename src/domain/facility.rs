@@ -65,9 +65,29 @@ pub struct FacilityRecord {
     pub name: String,
     #[serde(default)]
     pub ward: Option<String>,
+    /// Where it is (its municipality counts it in that municipality's report).
+    #[serde(default)]
+    pub address: Option<FacilityAddress>,
     pub services: Vec<Service>,
     pub hub_registration: HubRegistration,
     pub emergency_acceptance: EmergencyAnswers,
+}
+
+/// The part of a facility's address the exchange reads: its municipality.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FacilityAddress {
+    #[serde(default)]
+    pub municipality_code: Option<String>,
+}
+
+impl FacilityRecord {
+    /// The facility's municipality (全国地方公共団体コード), as its address gives it.
+    pub fn municipality(&self) -> &str {
+        self.address
+            .as_ref()
+            .and_then(|a| a.municipality_code.as_deref())
+            .unwrap_or("")
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

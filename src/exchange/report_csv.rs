@@ -5,7 +5,7 @@ use super::reports::OperationsReport;
 use serde_json::Value;
 
 /// Japanese and English names of the report's items, by their key (`section.item`).
-const LABELS: [(&str, &str, &str); 28] = [
+const LABELS: [(&str, &str, &str); 29] = [
     ("registrations.new", "新規登録数", "New registrations"),
     (
         "registrations.changed",
@@ -126,6 +126,7 @@ const LABELS: [(&str, &str, &str); 28] = [
     ),
     ("fiscal_year", "年度", "Fiscal year"),
     ("period", "期間", "Period"),
+    ("area", "対象の市町村", "Municipalities covered"),
 ];
 
 fn label(key: &str) -> (&'static str, &'static str) {
@@ -151,6 +152,8 @@ pub fn operations_csv(report: &OperationsReport) -> Result<Vec<u8>, csv::Error> 
     let (ja, en) = label("period");
     let period = format!("{}/{}", report.from, report.to);
     out.write_record([ja, "", &period, "period", en])?;
+    let (ja, en) = label("area");
+    out.write_record([ja, "", &report.area, "area", en])?;
     let figures = serde_json::to_value(&report.figures).unwrap_or_default();
     for (section, items) in figures.as_object().into_iter().flatten() {
         for (item, value) in items.as_object().into_iter().flatten() {

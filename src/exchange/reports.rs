@@ -1,6 +1,8 @@
 //! Reports of the exchange's operation, in figures only (no personal data): the yearly
 //! operations report (運用状況) the city compiles for its fiscal year.
+use crate::domain::scope::Scope;
 use crate::problem::ApiError;
+use crate::store::organizations::Organization;
 use crate::store::reports::{self, OperationsFigures};
 use crate::store::Store;
 use crate::time::jst;
@@ -15,6 +17,9 @@ pub const FISCAL_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 #[derive(Debug, Serialize)]
 pub struct OperationsReport {
     pub fiscal_year: i32,
+    /// The municipalities (and wards) the figures are of (`041009`, `041009/青葉区,042021`),
+    /// or `everywhere`: the whole deployment.
+    pub area: String,
     /// First and last day of the fiscal year.
     pub from: String,
     pub to: String,
@@ -22,9 +27,40 @@ pub struct OperationsReport {
     pub figures: OperationsFigures,
 }
 
-/// The operations report of `fiscal_year`; a year outside [`FISCAL_YEARS`] is refused as the
-/// parameter `fiscal_year`.
-pub fn operations(store: &Store, fiscal_year: i32) -> Result<OperationsReport, ApiError> {
+/// What a report covers: one `municipality` when asked (within the caller's scope), else the
+/// caller's municipal scope.
+fn area(caller: &Organization, municipality: Option<&str>) -> Result<Scope, ApiError> {
+    let Some(code) = municipality else {
+        return Ok(caller.scope());
+    };
+    let asked = match Scope::parse(Some(code)) {
+        Ok(Scope::Areas(areas)) if areas.len() == 1 && areas[0].ward.is_none() => {
+            Scope::Areas(areas)
+        }
+        _ => {
+            return Err(ApiError::InvalidParameter {
+                name: "municipality",
+            })
+        }
+    };
+    match caller.scope() {
+        Scope::Everywhere => Ok(asked),
+        // A scope that names the whole municipality covers its report; a ward scope does not.
+        mine if mine.covers(code, None) => Ok(asked),
+        _ => Err(ApiError::OutsideScope),
+    }
+}
+
+/// The operations report of `fiscal_year` for `caller`: of `municipality` (within its scope)
+/// or of its whole scope; a year outside [`FISCAL_YEARS`] is refused as the parameter
+/// `fiscal_year`.
+pub fn operations(
+    store: &Store,
+    caller: &Organization,
+    fiscal_year: i32,
+    municipality: Option<&str>,
+) -> Result<OperationsReport, ApiError> {
+    let scope = area(caller, municipality)?;
     let invalid = || ApiError::InvalidParameter {
         name: "fiscal_year",
     };
@@ -37,9 +73,10 @@ pub fn operations(store: &Store, fiscal_year: i32) -> Result<OperationsReport, A
         japan_midnight(start).ok_or_else(invalid)?,
         japan_midnight(end).ok_or_else(invalid)?,
     );
-    let figures = reports::operations(&mut *store.conn()?, from, to)?;
+    let figures = reports::operations(&mut *store.conn()?, from, to, &scope)?;
     Ok(OperationsReport {
         fiscal_year,
+        area: scope.to_text().unwrap_or_else(|| "everywhere".into()),
         from: start.to_string(),
         to: end.pred_opt().unwrap_or(end).to_string(),
         figures,

@@ -1,9 +1,11 @@
 //! The yearly operations report (運用状況): figures only, no personal data.
 use super::audit;
 use super::schema::{
-    emergency_intakes, facilities, handoffs, registration_versions, registrations,
+    access_records, emergency_intakes, handoffs, registration_versions, registrations,
 };
+use super::scoping::within_scope;
 use super::{facilities as facility_store, DbConnection, StoreError};
+use crate::domain::scope::Scope;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -90,35 +92,91 @@ pub struct OperationsFigures {
     pub handoffs: HandoffFigures,
 }
 
-/// The figures for [from, to) (UTC).
+/// The figures for [from, to) (UTC) of the people and facilities of `scope`'s
+/// municipalities (every one for [`Scope::Everywhere`]).
 pub fn operations(
     conn: &mut DbConnection,
     from: NaiveDateTime,
     to: NaiveDateTime,
+    scope: &Scope,
 ) -> Result<OperationsFigures, StoreError> {
     conn.transaction(|conn| {
         let mut out = OperationsFigures::default();
+        let (changed, withdrawn) = registration_events(conn, from, to, scope)?;
+        out.registrations.changed = changed;
+        out.registrations.withdrawn = withdrawn;
+        (out.matching.requests, out.matching.intake_requests) =
+            match_counts(conn, from, to, scope)?;
+        out.intakes = intake_figures(conn, from, to, scope)?;
+        out.handoffs = handoff_figures(conn, from, to, scope)?;
+        new_registrations(conn, from, to, scope, &mut out.registrations)?;
+        out.registrations.active_at_end = active_at(conn, to, scope)?;
+        out.facilities = facility_figures(conn, scope)?;
+        Ok(out)
+    })
+}
+
+/// Change notifications (変更届) and withdrawals recorded in [from, to) on registrations of
+/// `scope`, counted from the registrations' histories.
+fn registration_events(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    scope: &Scope,
+) -> Result<(i64, i64), StoreError> {
+    let q = registration_versions::table
+        .inner_join(
+            registrations::table.on(registrations::id.eq(registration_versions::registration_id)),
+        )
+        .filter(registration_versions::recorded_at.ge(from))
+        .filter(registration_versions::recorded_at.lt(to))
+        .filter(registration_versions::event.eq_any(["update", "withdraw_consent"]))
+        .select(registration_versions::event)
+        .into_boxed::<<DbConnection as Connection>::Backend>();
+    let events: Vec<String> = within_scope!(q, registrations, scope).load(conn)?;
+    let count = |e: &str| events.iter().filter(|x| *x == e).count() as i64;
+    Ok((count("update"), count("withdraw_consent")))
+}
+
+/// Candidate searches in [from, to) for registered persons and for intakes of `scope`.
+fn match_counts(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    scope: &Scope,
+) -> Result<(i64, i64), StoreError> {
+    if scope.for_query().is_none() {
         let actions: BTreeMap<(String, String), i64> = audit::count_actions(conn, from, to)?
             .into_iter()
             .map(|(record_type, action, n)| ((record_type, action), n))
             .collect();
-        let count = |record_type: &str, action: &str| {
-            actions
-                .get(&(record_type.to_owned(), action.to_owned()))
-                .copied()
-                .unwrap_or(0)
+        let count = |record_type: &str| {
+            let key = (record_type.to_owned(), "match".to_owned());
+            actions.get(&key).copied().unwrap_or(0)
         };
-        out.registrations.changed = count("registration", "update");
-        out.registrations.withdrawn = count("registration", "withdraw_consent");
-        out.matching.requests = count("registration", "match");
-        out.matching.intake_requests = count("emergency_intake", "match");
-        out.intakes = intake_figures(conn, from, to)?;
-        out.handoffs = handoff_figures(conn, from, to)?;
-        new_registrations(conn, from, to, &mut out.registrations)?;
-        out.registrations.active_at_end = active_at(conn, to)?;
-        out.facilities = facility_figures(conn)?;
-        Ok(out)
-    })
+        return Ok((count("registration"), count("emergency_intake")));
+    }
+    let matched = access_records::table
+        .filter(access_records::at.ge(from))
+        .filter(access_records::at.lt(to))
+        .filter(access_records::action.eq("match"));
+    let q = matched
+        .inner_join(registrations::table.on(registrations::id.eq(access_records::record_id)))
+        .select(access_records::id)
+        .into_boxed::<<DbConnection as Connection>::Backend>();
+    let registered = within_scope!(q, registrations, scope)
+        .load::<String>(conn)?
+        .len();
+    let q = matched
+        .inner_join(
+            emergency_intakes::table.on(emergency_intakes::id.eq(access_records::record_id)),
+        )
+        .select(access_records::id)
+        .into_boxed::<<DbConnection as Connection>::Backend>();
+    let intakes = within_scope!(q, emergency_intakes, scope)
+        .load::<String>(conn)?
+        .len();
+    Ok((registered as i64, intakes as i64))
 }
 
 /// What the report reads of a handoff: its state, basis, purpose and case.
@@ -139,15 +197,26 @@ fn handoff_figures(
     conn: &mut DbConnection,
     from: NaiveDateTime,
     to: NaiveDateTime,
+    scope: &Scope,
 ) -> Result<HandoffFigures, StoreError> {
     let mut figures = HandoffFigures::default();
     let at = crate::time::now();
     let mut cases = std::collections::BTreeSet::new();
-    let rows: Vec<HandoffRow> = handoffs::table
+    let mut q = handoffs::table
         .filter(handoffs::created_at.ge(from))
         .filter(handoffs::created_at.lt(to))
         .select(HandoffRow::as_select())
-        .load(conn)?;
+        .into_boxed::<<DbConnection as Connection>::Backend>();
+    if let Some((whole, wards)) = scope.for_query() {
+        let municipality = handoffs::municipality_code.assume_not_null();
+        q = q.filter(
+            municipality.eq_any(whole).or(municipality
+                .concat("/")
+                .concat(handoffs::ward.assume_not_null())
+                .eq_any(wards)),
+        );
+    }
+    let rows: Vec<HandoffRow> = q.load(conn)?;
     for row in rows {
         let HandoffRow {
             status,
@@ -182,8 +251,9 @@ fn intake_figures(
     conn: &mut DbConnection,
     from: NaiveDateTime,
     to: NaiveDateTime,
+    scope: &Scope,
 ) -> Result<IntakeFigures, StoreError> {
-    let rows: Vec<(Option<String>, Option<String>, String)> = emergency_intakes::table
+    let q = emergency_intakes::table
         .filter(emergency_intakes::created_at.ge(from))
         .filter(emergency_intakes::created_at.lt(to))
         .select((
@@ -191,7 +261,9 @@ fn intake_figures(
             emergency_intakes::registration_id,
             emergency_intakes::document,
         ))
-        .load(conn)?;
+        .into_boxed::<<DbConnection as Connection>::Backend>();
+    let rows: Vec<(Option<String>, Option<String>, String)> =
+        within_scope!(q, emergency_intakes, scope).load(conn)?;
     let mut figures = IntakeFigures {
         received: rows.len() as i64,
         ..IntakeFigures::default()
@@ -217,9 +289,10 @@ fn new_registrations(
     conn: &mut DbConnection,
     from: NaiveDateTime,
     to: NaiveDateTime,
+    scope: &Scope,
     r: &mut RegistrationFigures,
 ) -> Result<(), StoreError> {
-    let new: Vec<(Option<String>, String)> = registrations::table
+    let q = registrations::table
         .inner_join(
             registration_versions::table
                 .on(registration_versions::registration_id.eq(registrations::id)),
@@ -228,7 +301,8 @@ fn new_registrations(
         .filter(registrations::created_at.lt(to))
         .filter(registration_versions::version.eq(1))
         .select((registrations::ward, registration_versions::document))
-        .load(conn)?;
+        .into_boxed::<<DbConnection as Connection>::Backend>();
+    let new: Vec<(Option<String>, String)> = within_scope!(q, registrations, scope).load(conn)?;
     r.new = new.len() as i64;
     for (ward, document) in &new {
         *r.new_by_ward
@@ -245,10 +319,24 @@ fn new_registrations(
     Ok(())
 }
 
-/// Registrations in force at `to`: the last version of each recorded before it, unless it
-/// records a withdrawal.
-fn active_at(conn: &mut DbConnection, to: NaiveDateTime) -> Result<i64, StoreError> {
+/// Registrations of `scope` in force at `to`: the last version of each recorded before it,
+/// unless it records a withdrawal.
+fn active_at(conn: &mut DbConnection, to: NaiveDateTime, scope: &Scope) -> Result<i64, StoreError> {
     let mut active = 0;
+    let within: Option<std::collections::HashSet<String>> = match scope.for_query() {
+        None => None,
+        Some(_) => {
+            let q = registrations::table
+                .select(registrations::id)
+                .into_boxed::<<DbConnection as Connection>::Backend>();
+            Some(
+                within_scope!(q, registrations, scope)
+                    .load::<String>(conn)?
+                    .into_iter()
+                    .collect(),
+            )
+        }
+    };
     let latest: Vec<(String, Option<i32>)> = registration_versions::table
         .filter(registration_versions::recorded_at.lt(to))
         .group_by(registration_versions::registration_id)
@@ -259,6 +347,9 @@ fn active_at(conn: &mut DbConnection, to: NaiveDateTime) -> Result<i64, StoreErr
         .load(conn)?;
     for (id, version) in latest {
         let Some(version) = version else { continue };
+        if within.as_ref().is_some_and(|w| !w.contains(&id)) {
+            continue;
+        }
         let document: String = registration_versions::table
             .find((&id, version))
             .select(registration_versions::document)
@@ -272,21 +363,23 @@ fn active_at(conn: &mut DbConnection, to: NaiveDateTime) -> Result<i64, StoreErr
     Ok(active)
 }
 
-/// The facility records: by survey group, hub function and service type.
-fn facility_figures(conn: &mut DbConnection) -> Result<FacilityFigures, StoreError> {
+/// The facility records of `scope`'s municipalities (by their address): by survey group, hub
+/// function and service type.
+fn facility_figures(conn: &mut DbConnection, scope: &Scope) -> Result<FacilityFigures, StoreError> {
     let mut figures = FacilityFigures::default();
     let f = &mut figures;
-    let groups: Vec<(String, i64)> = facilities::table
-        .group_by(facilities::survey_group)
-        .select((facilities::survey_group, diesel::dsl::count_star()))
-        .load(conn)?;
     for g in ["A", "B", "C", "other"] {
         f.by_survey_group.insert(g.to_owned(), 0);
     }
-    f.by_survey_group.extend(groups);
-    let records = facility_store::all_records(conn)?;
+    let records: Vec<_> = facility_store::all_records(conn)?
+        .into_iter()
+        .filter(|r| scope.covers(r.municipality(), r.ward.as_deref()))
+        .collect();
     f.total = records.len() as i64;
     for record in records {
+        *f.by_survey_group
+            .entry(record.survey_group().as_str().to_owned())
+            .or_default() += 1;
         if record.hub_registration.registered {
             f.hub_registered += 1;
             for function in &record.hub_registration.functions {

@@ -238,3 +238,72 @@ fn handoffs_and_intakes_of_another_municipality_are_hidden_from_its_coordinators
     assert!(listed(&s, "kikan-ishinomaki", "/v1/intakes", "intake_id").is_empty());
     assert_eq!(listed(&s, "kikan-sendai", "/v1/intakes", "intake_id"), [id]);
 }
+
+fn report(s: &TestServer, org: &str, query: &str) -> reqwest::blocking::Response {
+    s.get_json(
+        org,
+        &format!(
+            "/v1/reports/operations?fiscal_year={}{query}",
+            fiscal_year()
+        ),
+    )
+}
+
+/// The fiscal year (April–March, Japan time) of today.
+fn fiscal_year() -> i32 {
+    use chrono::Datelike;
+    let today = chrono::Utc::now()
+        .with_timezone(&kyoten::time::jst())
+        .date_naive();
+    if today.month() >= 4 {
+        today.year()
+    } else {
+        today.year() - 1
+    }
+}
+
+#[test]
+fn the_operations_report_counts_each_municipality_apart_and_stays_within_the_callers_scope() {
+    let s = exchange();
+    register_both(&s);
+    let intake = intake_from("office", "consultation_office");
+    assert_eq!(s.post_json("office", "/v1/intakes", &intake).status(), 201);
+    let figures = |org: &str, query: &str| -> Value {
+        let r = report(&s, org, query);
+        assert_eq!(r.status(), 200, "{org}{query}: {}", r.text().unwrap());
+        r.json().unwrap()
+    };
+    let sendai = figures("kikan-sendai", "");
+    assert_eq!(sendai["area"], "041009");
+    assert_eq!(sendai["registrations"]["new"], 1);
+    assert_eq!(sendai["registrations"]["active_at_end"], 1);
+    assert_eq!(sendai["intakes"]["received"], 1);
+    let ishinomaki = figures("kikan-ishinomaki", "");
+    assert_eq!(ishinomaki["area"], "042021");
+    assert_eq!(ishinomaki["registrations"]["new"], 1);
+    assert_eq!(ishinomaki["intakes"]["received"], 0);
+    let all = figures("hub-prefecture", "");
+    assert_eq!(all["area"], "everywhere");
+    assert_eq!(all["registrations"]["new"], 2);
+    // The prefecture-wide hub asks for one municipality; the sums agree.
+    let one = figures("hub-prefecture", "&municipality=042021");
+    assert_eq!(one["area"], "042021");
+    assert_eq!(one["registrations"], ishinomaki["registrations"]);
+    // Another municipality's report is refused; a malformed code is a bad parameter.
+    let r = report(&s, "kikan-sendai", "&municipality=042021");
+    assert_eq!(r.status(), 403);
+    assert_eq!(problem_type(r), "outside-municipal-scope");
+    let r = report(&s, "kikan-aoba", "&municipality=041009");
+    assert_eq!(
+        r.status(),
+        403,
+        "a ward's kikan does not read the whole city's report"
+    );
+    for bad in ["4100", "041009/青葉区", "abcdef"] {
+        assert_eq!(
+            report(&s, "hub-prefecture", &format!("&municipality={bad}")).status(),
+            400,
+            "{bad}"
+        );
+    }
+}

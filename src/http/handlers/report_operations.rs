@@ -16,6 +16,10 @@ pub struct ReportQuery {
     /// The fiscal year (年度): April 1 of this year to March 31 of the next, Japan time.
     #[param(example = 2025, minimum = 2000, maximum = 2100)]
     fiscal_year: i32,
+    /// Only the people and facilities of this municipality (全国地方公共団体コード, six digits),
+    /// which must be within the caller's municipal scope; without it, the caller's whole scope.
+    #[param(example = "041009", pattern = "^[0-9]{6}$")]
+    municipality: Option<String>,
 }
 
 /// The yearly operations report (運用状況) for a fiscal year (April–March, Japan time):
@@ -35,7 +39,7 @@ pub struct ReportQuery {
         (status = 406, description = "Neither JSON nor CSV is acceptable to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "fiscal_year missing or out of range (2000–2100)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only the city, the kikan and the hub read the report", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the city, the kikan and the hub read the report, and only of their municipalities (outside-municipal-scope)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/reports/operations")]
@@ -45,10 +49,16 @@ pub async fn report_operations(
     store: web::Data<Store>,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.allowed_to(Permission::ReadOperationsReport)?;
-    let year = query.fiscal_year;
+    let org = caller.allowed_to(Permission::ReadOperationsReport)?;
+    let ReportQuery {
+        fiscal_year: year,
+        municipality,
+    } = query.into_inner();
     let csv = wants_csv(&req)?;
-    let report = run(&store, move |s| reports::operations(s, year)).await?;
+    let report = run(&store, move |s| {
+        reports::operations(s, &org, year, municipality.as_deref())
+    })
+    .await?;
     if !csv {
         return Ok(HttpResponse::Ok().json(report));
     }
