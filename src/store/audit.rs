@@ -210,6 +210,9 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub since: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
+    /// Only the records about people of these municipalities, and the reader's own (the
+    /// caller's municipal scope, and its id).
+    pub scope: Option<(crate::domain::scope::Scope, String)>,
 }
 
 /// A page of the access records matching the filter, oldest first. `None` when the page
@@ -241,6 +244,28 @@ pub fn search(
     }
     if let Some(u) = filter.until {
         q = q.filter(access_records::at.lt(u));
+    }
+    if let Some((scope, reader)) = &filter.scope {
+        if let Some((whole, wards)) = scope.for_query() {
+            use super::schema::handoffs;
+            let municipality = handoffs::municipality_code.assume_not_null();
+            let about_handoff = handoffs::table.select(handoffs::id).filter(
+                municipality.eq_any(whole.clone()).or(municipality
+                    .concat("/")
+                    .concat(handoffs::ward.assume_not_null())
+                    .eq_any(wards.clone())),
+            );
+            q = q.filter(
+                access_records::organization_id
+                    .eq(reader.clone())
+                    .or(access_records::record_type.ne("handoff").and(
+                        super::scoping::person_within!(access_records::record_id, &whole, &wards),
+                    ))
+                    .or(access_records::record_type
+                        .eq("handoff")
+                        .and(access_records::record_id.eq_any(about_handoff))),
+            );
+        }
     }
     let rows = q.load(conn)?;
     Ok(Some(Page::cut(rows, page, |r| r.id.clone())))

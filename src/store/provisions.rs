@@ -141,6 +141,8 @@ pub struct ProvisionFilter {
     pub handoff_id: Option<String>,
     pub since: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
+    /// Only the records about people of these municipalities (the caller's municipal scope).
+    pub scope: crate::domain::scope::Scope,
 }
 
 /// A page of the records matching the filter, oldest first. `None` when the page continues
@@ -168,6 +170,13 @@ pub fn search(
     }
     if let Some(u) = filter.until {
         q = q.filter(provision_records::at.lt(u));
+    }
+    if let Some((whole, wards)) = filter.scope.for_query() {
+        q = q.filter(super::scoping::person_within!(
+            provision_records::registration_id,
+            &whole,
+            &wards
+        ));
     }
     let rows = q.load(conn)?;
     Ok(Some(Page::cut(rows, page, |r| r.id.clone())))

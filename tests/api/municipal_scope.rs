@@ -307,3 +307,61 @@ fn the_operations_report_counts_each_municipality_apart_and_stays_within_the_cal
         );
     }
 }
+
+#[test]
+fn access_and_provision_records_show_a_scoped_reader_only_its_municipalitys_people() {
+    let s = exchange();
+    let (sendai, ishinomaki) = register_both(&s);
+    let ask = |reg: &str| {
+        json!({
+            "registration_id": reg, "recipient": FACILITY, "purpose": "emergency_acceptance",
+            "situation": {"kind": "caregiver_unavailable", "occurred_at": hours_ago(2),
+                          "description": "主たる介護者が入院した。", "urgency": "same_day"},
+            "request": {"service_type": "short_stay", "start_on": "2026-12-01"}
+        })
+    };
+    for reg in [&sendai, &ishinomaki] {
+        assert_eq!(
+            s.post_json("office", "/v1/handoffs", &ask(reg)).status(),
+            201
+        );
+    }
+    let people = |org: &str| -> Vec<String> {
+        let mut p = listed(&s, org, "/v1/provisions", "person");
+        p.dedup();
+        p
+    };
+    assert_eq!(people("kikan-sendai"), std::slice::from_ref(&sendai));
+    assert_eq!(
+        people("kikan-ishinomaki"),
+        std::slice::from_ref(&ishinomaki)
+    );
+
+    let records = |org: &str| -> Vec<Value> {
+        let r = s.get_json(org, "/v1/audit?limit=1000");
+        assert_eq!(r.status(), 200);
+        r.json::<Value>().unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let about = |records: &[Value], id: &str| records.iter().any(|r| r["record_id"] == id);
+    let sendai_view = records("kikan-sendai");
+    assert!(about(&sendai_view, &sendai));
+    assert!(
+        !about(&sendai_view, &ishinomaki),
+        "another municipality's person"
+    );
+    // Its own reads stay visible to it, whatever they were about.
+    assert_eq!(
+        status(&s, "kikan-sendai", &format!("/v1/registrations/{sendai}")),
+        200
+    );
+    let again = records("kikan-sendai");
+    assert!(again
+        .iter()
+        .any(|r| r["organization_id"] == "kikan-sendai" && r["record_id"] == sendai.as_str()));
+    let ishinomaki_view = records("kikan-ishinomaki");
+    assert!(about(&ishinomaki_view, &ishinomaki));
+    assert!(!about(&ishinomaki_view, &sendai));
+}

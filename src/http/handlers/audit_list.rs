@@ -98,7 +98,7 @@ pub async fn audit_list(
     store: web::Data<Store>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.allowed_to(Permission::ReadAccessRecords)?;
+    let org = caller.allowed_to(Permission::ReadAccessRecords)?;
     let q = query.into_inner();
     let page = query::page(q.after, q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let filter = AuditFilter {
@@ -108,6 +108,7 @@ pub async fn audit_list(
         record_type: q.record_type,
         record_id: q.record_id,
         action: q.action,
+        scope: Some((org.scope(), org.id.to_string())),
     };
     let found = run(&store, move |s| records::access(s, &filter, &page)).await?;
     let page = found.map(AccessEntry::from);

@@ -113,7 +113,7 @@ pub async fn provision_list(
     store: web::Data<Store>,
     query: web::Query<ProvisionQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.allowed_to(Permission::ReadAccessRecords)?;
+    let org = caller.allowed_to(Permission::ReadAccessRecords)?;
     let q = query.into_inner();
     let page = query::page(q.after, q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let filter = ProvisionFilter {
@@ -121,6 +121,7 @@ pub async fn provision_list(
         until: query::time(q.until.as_deref(), "until")?,
         case_id: q.person,
         handoff_id: q.handoff,
+        scope: org.scope(),
     };
     let found = run(&store, move |s| records::provisions(s, &filter, &page)).await?;
     let page = found.map(ProvisionEntry::from);
