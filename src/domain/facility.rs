@@ -65,9 +65,13 @@ pub struct FacilityRecord {
     pub name: String,
     #[serde(default)]
     pub ward: Option<String>,
-    /// Where it is (its municipality counts it in that municipality's report).
+    /// Where it is.
     #[serde(default)]
     pub address: Option<FacilityAddress>,
+    /// The municipalities whose people it takes as part of their hub (empty: the municipality
+    /// of its address).
+    #[serde(default)]
+    pub service_area: Vec<String>,
     pub services: Vec<Service>,
     pub hub_registration: HubRegistration,
     pub emergency_acceptance: EmergencyAnswers,
@@ -87,6 +91,23 @@ impl FacilityRecord {
             .as_ref()
             .and_then(|a| a.municipality_code.as_deref())
             .unwrap_or("")
+    }
+
+    /// The municipalities it serves: its service area, or else that of its address.
+    pub fn serves(&self) -> Vec<&str> {
+        if self.service_area.is_empty() {
+            vec![self.municipality()]
+        } else {
+            self.service_area.iter().map(String::as_str).collect()
+        }
+    }
+
+    /// Whether it serves the people of `municipality`: those its service area names, else
+    /// those of the municipality of its address; a facility whose address names no
+    /// municipality is not taken to serve anyone less.
+    pub fn serves_municipality(&self, municipality: &str) -> bool {
+        self.municipality().is_empty() && self.service_area.is_empty()
+            || self.serves().contains(&municipality)
     }
 }
 

@@ -29,6 +29,8 @@ pub struct Needs {
     /// `child`, `intractable_disease`).
     pub targets: Vec<String>,
     pub ward: Option<String>,
+    /// The person's municipality: facilities serving it come first.
+    pub municipality: Option<String>,
     /// Acceptance is needed today (urgency `same_day`): short stays that cannot take a person
     /// today are left out unless prearranged.
     pub same_day: bool,
@@ -81,6 +83,9 @@ impl Needs {
             behavioral_support: registration["condition"]["behavioral_support_needs"] == true,
             targets,
             ward: super::address::ward(&registration["registrant"]["address"]),
+            municipality: registration["municipality_code"]
+                .as_str()
+                .map(str::to_owned),
             same_day: false,
         }
     }
@@ -107,6 +112,7 @@ impl Needs {
             behavioral_support: intake["behavioral_support_needs"] == true,
             targets,
             ward: person["ward"].as_str().map(str::to_owned),
+            municipality: intake["municipality_code"].as_str().map(str::to_owned),
             same_day: intake["situation"]["urgency"] == "same_day",
         }
     }
@@ -170,6 +176,9 @@ pub enum Reason {
     BehavioralSupportNotOffered,
     TargetNotTaken,
     NotReadyForEmergency,
+    /// The facility serves other municipalities than the person's (listed after those that
+    /// serve it).
+    OutsideServiceArea,
     /// Asked for today, and the facility needs longer from a request to a stay (lead time).
     LeadTimeNotSameDay,
     /// Asked for today, and the facility has never taken an emergency (group C): it is asked
@@ -422,12 +431,14 @@ fn tier_of(
     (tier, reasons)
 }
 
-/// A placed facility: its tier, whether it is outside the person's ward, its vacancies
-/// counted down, the time of its figure, and the candidate.
-type Placed = (Tier, bool, u32, DateTime<FixedOffset>, Candidate);
+/// A placed facility: its tier and whether it is outside the person's municipality (its
+/// service area), whether it is outside the person's ward, its vacancies counted down, the time
+/// of its figure, and the candidate.
+type Placed = ((Tier, bool), bool, u32, DateTime<FixedOffset>, Candidate);
 
-/// The candidates best first, numbered: tier, then the person's own ward, then more
-/// vacancies, then the fresher figure.
+/// The candidates best first, numbered: tier (facilities serving the person's municipality
+/// before the others of the tier), then the person's own ward, then more vacancies, then the
+/// fresher figure.
 fn in_order(mut placed: Vec<Placed>) -> Vec<Candidate> {
     placed.sort_by(|a, b| {
         (a.0, a.1, a.2)
@@ -460,6 +471,10 @@ pub fn rank(
         let group = f.survey_group();
         let (best, mut left_out) = best_service(needs, f, service_types, prearranged);
         let same_ward = needs.ward.is_some() && f.ward == needs.ward;
+        let outside = needs
+            .municipality
+            .as_deref()
+            .is_some_and(|m| !f.serves_municipality(m));
         let not_today = best.and_then(|s| not_same_day(needs, f, s, prearranged));
         // A facility that cannot take the person today keeps only a hub emergency room.
         let usable = if not_today.is_some() { None } else { best };
@@ -469,11 +484,14 @@ pub fn rank(
                 if same_ward {
                     reasons.push(Reason::SameWard);
                 }
+                if outside {
+                    reasons.push(Reason::OutsideServiceArea);
+                }
                 let service = best.map(offered);
                 let vacancies = best.map_or(0, |s| s.vacancies);
                 let as_of = best.map_or(now, |s| s.vacancy_as_of);
                 placed.push((
-                    tier,
+                    (tier, outside),
                     !same_ward,
                     u32::MAX - vacancies,
                     as_of,

@@ -363,8 +363,8 @@ fn active_at(conn: &mut DbConnection, to: NaiveDateTime, scope: &Scope) -> Resul
     Ok(active)
 }
 
-/// The facility records of `scope`'s municipalities (by their address): by survey group, hub
-/// function and service type.
+/// The facility records serving `scope`'s municipalities (their service area, else their
+/// address): by survey group, hub function and service type.
 fn facility_figures(conn: &mut DbConnection, scope: &Scope) -> Result<FacilityFigures, StoreError> {
     let mut figures = FacilityFigures::default();
     let f = &mut figures;
@@ -373,7 +373,15 @@ fn facility_figures(conn: &mut DbConnection, scope: &Scope) -> Result<FacilityFi
     }
     let records: Vec<_> = facility_store::all_records(conn)?
         .into_iter()
-        .filter(|r| scope.covers(r.municipality(), r.ward.as_deref()))
+        .filter(|r| {
+            // Counted in every municipality it serves; in its own, by its ward.
+            r.serves().iter().any(|m| {
+                let ward = (*m == r.municipality())
+                    .then_some(r.ward.as_deref())
+                    .flatten();
+                scope.covers(m, ward)
+            })
+        })
         .collect();
     f.total = records.len() as i64;
     for record in records {

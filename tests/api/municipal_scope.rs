@@ -2,7 +2,7 @@
 //! hubs see only the people of their own municipalities (or of one ward of a designated city),
 //! and cannot register people of another; an organization without a scope serves the whole
 //! deployment.
-use crate::fixtures::{hours_ago, intake_from, registration_from};
+use crate::fixtures::{facility, hours_ago, intake_from, registration_from, service};
 use crate::helpers::*;
 use kyoten::domain::role::Role;
 use kyoten::domain::scope::Scope;
@@ -364,4 +364,91 @@ fn access_and_provision_records_show_a_scoped_reader_only_its_municipalitys_peop
     let ishinomaki_view = records("kikan-ishinomaki");
     assert!(about(&ishinomaki_view, &ishinomaki));
     assert!(!about(&ishinomaki_view, &sendai));
+}
+
+#[test]
+fn facilities_serving_the_persons_municipality_come_first_and_a_service_area_can_name_several() {
+    const SENDAI_FACILITY: &str = "0410000001";
+    const ISHINOMAKI_FACILITY: &str = "0410000002";
+    let s = TestServer::isolated(&[
+        ("kikan-sendai", Role::Kikan, "仙台市基幹相談支援センター"),
+        ("office", Role::ConsultationOffice, "見本相談支援事業所"),
+        (SENDAI_FACILITY, Role::Facility, "仙台の短期入所"),
+        (ISHINOMAKI_FACILITY, Role::Facility, "石巻の短期入所"),
+    ]);
+    let scope = Scope::parse(Some("041009")).unwrap();
+    organizations::set_scope(&mut s.store.conn().unwrap(), "kikan-sendai", &scope).unwrap();
+    let put = |id: &str, doc: &Value, version: Option<&str>| {
+        let mut req = client()
+            .put(s.url(&format!("/v1/facilities/{id}")))
+            .bearer_auth(s.key(id))
+            .json(doc);
+        if let Some(v) = version {
+            req = req.header("If-Match", v);
+        }
+        let r = req.send().unwrap();
+        assert!(r.status().is_success(), "{}", r.text().unwrap());
+    };
+    let mut sendai = facility(
+        SENDAI_FACILITY,
+        "泉区",
+        "A",
+        vec![service("short_stay", 1, &["suction"])],
+    );
+    sendai["address"] = json!({"postal_code": "981-0000", "prefecture": "04",
+        "municipality_code": "041009", "city": "仙台市", "line": "泉区見本台一丁目1番1号"});
+    put(SENDAI_FACILITY, &sendai, None);
+    // More vacancies, but in Ishinomaki.
+    let mut ishinomaki = facility(
+        ISHINOMAKI_FACILITY,
+        "",
+        "A",
+        vec![service("short_stay", 3, &["suction"])],
+    );
+    ishinomaki.as_object_mut().unwrap().remove("ward");
+    ishinomaki["address"] = json!({"postal_code": "986-0000", "prefecture": "04",
+        "municipality_code": "042021", "city": "石巻市", "line": "見本町一丁目1番1号"});
+    put(ISHINOMAKI_FACILITY, &ishinomaki, None);
+
+    let reg = s.register_document("office", &registration_from("office"));
+    let ranked = |org: &str| -> Vec<Value> {
+        let r = s.get_json(
+            org,
+            &format!("/v1/registrations/{reg}/candidates?situation=caregiver_unavailable"),
+        );
+        assert_eq!(r.status(), 200, "{}", r.text().unwrap());
+        r.json::<Value>().unwrap()["candidates"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let first = ranked("kikan-sendai");
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert_eq!(first[0]["facility_id"], SENDAI_FACILITY, "{first:?}");
+    assert_eq!(first[1]["facility_id"], ISHINOMAKI_FACILITY);
+    assert!(first[1]["reasons"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("outside_service_area")));
+
+    // The Ishinomaki facility is part of Sendai's hub too: it now ranks by its vacancies.
+    ishinomaki["service_area"] = json!(["042021", "041009"]);
+    put(ISHINOMAKI_FACILITY, &ishinomaki, Some("\"1\""));
+    let second = ranked("kikan-sendai");
+    assert_eq!(second[0]["facility_id"], ISHINOMAKI_FACILITY);
+    assert!(!second[0]["reasons"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("outside_service_area")));
+
+    let year = fiscal_year();
+    let r = s.get_json(
+        "kikan-sendai",
+        &format!("/v1/reports/operations?fiscal_year={year}"),
+    );
+    assert_eq!(
+        r.json::<Value>().unwrap()["facilities"]["total"],
+        2,
+        "both serve Sendai now"
+    );
 }
