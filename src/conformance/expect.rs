@@ -73,6 +73,18 @@ pub(super) fn check_response(
     Ok(())
 }
 
+/// Whether `item` has every member of `wanted` (an array member: at least its items).
+fn has_members(item: &Value, wanted: &Value) -> bool {
+    let (Some(item), Some(wanted)) = (item.as_object(), wanted.as_object()) else {
+        return false;
+    };
+    wanted.iter().all(|(k, w)| match (item.get(k), w) {
+        (Some(Value::Array(have)), Value::Array(want)) => want.iter().all(|x| have.contains(x)),
+        (Some(v), w) => v == w,
+        (None, _) => false,
+    })
+}
+
 pub(super) fn check_json(check: &Check, body: &Value, vars: &Vars) -> Result<(), Mismatch> {
     let pointer = vars
         .text(&check.pointer)
@@ -115,6 +127,18 @@ pub(super) fn check_json(check: &Check, body: &Value, vars: &Vars) -> Result<(),
             };
             return Err((
                 at(format!("{verb} {}", compact(&element))),
+                at(shown(found)),
+            ));
+        }
+    }
+    if let Some(members) = &check.has_element {
+        let wanted = expand(&Value::Object(members.clone()), vars)?;
+        let holds = found
+            .and_then(Value::as_array)
+            .is_some_and(|items| items.iter().any(|item| has_members(item, &wanted)));
+        if !holds {
+            return Err((
+                at(format!("an element with {}", compact(&wanted))),
                 at(shown(found)),
             ));
         }
@@ -378,5 +402,25 @@ mod tests {
         let check: Check =
             serde_json::from_value(json!({"pointer": "/gone", "equals": null})).unwrap();
         assert!(check_json(&check, &body, &v).is_err());
+    }
+
+    #[test]
+    fn an_element_is_found_by_some_of_its_members() {
+        let v = vars();
+        let body = json!({"excluded": [
+            {"facility_id": "0411200023", "reasons": ["no_vacancy"]},
+            {"facility_id": "0411200015", "name": "x", "reasons": ["declined", "same_ward"]}
+        ]});
+        let check = |members: Value| -> Check {
+            serde_json::from_value(json!({"pointer": "/excluded", "has_element": members})).unwrap()
+        };
+        let found = check(json!({"facility_id": "${org.facility}", "reasons": ["declined"]}));
+        assert!(check_json(&found, &body, &v).is_ok());
+        let missing = check(json!({"facility_id": "0411200023", "reasons": ["declined"]}));
+        let (expected, _) = check_json(&missing, &body, &v).unwrap_err();
+        assert!(
+            expected.starts_with("/excluded: an element with"),
+            "{expected}"
+        );
     }
 }

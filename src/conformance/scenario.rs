@@ -238,6 +238,10 @@ pub struct Check {
     /// An array not holding this element, or a string not holding this text.
     #[serde(default, deserialize_with = "present")]
     pub not_contains: Option<Value>,
+    /// An array holding an object with these members (where a member is an array, the
+    /// element's holds at least its items): one element found by what identifies it.
+    #[serde(default)]
+    pub has_element: Option<serde_json::Map<String, Value>>,
     #[serde(default)]
     pub one_of: Option<Vec<Value>>,
     /// The number of elements of an array.
