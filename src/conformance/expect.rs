@@ -73,6 +73,12 @@ pub(super) fn check_response(
     Ok(())
 }
 
+/// Whether `list` is an array holding an element with every member of `wanted`.
+fn holds_element(list: &Value, wanted: &Value) -> bool {
+    list.as_array()
+        .is_some_and(|items| items.iter().any(|item| has_members(item, wanted)))
+}
+
 /// Whether `item` has every member of `wanted` (an array member: at least its items).
 fn has_members(item: &Value, wanted: &Value) -> bool {
     let (Some(item), Some(wanted)) = (item.as_object(), wanted.as_object()) else {
@@ -133,10 +139,7 @@ pub(super) fn check_json(check: &Check, body: &Value, vars: &Vars) -> Result<(),
     }
     if let Some(members) = &check.has_element {
         let wanted = expand(&Value::Object(members.clone()), vars)?;
-        let holds = found
-            .and_then(Value::as_array)
-            .is_some_and(|items| items.iter().any(|item| has_members(item, &wanted)));
-        if !holds {
+        if !found.is_some_and(|f| holds_element(f, &wanted)) {
             return Err((
                 at(format!("an element with {}", compact(&wanted))),
                 at(shown(found)),

@@ -456,6 +456,16 @@ fn in_order(mut placed: Vec<Placed>) -> Vec<Candidate> {
         .collect()
 }
 
+/// Why a facility with a suitable service has no tier: not ready for emergencies (never
+/// surveyed into a group), or no vacancy.
+fn not_placed(group: SurveyGroup) -> Reason {
+    if group == SurveyGroup::Other {
+        Reason::NotReadyForEmergency
+    } else {
+        Reason::NoVacancy
+    }
+}
+
 /// Ranks `facilities` for a person with `needs`, looking for `service_types` (see
 /// [`Needs::service_types`], which leaves short stay out where the situation does not allow it).
 pub fn rank(
@@ -511,11 +521,7 @@ pub fn rank(
                 if let Some(reason) = not_today {
                     left_out = vec![reason];
                 } else if best.is_some() {
-                    left_out = vec![if group == SurveyGroup::Other {
-                        Reason::NotReadyForEmergency
-                    } else {
-                        Reason::NoVacancy
-                    }];
+                    left_out = vec![not_placed(group)];
                 }
                 if f.has_hub_emergency_room() && f.emergency_room_in_use(now.date_naive()) {
                     left_out.push(Reason::EmergencyRoomInUse);
