@@ -5,7 +5,7 @@ use super::reports::OperationsReport;
 use serde_json::Value;
 
 /// Japanese and English names of the report's items, by their key (`section.item`).
-const LABELS: [(&str, &str, &str); 29] = [
+const LABELS: [(&str, &str, &str); 31] = [
     ("registrations.new", "新規登録数", "New registrations"),
     (
         "registrations.changed",
@@ -68,6 +68,16 @@ const LABELS: [(&str, &str, &str); 29] = [
         "facilities.with_emergency_room",
         "緊急時の居室を持つ事業所数",
         "Facilities with an emergency room",
+    ),
+    (
+        "facilities.emergency_room_people",
+        "緊急用居室の利用人数（延べ）",
+        "Stays in emergency rooms",
+    ),
+    (
+        "facilities.emergency_room_days",
+        "緊急用居室の利用日数（延べ）",
+        "Days emergency rooms were in use",
     ),
     (
         "facilities.by_service_type",

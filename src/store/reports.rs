@@ -36,6 +36,12 @@ pub struct FacilityFigures {
     pub by_hub_function: BTreeMap<String, i64>,
     pub hub_registered: i64,
     pub with_emergency_room: i64,
+    /// Stays in the hubs' emergency rooms (緊急用居室) in the period: one per recorded use that
+    /// overlaps it (a person's stay).
+    pub emergency_room_people: i64,
+    /// Days the rooms were in use in the period (each day of a stay counts, its first and
+    /// last included; a use not ended counts up to today).
+    pub emergency_room_days: i64,
     /// Facilities offering each service type.
     pub by_service_type: BTreeMap<String, i64>,
     /// Facilities offering short stay (短期入所, any variant): the facilities the survey groups
@@ -112,7 +118,52 @@ pub fn operations(
         new_registrations(conn, from, to, scope, &mut out.registrations)?;
         out.registrations.active_at_end = active_at(conn, to, scope)?;
         out.facilities = facility_figures(conn, scope)?;
+        let days = (japan_day(from), japan_day(to));
+        for record in facility_store::all_records(conn)? {
+            if !serves_scope(&record, scope) || !record.has_hub_emergency_room() {
+                continue;
+            }
+            let (people, used) = room_use(&record, days);
+            out.facilities.emergency_room_people += people;
+            out.facilities.emergency_room_days += used;
+        }
         Ok(out)
+    })
+}
+
+/// The day in Japan of `at` (UTC).
+fn japan_day(at: NaiveDateTime) -> chrono::NaiveDate {
+    at.and_utc().with_timezone(&crate::time::jst()).date_naive()
+}
+
+/// The stays in a hub's emergency room overlapping [first, end) and the days they used in it.
+fn room_use(
+    record: &crate::domain::facility::FacilityRecord,
+    (first, end): (chrono::NaiveDate, chrono::NaiveDate),
+) -> (i64, i64) {
+    let today = japan_day(crate::time::now());
+    let last = end.pred_opt().unwrap_or(end).min(today);
+    let mut stays = 0;
+    let mut days = 0;
+    for u in &record.hub_registration.emergency_room_uses {
+        let start = u.from.max(first);
+        let stop = u.until.unwrap_or(today).min(last);
+        if stop >= start {
+            stays += 1;
+            days += (stop - start).num_days() + 1;
+        }
+    }
+    (stays, days)
+}
+
+/// Whether a facility serves one of `scope`'s municipalities: those of its service area, else
+/// that of its address (there by its ward).
+fn serves_scope(record: &crate::domain::facility::FacilityRecord, scope: &Scope) -> bool {
+    record.serves().iter().any(|m| {
+        let ward = (*m == record.municipality())
+            .then_some(record.ward.as_deref())
+            .flatten();
+        scope.covers(m, ward)
     })
 }
 
@@ -373,15 +424,8 @@ fn facility_figures(conn: &mut DbConnection, scope: &Scope) -> Result<FacilityFi
     }
     let records: Vec<_> = facility_store::all_records(conn)?
         .into_iter()
-        .filter(|r| {
-            // Counted in every municipality it serves; in its own, by its ward.
-            r.serves().iter().any(|m| {
-                let ward = (*m == r.municipality())
-                    .then_some(r.ward.as_deref())
-                    .flatten();
-                scope.covers(m, ward)
-            })
-        })
+        // Counted in every municipality it serves; in its own, by its ward.
+        .filter(|r| serves_scope(r, scope))
         .collect();
     f.total = records.len() as i64;
     for record in records {

@@ -169,7 +169,30 @@ fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
         "A",
         vec![service("short_stay", 1, &[])],
     );
-    record["hub_registration"] = json!({"registered": true, "functions": ["emergency_response", "experience"], "emergency_room": true});
+    // This fiscal year, in Japan time.
+    let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap());
+    let year = {
+        use chrono::Datelike;
+        if today.month() >= 4 {
+            today.year()
+        } else {
+            today.year() - 1
+        }
+    };
+    let day = |d: i64| (today.date_naive() + chrono::TimeDelta::days(d)).to_string();
+    let first_of_year = chrono::NaiveDate::from_ymd_opt(year, 4, 1).unwrap();
+    // Three stays in its emergency room: one of last year (not counted), one of up to three
+    // days ended this year, and one still going since today (a day so far).
+    let (recent, recent_days) = if (today.date_naive() - first_of_year).num_days() >= 3 {
+        (json!({"from": day(-3), "until": day(-1)}), 3)
+    } else {
+        (
+            json!({"from": first_of_year.to_string(), "until": first_of_year.to_string()}),
+            1,
+        )
+    };
+    record["hub_registration"] = json!({"registered": true, "functions": ["emergency_response", "experience"], "emergency_room": true,
+        "emergency_room_uses": [{"from": day(-400), "until": day(-398)}, recent, {"from": day(0)}]});
     let put = client()
         .put(server.url("/v1/facilities/0410000041"))
         .bearer_auth(server.key("0410000041"))
@@ -178,14 +201,6 @@ fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
         .unwrap();
     assert_eq!(put.status(), 201);
 
-    // This fiscal year, in Japan time.
-    let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap());
-    use chrono::Datelike;
-    let year = if today.month() >= 4 {
-        today.year()
-    } else {
-        today.year() - 1
-    };
     let res = server.get_json(
         "kikan-1",
         &format!("/v1/reports/operations?fiscal_year={year}"),
@@ -208,6 +223,8 @@ fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
     assert_eq!(f["by_survey_group"]["B"], 0);
     assert_eq!(f["by_hub_function"]["emergency_response"], 1);
     assert_eq!(f["with_emergency_room"], 1);
+    assert_eq!(f["emergency_room_people"], 2);
+    assert_eq!(f["emergency_room_days"], recent_days + 1);
 
     // The year before saw nothing.
     let before: Value = server
