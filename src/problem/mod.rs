@@ -39,6 +39,9 @@ pub struct Problem {
     /// For `invalid-handoff-request`: the member of the request that is wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<&'static str>,
+    /// For `invalid-query`: the query parameter whose value is refused, when it is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<&'static str>,
     /// For `handoff-superseded`: the handoff id of the copy that replaced this one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub superseded_by: Option<String>,
@@ -466,6 +469,10 @@ impl ApiError {
             },
             field: match self {
                 ApiError::InvalidHandoffRequest { field } => Some(field),
+                _ => None,
+            },
+            parameter: match self {
+                ApiError::InvalidParameter { name } => Some(name),
                 _ => None,
             },
             superseded_by: match self {

@@ -344,9 +344,20 @@ fn notices_are_paged_for_their_organization_only_and_an_unknown_cursor_is_refuse
         json!([]),
         "another organization's notices stay its own"
     );
-    for query in ["after=ntc_nothing", "limit=0", "limit=1001", "colour=red"] {
+    for (query, parameter) in [
+        ("after=ntc_nothing", Some("after")),
+        ("limit=0", Some("limit")),
+        ("limit=1001", Some("limit")),
+        ("colour=red", None),
+    ] {
         let r = s.get_json(FACILITY, &format!("/v1/notices?{query}"));
         assert_eq!(r.status(), 400, "{query}");
+        let problem: Value = r.json().unwrap();
+        assert_eq!(
+            problem["parameter"].as_str(),
+            parameter,
+            "{query}: {problem}"
+        );
     }
     let r = client().get(s.url("/v1/notices")).send().unwrap();
     assert_eq!(r.status(), 401);
