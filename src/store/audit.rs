@@ -248,13 +248,9 @@ pub fn search(
     if let Some((scope, reader)) = &filter.scope {
         if let Some((whole, wards)) = scope.for_query() {
             use super::schema::handoffs;
-            let municipality = handoffs::municipality_code.assume_not_null();
-            let about_handoff = handoffs::table.select(handoffs::id).filter(
-                municipality.eq_any(whole.clone()).or(municipality
-                    .concat("/")
-                    .concat(handoffs::ward.assume_not_null())
-                    .eq_any(wards.clone())),
-            );
+            let about_handoff = handoffs::table
+                .select(handoffs::id)
+                .filter(super::scoping::handoff_within!(&whole, &wards));
             q = q.filter(
                 access_records::organization_id
                     .eq(reader.clone())

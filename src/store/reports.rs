@@ -117,16 +117,7 @@ pub fn operations(
         out.handoffs = handoff_figures(conn, from, to, scope)?;
         new_registrations(conn, from, to, scope, &mut out.registrations)?;
         out.registrations.active_at_end = active_at(conn, to, scope)?;
-        out.facilities = facility_figures(conn, scope)?;
-        let days = (japan_day(from), japan_day(to));
-        for record in facility_store::all_records(conn)? {
-            if !serves_scope(&record, scope) || !record.has_hub_emergency_room() {
-                continue;
-            }
-            let (people, used) = room_use(&record, days);
-            out.facilities.emergency_room_people += people;
-            out.facilities.emergency_room_days += used;
-        }
+        out.facilities = facility_figures(conn, (japan_day(from), japan_day(to)), scope)?;
         Ok(out)
     })
 }
@@ -259,13 +250,7 @@ fn handoff_figures(
         .select(HandoffRow::as_select())
         .into_boxed::<<DbConnection as Connection>::Backend>();
     if let Some((whole, wards)) = scope.for_query() {
-        let municipality = handoffs::municipality_code.assume_not_null();
-        q = q.filter(
-            municipality.eq_any(whole).or(municipality
-                .concat("/")
-                .concat(handoffs::ward.assume_not_null())
-                .eq_any(wards)),
-        );
+        q = q.filter(super::scoping::handoff_within!(&whole, &wards));
     }
     let rows: Vec<HandoffRow> = q.load(conn)?;
     for row in rows {
@@ -415,8 +400,13 @@ fn active_at(conn: &mut DbConnection, to: NaiveDateTime, scope: &Scope) -> Resul
 }
 
 /// The facility records serving `scope`'s municipalities (their service area, else their
-/// address): by survey group, hub function and service type.
-fn facility_figures(conn: &mut DbConnection, scope: &Scope) -> Result<FacilityFigures, StoreError> {
+/// address): by survey group, hub function and service type, and the use of their emergency
+/// rooms in `days` ([first, end), Japan).
+fn facility_figures(
+    conn: &mut DbConnection,
+    days: (chrono::NaiveDate, chrono::NaiveDate),
+    scope: &Scope,
+) -> Result<FacilityFigures, StoreError> {
     let mut figures = FacilityFigures::default();
     let f = &mut figures;
     for g in ["A", "B", "C", "other"] {
@@ -440,6 +430,9 @@ fn facility_figures(conn: &mut DbConnection, scope: &Scope) -> Result<FacilityFi
         }
         if record.has_hub_emergency_room() {
             f.with_emergency_room += 1;
+            let (people, used) = room_use(&record, days);
+            f.emergency_room_people += people;
+            f.emergency_room_days += used;
         }
         if record
             .services

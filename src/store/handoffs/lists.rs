@@ -45,13 +45,7 @@ pub fn list(
         _ => {
             // A coordinator sees every handoff about the people of its municipal scope.
             if let Some((whole, wards)) = caller.scope().for_query() {
-                let municipality = handoffs::municipality_code.assume_not_null();
-                q = q.filter(
-                    municipality.eq_any(whole).or(municipality
-                        .concat("/")
-                        .concat(handoffs::ward.assume_not_null())
-                        .eq_any(wards)),
-                );
+                q = q.filter(crate::store::scoping::handoff_within!(&whole, &wards));
             }
         }
     }
