@@ -51,6 +51,18 @@ fn record(i: u64, rng: &mut Lcg) -> Value {
             if t == "short_stay" {
                 s["variant"] = json!(if rng.chance(15) { "medical" } else { "welfare" });
             }
+            if t == "home_care" {
+                // A home-visit service has no capacity: it states whether it can respond today.
+                let free = s["vacancies"] != 0;
+                let s = s.as_object_mut().unwrap();
+                s.remove("capacity");
+                s.remove("vacancies");
+                s.remove("vacancy_as_of");
+                s.insert(
+                    "availability".into(),
+                    json!({"can_respond_today": free, "as_of": as_of}),
+                );
+            }
             s
         })
         .collect();

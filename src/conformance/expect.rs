@@ -249,8 +249,8 @@ pub(super) fn remove_pointer(doc: &mut Value, pointer: &str) -> Result<(), Strin
     }
 }
 
-/// Scenario variables: `org.<caller>`, `uuid`, `now`, `today`, the scenario's `vars` and
-/// everything captured so far.
+/// Scenario variables: `org.<caller>`, `uuid`, `now`, `today`, `fiscal_year`, the scenario's
+/// `vars` and everything captured so far.
 #[derive(Clone)]
 pub(super) struct Vars {
     values: BTreeMap<String, Value>,
@@ -288,6 +288,16 @@ impl Vars {
                     .to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
             )),
             "today" => Ok(Value::String(now.format("%Y-%m-%d").to_string())),
+            // The fiscal year (April to March, Japan) of today, as a number.
+            "fiscal_year" => {
+                use chrono::Datelike;
+                let year = if now.month() >= 4 {
+                    now.year()
+                } else {
+                    now.year() - 1
+                };
+                Ok(Value::from(year))
+            }
             _ => self
                 .values
                 .get(name)

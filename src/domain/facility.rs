@@ -74,7 +74,9 @@ pub struct FacilityRecord {
     pub service_area: Vec<String>,
     pub services: Vec<Service>,
     pub hub_registration: HubRegistration,
-    pub emergency_acceptance: EmergencyAnswers,
+    /// The survey answers; absent while the facility has not answered the survey.
+    #[serde(default)]
+    pub emergency_acceptance: Option<EmergencyAnswers>,
 }
 
 /// The part of a facility's address the exchange reads: its municipality.
@@ -116,16 +118,55 @@ pub struct Service {
     pub service_type: String,
     #[serde(default)]
     pub variant: Option<String>,
-    pub capacity: u32,
-    pub vacancies: u32,
-    #[serde(deserialize_with = "rfc3339")]
-    pub vacancy_as_of: DateTime<FixedOffset>,
+    /// 定員 and vacancies, for a service that has a capacity (code list `service_types`,
+    /// `has_capacity`); a service without one states its `availability` instead.
+    #[serde(default)]
+    pub capacity: Option<u32>,
+    #[serde(default)]
+    pub vacancies: Option<u32>,
+    #[serde(default, deserialize_with = "rfc3339_opt")]
+    pub vacancy_as_of: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub availability: Option<Availability>,
     pub targets: Vec<String>,
     pub medical_care: Vec<String>,
     pub behavioral_support: bool,
+    /// 利用契約者数: the people holding a use contract for the service, where recorded.
+    #[serde(default)]
+    pub contracted_users: Option<u32>,
+}
+
+/// Whether a service without a capacity (訪問系, 相談支援 …) can answer an emergency request.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct Availability {
+    pub can_respond_today: bool,
+    #[serde(default)]
+    pub nights_and_holidays: Option<bool>,
+    #[serde(deserialize_with = "rfc3339")]
+    pub as_of: DateTime<FixedOffset>,
 }
 
 impl Service {
+    /// How many people it can take now: its vacancies; for a service without a capacity, one
+    /// when it can respond today (it takes the request, not a place), else none.
+    pub fn free_places(&self) -> u32 {
+        match (self.vacancies, self.availability) {
+            (Some(n), _) => n,
+            (None, Some(a)) => u32::from(a.can_respond_today),
+            (None, None) => 0,
+        }
+    }
+
+    /// Whether it can take a person now.
+    pub fn is_free(&self) -> bool {
+        self.free_places() > 0
+    }
+
+    /// When its vacancies or availability were last stated.
+    pub fn stated_at(&self) -> Option<DateTime<FixedOffset>> {
+        self.vacancy_as_of.or(self.availability.map(|a| a.as_of))
+    }
+
     /// 医療型短期入所: does not take a person it has no prior information about.
     pub fn is_medical_short_stay(&self) -> bool {
         self.service_type == "short_stay" && self.variant.as_deref() == Some("medical")
@@ -157,8 +198,27 @@ impl RoomUse {
 }
 
 impl FacilityRecord {
+    /// The group of its survey answers; `other` (no emergency readiness stated) while it has
+    /// not answered.
     pub fn survey_group(&self) -> SurveyGroup {
-        self.emergency_acceptance.survey_group()
+        self.emergency_acceptance
+            .as_ref()
+            .map_or(SurveyGroup::Other, EmergencyAnswers::survey_group)
+    }
+
+    /// Whether it has answered the survey (the report's response rate counts these).
+    pub fn answered_survey(&self) -> bool {
+        self.emergency_acceptance.is_some()
+    }
+
+    /// Whether it offers short stay (短期入所, any variant): the survey groups are about these.
+    pub fn offers_short_stay(&self) -> bool {
+        self.services.iter().any(|s| s.service_type == "short_stay")
+    }
+
+    /// How soon it can take a person, as it answered.
+    pub fn lead_time(&self) -> Option<LeadTime> {
+        self.emergency_acceptance.as_ref().and_then(|a| a.lead_time)
     }
 
     /// A hub facility keeping an emergency room (緊急用居室) for the emergency-response function.
@@ -178,6 +238,12 @@ impl FacilityRecord {
 fn rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
     let s = String::deserialize(d)?;
     DateTime::parse_from_rfc3339(&s).map_err(serde::de::Error::custom)
+}
+
+fn rfc3339_opt<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+    rfc3339(d).map(Some)
 }
 
 #[cfg(test)]

@@ -248,7 +248,13 @@ pub struct OfferedService {
     pub service_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
-    pub vacancies: u32,
+    /// Its vacancies, for a service with a capacity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vacancies: Option<u32>,
+    /// Whether it can respond today, for a service without a capacity (訪問系, 相談支援 …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub can_respond_today: Option<bool>,
+    /// When the vacancies or the availability were stated.
     pub vacancy_as_of: String,
 }
 
@@ -312,7 +318,8 @@ fn offered(s: &Service) -> OfferedService {
         service_type: s.service_type.clone(),
         variant: s.variant.clone(),
         vacancies: s.vacancies,
-        vacancy_as_of: s.vacancy_as_of.to_rfc3339(),
+        can_respond_today: s.availability.map(|a| a.can_respond_today),
+        vacancy_as_of: s.stated_at().map(|t| t.to_rfc3339()).unwrap_or_default(),
     }
 }
 
@@ -334,7 +341,7 @@ fn best_service<'f>(
     for s in relevant {
         let why = unsuitable(needs, s, prearranged);
         if why.is_empty() {
-            if best.is_none_or(|b| s.vacancies > b.vacancies) {
+            if best.is_none_or(|b| s.free_places() > b.free_places()) {
                 best = Some(s);
             }
         } else {
@@ -360,7 +367,7 @@ fn not_same_day(
     if !needs.same_day || prearranged || service.service_type != "short_stay" {
         return None;
     }
-    let lead_time = f.emergency_acceptance.lead_time;
+    let lead_time = f.lead_time();
     if lead_time.is_some_and(|t| t != LeadTime::SameDay) {
         Some(Reason::LeadTimeNotSameDay)
     } else if f.survey_group() == SurveyGroup::C {
@@ -391,12 +398,14 @@ fn tier_of(
                 SurveyGroup::C => reasons.push(Reason::SurveyGroupC),
                 SurveyGroup::Other => {}
             }
-            reasons.push(if s.vacancies > 0 {
+            reasons.push(if s.is_free() {
                 Reason::HasVacancy
             } else {
                 Reason::NoVacancy
             });
-            if now.signed_duration_since(s.vacancy_as_of) > STALE_AFTER {
+            if s.stated_at()
+                .is_none_or(|at| now.signed_duration_since(at) > STALE_AFTER)
+            {
                 reasons.push(Reason::VacancyStale);
             }
             if !needs.medical_care.is_empty() {
@@ -405,7 +414,7 @@ fn tier_of(
             if needs.behavioral_support {
                 reasons.push(Reason::BehavioralSupportOffered);
             }
-            match (prearranged, group, s.vacancies > 0) {
+            match (prearranged, group, s.is_free()) {
                 (true, _, _) => Some(Tier::Prearranged),
                 (false, SurveyGroup::A, true) => Some(Tier::GroupAWithVacancy),
                 (false, SurveyGroup::B, true) => Some(Tier::GroupBWithVacancy),
@@ -498,8 +507,8 @@ pub fn rank(
                     reasons.push(Reason::OutsideServiceArea);
                 }
                 let service = best.map(offered);
-                let vacancies = best.map_or(0, |s| s.vacancies);
-                let as_of = best.map_or(now, |s| s.vacancy_as_of);
+                let vacancies = best.map_or(0, Service::free_places);
+                let as_of = best.and_then(Service::stated_at).unwrap_or(now);
                 placed.push((
                     (tier, outside),
                     !same_ward,

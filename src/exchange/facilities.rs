@@ -4,7 +4,7 @@ use crate::contracts::Contracts;
 use crate::domain::facility::FacilityRecord;
 use crate::domain::ids::FacilityId;
 use crate::problem::ApiError;
-use crate::store::facilities::{self, FacilityRow, Patch, Put, Search, VacancyUpdate};
+use crate::store::facilities::{self, FacilityRow, Figure, Patch, Put, Search, VacancyUpdate};
 use crate::store::organizations::Organization;
 use crate::store::{Page, PageRequest, Store};
 use crate::time::{jst, parse_timestamp};
@@ -78,8 +78,12 @@ pub struct ServiceVacancy {
     pub service_type: String,
     /// `welfare` or `medical`; needed only when the facility offers both short stays.
     pub variant: Option<String>,
+    /// The vacancies now, for a service with a capacity (定員).
     #[schema(example = 1, format = Int64, minimum = 0, maximum = 4294967295u64)]
-    pub vacancies: u32,
+    pub vacancies: Option<u32>,
+    /// Whether it can respond to an emergency today, for a service without a capacity
+    /// (訪問系, 相談支援 …). Give one of `vacancies` and `can_respond_today`.
+    pub can_respond_today: Option<bool>,
 }
 
 impl VacancyPatch {
@@ -94,7 +98,9 @@ impl VacancyPatch {
                     .as_deref()
                     .is_none_or(|x| contracts.has_code("short_stay_variants", x))
         };
-        if self.vacancies.is_empty() || !self.vacancies.iter().all(coded) {
+        let one_figure =
+            |v: &ServiceVacancy| v.vacancies.is_some() != v.can_respond_today.is_some();
+        if self.vacancies.is_empty() || !self.vacancies.iter().all(|v| coded(v) && one_figure(v)) {
             return Err(ApiError::InvalidVacancyUpdate);
         }
         let now = Utc::now().with_timezone(&jst());
@@ -112,7 +118,10 @@ impl VacancyPatch {
             .map(|v| VacancyUpdate {
                 service_type: v.service_type,
                 variant: v.variant,
-                vacancies: v.vacancies,
+                figure: match (v.vacancies, v.can_respond_today) {
+                    (Some(n), _) => Figure::Vacancies(n),
+                    (None, today) => Figure::CanRespondToday(today.unwrap_or(false)),
+                },
             })
             .collect();
         Ok((updates, as_of))
@@ -141,5 +150,9 @@ pub fn update_vacancies(
         }),
         Patch::UnknownService(index) => Err(ApiError::UnknownService { index }),
         Patch::OverCapacity(index) => Err(ApiError::VacanciesOverCapacity { index }),
+        Patch::WrongFigure(index, needs_availability) => Err(ApiError::WrongVacancyFigure {
+            index,
+            needs_availability,
+        }),
     }
 }

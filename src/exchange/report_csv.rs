@@ -5,7 +5,7 @@ use super::reports::OperationsReport;
 use serde_json::Value;
 
 /// Japanese and English names of the report's items, by their key (`section.item`).
-const LABELS: [(&str, &str, &str); 31] = [
+const LABELS: [(&str, &str, &str); 36] = [
     ("registrations.new", "新規登録数", "New registrations"),
     (
         "registrations.changed",
@@ -50,9 +50,19 @@ const LABELS: [(&str, &str, &str); 31] = [
     ),
     ("facilities.total", "事業所数", "Facility records"),
     (
-        "facilities.by_survey_group",
-        "事業所数（A〜C群別）",
-        "Facilities by survey group",
+        "facilities.hub_by_service_type",
+        "拠点登録事業所数（サービス別）",
+        "Hub facilities by service type",
+    ),
+    (
+        "facilities.hub_by_function_and_service_type",
+        "拠点登録事業所数（機能・サービス別）",
+        "Hub facilities by function and service type",
+    ),
+    (
+        "facilities.hub_contracted_users_by_service_type",
+        "拠点登録事業所の利用契約者数（サービス別）",
+        "Contracted users of hub facilities by service type",
     ),
     (
         "facilities.by_hub_function",
@@ -90,14 +100,24 @@ const LABELS: [(&str, &str, &str); 31] = [
         "Short-stay facilities",
     ),
     (
+        "facilities.short_stay_answered",
+        "アンケート回答事業所数（短期入所）",
+        "Short-stay facilities that answered the survey",
+    ),
+    (
+        "facilities.short_stay_response_rate",
+        "アンケート回答率（短期入所、%）",
+        "Survey response rate (short stay, %)",
+    ),
+    (
         "facilities.short_stay_by_survey_group",
-        "短期入所事業所数（A〜C群別）",
-        "Short-stay facilities by survey group",
+        "回答事業所数（A〜C群別）",
+        "Answering short-stay facilities by survey group",
     ),
     (
         "facilities.short_stay_survey_share",
-        "短期入所事業所の割合（A〜C群別、%）",
-        "Share of short-stay facilities by survey group (%)",
+        "回答事業所に占める割合（A〜C群別、%）",
+        "Share of answering short-stay facilities by survey group (%)",
     ),
     (
         "matching.requests",
@@ -118,6 +138,11 @@ const LABELS: [(&str, &str, &str); 31] = [
         "handoffs.emergency_cases",
         "緊急対応の件数（人数）",
         "Emergency cases (people)",
+    ),
+    (
+        "handoffs.admitted_cases_by_service_type",
+        "受入れに至った緊急対応の件数（依頼したサービス別）",
+        "Emergency cases admitted, by service requested",
     ),
     (
         "handoffs.by_outcome",

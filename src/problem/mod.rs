@@ -147,6 +147,12 @@ pub enum ApiError {
     VacanciesOverCapacity {
         index: usize,
     },
+    /// A vacancy update gives the figure of the other kind of service: vacancies for a service
+    /// without a capacity (`needs_availability`), or availability for one with a capacity.
+    WrongVacancyFigure {
+        index: usize,
+        needs_availability: bool,
+    },
     /// A vacancy update dated in the future.
     VacancyAsOfFuture,
     /// A vacancy update body that is not `{as_of?, vacancies: [{service_type, variant?, vacancies}]}`.
@@ -334,6 +340,14 @@ impl ApiError {
             VacanciesOverCapacity { index } => {
                 Parts::with("vacancies-over-capacity", "index", index)
             }
+            WrongVacancyFigure {
+                index,
+                needs_availability: true,
+            } => Parts::with("wrong-vacancy-figure.availability", "index", index),
+            WrongVacancyFigure {
+                index,
+                needs_availability: false,
+            } => Parts::with("wrong-vacancy-figure.capacity", "index", index),
             VacancyAsOfFuture => Parts::case("vacancy-as-of-future"),
             InvalidVacancyUpdate => Parts::case("invalid-vacancy-update"),
             IdempotencyKeyInvalid => Parts::case("invalid-idempotency-key"),

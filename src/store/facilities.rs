@@ -112,9 +112,12 @@ fn insert_services(conn: &mut DbConnection, record: &FacilityRecord) -> QueryRes
         position: i as i32,
         service_type: &s.service_type,
         variant: s.variant.as_deref(),
-        capacity: s.capacity as i32,
-        vacancies: s.vacancies as i32,
-        vacancy_as_of: utc(&s.vacancy_as_of),
+        // The search columns of a service without a capacity: no places, one free "place"
+        // while it can respond today (so "free now" is one test for every service), and the
+        // time its availability was stated.
+        capacity: s.capacity.unwrap_or(0) as i32,
+        vacancies: s.free_places() as i32,
+        vacancy_as_of: s.stated_at().map_or_else(now, |t| utc(&t)),
         targets: list_column(&s.targets),
         medical_care: list_column(&s.medical_care),
         behavioral_support: s.behavioral_support,
@@ -143,7 +146,10 @@ pub fn put(
     if !may_write(caller, id) {
         return Ok(Put::Forbidden);
     }
-    document["survey_group"] = Value::String(record.survey_group().as_str().to_owned());
+    // A record that has not answered the survey is in no group: nothing is filled in.
+    if record.answered_survey() {
+        document["survey_group"] = Value::String(record.survey_group().as_str().to_owned());
+    }
     let text = document.to_string();
     let result = conn.transaction(|conn| {
         let current: Option<i32> = facilities::table
@@ -173,6 +179,7 @@ pub fn put(
                     .values(new.clone())
                     .execute(conn)?;
                 insert_services(conn, record)?;
+                super::facility_history::record(conn, id, 1, &text, at)?;
                 Ok(Put::Created(new))
             }
             (None, Some(_)) => Ok(Put::Stale(None)),
@@ -222,6 +229,7 @@ fn replace(
         .filter(facility_services::facility_id.eq(id))
         .execute(conn)?;
     insert_services(conn, record)?;
+    super::facility_history::record(conn, id, v + 1, text, at)?;
     let stored = facilities::table
         .find(id)
         .select(FacilityRow::as_select())
@@ -243,7 +251,15 @@ pub fn get(conn: &mut DbConnection, id: &str) -> Result<Option<FacilityRow>, Sto
 pub struct VacancyUpdate {
     pub service_type: String,
     pub variant: Option<String>,
-    pub vacancies: u32,
+    pub figure: Figure,
+}
+
+/// Today's figure of one service: vacancies for a service with a capacity, whether it can
+/// respond today for one without.
+#[derive(Debug, Clone, Copy)]
+pub enum Figure {
+    Vacancies(u32),
+    CanRespondToday(bool),
 }
 
 #[derive(Debug)]
@@ -256,6 +272,9 @@ pub enum Patch {
     UnknownService(usize),
     /// The update at this index gives more vacancies than the service's capacity.
     OverCapacity(usize),
+    /// The update at this index gives the figure of the other kind of service (`true`: the
+    /// service has no capacity and needs its availability).
+    WrongFigure(usize, bool),
 }
 
 /// A vacancy update refused after its row was taken: the transaction is rolled back.
@@ -311,12 +330,24 @@ fn set_vacancies(
             return Err(Box::new(Patch::UnknownService(u)));
         };
         let service = &mut services[position];
-        if service["capacity"].as_u64().unwrap_or(0) < u64::from(update.vacancies) {
-            return Err(Box::new(Patch::OverCapacity(u)));
-        }
-        service["vacancies"] = update.vacancies.into();
-        service["vacancy_as_of"] = Value::String(stamp.clone());
-        positions.push((position as i32, update.vacancies as i32));
+        let has_capacity = service.get("capacity").is_some();
+        let free = match (update.figure, has_capacity) {
+            (Figure::Vacancies(n), true) => {
+                if service["capacity"].as_u64().unwrap_or(0) < u64::from(n) {
+                    return Err(Box::new(Patch::OverCapacity(u)));
+                }
+                service["vacancies"] = n.into();
+                service["vacancy_as_of"] = Value::String(stamp.clone());
+                n
+            }
+            (Figure::CanRespondToday(today), false) => {
+                service["availability"]["can_respond_today"] = today.into();
+                service["availability"]["as_of"] = Value::String(stamp.clone());
+                u32::from(today)
+            }
+            (_, has_capacity) => return Err(Box::new(Patch::WrongFigure(u, !has_capacity))),
+        };
+        positions.push((position as i32, free as i32));
     }
     Ok(positions)
 }
@@ -505,17 +536,8 @@ pub fn matching_pool(
     typed(&documents)
 }
 
-/// Every stored record, typed (for the yearly report).
-pub fn all_records(conn: &mut DbConnection) -> Result<Vec<FacilityRecord>, StoreError> {
-    let documents: Vec<String> = facilities::table
-        .select(facilities::document)
-        .order(facilities::id)
-        .load(conn)?;
-    typed(&documents)
-}
-
 /// Stored documents as typed records (they were validated when stored).
-fn typed(documents: &[String]) -> Result<Vec<FacilityRecord>, StoreError> {
+pub(super) fn typed(documents: &[String]) -> Result<Vec<FacilityRecord>, StoreError> {
     documents
         .iter()
         .map(|d| {

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod chain;
 pub mod checkpoints;
 pub mod facilities;
+pub mod facility_history;
 pub mod handoffs;
 pub mod idempotency;
 pub mod intakes;

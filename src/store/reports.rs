@@ -4,7 +4,7 @@ use super::schema::{
     access_records, emergency_intakes, handoffs, registration_versions, registrations,
 };
 use super::scoping::within_scope;
-use super::{facilities as facility_store, DbConnection, StoreError};
+use super::{facility_history, DbConnection, StoreError};
 use crate::domain::scope::Scope;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -27,14 +27,22 @@ pub struct RegistrationFigures {
     pub new_by_reason: BTreeMap<String, i64>,
 }
 
+/// The facilities serving the area, each counted as its record stood at the end of the
+/// period (the last version uploaded before it; today's, for a year not yet over).
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct FacilityFigures {
-    /// Facility records as they stand now.
+    /// Facility records.
     pub total: i64,
-    pub by_survey_group: BTreeMap<String, i64>,
     /// Hub-registered facilities by function (拠点等の機能).
     pub by_hub_function: BTreeMap<String, i64>,
     pub hub_registered: i64,
+    /// Hub-registered facilities offering each service type (拠点等の登録事業所の内訳).
+    pub hub_by_service_type: BTreeMap<String, i64>,
+    /// Hub-registered facilities by function and service type, keyed `function/service_type`.
+    pub hub_by_function_and_service_type: BTreeMap<String, i64>,
+    /// 利用契約者数 of the hub-registered facilities, summed by service type over the services
+    /// that record it.
+    pub hub_contracted_users_by_service_type: BTreeMap<String, i64>,
     pub with_emergency_room: i64,
     /// Stays in the hubs' emergency rooms (緊急用居室) in the period: one per recorded use that
     /// overlaps it (a person's stay).
@@ -44,12 +52,16 @@ pub struct FacilityFigures {
     pub emergency_room_days: i64,
     /// Facilities offering each service type.
     pub by_service_type: BTreeMap<String, i64>,
-    /// Facilities offering short stay (短期入所, any variant): the facilities the survey groups
-    /// A/B/C are about.
+    /// Facilities offering short stay (短期入所, any variant): the facilities the emergency
+    /// acceptance survey (groups A/B/C) is about.
     pub short_stay_total: i64,
-    /// The short-stay facilities by survey group.
+    /// Of those, the ones that have answered the survey.
+    pub short_stay_answered: i64,
+    /// The response rate in percent (one decimal).
+    pub short_stay_response_rate: f64,
+    /// The short-stay facilities that answered, by survey group.
     pub short_stay_by_survey_group: BTreeMap<String, i64>,
-    /// Each group's share of the short-stay facilities, in percent (one decimal).
+    /// Each group's share of the facilities that answered, in percent (one decimal).
     pub short_stay_survey_share: BTreeMap<String, f64>,
 }
 
@@ -82,6 +94,10 @@ pub struct HandoffFigures {
     /// for acceptance was sent in the period — a case counts once, however many facilities
     /// were asked.
     pub emergency_cases: i64,
+    /// The emergencies that ended in an admission (admitted or completed), by the service the
+    /// packet asked for: a case counts once per service, however many packets it took. The
+    /// municipal programmes' 実績 (緊急一時保護, 夜間・休日等緊急時支援 …) are among them.
+    pub admitted_cases_by_service_type: BTreeMap<String, i64>,
     /// By outcome as it stands now (`expired`: not accepted in time).
     pub by_outcome: BTreeMap<String, i64>,
     pub by_purpose: BTreeMap<String, i64>,
@@ -117,7 +133,7 @@ pub fn operations(
         out.handoffs = handoff_figures(conn, from, to, scope)?;
         new_registrations(conn, from, to, scope, &mut out.registrations)?;
         out.registrations.active_at_end = active_at(conn, to, scope)?;
-        out.facilities = facility_figures(conn, (japan_day(from), japan_day(to)), scope)?;
+        out.facilities = facility_figures(conn, (japan_day(from), japan_day(to)), to, scope)?;
         Ok(out)
     })
 }
@@ -221,6 +237,14 @@ fn match_counts(
     Ok((registered as i64, intakes as i64))
 }
 
+/// The municipal programmes whose 実績 a city reports every year, zero or not (code list
+/// `service_types`).
+const MUNICIPAL_PROGRAMMES: [&str; 3] = [
+    "municipal_emergency_protection",
+    "municipal_night_holiday_support",
+    "living_alone_trial",
+];
+
 /// What the report reads of a handoff: its state, basis, purpose and case.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = handoffs)]
@@ -231,6 +255,18 @@ struct HandoffRow {
     purpose: String,
     registration_id: Option<String>,
     intake_id: Option<String>,
+    document: String,
+}
+
+/// The service a packet asks for: all the report reads of its document.
+#[derive(serde::Deserialize)]
+struct Asked {
+    request: Option<AskedService>,
+}
+
+#[derive(serde::Deserialize)]
+struct AskedService {
+    service_type: String,
 }
 
 /// Handoffs sent in [from, to): by outcome (as of now) and purpose, break-glass among them, and
@@ -244,6 +280,7 @@ fn handoff_figures(
     let mut figures = HandoffFigures::default();
     let at = crate::time::now();
     let mut cases = std::collections::BTreeSet::new();
+    let mut admitted = std::collections::BTreeSet::new();
     let mut q = handoffs::table
         .filter(handoffs::created_at.ge(from))
         .filter(handoffs::created_at.lt(to))
@@ -261,16 +298,23 @@ fn handoff_figures(
             purpose,
             registration_id,
             intake_id,
+            document,
         } = row;
         let case = registration_id.or(intake_id).unwrap_or_default();
         let h = &mut figures;
         h.sent += 1;
-        if purpose == "emergency_acceptance" {
-            cases.insert(case);
-        }
         let status = crate::domain::handoff::Status::parse(&status)
             .map(|s| s.effective(at >= expires_at).as_str())
             .unwrap_or("requested");
+        if purpose == "emergency_acceptance" {
+            if matches!(status, "admitted" | "completed") {
+                let asked = serde_json::from_str::<Asked>(&document).ok();
+                if let Some(service) = asked.and_then(|a| a.request) {
+                    admitted.insert((service.service_type, case.clone()));
+                }
+            }
+            cases.insert(case);
+        }
         *h.by_outcome.entry(status.to_owned()).or_default() += 1;
         *h.by_purpose.entry(purpose).or_default() += 1;
         if basis == "vital_interest" {
@@ -278,6 +322,17 @@ fn handoff_figures(
         }
     }
     figures.emergency_cases = cases.len() as i64;
+    for programme in MUNICIPAL_PROGRAMMES {
+        figures
+            .admitted_cases_by_service_type
+            .insert(programme.to_owned(), 0);
+    }
+    for (service_type, _) in admitted {
+        *figures
+            .admitted_cases_by_service_type
+            .entry(service_type)
+            .or_default() += 1;
+    }
     Ok(figures)
 }
 
@@ -399,74 +454,105 @@ fn active_at(conn: &mut DbConnection, to: NaiveDateTime, scope: &Scope) -> Resul
     Ok(active)
 }
 
+/// `n` of `total` in percent, to one decimal (0 when there is nothing to divide by).
+fn percent(n: i64, total: i64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        (n as f64 * 1000.0 / total as f64).round() / 10.0
+    }
+}
+
 /// The facility records serving `scope`'s municipalities (their service area, else their
-/// address): by survey group, hub function and service type, and the use of their emergency
-/// rooms in `days` ([first, end), Japan).
+/// address), as they stood at the end of `days` ([first, end), Japan): by hub function and
+/// service type, their survey answers, and the use of their emergency rooms in `days`.
 fn facility_figures(
     conn: &mut DbConnection,
     days: (chrono::NaiveDate, chrono::NaiveDate),
+    end: NaiveDateTime,
     scope: &Scope,
 ) -> Result<FacilityFigures, StoreError> {
     let mut figures = FacilityFigures::default();
     let f = &mut figures;
-    for g in ["A", "B", "C", "other"] {
-        f.by_survey_group.insert(g.to_owned(), 0);
-    }
-    let records: Vec<_> = facility_store::all_records(conn)?
+    let records: Vec<_> = facility_history::records_as_of(conn, end)?
         .into_iter()
         // Counted in every municipality it serves; in its own, by its ward.
         .filter(|r| serves_scope(r, scope))
         .collect();
     f.total = records.len() as i64;
-    for record in records {
-        *f.by_survey_group
-            .entry(record.survey_group().as_str().to_owned())
-            .or_default() += 1;
+    for record in &records {
+        let types = service_types(record);
         if record.hub_registration.registered {
-            f.hub_registered += 1;
-            for function in &record.hub_registration.functions {
-                *f.by_hub_function.entry(function.clone()).or_default() += 1;
-            }
+            hub_figures(f, record, &types);
         }
         if record.has_hub_emergency_room() {
             f.with_emergency_room += 1;
-            let (people, used) = room_use(&record, days);
+            let (people, used) = room_use(record, days);
             f.emergency_room_people += people;
             f.emergency_room_days += used;
         }
-        if record
-            .services
-            .iter()
-            .any(|s| s.service_type == "short_stay")
-        {
+        if record.offers_short_stay() {
             f.short_stay_total += 1;
-            *f.short_stay_by_survey_group
-                .entry(record.survey_group().as_str().to_owned())
-                .or_default() += 1;
+            if record.answered_survey() {
+                f.short_stay_answered += 1;
+                *f.short_stay_by_survey_group
+                    .entry(record.survey_group().as_str().to_owned())
+                    .or_default() += 1;
+            }
         }
-        let mut types: Vec<&str> = record
-            .services
-            .iter()
-            .map(|s| s.service_type.as_str())
-            .collect();
-        types.sort_unstable();
-        types.dedup();
         for t in types {
             *f.by_service_type.entry(t.to_owned()).or_default() += 1;
         }
     }
-    for g in ["A", "B", "C"] {
+    f.short_stay_response_rate = percent(f.short_stay_answered, f.short_stay_total);
+    for g in ["A", "B", "C", "other"] {
         f.short_stay_by_survey_group
             .entry(g.to_owned())
             .or_default();
     }
     for (group, n) in &f.short_stay_by_survey_group {
-        let share = if f.short_stay_total == 0 {
-            0.0
-        } else {
-            (*n as f64 * 1000.0 / f.short_stay_total as f64).round() / 10.0
-        };
+        let share = percent(*n, f.short_stay_answered);
         f.short_stay_survey_share.insert(group.clone(), share);
     }
     Ok(figures)
+}
+
+/// The service types a facility offers, each once.
+fn service_types(record: &crate::domain::facility::FacilityRecord) -> Vec<&str> {
+    let mut types: Vec<&str> = record
+        .services
+        .iter()
+        .map(|s| s.service_type.as_str())
+        .collect();
+    types.sort_unstable();
+    types.dedup();
+    types
+}
+
+/// Counts a hub-registered facility: by function, by service type, by both, and the
+/// 利用契約者数 its services record.
+fn hub_figures(
+    f: &mut FacilityFigures,
+    record: &crate::domain::facility::FacilityRecord,
+    types: &[&str],
+) {
+    f.hub_registered += 1;
+    for function in &record.hub_registration.functions {
+        *f.by_hub_function.entry(function.clone()).or_default() += 1;
+        for t in types {
+            *f.hub_by_function_and_service_type
+                .entry(format!("{function}/{t}"))
+                .or_default() += 1;
+        }
+    }
+    for t in types {
+        *f.hub_by_service_type.entry((*t).to_owned()).or_default() += 1;
+    }
+    for s in &record.services {
+        if let Some(n) = s.contracted_users {
+            *f.hub_contracted_users_by_service_type
+                .entry(s.service_type.clone())
+                .or_default() += i64::from(n);
+        }
+    }
 }

@@ -136,6 +136,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    facility_versions (facility_id, version) {
+        facility_id -> Text,
+        version -> Integer,
+        document -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     facility_services (facility_id, position) {
         facility_id -> Text,
         position -> Integer,
@@ -297,6 +306,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_records,
     facilities,
     facility_services,
+    facility_versions,
     idempotency_keys,
     signing_keys,
     handoffs,

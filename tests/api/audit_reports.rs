@@ -219,8 +219,9 @@ fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
     assert_eq!(report["matching"]["requests"], 1);
     let f = &report["facilities"];
     assert_eq!(f["total"], 1);
-    assert_eq!(f["by_survey_group"]["A"], 1);
-    assert_eq!(f["by_survey_group"]["B"], 0);
+    assert_eq!(f["short_stay_by_survey_group"]["A"], 1);
+    assert_eq!(f["short_stay_by_survey_group"]["B"], 0);
+    assert_eq!(f["short_stay_response_rate"], 100.0);
     assert_eq!(f["by_hub_function"]["emergency_response"], 1);
     assert_eq!(f["with_emergency_room"], 1);
     assert_eq!(f["emergency_room_people"], 2);

@@ -173,3 +173,26 @@ fn the_message_reference_in_docs_matches_the_catalogue() {
         "docs/messages.md is stale: run KYOTEN_UPDATE_SNAPSHOTS=1 cargo test"
     );
 }
+
+#[test]
+fn the_facility_schema_asks_for_availability_exactly_of_the_services_the_code_list_gives_no_capacity(
+) {
+    let contracts = Contracts::get();
+    let without: Vec<&Value> = contracts.codelists.get("service_types").unwrap().value["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["has_capacity"] == false)
+        .map(|c| &c["code"])
+        .collect();
+    assert!(without.len() >= 10, "{without:?}");
+    let schema = contracts
+        .schemas
+        .iter()
+        .find(|s| s.name == "facility")
+        .unwrap();
+    let condition = &schema.file.value["$defs"]["service"]["allOf"][0]["if"]["properties"]
+        ["service_type"]["enum"];
+    let listed: Vec<&Value> = condition.as_array().unwrap().iter().collect();
+    assert_eq!(listed, without);
+}

@@ -345,3 +345,104 @@ fn a_search_with_an_unknown_code_or_parameter_is_a_clear_400() {
         assert_eq!(problem_type(res), "invalid-query", "{query}");
     }
 }
+
+#[test]
+fn a_service_without_a_capacity_reports_whether_it_can_respond_today() {
+    let server = TestServer::isolated(&ORGS);
+    let id = "0410000012";
+    // A home-help provider with a short stay beside it.
+    let doc = facility(
+        id,
+        "青葉区",
+        "A",
+        vec![service("home_care", 0, &[]), service("short_stay", 1, &[])],
+    );
+    assert_eq!(
+        doc["services"][0]["availability"]["can_respond_today"],
+        false
+    );
+    assert_eq!(put(&server, id, id, &doc, None).status(), 201);
+    let found = |query: &str| -> usize {
+        let r = server.get_json("city-1", &format!("/v1/facilities?{query}"));
+        assert_eq!(r.status(), 200);
+        r.json::<Value>().unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(found("service_type=home_care&has_vacancy=true"), 0);
+
+    // A number of vacancies for the home help, or an availability for the short stay, is the
+    // figure of the other kind of service; one entry with both is no update at all.
+    let refused = [
+        (
+            json!({"vacancies": [{"service_type": "home_care", "vacancies": 1}]}),
+            "wrong-vacancy-figure",
+        ),
+        (
+            json!({"vacancies": [{"service_type": "home_care", "can_respond_today": true}, {"service_type": "short_stay", "can_respond_today": true}]}),
+            "wrong-vacancy-figure",
+        ),
+        (
+            json!({"vacancies": [{"service_type": "home_care", "vacancies": 1, "can_respond_today": true}]}),
+            "invalid-vacancy-update",
+        ),
+        (
+            json!({"vacancies": [{"service_type": "home_care"}]}),
+            "invalid-vacancy-update",
+        ),
+    ];
+    for (body, problem) in &refused {
+        let r = patch(&server, id, id, body);
+        assert_eq!(r.status(), 422, "{body}");
+        let p: Value = r.json().unwrap();
+        assert!(
+            p["type"].as_str().unwrap().ends_with(problem),
+            "{body}: {p}"
+        );
+    }
+    let p: Value = patch(&server, id, id, &refused[1].0).json().unwrap();
+    let detail = p["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("vacancies[1]") && detail.contains("空き数（vacancies）"),
+        "the short stay is the one refused, and the detail says what to send: {p}"
+    );
+    let unchanged: Value = server
+        .get_json(id, &format!("/v1/facilities/{id}"))
+        .json()
+        .unwrap();
+    assert_eq!(
+        unchanged["services"][0]["availability"]["can_respond_today"],
+        false
+    );
+
+    let r = patch(
+        &server,
+        id,
+        id,
+        &json!({"vacancies": [{"service_type": "home_care", "can_respond_today": true}]}),
+    );
+    assert_eq!(r.status(), 200, "{}", r.text().unwrap());
+    let now: Value = server
+        .get_json(id, &format!("/v1/facilities/{id}"))
+        .json()
+        .unwrap();
+    let availability = &now["services"][0]["availability"];
+    assert_eq!(availability["can_respond_today"], true);
+    assert_ne!(
+        availability["as_of"],
+        doc["services"][0]["availability"]["as_of"]
+    );
+    assert!(now["services"][0].get("vacancies").is_none());
+    assert_eq!(found("service_type=home_care&has_vacancy=true"), 1);
+
+    // A record that gives the home help a capacity is refused and nothing changes.
+    let mut wrong = now.clone();
+    wrong["services"][0] = json!({
+        "service_type": "home_care", "capacity": 3, "vacancies": 1, "vacancy_as_of": hours_ago(0),
+        "targets": ["physical"], "medical_care": [], "behavioral_support": false
+    });
+    let r = put(&server, id, id, &wrong, Some("\"2\""));
+    assert_eq!(r.status(), 422);
+    assert_eq!(found("service_type=home_care&has_vacancy=true"), 1);
+}

@@ -29,7 +29,21 @@ pub fn answers(group: &str) -> Value {
     })
 }
 
-/// A service entry: welfare short stay unless changed.
+/// Whether a service type has a capacity (定員), as the code list says.
+pub fn has_capacity(service_type: &str) -> bool {
+    let list = read_json(&repo().join("schemas/codelists/service_types.json"));
+    list["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == service_type)
+        .unwrap_or_else(|| panic!("no service type {service_type}"))["has_capacity"]
+        .as_bool()
+        .unwrap()
+}
+
+/// A service entry: welfare short stay unless changed. A service without a capacity (訪問系,
+/// 相談支援 …) states instead whether it can respond today (it can when `vacancies` > 0).
 pub fn service(service_type: &str, vacancies: u32, medical_care: &[&str]) -> Value {
     let mut s = json!({
         "service_type": service_type,
@@ -40,6 +54,16 @@ pub fn service(service_type: &str, vacancies: u32, medical_care: &[&str]) -> Val
         "medical_care": medical_care,
         "behavioral_support": true
     });
+    if !has_capacity(service_type) {
+        let s = s.as_object_mut().unwrap();
+        s.remove("capacity");
+        s.remove("vacancies");
+        let as_of = s.remove("vacancy_as_of").unwrap();
+        s.insert(
+            "availability".into(),
+            json!({"can_respond_today": vacancies > 0, "as_of": as_of}),
+        );
+    }
     if service_type == "short_stay" {
         s["variant"] = json!("welfare");
     }

@@ -37,6 +37,7 @@ mod rejected_writes;
 mod response_headers;
 mod reviews;
 mod robustness;
+mod seed_tables;
 mod sharing;
 mod signed_vectors;
 mod store;

@@ -66,6 +66,14 @@ fn one_of_each() -> Vec<ApiError> {
         FacilityIdMismatch,
         UnknownService { index: 1 },
         VacanciesOverCapacity { index: 0 },
+        WrongVacancyFigure {
+            index: 0,
+            needs_availability: true,
+        },
+        WrongVacancyFigure {
+            index: 2,
+            needs_availability: false,
+        },
         VacancyAsOfFuture,
         InvalidVacancyUpdate,
         IdempotencyKeyInvalid,

@@ -96,22 +96,21 @@ fn service(ctx: &Context<'_>, i: usize, s: &Value, findings: &mut Vec<Finding>) 
             ));
         }
     }
-    if let Some(as_of) = s
-        .get("vacancy_as_of")
-        .and_then(Value::as_str)
-        .and_then(crate::time::parse_timestamp)
-    {
+    // When the vacancies, or a service's availability, were stated: not ahead, not stale.
+    for member in ["/vacancy_as_of", "/availability/as_of"] {
+        let Some(as_of) = s
+            .pointer(member)
+            .and_then(Value::as_str)
+            .and_then(crate::time::parse_timestamp)
+        else {
+            continue;
+        };
         let age = ctx.days_since(as_of);
+        let at = format!("/services/{i}{member}");
         if age < TimeDelta::zero() {
-            findings.push(Finding::new(
-                "KY-FAC-VACANCY-FUTURE",
-                format!("/services/{i}/vacancy_as_of"),
-            ));
+            findings.push(Finding::new("KY-FAC-VACANCY-FUTURE", at));
         } else if age > STALE_AFTER {
-            findings.push(Finding::new(
-                "KY-FAC-VACANCY-STALE",
-                format!("/services/{i}/vacancy_as_of"),
-            ));
+            findings.push(Finding::new("KY-FAC-VACANCY-STALE", at));
         }
     }
     let service_type = s.get("service_type").and_then(Value::as_str);
