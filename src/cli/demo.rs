@@ -1,7 +1,8 @@
 //! `kyoten serve --demo`: on an empty database, a working demo exchange — a city, a kikan, a
-//! hub, a consultation office, several facilities (different services and survey groups, one
-//! medical short stay, one hub with an emergency room) and one registration — with every
-//! organization's API key printed once.
+//! hub, two consultation offices, several facilities (different services and survey groups, one
+//! medical short stay, one hub with an emergency room), two facilities kept for the
+//! conformance suite, and one registration — with every organization's API key printed once
+//! and saved beside the database (`demo-keys.env`, `demo-credentials.json`).
 use crate::contracts::DocumentType;
 use crate::domain::facility::FacilityRecord;
 use crate::domain::role::Role;
@@ -23,7 +24,7 @@ const FACILITIES: [&str; 6] = [
 ];
 const REGISTRATION: &str = include_str!("../../demo/registration.json");
 
-const ORGANIZATIONS: [(&str, &str, Role, &str); 4] = [
+const ORGANIZATIONS: [(&str, &str, Role, &str); 5] = [
     (
         "demo-city-sendai",
         "仙台市 障害企画課（デモ）",
@@ -47,6 +48,27 @@ const ORGANIZATIONS: [(&str, &str, Role, &str); 4] = [
         "見本相談支援事業所 青葉（デモ）",
         Role::ConsultationOffice,
         "OFFICE_KEY",
+    ),
+    (
+        "demo-office-izumi",
+        "見本相談支援事業所 泉（デモ）",
+        Role::ConsultationOffice,
+        "OTHER_OFFICE_KEY",
+    ),
+];
+
+/// Two facilities without records, for the conformance suite: a run uploads and changes their
+/// records, not those of the demo's six facilities.
+const CONFORMANCE_FACILITIES: [(&str, &str, &str); 2] = [
+    (
+        "0410900107",
+        "適合性確認用 短期入所 一（デモ）",
+        "CONFORMANCE_FACILITY_KEY",
+    ),
+    (
+        "0410900108",
+        "適合性確認用 短期入所 二（デモ）",
+        "CONFORMANCE_OTHER_FACILITY_KEY",
     ),
 ];
 
@@ -108,6 +130,10 @@ pub fn seed(store: &Store) -> Result<Option<Demo>, StoreError> {
             facilities::put(conn, &org, &record, doc, None)?;
             keys.push((org, key, format!("FACILITY{}_KEY", i + 1)));
         }
+        for (id, name, var) in CONFORMANCE_FACILITIES {
+            let (org, key) = organizations::add(conn, Some(id), name, Role::Facility)?;
+            keys.push((org, key, var.to_owned()));
+        }
         let office = keys
             .iter()
             .find(|(o, _, _)| o.id == "demo-office-aoba")
@@ -125,18 +151,51 @@ pub fn seed(store: &Store) -> Result<Option<Demo>, StoreError> {
     })
 }
 
+/// The demo's keys as shell lines (`export VAR=key   # id (role) name`), and the demo
+/// registration.
+pub fn keys_env(demo: &Demo) -> String {
+    let mut out = String::from(
+        "# kyoten demo: organizations and API keys (`kyoten key rotate ID` issues new ones)\n",
+    );
+    for (org, key, var) in &demo.keys {
+        out.push_str(&format!(
+            "export {var}={}   # {} ({}) {}\n",
+            key.secret, org.id, org.role, org.name
+        ));
+    }
+    out.push_str(&format!(
+        "export REG={}   # the demo registration\n",
+        demo.registration_id
+    ));
+    out
+}
+
+/// The conformance suite's credentials file for the demo (`--credentials`): one organization
+/// per caller, the second office and the two facilities kept for the suite.
+pub fn credentials(demo: &Demo) -> Value {
+    let callers = [
+        ("city", "demo-city-sendai"),
+        ("kikan", "demo-kikan"),
+        ("hub", "demo-hub"),
+        ("office", "demo-office-aoba"),
+        ("other_office", "demo-office-izumi"),
+        ("facility", CONFORMANCE_FACILITIES[0].0),
+        ("other_facility", CONFORMANCE_FACILITIES[1].0),
+    ];
+    let mut out = serde_json::Map::new();
+    for (caller, id) in callers {
+        if let Some((org, key, _)) = demo.keys.iter().find(|(o, _, _)| o.id == id) {
+            out.insert(
+                caller.to_owned(),
+                serde_json::json!({"organization_id": org.id.to_string(), "api_key": key.secret}),
+            );
+        }
+    }
+    Value::Object(out)
+}
+
 /// The demo's keys as shell lines to paste, and what to try first.
 pub fn print(demo: &Demo, base: &str) {
-    println!("# kyoten demo: organizations and API keys (shown once; `kyoten key rotate ID` issues new ones)");
-    for (org, key, var) in &demo.keys {
-        println!(
-            "export {var}={}   # {} ({}) {}",
-            key.secret, org.id, org.role, org.name
-        );
-    }
-    println!(
-        "export REG={}   # the demo registration",
-        demo.registration_id
-    );
+    print!("{}", keys_env(demo));
     println!("# try: curl -s -H \"Authorization: Bearer $CITY_KEY\" \"{base}/v1/registrations/$REG/candidates?situation=caregiver_unavailable\"");
 }

@@ -31,17 +31,22 @@ pub struct DatabaseArgs {
 }
 
 impl DatabaseArgs {
+    /// The SQLite database file, unless the exchange is on PostgreSQL.
+    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
+        let url = &self.database_url;
+        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+        (!postgres).then(|| std::path::Path::new(url.strip_prefix("sqlite://").unwrap_or(url)))
+    }
+
     /// Opens the store of an exchange that exists: a SQLite file that is not there is refused
     /// (exit 2) instead of created, so a command run in another folder, or with a mistyped
     /// path, does not quietly make an empty database (and its `data/` folder) to read from.
     pub fn open_existing(&self) -> Result<Store, ExitCode> {
-        let url = &self.database_url;
-        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
-        let path = url.strip_prefix("sqlite://").unwrap_or(url);
-        if !postgres && !std::path::Path::new(path).exists() {
+        if let Some(path) = self.sqlite_path().filter(|p| !p.exists()) {
             eprintln!(
-                "kyoten: no database at {path}: give the exchange's database with --database-url \
-                 (or DATABASE_URL); `kyoten migrate` creates a new one"
+                "kyoten: no database at {}: give the exchange's database with --database-url \
+                 (or DATABASE_URL); `kyoten migrate` creates a new one",
+                path.display()
             );
             return Err(ExitCode::from(2));
         }

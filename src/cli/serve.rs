@@ -57,6 +57,10 @@ pub struct Args {
     /// facilities, one registration) and print its API keys.
     #[arg(long)]
     demo: bool,
+    /// With `--demo` on the embedded SQLite database: delete the database first, so the demo
+    /// starts over (new keys, nothing of earlier runs). Refused on PostgreSQL.
+    #[arg(long, requires = "demo")]
+    reset: bool,
     #[command(flatten)]
     db: super::org::DatabaseArgs,
 }
@@ -123,12 +127,18 @@ pub fn run(args: Args) -> ExitCode {
         },
         ..Settings::default()
     };
+    if args.reset {
+        if let Err(code) = reset(&args.db) {
+            return code;
+        }
+    }
     let store = match args.db.open() {
         Ok(s) => s,
         Err(code) => return code,
     };
     if args.demo {
-        if let Err(code) = seed_demo(&store, &format!("{scheme}://{addr}")) {
+        let saved = demo_files(&args.db);
+        if let Err(code) = seed_demo(&store, &format!("{scheme}://{addr}"), &saved) {
             return code;
         }
     }
@@ -148,13 +158,98 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-/// On an empty database, the demo exchange, with its API keys printed.
-fn seed_demo(store: &crate::store::Store, base: &str) -> Result<(), ExitCode> {
+/// `--reset`: the SQLite database (and its log) deleted before the demo starts over.
+fn reset(db: &super::org::DatabaseArgs) -> Result<(), ExitCode> {
+    let Some(path) = db.sqlite_path() else {
+        eprintln!(
+            "kyoten: --reset deletes the embedded SQLite database only; on PostgreSQL drop and \
+             create the database yourself"
+        );
+        return Err(ExitCode::from(2));
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                eprintln!("kyoten: cannot delete {}: {e}", path.display());
+                return Err(ExitCode::from(2));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where the demo's keys are saved: beside the SQLite database, or in `data/` for PostgreSQL.
+struct DemoFiles {
+    keys: PathBuf,
+    credentials: PathBuf,
+}
+
+fn demo_files(db: &super::org::DatabaseArgs) -> DemoFiles {
+    let folder = db
+        .sqlite_path()
+        .and_then(|p| p.parent())
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(
+            || {
+                PathBuf::from(if db.sqlite_path().is_some() {
+                    "."
+                } else {
+                    "data"
+                })
+            },
+            PathBuf::from,
+        );
+    DemoFiles {
+        keys: folder.join("demo-keys.env"),
+        credentials: folder.join("demo-credentials.json"),
+    }
+}
+
+/// On an empty database, the demo exchange, with its API keys printed and saved (mode 0600)
+/// for later shells and for the conformance suite.
+fn seed_demo(store: &crate::store::Store, base: &str, files: &DemoFiles) -> Result<(), ExitCode> {
+    use super::private_file::{write, Existing};
     match super::demo::seed(store) {
-        Ok(Some(demo)) => super::demo::print(&demo, base),
+        Ok(Some(demo)) => {
+            super::demo::print(&demo, base);
+            let credentials = super::demo::credentials(&demo);
+            let saved = files
+                .keys
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .map_err(|e| e.to_string())
+                .and_then(|()| {
+                    write(
+                        &files.keys,
+                        super::demo::keys_env(&demo).as_bytes(),
+                        Existing::Replace,
+                    )
+                })
+                .and_then(|()| {
+                    let text = serde_json::to_string_pretty(&credentials).unwrap_or_default();
+                    write(&files.credentials, text.as_bytes(), Existing::Replace)
+                });
+            match saved {
+                Ok(()) => eprintln!(
+                    "kyoten: the keys are saved in {keys} (`source {keys}` in another shell); \
+                     the conformance suite runs against this demo with \
+                     `kyoten conformance run --target {base} --credentials {credentials}`",
+                    keys = files.keys.display(),
+                    credentials = files.credentials.display(),
+                ),
+                Err(e) => eprintln!("kyoten: the demo keys could not be saved: {e}"),
+            }
+        }
         Ok(None) => eprintln!(
-            "kyoten: the database already has organizations, so no demo data was added \
-             (keys are shown only when issued; `kyoten key rotate ID` issues a new one)"
+            "kyoten: the database already has organizations, so no demo data was added; the \
+             keys of the demo are in {} (and the conformance credentials in {}); \
+             `serve --demo --reset` starts over",
+            files.keys.display(),
+            files.credentials.display()
         ),
         Err(e) => {
             eprintln!("kyoten: cannot create the demo data: {e}");

@@ -504,9 +504,14 @@ pub(super) fn problem_hint(response: &Response) -> String {
             .and_then(Value::as_str)
             .map(|s| s.rsplit('/').next().unwrap_or(s).to_owned())
     };
+    // The members that say which check refused it (a packet's verdict, a field, a parameter).
+    let members: String = ["verdict", "field", "parameter"]
+        .into_iter()
+        .filter_map(|m| short(m).map(|v| format!("; {m} {v}")))
+        .collect();
     match (short("type"), short("title")) {
-        (Some(t), Some(title)) => format!(" ({t}: {title})"),
-        (Some(t), None) => format!(" ({t})"),
+        (Some(t), Some(title)) => format!(" ({t}: {title}{members})"),
+        (Some(t), None) => format!(" ({t}{members})"),
         _ => String::new(),
     }
 }

@@ -308,3 +308,96 @@ fn serve_demo_on_an_empty_database_prints_working_keys_and_a_registration_to_mat
     let (_again, printed) = ServerProcess::start_with(db.url(), &["--demo"]);
     assert!(!printed.contains("export"), "{printed}");
 }
+
+#[test]
+fn the_conformance_suite_passes_against_the_demo_with_the_credentials_it_saves_and_reset_starts_over(
+) {
+    let db = TestDatabase::sqlite();
+    let folder = std::path::Path::new(db.url()).parent().unwrap().to_owned();
+    let (server, printed) = ServerProcess::start_with(db.url(), &["--demo"]);
+    let credentials = folder.join("demo-credentials.json");
+    let keys = std::fs::read_to_string(folder.join("demo-keys.env")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for file in [&credentials, &folder.join("demo-keys.env")] {
+            let mode = std::fs::metadata(file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", file.display());
+        }
+    }
+    // The saved keys are the printed ones: `source data/demo-keys.env` in a later shell.
+    for line in printed.lines().filter(|l| l.starts_with("export ")) {
+        assert!(keys.lines().any(|k| k == line), "{line} saved");
+    }
+    assert!(
+        keys.contains("export OTHER_OFFICE_KEY=kyk_"),
+        "a second office"
+    );
+    let saved: Value = read_json(&credentials);
+    for caller in [
+        "city",
+        "kikan",
+        "hub",
+        "office",
+        "other_office",
+        "facility",
+        "other_facility",
+    ] {
+        assert!(saved[caller]["api_key"].is_string(), "{caller}");
+    }
+    // The README's command alone, twice: a run leaves the demo able to run it again.
+    for _ in 0..2 {
+        let out = output_within(
+            kyoten().args([
+                "conformance",
+                "run",
+                "--target",
+                &server.url,
+                "--credentials",
+                credentials.to_str().unwrap(),
+            ]),
+            Duration::from_secs(600),
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains(" 0 failed, 0 skipped"), "{text}");
+    }
+    drop(server);
+
+    // --reset starts over: new keys, and the old ones are gone with the old database.
+    let city = saved["city"]["api_key"].as_str().unwrap().to_owned();
+    let (server, printed) = ServerProcess::start_with(db.url(), &["--demo", "--reset"]);
+    assert!(printed.contains("export CITY_KEY=kyk_"), "{printed}");
+    assert!(!printed.contains(&city));
+    let old = client()
+        .get(format!("{}/v1/registrations", server.url))
+        .bearer_auth(&city)
+        .send()
+        .unwrap();
+    assert_eq!(old.status(), 401);
+    let renewed: Value = read_json(&credentials);
+    assert_ne!(renewed["city"]["api_key"], saved["city"]["api_key"]);
+}
+
+#[test]
+fn reset_is_refused_on_postgresql_and_without_demo() {
+    let out = output_within(
+        kyoten().args([
+            "serve",
+            "--port",
+            "0",
+            "--demo",
+            "--reset",
+            "--database-url",
+            "postgres://postgres@127.0.0.1:5432/kyoten_never_created",
+        ]),
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--reset"));
+    let out = output_within(
+        kyoten().args(["serve", "--port", "0", "--reset"]),
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(2), "--reset needs --demo");
+}
