@@ -31,6 +31,7 @@ mod person_search;
 mod problems;
 mod processes;
 mod rate_limits;
+mod readme;
 mod record_chain;
 mod registrations;
 mod rejected_writes;

@@ -13,9 +13,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// A `kyoten serve` process on a free port.
-struct ServerProcess {
+pub(crate) struct ServerProcess {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl ServerProcess {
@@ -24,7 +24,7 @@ impl ServerProcess {
     }
 
     /// Started with extra arguments; also returns what it printed on stdout before listening.
-    fn start_with(database_url: &str, extra: &[&str]) -> (ServerProcess, String) {
+    pub(crate) fn start_with(database_url: &str, extra: &[&str]) -> (ServerProcess, String) {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
