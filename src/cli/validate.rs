@@ -75,10 +75,13 @@ pub fn run(args: Args) -> ExitCode {
     }
     let engine = Engine::get();
     let stdout = std::io::stdout();
-    let interactive = stdout.is_terminal();
+    // A progress bar on the terminal only while the results go elsewhere (a file, a pipe):
+    // results printed on the terminal are themselves the progress, and a bar between them
+    // would be drawn into their lines.
+    let show_bar = std::io::stderr().is_terminal() && !stdout.is_terminal();
     let mut out = Output::new(BufWriter::new(stdout.lock()), args.format, args.verbose);
     let mut totals = Totals::default();
-    let progress = interactive.then(|| {
+    let progress = show_bar.then(|| {
         let total: u64 = files
             .iter()
             .filter_map(|f| std::fs::metadata(f).ok())
@@ -86,8 +89,10 @@ pub fn run(args: Args) -> ExitCode {
             .sum();
         let bar = ProgressBar::new(total);
         bar.set_style(
-            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} {msg}")
-                .expect("valid template"),
+            ProgressStyle::with_template(
+                "{bar:40} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} {msg}",
+            )
+            .expect("valid template"),
         );
         bar
     });
@@ -383,18 +388,38 @@ impl<W: Write> Output<W> {
             ),
             Ok(_) => None,
         };
+        // Warnings do not fail a document; they go to the case's output, where CI shows them.
+        let warnings: Vec<String> = match &c.result {
+            Ok(r) => r
+                .warnings
+                .iter()
+                .map(|m| format!("warning {} at {}: {}", m.id, m.instance_location, m.message))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let output = if warnings.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "      <system-out>{}</system-out>\n",
+                escape(&warnings.join("\n"))
+            )
+        };
         match failure {
             Some(text) => {
                 self.suite_failures += 1;
                 let first = text.lines().next().unwrap_or_default().to_owned();
                 let _ = write!(
                     self.suite,
-                    ">\n      <failure message=\"{}\" type=\"invalid\">{}</failure>\n    </testcase>\n",
+                    ">\n      <failure message=\"{}\" type=\"invalid\">{}</failure>\n{output}    </testcase>\n",
                     escape(&first),
                     escape(&text)
                 );
             }
-            None => self.suite.push_str("/>\n"),
+            None if output.is_empty() => self.suite.push_str("/>\n"),
+            None => {
+                let _ = write!(self.suite, ">\n{output}    </testcase>\n");
+            }
         }
     }
 

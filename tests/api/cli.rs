@@ -491,3 +491,69 @@ fn an_organizations_municipal_scope_is_set_shown_and_removed_from_the_command_li
         Some(1)
     );
 }
+
+#[test]
+fn validate_junit_carries_warnings_in_the_cases_output_without_failing_them() {
+    // A valid facility record whose vacancy figure is old: valid, with a stale warning.
+    let out = kyoten()
+        .args(["validate", "--format", "junit", "--lang", "en"])
+        .arg(repo().join("conformance/vectors/facility/valid/minimal.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(xml.contains("tests=\"1\" failures=\"0\""), "{xml}");
+    assert!(
+        xml.contains("<system-out>warning KY-FAC-VACANCY-STALE at /services/0/vacancy_as_of"),
+        "{xml}"
+    );
+    kyoten::xml::parse(xml.as_bytes()).expect("JUnit output is well-formed XML");
+}
+
+/// Runs `command` in a pseudo-terminal (util-linux `script`) and returns what the terminal got.
+fn on_a_terminal(command: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("terminal.log");
+    let status = std::process::Command::new("script")
+        .args(["-qec", command])
+        .arg(&log)
+        .stdout(std::process::Stdio::null())
+        .env("KYOTEN_KEY_ENCRYPTION_KEY", TEST_KEK)
+        .status()
+        .unwrap();
+    assert!(status.code().is_some());
+    String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned()
+}
+
+#[test]
+fn validate_draws_a_progress_bar_only_while_the_results_go_to_a_file_with_a_readable_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc =
+        std::fs::read_to_string(repo().join("conformance/vectors/registration/valid/full.json"))
+            .unwrap()
+            .replace('\n', "");
+    let many = dir.path().join("many.ndjson");
+    std::fs::write(&many, format!("{doc}\n").repeat(500)).unwrap();
+    let bin = env!("CARGO_BIN_EXE_kyoten");
+    let out = dir.path().join("report.txt");
+    let terminal = on_a_terminal(&format!(
+        "{bin} validate {} > {}",
+        many.display(),
+        out.display()
+    ));
+    assert!(
+        terminal.contains("█"),
+        "a bar while the report goes to a file: {terminal}"
+    );
+    assert!(
+        terminal.contains("iB/s"),
+        "the rate in bytes per second, readable: {terminal}"
+    );
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .contains("500 documents: 500 valid"));
+    // Results on the terminal are the progress: no bar drawn between them.
+    let terminal = on_a_terminal(&format!("{bin} validate {}", many.display()));
+    assert!(terminal.contains("500 documents: 500 valid"), "{terminal}");
+    assert!(!terminal.contains("█"), "{terminal}");
+}

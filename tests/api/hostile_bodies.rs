@@ -146,3 +146,36 @@ fn problem_details_never_echo_the_body() {
     let (_, problem, _) = post(Some("application/xml"), body.into_bytes());
     assert!(!problem.to_string().contains(secret));
 }
+
+#[test]
+fn every_415_detail_in_japanese_names_media_types_only() {
+    // Each endpoint with its own list of accepted types, asked in Japanese (the default).
+    let endpoints = [
+        ("/v1/validate/registration", "office-a"),
+        ("/v1/validate/registration/batch", "office-a"),
+        ("/v1/handoffs", "office-a"),
+        ("/v1/verify", "office-a"),
+        ("/v1/keys", "office-a"),
+    ];
+    for (path, org) in endpoints {
+        let r = client()
+            .post(url(path))
+            .bearer_auth(key(org))
+            .header("Content-Type", "text/plain")
+            .body("x")
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 415, "{path}");
+        let problem: serde_json::Value = r.json().unwrap();
+        let detail = problem["detail"].as_str().unwrap();
+        // Outside the media types themselves, nothing but Japanese.
+        let words: Vec<&str> = detail
+            .split(|c: char| {
+                !c.is_ascii_alphabetic() && c != '/' && c != '-' && c != '+' && c != '*'
+            })
+            .filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()))
+            .filter(|w| !w.contains('/') && *w != "Content-Type")
+            .collect();
+        assert!(words.is_empty(), "{path}: {detail} has {words:?}");
+    }
+}

@@ -71,7 +71,7 @@ fn sending(req: &HttpRequest) -> Result<Sending, ApiError> {
         Some("application/xml" | "text/xml") => Sending::Signed(Form::Xml),
         _ => {
             return Err(ApiError::UnsupportedMediaType {
-                accepted: "application/json (a HandoffRequest), application/jose or application/xml (a signed packet)",
+                accepted: "application/json, application/jose, application/xml",
             })
         }
     })
