@@ -76,7 +76,85 @@ pub fn build() -> Value {
     document_bodies(&mut doc);
     declare_parameter_values(&mut doc);
     declare_problem_default(&mut doc);
+    declare_public_operations(&mut doc);
+    hoist_defs(&mut doc);
+    doc["servers"] = json!([{
+        "url": "/",
+        "description": "この文書を配信しているサーバー（kyoten serve --demo なら http://127.0.0.1:8080） / the server that serves this document"
+    }]);
     doc
+}
+
+/// Operations anyone may call (contracts, validation, health) say so with `security: []`;
+/// the others carry the API key requirement their annotation gives.
+fn declare_public_operations(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for op in item.values_mut().filter_map(Value::as_object_mut) {
+            op.entry("security").or_insert_with(|| json!([]));
+        }
+    }
+}
+
+/// The `$defs` of the spliced schemas become components of their own (`Registration` +
+/// `person` → `RegistrationPerson`), so that tools which read only `components.schemas` (client
+/// generators) find every definition; references follow them.
+fn hoist_defs(doc: &mut Value) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let mut moves: Vec<(String, String)> = Vec::new();
+    let mut hoisted = serde_json::Map::new();
+    for (name, schema) in schemas.iter_mut() {
+        let Some(Value::Object(defs)) = schema.as_object_mut().and_then(|o| o.remove("$defs"))
+        else {
+            continue;
+        };
+        for (def, value) in defs {
+            let component = format!("{name}{}", pascal(&def));
+            moves.push((
+                format!("#/components/schemas/{name}/$defs/{def}"),
+                format!("#/components/schemas/{component}"),
+            ));
+            hoisted.insert(component, value);
+        }
+    }
+    schemas.extend(hoisted);
+    // Longest first, so that `…/$defs/phone_number` is not taken for `…/$defs/phone`.
+    moves.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
+    rewrite_moved_refs(doc, &moves);
+}
+
+fn pascal(snake: &str) -> String {
+    snake
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
+        .collect()
+}
+
+fn rewrite_moved_refs(v: &mut Value, moves: &[(String, String)]) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get_mut("$ref") {
+                let moved = moves.iter().find(|(from, _)| {
+                    r.strip_prefix(from.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                });
+                if let Some((from, to)) = moved {
+                    *r = format!("{to}{}", &r[from.len()..]);
+                }
+            }
+            map.values_mut().for_each(|c| rewrite_moved_refs(c, moves));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|c| rewrite_moved_refs(c, moves)),
+        _ => {}
+    }
 }
 
 /// The document as served and committed (pretty, trailing newline).

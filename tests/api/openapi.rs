@@ -134,3 +134,61 @@ fn no_schema_of_the_openapi_document_allows_nothing() {
     empty_enums(&doc, String::new(), &mut found);
     assert!(found.is_empty(), "empty enums at {found:?}");
 }
+
+#[test]
+fn no_component_keeps_its_own_defs_and_every_reference_resolves_within_the_document() {
+    let doc: serde_json::Value =
+        serde_json::from_str(kyoten::http::openapi::document_text()).unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for (name, schema) in schemas {
+        assert!(schema.get("$defs").is_none(), "{name} carries $defs");
+    }
+    // A definition is its own component: the 事業所番号 of the common definitions.
+    assert_eq!(schemas["CommonFacilityId"]["title"], "事業所番号");
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
+                    out.push(r.to_owned());
+                }
+                m.values().for_each(|c| refs(c, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|c| refs(c, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(all.len() > 100);
+    for r in all {
+        let pointer = r
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("{r} leaves the document"));
+        assert!(doc.pointer(pointer).is_some(), "{r} resolves to nothing");
+    }
+}
+
+#[test]
+fn public_operations_say_they_need_no_key_and_the_others_name_the_api_key() {
+    let doc: serde_json::Value =
+        serde_json::from_str(kyoten::http::openapi::document_text()).unwrap();
+    assert_eq!(doc["servers"][0]["url"], "/");
+    let public = [
+        ("/health", "get"),
+        ("/v1/validate/{document_type}", "post"),
+        ("/schemas", "get"),
+        ("/.well-known/jwks.json", "get"),
+    ];
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let security = op["security"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{method} {path}"));
+            if public.contains(&(path.as_str(), method.as_str())) {
+                assert!(security.is_empty(), "{method} {path} is public");
+            } else if path.starts_with("/v1/") && !path.starts_with("/v1/validate/") {
+                assert!(!security.is_empty(), "{method} {path} needs a key");
+            }
+        }
+    }
+}
