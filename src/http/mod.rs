@@ -11,6 +11,7 @@ pub mod limits;
 pub mod middleware;
 pub mod ndjson;
 pub mod openapi;
+mod openapi_responses;
 pub mod published;
 pub mod query;
 pub mod routes;

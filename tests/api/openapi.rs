@@ -192,3 +192,31 @@ fn public_operations_say_they_need_no_key_and_the_others_name_the_api_key() {
         }
     }
 }
+
+#[test]
+fn every_success_answer_in_json_declares_its_schema() {
+    let doc: serde_json::Value =
+        serde_json::from_str(kyoten::http::openapi::document_text()).unwrap();
+    let mut missing = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, answer) in op["responses"].as_object().unwrap() {
+                if !status.starts_with('2') {
+                    continue;
+                }
+                for (media, content) in answer["content"].as_object().into_iter().flatten() {
+                    if media.contains("json") && content.get("schema").is_none() {
+                        missing.push(format!("{method} {path} {status} {media}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no schema: {missing:#?}");
+    // The stored documents are answered as their contract says.
+    assert_eq!(
+        doc["paths"]["/v1/facilities/{facility_id}"]["get"]["responses"]["200"]["content"]
+            ["application/json"]["schema"]["$ref"],
+        "#/components/schemas/Facility"
+    );
+}
