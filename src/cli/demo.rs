@@ -6,6 +6,7 @@
 use crate::contracts::DocumentType;
 use crate::domain::facility::FacilityRecord;
 use crate::domain::role::Role;
+use crate::http::openapi_examples::DEMO_REGISTRATION_ID;
 use crate::store::organizations::{self, IssuedKey, Organization};
 use crate::store::{facilities, registrations, Store, StoreError};
 use crate::time::jst;
@@ -142,7 +143,10 @@ pub fn seed(store: &Store) -> Result<Option<Demo>, StoreError> {
         let registration = registrations::create(
             conn,
             &office,
-            registrations::NewRegistration::new(valid(REGISTRATION, DocumentType::Registration)?),
+            registrations::NewRegistration::with_id(
+                valid(REGISTRATION, DocumentType::Registration)?,
+                DEMO_REGISTRATION_ID.to_owned(),
+            ),
         )?;
         Ok(Some(Demo {
             keys,

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod middleware;
 pub mod ndjson;
 pub mod openapi;
+pub mod openapi_examples;
 mod openapi_responses;
 pub mod published;
 pub mod query;

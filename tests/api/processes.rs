@@ -401,3 +401,130 @@ fn reset_is_refused_on_postgresql_and_without_demo() {
     );
     assert_eq!(out.status.code(), Some(2), "--reset needs --demo");
 }
+
+#[test]
+fn every_request_example_of_the_served_openapi_document_succeeds_against_the_demo_with_its_keys() {
+    let db = TestDatabase::sqlite();
+    let folder = std::path::Path::new(db.url()).parent().unwrap().to_owned();
+    let (server, _) = ServerProcess::start_with(db.url(), &["--demo"]);
+    let keys = std::fs::read_to_string(folder.join("demo-keys.env")).unwrap();
+    let key = |var: &str| -> String {
+        keys.lines()
+            .find_map(|l| l.strip_prefix(&format!("export {var}=")))
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let doc: Value = client()
+        .get(format!("{}/openapi.json", server.url))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    // Who sends each example, with which If-Match, expecting which status — in this order (the
+    // change notification replaces version 1 of the demo registration).
+    let calls = [
+        ("/v1/validate/{document_type}", "post", None, None, 200),
+        ("/v1/registrations", "post", Some("OFFICE_KEY"), None, 201),
+        (
+            "/v1/registrations/{id}",
+            "put",
+            Some("OFFICE_KEY"),
+            Some("\"1\""),
+            200,
+        ),
+        ("/v1/intakes", "post", Some("KIKAN_KEY"), None, 201),
+        (
+            "/v1/facilities/{facility_id}",
+            "put",
+            Some("FACILITY1_KEY"),
+            Some("\"1\""),
+            200,
+        ),
+        (
+            "/v1/facilities/{facility_id}/vacancies",
+            "patch",
+            Some("FACILITY1_KEY"),
+            None,
+            200,
+        ),
+        ("/v1/handoffs", "post", Some("OFFICE_KEY"), None, 201),
+        (
+            "/v1/registrations/{id}/meetings",
+            "post",
+            Some("OFFICE_KEY"),
+            None,
+            201,
+        ),
+        (
+            "/v1/registrations/{id}/responsible-office",
+            "put",
+            Some("KIKAN_KEY"),
+            None,
+            200,
+        ),
+        (
+            "/v1/registrations/{id}/break-glass-read",
+            "post",
+            Some("KIKAN_KEY"),
+            None,
+            200,
+        ),
+        (
+            "/v1/search/registrations",
+            "post",
+            Some("KIKAN_KEY"),
+            None,
+            200,
+        ),
+        ("/v1/keys", "post", Some("OFFICE_KEY"), None, 201),
+    ];
+    for (path, method, caller, if_match, expected) in calls {
+        let op = &doc["paths"][path][method];
+        let (media, content) = op["requestBody"]["content"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(_, c)| c.get("example").is_some())
+            .unwrap_or_else(|| panic!("{method} {path} has no example"));
+        // The path parameters as Swagger UI fills them: from their examples.
+        let mut url = format!("{}{path}", server.url);
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            if p["in"] == "path" {
+                let value = p["example"]
+                    .as_str()
+                    .unwrap_or(if p["name"] == "document_type" {
+                        "registration"
+                    } else {
+                        ""
+                    });
+                assert!(
+                    !value.is_empty(),
+                    "{method} {path}: {} has no example",
+                    p["name"]
+                );
+                url = url.replace(&format!("{{{}}}", p["name"].as_str().unwrap()), value);
+            }
+        }
+        let mut request = client()
+            .request(method.to_uppercase().parse().unwrap(), &url)
+            .header("Content-Type", media.as_str())
+            .body(content["example"].to_string());
+        if let Some(var) = caller {
+            request = request.bearer_auth(key(var));
+        }
+        if let Some(tag) = if_match {
+            request = request.header("If-Match", tag);
+        }
+        let answer = request.send().unwrap();
+        let status = answer.status().as_u16();
+        assert_eq!(
+            status,
+            expected,
+            "{method} {path}: {}",
+            answer.text().unwrap()
+        );
+    }
+}

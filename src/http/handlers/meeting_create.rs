@@ -46,7 +46,7 @@ pub fn meeting_record_schema() -> Value {
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),
-    params(("id" = String, Path, example = "reg_0123456789abcdef")),
+    params(("id" = String, Path, example = "reg_demo_aoba_1")),
     request_body(description = "A meeting (schema MeetingRecord)", content_type = "application/json"),
     responses(
         (status = 201, description = "Recorded", body = MeetingView,

@@ -27,7 +27,7 @@ pub struct BreakGlassRead {
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),
-    params(("id" = String, Path, example = "reg_0123456789abcdef")),
+    params(("id" = String, Path, example = "reg_demo_aoba_1")),
     request_body(content = BreakGlassRead, content_type = "application/json"),
     responses(
         (status = 200, description = "The whole registration document", content_type = "application/json",

@@ -44,7 +44,7 @@ pub struct CandidatesQuery {
 #[utoipa::path(
     tag = "matching",
     security(("api_key" = [])),
-    params(("id" = String, Path, example = "reg_0123456789abcdef"), CandidatesQuery),
+    params(("id" = String, Path, example = "reg_demo_aoba_1"), CandidatesQuery),
     responses(
         (status = 200, description = "`candidates` (rank, tier, facility, service, reasons) and `excluded` (with reasons)", content_type = "application/json"),
         (status = 400, description = "situation, service_type or urgency is not a known code", body = Problem, content_type = "application/problem+json"),

@@ -18,7 +18,7 @@ use actix_web::{put, web, HttpRequest, HttpResponse};
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),
-    params(("id" = String, Path, example = "reg_0123456789abcdef"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    params(("id" = String, Path, example = "reg_demo_aoba_1"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
     request_body(description = "The complete changed registration", content_type = "application/json"),
     responses(
         (status = 200, description = "Recorded; the body is the new version", content_type = "application/json",

@@ -19,8 +19,9 @@ use utoipa::IntoParams;
 pub struct CreateQuery {
     /// The emergency intake this registration is for (the person of an emergency without prior
     /// information, registered afterwards): the intake is linked to the new registration in
-    /// the same transaction, and shows its `registration_id` from then on.
-    #[param(value_type = Option<String>, example = "int_019a5c3e2b10a1b2c3d4e5f6")]
+    /// the same transaction, and shows its `registration_id` from then on. (No example: an
+    /// intake's id is the one `POST /v1/intakes` answered.)
+    #[param(value_type = Option<String>)]
     from_intake: Option<IntakeId>,
 }
 

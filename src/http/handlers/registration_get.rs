@@ -14,7 +14,7 @@ use actix_web::{get, web, HttpResponse};
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),
-    params(("id" = String, Path, example = "reg_0123456789abcdef")),
+    params(("id" = String, Path, example = "reg_demo_aoba_1")),
     responses(
         (status = 200, description = "The registration document", content_type = "application/json",
          headers(("ETag" = String, description = "Its version, for If-Match"))),

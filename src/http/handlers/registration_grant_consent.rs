@@ -19,7 +19,7 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),
-    params(("id" = String, Path, example = "reg_0123456789abcdef"), ("If-Match" = String, Header, description = "ETag of the current version")),
+    params(("id" = String, Path, example = "reg_demo_aoba_1"), ("If-Match" = String, Header, description = "ETag of the current version")),
     request_body(content = Object, description = "The new consent object: granted_on, granted_by, method, provisions (the registration's `consent`, without withdrawn_on)", content_type = "application/json"),
     responses(
         (status = 200, description = "Recorded: `{registration_id, version, status, consent}` of the new version", content_type = "application/json",

@@ -31,7 +31,7 @@ pub struct RegistrationVersion {
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),
-    params(("id" = String, Path, example = "reg_0123456789abcdef")),
+    params(("id" = String, Path, example = "reg_demo_aoba_1")),
     responses(
         (status = 200, description = "The versions, oldest first", body = Vec<RegistrationVersion>),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),

@@ -15,7 +15,7 @@ use actix_web::{put, web, HttpResponse};
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),
-    params(("id" = String, Path, example = "reg_0123456789abcdef")),
+    params(("id" = String, Path, example = "reg_demo_aoba_1")),
     request_body(content = OfficeAssignment, content_type = "application/json"),
     responses(
         (status = 200, description = "The responsible office now, and every assignment", body = ResponsibleOffice),

@@ -12,7 +12,7 @@ use actix_web::{get, web, HttpResponse};
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),
-    params(("id" = String, Path, example = "reg_0123456789abcdef")),
+    params(("id" = String, Path, example = "reg_demo_aoba_1")),
     responses(
         (status = 200, description = "The responsible office and its assignments", body = ResponsibleOffice),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),

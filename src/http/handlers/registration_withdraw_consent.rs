@@ -16,7 +16,7 @@ use actix_web::{post, web, HttpResponse};
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),
-    params(("id" = String, Path, example = "reg_0123456789abcdef")),
+    params(("id" = String, Path, example = "reg_demo_aoba_1")),
     responses(
         (status = 200, description = "Recorded: `{registration_id, version, status, consent}` of the new version", content_type = "application/json",
          headers(("ETag" = String, description = "The new version"))),

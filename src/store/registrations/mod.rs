@@ -117,8 +117,12 @@ pub struct NewRegistration {
 }
 
 impl NewRegistration {
-    pub fn new(mut document: Value) -> NewRegistration {
-        let id = time_ordered_id("reg_", 6);
+    pub fn new(document: Value) -> NewRegistration {
+        Self::with_id(document, time_ordered_id("reg_", 6))
+    }
+
+    /// A registration with a given id (the demo's, so that the published examples name it).
+    pub fn with_id(mut document: Value, id: String) -> NewRegistration {
         document["registration_id"] = Value::String(id.clone());
         NewRegistration {
             // A registration may arrive with its consent already withdrawn (a paper form
