@@ -13,6 +13,7 @@ pub mod ndjson;
 pub mod openapi;
 pub mod openapi_examples;
 mod openapi_responses;
+mod openapi_summaries;
 pub mod published;
 pub mod query;
 pub mod routes;

@@ -80,6 +80,7 @@ pub fn build() -> Value {
     hoist_defs(&mut doc);
     super::openapi_responses::declare(&mut doc);
     super::openapi_examples::declare(&mut doc);
+    super::openapi_summaries::declare(&mut doc);
     doc["servers"] = json!([{
         "url": "/",
         "description": "この文書を配信しているサーバー（kyoten serve --demo なら http://127.0.0.1:8080） / the server that serves this document"

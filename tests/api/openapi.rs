@@ -220,3 +220,25 @@ fn every_success_answer_in_json_declares_its_schema() {
         "#/components/schemas/Facility"
     );
 }
+
+#[test]
+fn every_operation_is_summarized_in_japanese_and_english() {
+    let doc: serde_json::Value =
+        serde_json::from_str(kyoten::http::openapi::document_text()).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let summary = op["summary"].as_str().unwrap_or_default();
+            let (ja, en) = summary
+                .split_once(" — ")
+                .unwrap_or_else(|| panic!("{method} {path}: {summary:?}"));
+            assert!(
+                ja.chars().any(|c| !c.is_ascii()) && en.is_ascii() && !en.is_empty(),
+                "{method} {path}: {summary}"
+            );
+            assert!(
+                op["description"].as_str().is_some_and(|d| d.len() > 20),
+                "{method} {path} keeps its description"
+            );
+        }
+    }
+}

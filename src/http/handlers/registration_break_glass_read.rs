@@ -9,11 +9,6 @@ use crate::store::Store;
 use actix_web::http::header;
 use actix_web::{post, web, HttpResponse};
 
-/// Reads the whole current version of a registration on the vital-interest basis (APPI 27条1項
-/// 2号): after a consent withdrawal a read shows only identity and status, and this is the one
-/// way to the rest, for the kikan, the hub and the city. The body is
-/// `{"legal_basis": "vital_interest"}`; the read is recorded as its own access
-/// (`break_glass_read`, purpose `vital_interest`, every category).
 /// The body of a break-glass read: the legal basis it rests on, and nothing else.
 #[derive(utoipa::ToSchema)]
 #[schema(example = json!({"legal_basis": "vital_interest"}))]
@@ -24,6 +19,11 @@ pub struct BreakGlassRead {
     legal_basis: String,
 }
 
+/// Reads the whole current version of a registration on the vital-interest basis (APPI 27条1項
+/// 2号): after a consent withdrawal a read shows only identity and status, and this is the one
+/// way to the rest, for the kikan, the hub and the city. The body is
+/// `{"legal_basis": "vital_interest"}`; the read is recorded as its own access
+/// (`break_glass_read`, purpose `vital_interest`, every category).
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),
