@@ -232,7 +232,7 @@ fn every_operation_is_summarized_in_japanese_and_english() {
                 .split_once(" — ")
                 .unwrap_or_else(|| panic!("{method} {path}: {summary:?}"));
             assert!(
-                ja.chars().any(|c| !c.is_ascii()) && en.is_ascii() && !en.is_empty(),
+                !ja.is_ascii() && en.is_ascii() && !en.is_empty(),
                 "{method} {path}: {summary}"
             );
             assert!(
