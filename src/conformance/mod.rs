@@ -3,6 +3,7 @@
 //! `conformance/vectors/*/manifest.json`) run over HTTP against any kyoten-compatible server.
 //!
 //! The scenario format is documented in `conformance/README.md`.
+mod answers;
 mod expect;
 pub mod report;
 mod runner;

@@ -18,6 +18,8 @@ pub struct Runner {
     root: PathBuf,
     /// The run's own signing keys, made when a step first needs one.
     keys: std::sync::OnceLock<Result<signing::Keys, String>>,
+    /// The answer schemas of the OpenAPI document, every success answer is checked against.
+    answers: super::answers::AnswerSchemas,
 }
 
 /// A response, read whole.
@@ -41,6 +43,7 @@ impl Runner {
             },
             root,
             keys: std::sync::OnceLock::new(),
+            answers: super::answers::AnswerSchemas::new(),
         })
     }
 
@@ -116,6 +119,8 @@ impl Runner {
             }
             let response = self.send(step, &vars).map_err(|(e, g)| fail(e, g))?;
             check_response(&step.expect, &response, &vars).map_err(|(e, g)| fail(e, g))?;
+            self.check_answer(step, &vars, &response)
+                .map_err(|(e, g)| fail(e, g))?;
             for (name, source) in &step.capture {
                 let value = capture(&response, source).ok_or_else(|| {
                     fail(
@@ -173,6 +178,32 @@ impl Runner {
                 format!("statuses {got:?}"),
             ))
         }
+    }
+
+    /// A JSON success answer against its schema in the OpenAPI document.
+    fn check_answer(
+        &self,
+        step: &Step,
+        vars: &Vars,
+        response: &Response,
+    ) -> Result<(), (String, String)> {
+        let Some(body) = &response.json else {
+            return Ok(());
+        };
+        let media = response
+            .headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .unwrap_or("application/json")
+            .trim()
+            .to_ascii_lowercase();
+        let path = vars
+            .text(step.path.as_deref().unwrap_or("/"))
+            .unwrap_or_default();
+        let method = step.method.as_deref().unwrap_or("GET");
+        self.answers
+            .check(method, &path, response.status, &media, body)
     }
 
     fn send(&self, step: &Step, vars: &Vars) -> Result<Response, (String, String)> {

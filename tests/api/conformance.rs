@@ -332,10 +332,17 @@ fn a_validator_that_calls_every_document_valid_fails_the_run_naming_expected_and
     assert!(failures > 0 && failures < cases, "valid vectors still pass");
 }
 
+/// What a server answers to a new registration: the document stored, with its id.
+fn stored_registration() -> Value {
+    let mut doc = read_json(&repo().join("conformance/vectors/registration/valid/full.json"));
+    doc["registration_id"] = json!("reg-1");
+    doc
+}
+
 #[test]
 fn a_handoff_with_one_category_too_many_fails_the_scenario_at_that_step() {
     let url = fake_server(|method, path, _| match (method, path) {
-        ("POST", "/v1/registrations") => (201, json!({"registration_id": "reg-1"})),
+        ("POST", "/v1/registrations") => (201, stored_registration()),
         ("POST", "/v1/handoffs") => (
             201,
             json!({"handoff_id": "h-1", "status": "requested",
@@ -382,12 +389,18 @@ fn a_verifier_that_accepts_a_tampered_signature_fails_the_scenario_at_that_attac
     let url = fake_server(|method, path, body| match (method, path) {
         ("POST", "/v1/keys") => {
             let jwk: Value = serde_json::from_slice(body).unwrap_or_default();
-            (201, json!({"kid": jwk["kid"], "alg": jwk["alg"]}))
+            (
+                201,
+                json!({"kid": jwk["kid"], "alg": jwk["alg"], "jwk": jwk, "certificate": false,
+                       "created_at": "2026-12-01T00:00:00Z", "retired_at": null}),
+            )
         }
-        ("POST", "/v1/registrations") => (201, json!({"registration_id": "reg-1"})),
+        ("POST", "/v1/registrations") => (201, stored_registration()),
         ("POST", "/v1/verify") => (
             200,
-            json!({"valid": true, "verdict": "valid", "alg": "ES256",
+            json!({"valid": true, "verdict": "valid", "alg": "ES256", "consent_checked": true,
+                   "message": "valid", "form": "jws", "kid": "k", "document_type": "handoff",
+                   "content_sha256": null, "report": null,
                    "signer": {"organization_id": "office-1", "exchange": false}}),
         ),
         _ => (404, json!({})),
@@ -503,4 +516,141 @@ fn every_rule_the_suite_and_the_catalogue_cite_is_written_in_a_file_of_this_repo
         }
     }
     assert!(wrong.is_empty(), "references to nothing: {wrong:?}");
+}
+
+/// A proxy in front of the shared test server that hands every answer on unchanged, except a
+/// registration read (`GET /v1/registrations/{id}`), which `alter` changes first.
+fn altering_proxy(alter: fn(&mut Value)) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            std::thread::spawn(move || forward(stream, alter));
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn forward(mut stream: std::net::TcpStream, alter: fn(&mut Value)) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    let mut parts = request_line.split_whitespace();
+    let (method, path) = (
+        parts.next().unwrap_or("GET").to_owned(),
+        parts.next().unwrap_or("/").to_owned(),
+    );
+    let mut request = client().request(method.parse().unwrap(), format!("{}{path}", base_url()));
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            let (name, value) = (name.trim(), value.trim());
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.parse().unwrap_or(0);
+            } else if !name.eq_ignore_ascii_case("host") && !name.eq_ignore_ascii_case("connection")
+            {
+                request = request.header(name, value);
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    let answer = request.body(body).send().unwrap();
+    let status = answer.status().as_u16();
+    let headers = answer.headers().clone();
+    let mut bytes = answer.bytes().unwrap().to_vec();
+    let is_read = method == "GET"
+        && path.starts_with("/v1/registrations/")
+        && path.matches('/').count() == 3
+        && !path.contains('?');
+    if is_read && status == 200 {
+        let mut json: Value = serde_json::from_slice(&bytes).unwrap();
+        alter(&mut json);
+        bytes = json.to_string().into_bytes();
+    }
+    let mut head = format!("HTTP/1.1 {status} X\r\n");
+    for (name, value) in &headers {
+        let skip = ["content-length", "transfer-encoding", "connection"];
+        if !skip.contains(&name.as_str()) {
+            head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap_or("")));
+        }
+    }
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        bytes.len()
+    ));
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&bytes);
+}
+
+#[test]
+fn a_server_that_answers_a_read_with_another_persons_data_fails_the_main_flow_at_that_read() {
+    let credentials = json!({
+        "city": {"organization_id": "city-041009", "api_key": key("city-041009")},
+        "kikan": {"organization_id": "kikan-sendai", "api_key": key("kikan-sendai")},
+        "hub": {"organization_id": "hub-aoba", "api_key": key("hub-aoba")},
+        "office": {"organization_id": "office-a", "api_key": key("office-a")},
+        "other_office": {"organization_id": "office-b", "api_key": key("office-b")},
+        "facility": {"organization_id": "0411200015", "api_key": key("0411200015")},
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("credentials.json");
+    std::fs::write(&file, credentials.to_string()).unwrap();
+    // Each alteration of the registration read, and what the failure then says.
+    let cases: [(fn(&mut Value), &str, &str); 5] = [
+        (
+            |r| r["registration_id"] = json!("reg_someone_else"),
+            "expected: /registration_id: \"reg_",
+            "got:      /registration_id: \"reg_someone_else\"",
+        ),
+        (
+            |r| r["registrant"]["birth_date"] = json!("1991-05-01"),
+            "expected: /registrant/birth_date: \"1990-05-01\"",
+            "got:      /registrant/birth_date: \"1991-05-01\"",
+        ),
+        (
+            |r| r["received_by"]["organization_id"] = json!("office-b"),
+            "expected: /received_by/organization_id: \"office-a\"",
+            "got:      /received_by/organization_id: \"office-b\"",
+        ),
+        (
+            |r| r["consent"]["granted_on"] = json!("2024-01-01"),
+            "expected: /consent/granted_on: \"2025-10-15\"",
+            "got:      /consent/granted_on: \"2024-01-01\"",
+        ),
+        // Nothing the step names, but the answer is no registration any more.
+        (
+            |r| {
+                r.as_object_mut().unwrap().remove("registration_reasons");
+            },
+            "expected: an answer matching the schema of GET /v1/registrations/{id} 200",
+            "got:      / fails",
+        ),
+    ];
+    for (alter, expected, got) in cases {
+        let proxy = altering_proxy(alter);
+        let (code, stdout, stderr) = run(&[
+            "--target",
+            &proxy,
+            "--credentials",
+            file.to_str().unwrap(),
+            "--no-vectors",
+            "--only",
+            "main-flow",
+        ]);
+        assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+        assert!(
+            stdout.contains("step:     the kikan reads the current version"),
+            "{stdout}"
+        );
+        assert!(stdout.contains(expected), "{expected} in {stdout}");
+        assert!(stdout.contains(got), "{got} in {stdout}");
+    }
 }
