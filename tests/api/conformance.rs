@@ -170,9 +170,9 @@ fn every_statement_of_the_traceability_table_names_checks_that_exist() {
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
 
-#[test]
-fn the_whole_suite_passes_against_the_shared_test_server_on_the_backend_under_test() {
-    // The shared server has no second facility: the scenario that needs one is skipped.
+/// The credentials file for the shared test server's organizations (it has no second
+/// facility), written in `dir`.
+fn shared_server_credentials(dir: &Path) -> std::path::PathBuf {
     let credentials = json!({
         "city": {"organization_id": "city-041009", "api_key": key("city-041009")},
         "kikan": {"organization_id": "kikan-sendai", "api_key": key("kikan-sendai")},
@@ -181,9 +181,16 @@ fn the_whole_suite_passes_against_the_shared_test_server_on_the_backend_under_te
         "other_office": {"organization_id": "office-b", "api_key": key("office-b")},
         "facility": {"organization_id": "0411200015", "api_key": key("0411200015")},
     });
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("credentials.json");
+    let file = dir.join("credentials.json");
     std::fs::write(&file, credentials.to_string()).unwrap();
+    file
+}
+
+#[test]
+fn the_whole_suite_passes_against_the_shared_test_server_on_the_backend_under_test() {
+    // The shared server has no second facility: the scenario that needs one is skipped.
+    let dir = tempfile::tempdir().unwrap();
+    let file = shared_server_credentials(dir.path());
     let junit = dir.path().join("conformance.xml");
     let (code, stdout, stderr) = run(&[
         "--target",
@@ -592,19 +599,11 @@ fn forward(mut stream: std::net::TcpStream, alter: fn(&mut Value)) {
 
 #[test]
 fn a_server_that_answers_a_read_with_another_persons_data_fails_the_main_flow_at_that_read() {
-    let credentials = json!({
-        "city": {"organization_id": "city-041009", "api_key": key("city-041009")},
-        "kikan": {"organization_id": "kikan-sendai", "api_key": key("kikan-sendai")},
-        "hub": {"organization_id": "hub-aoba", "api_key": key("hub-aoba")},
-        "office": {"organization_id": "office-a", "api_key": key("office-a")},
-        "other_office": {"organization_id": "office-b", "api_key": key("office-b")},
-        "facility": {"organization_id": "0411200015", "api_key": key("0411200015")},
-    });
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("credentials.json");
-    std::fs::write(&file, credentials.to_string()).unwrap();
+    let file = shared_server_credentials(dir.path());
     // Each alteration of the registration read, and what the failure then says.
-    let cases: [(fn(&mut Value), &str, &str); 5] = [
+    type Alteration = fn(&mut Value);
+    let cases: [(Alteration, &str, &str); 5] = [
         (
             |r| r["registration_id"] = json!("reg_someone_else"),
             "expected: /registration_id: \"reg_",
