@@ -173,6 +173,15 @@ fn every_statement_of_the_traceability_table_names_checks_that_exist() {
 /// The credentials file for the shared test server's organizations (it has no second
 /// facility), written in `dir`.
 fn shared_server_credentials(dir: &Path) -> std::path::PathBuf {
+    credentials_file(dir, &key)
+}
+
+/// The same for a server of the test's own with the shared server's organizations.
+fn credentials_of(server: &TestServer, dir: &Path) -> std::path::PathBuf {
+    credentials_file(dir, &|id| server.key(id))
+}
+
+fn credentials_file<'k>(dir: &Path, key: &dyn Fn(&'static str) -> &'k str) -> std::path::PathBuf {
     let credentials = json!({
         "city": {"organization_id": "city-041009", "api_key": key("city-041009")},
         "kikan": {"organization_id": "kikan-sendai", "api_key": key("kikan-sendai")},
@@ -525,21 +534,23 @@ fn every_rule_the_suite_and_the_catalogue_cite_is_written_in_a_file_of_this_repo
     assert!(wrong.is_empty(), "references to nothing: {wrong:?}");
 }
 
-/// A proxy in front of the shared test server that hands every answer on unchanged, except a
-/// registration read (`GET /v1/registrations/{id}`), which `alter` changes first.
-fn altering_proxy(alter: fn(&mut Value)) -> String {
+/// A proxy in front of `target` that hands every answer on unchanged, except a registration
+/// read (`GET /v1/registrations/{id}`), which `alter` changes first.
+fn altering_proxy(target: &str, alter: fn(&mut Value)) -> String {
+    let target = target.to_owned();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
-            std::thread::spawn(move || forward(stream, alter));
+            let target = target.clone();
+            std::thread::spawn(move || forward(stream, &target, alter));
         }
     });
     format!("http://{addr}")
 }
 
-fn forward(mut stream: std::net::TcpStream, alter: fn(&mut Value)) {
+fn forward(mut stream: std::net::TcpStream, target: &str, alter: fn(&mut Value)) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).is_err() {
@@ -550,7 +561,7 @@ fn forward(mut stream: std::net::TcpStream, alter: fn(&mut Value)) {
         parts.next().unwrap_or("GET").to_owned(),
         parts.next().unwrap_or("/").to_owned(),
     );
-    let mut request = client().request(method.parse().unwrap(), format!("{}{path}", base_url()));
+    let mut request = client().request(method.parse().unwrap(), format!("{target}{path}"));
     let mut length = 0usize;
     loop {
         let mut line = String::new();
@@ -599,8 +610,11 @@ fn forward(mut stream: std::net::TcpStream, alter: fn(&mut Value)) {
 
 #[test]
 fn a_server_that_answers_a_read_with_another_persons_data_fails_the_main_flow_at_that_read() {
+    // A server of its own: the runs change its facility record, which other tests' runs on the
+    // shared server would race.
+    let server = TestServer::isolated(&ORGANIZATIONS);
     let dir = tempfile::tempdir().unwrap();
-    let file = shared_server_credentials(dir.path());
+    let file = credentials_of(&server, dir.path());
     // Each alteration of the registration read, and what the failure then says.
     type Alteration = fn(&mut Value);
     let cases: [(Alteration, &str, &str); 5] = [
@@ -634,7 +648,7 @@ fn a_server_that_answers_a_read_with_another_persons_data_fails_the_main_flow_at
         ),
     ];
     for (alter, expected, got) in cases {
-        let proxy = altering_proxy(alter);
+        let proxy = altering_proxy(&server.url(""), alter);
         let (code, stdout, stderr) = run(&[
             "--target",
             &proxy,
