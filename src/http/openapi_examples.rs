@@ -15,6 +15,7 @@ fn document(text: &str) -> Value {
 }
 
 /// One example per operation that takes a JSON body: path, method, media type, example.
+/// Long on purpose: one row per example, a table.
 pub fn examples() -> Vec<(&'static str, &'static str, &'static str, Value)> {
     let registration = document(REGISTRATION);
     let mut changed = registration.clone();

@@ -43,3 +43,52 @@ pub fn time(value: Option<&str>, name: &'static str) -> Result<Option<NaiveDateT
         })
         .transpose()
 }
+
+/// The query string as `T`, like actix's `web::Query`, except that a refusal names the
+/// parameter (`invalid-query` with a `parameter` member): an unknown one, or the one whose
+/// value does not fit. (actix's own extractor reports only serde's message, which for a bad
+/// value does not say which parameter it was.)
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> actix_web::FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// Parses a query string into `T`; a refusal names the parameter when it can be told.
+pub fn parse_query<T: serde::de::DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let pairs = form_urlencoded::parse(query.as_bytes());
+    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs)).map_err(|e| {
+        let message = e.inner().to_string();
+        // serde names an unknown field in its message; a bad value sits at the path.
+        let unknown = message
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned);
+        let at = e.path().iter().next().map(|segment| segment.to_string());
+        match unknown
+            .or(at)
+            .filter(|name| !name.is_empty() && name != "?")
+        {
+            Some(name) => ApiError::InvalidQueryParameter { name },
+            None => ApiError::InvalidQuery,
+        }
+    })
+}

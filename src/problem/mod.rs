@@ -41,7 +41,7 @@ pub struct Problem {
     pub field: Option<&'static str>,
     /// For `invalid-query`: the query parameter whose value is refused, when it is known.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<&'static str>,
+    pub parameter: Option<String>,
     /// For `handoff-superseded`: the handoff id of the copy that replaced this one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub superseded_by: Option<String>,
@@ -136,6 +136,11 @@ pub enum ApiError {
     /// A query parameter with a value the endpoint does not accept.
     InvalidParameter {
         name: &'static str,
+    },
+    /// A query parameter the endpoint does not know, or whose value is not of its type, as
+    /// the query string named it.
+    InvalidQueryParameter {
+        name: String,
     },
     /// The document's `facility_id` differs from the URL's.
     FacilityIdMismatch,
@@ -335,6 +340,7 @@ impl ApiError {
             } => Parts::with("precondition-failed.stale", "current", current),
             PreconditionFailed { current: None } => Parts::case("precondition-failed.no-record"),
             InvalidParameter { name } => Parts::with("invalid-query.parameter", "name", name),
+            InvalidQueryParameter { name } => Parts::with("invalid-query.parameter", "name", name),
             FacilityIdMismatch => Parts::case("facility-id-mismatch"),
             UnknownService { index } => Parts::with("unknown-service", "index", index),
             VacanciesOverCapacity { index } => {
@@ -486,7 +492,8 @@ impl ApiError {
                 _ => None,
             },
             parameter: match self {
-                ApiError::InvalidParameter { name } => Some(name),
+                ApiError::InvalidParameter { name } => Some((*name).to_owned()),
+                ApiError::InvalidQueryParameter { name } => Some(name.clone()),
                 _ => None,
             },
             superseded_by: match self {

@@ -326,23 +326,35 @@ fn the_search_filters_by_service_vacancy_group_medical_care_function_ward_and_fr
 #[test]
 fn a_search_with_an_unknown_code_or_parameter_is_a_clear_400() {
     let server = TestServer::isolated(&ORGS);
-    for query in [
-        "service_type=spa",
-        "medical_care=suction,magic",
-        "survey_group=D",
-        "limit=0",
-        "limit=501",
-        "vacancy_since=yesterday",
-        "colour=red",
-        "has_vacancy=maybe",
+    // Each refusal names the parameter, unknown or with a value that does not fit.
+    for (query, parameter) in [
+        ("service_type=spa", "service_type"),
+        ("medical_care=suction,magic", "medical_care"),
+        ("survey_group=D", "survey_group"),
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("limit=many", "limit"),
+        ("vacancy_since=yesterday", "vacancy_since"),
+        ("colour=red", "colour"),
+        ("has_vacancy=maybe", "has_vacancy"),
     ] {
         let res = client()
             .get(server.url(&format!("/v1/facilities?{query}")))
             .bearer_auth(server.key("city-1"))
+            .header("Accept-Language", "en")
             .send()
             .unwrap();
         assert_eq!(res.status(), 400, "{query}");
-        assert_eq!(problem_type(res), "invalid-query", "{query}");
+        let problem: Value = res.json().unwrap();
+        assert_eq!(
+            problem["type"], "https://w3id.org/kyoten/problems/invalid-query",
+            "{query}"
+        );
+        assert_eq!(problem["parameter"], parameter, "{query}: {problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(parameter),
+            "{query}: {problem}"
+        );
     }
 }
 

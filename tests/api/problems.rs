@@ -63,6 +63,9 @@ fn one_of_each() -> Vec<ApiError> {
         PreconditionFailed { current: Some(4) },
         PreconditionFailed { current: None },
         InvalidParameter { name: "limit" },
+        InvalidQueryParameter {
+            name: "wardd".into(),
+        },
         FacilityIdMismatch,
         UnknownService { index: 1 },
         VacanciesOverCapacity { index: 0 },

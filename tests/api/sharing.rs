@@ -348,7 +348,7 @@ fn notices_are_paged_for_their_organization_only_and_an_unknown_cursor_is_refuse
         ("after=ntc_nothing", Some("after")),
         ("limit=0", Some("limit")),
         ("limit=1001", Some("limit")),
-        ("colour=red", None),
+        ("colour=red", Some("colour")),
     ] {
         let r = s.get_json(FACILITY, &format!("/v1/notices?{query}"));
         assert_eq!(r.status(), 400, "{query}");

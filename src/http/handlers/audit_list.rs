@@ -96,7 +96,7 @@ impl From<AccessRecord> for AccessEntry {
 pub async fn audit_list(
     caller: Caller,
     store: web::Data<Store>,
-    query: web::Query<AuditQuery>,
+    query: query::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let org = caller.allowed_to(Permission::ReadAccessRecords)?;
     let q = query.into_inner();

@@ -109,7 +109,7 @@ impl FacilityQuery {
 pub async fn facility_search(
     _caller: Caller,
     store: web::Data<Store>,
-    query: web::Query<FacilityQuery>,
+    query: query::Query<FacilityQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (search, page) = query.into_inner().into_search()?;
     let found = run(&store, move |s| facilities::search(s, &search, &page)).await?;

@@ -68,7 +68,7 @@ pub struct HandoffPage {
 pub async fn handoff_list(
     caller: Caller,
     store: web::Data<Store>,
-    q: web::Query<HandoffQuery>,
+    q: query::Query<HandoffQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let q = q.into_inner();

@@ -42,7 +42,7 @@ pub async fn intake_candidates(
     caller: Caller,
     store: web::Data<Store>,
     id: web::Path<IntakeId>,
-    query: web::Query<IntakeCandidatesQuery>,
+    query: crate::http::query::Query<IntakeCandidatesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let service_type = Asked::service_type(query.into_inner().service_type)?;

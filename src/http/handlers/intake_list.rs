@@ -74,7 +74,7 @@ impl From<IntakeSummary> for IntakeItem {
 pub async fn intake_list(
     caller: Caller,
     store: web::Data<Store>,
-    q: web::Query<IntakeQuery>,
+    q: query::Query<IntakeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let q = q.into_inner();

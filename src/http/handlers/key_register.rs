@@ -43,7 +43,7 @@ pub async fn key_register(
     req: HttpRequest,
     caller: Caller,
     store: web::Data<Store>,
-    q: web::Query<KeyQuery>,
+    q: crate::http::query::Query<KeyQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;

@@ -77,7 +77,7 @@ impl From<Notice> for NoticeEntry {
 pub async fn notice_list(
     caller: Caller,
     store: web::Data<Store>,
-    query: web::Query<NoticeQuery>,
+    query: query::Query<NoticeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let q = query.into_inner();

@@ -111,7 +111,7 @@ impl From<ProvisionRecord> for ProvisionEntry {
 pub async fn provision_list(
     caller: Caller,
     store: web::Data<Store>,
-    query: web::Query<ProvisionQuery>,
+    query: query::Query<ProvisionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let org = caller.allowed_to(Permission::ReadAccessRecords)?;
     let q = query.into_inner();

@@ -58,7 +58,7 @@ pub async fn registration_candidates(
     caller: Caller,
     store: web::Data<Store>,
     id: web::Path<RegistrationId>,
-    query: web::Query<CandidatesQuery>,
+    query: crate::http::query::Query<CandidatesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let CandidatesQuery {

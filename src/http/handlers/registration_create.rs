@@ -53,7 +53,7 @@ pub async fn registration_create(
     req: HttpRequest,
     caller: Caller,
     store: web::Data<Store>,
-    query: web::Query<CreateQuery>,
+    query: crate::http::query::Query<CreateQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let org = caller.allowed_to(Permission::SubmitRegistration)?;

@@ -97,7 +97,7 @@ impl From<Summary> for RegistrationSummary {
 pub async fn registration_list(
     caller: Caller,
     store: web::Data<Store>,
-    query: web::Query<RegistrationQuery>,
+    query: query::Query<RegistrationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let q = query.into_inner();

@@ -47,7 +47,7 @@ pub async fn report_operations(
     req: HttpRequest,
     caller: Caller,
     store: web::Data<Store>,
-    query: web::Query<ReportQuery>,
+    query: crate::http::query::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let org = caller.allowed_to(Permission::ReadOperationsReport)?;
     let ReportQuery {

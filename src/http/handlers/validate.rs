@@ -45,7 +45,7 @@ pub struct ValidateQuery {
 pub async fn validate(
     req: HttpRequest,
     document_type: web::Path<String>,
-    query: web::Query<ValidateQuery>,
+    query: crate::http::query::Query<ValidateQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let doc_type = DocumentType::parse(&document_type).ok_or(ApiError::UnknownDocumentType)?;
