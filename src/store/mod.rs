@@ -20,6 +20,7 @@ pub mod reports;
 pub mod schema;
 pub(crate) mod scoping;
 pub mod sharing;
+mod wal;
 mod writer;
 
 use crate::crypto::kek::Kek;
@@ -231,27 +232,6 @@ type LoadedRing = (std::time::Instant, std::sync::Arc<keys::KeyRing>);
 type KeyCache =
     std::collections::HashMap<String, (organizations::Organization, std::time::Instant)>;
 
-/// How often the checkpointer copies the write-ahead log into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
-
-/// Copies the write-ahead log into the database file in the background (PASSIVE: never waits
-/// for readers or writers), so no request pays for a checkpoint and its sync.
-fn spawn_checkpointer(manager: Manager, alive: std::sync::Weak<()>) {
-    let _ = std::thread::Builder::new()
-        .name("kyoten-sqlite-checkpoint".into())
-        .spawn(move || {
-            let Ok(mut conn) = manager.connect() else {
-                return;
-            };
-            while alive.upgrade().is_some() {
-                std::thread::sleep(CHECKPOINT_EVERY);
-                if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
-                    tracing::warn!(error = %e, "SQLite checkpoint failed; retrying");
-                }
-            }
-        });
-}
-
 pub type Conn = PooledConnection<Manager>;
 
 /// The database holds personal data, so only the account running kyoten may read it: the
@@ -346,6 +326,16 @@ impl Store {
     /// when the stored signing keys do not open with that key. Private keys still stored in
     /// plaintext (a database from before keys were sealed) are sealed now, in one transaction.
     pub fn open(database_url: &str, kek: KekSource) -> Result<Store, StoreError> {
+        Self::open_with_wal_limit(database_url, kek, wal::LIMIT_BYTES)
+    }
+
+    /// [`Store::open`], with the size at which SQLite's write-ahead log is emptied into the
+    /// database and truncated (`wal::LIMIT_BYTES` otherwise).
+    pub fn open_with_wal_limit(
+        database_url: &str,
+        kek: KekSource,
+        wal_limit: u64,
+    ) -> Result<Store, StoreError> {
         let manager = Manager::new(database_url);
         let backend = manager.backend;
         if backend == Backend::Sqlite {
@@ -354,8 +344,9 @@ impl Store {
         let kek = key_encryption::resolve(kek, backend, &manager.url)?;
         let alive = std::sync::Arc::new(());
         if backend == Backend::Sqlite {
-            spawn_checkpointer(manager.clone(), std::sync::Arc::downgrade(&alive));
+            wal::spawn_checkpointer(manager.clone(), std::sync::Arc::downgrade(&alive));
         }
+        let log = (wal::log_of(&manager.url), wal_limit);
         let pool = Pool::builder()
             .max_size(if backend == Backend::Sqlite { 8 } else { 16 })
             .connection_timeout(Duration::from_secs(10))
@@ -407,7 +398,7 @@ impl Store {
             pool: pool.clone(),
             backend,
             sqlite_writer: (backend == Backend::Sqlite)
-                .then(|| writer::Writer::start(pool.clone())),
+                .then(|| writer::Writer::start(pool.clone(), log)),
             _alive: alive,
             keys: Default::default(),
             ring: Default::default(),

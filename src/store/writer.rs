@@ -84,12 +84,13 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread; it ends when the last handle is dropped.
-    pub fn start(pool: Pool<Manager>) -> Writer {
+    /// Starts the writer thread; it ends when the last handle is dropped. `log` is the
+    /// write-ahead log and the size at which the writer empties it (`wal.rs`).
+    pub fn start(pool: Pool<Manager>, log: (std::path::PathBuf, u64)) -> Writer {
         let (queue, jobs) = mpsc::sync_channel::<Box<dyn Pending>>(QUEUE);
         std::thread::Builder::new()
             .name("kyoten-sqlite-writer".into())
-            .spawn(move || run(pool, jobs))
+            .spawn(move || run(pool, jobs, log))
             .expect("the writer thread starts");
         Writer { queue }
     }
@@ -115,7 +116,7 @@ impl Writer {
     }
 }
 
-fn run(pool: Pool<Manager>, jobs: Receiver<Box<dyn Pending>>) {
+fn run(pool: Pool<Manager>, jobs: Receiver<Box<dyn Pending>>, log: (std::path::PathBuf, u64)) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -156,6 +157,13 @@ fn run(pool: Pool<Manager>, jobs: Receiver<Box<dyn Pending>>) {
         }
         for job in batch {
             job.finish(&committed);
+        }
+        // Between batches no write is under way: the one moment the log can be emptied
+        // without holding a writer back (`wal.rs`).
+        if std::fs::metadata(&log.0).is_ok_and(|m| m.len() > log.1) {
+            if let Ok(mut conn) = pool.get() {
+                super::wal::empty(&mut conn, &log.0);
+            }
         }
     }
 }
