@@ -57,11 +57,25 @@ impl utoipa::Modify for ApiKeyScheme {
 fn component_name(schema_name: &str) -> String {
     match DocumentType::parse(schema_name) {
         Some(d) => d.component_name().to_owned(),
-        None => schema_name
-            .split('_')
-            .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
-            .collect(),
+        None => pascal(schema_name),
     }
+}
+
+/// The part of operation `method path` at `within` (segments, e.g. `["responses", "200",
+/// "content", "application/json"]`), if the document has it.
+pub(super) fn operation_part<'d>(
+    doc: &'d mut Value,
+    path: &str,
+    method: &str,
+    within: &[&str],
+) -> Option<&'d mut Value> {
+    let escape = |s: &str| s.replace('~', "~0").replace('/', "~1");
+    let mut pointer = format!("/paths/{}/{method}", escape(path));
+    for segment in within {
+        pointer.push('/');
+        pointer.push_str(&escape(segment));
+    }
+    doc.pointer_mut(&pointer)
 }
 
 /// Builds the complete document.

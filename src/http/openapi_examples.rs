@@ -102,12 +102,8 @@ pub fn examples() -> Vec<(&'static str, &'static str, &'static str, Value)> {
 /// Puts each example on its request body.
 pub(super) fn declare(doc: &mut Value) {
     for (path, method, media, example) in examples() {
-        let pointer = format!(
-            "/paths/{}/{method}/requestBody/content/{}",
-            path.replace('/', "~1"),
-            media.replace('/', "~1")
-        );
-        if let Some(content) = doc.pointer_mut(&pointer) {
+        let within = ["requestBody", "content", media];
+        if let Some(content) = super::openapi::operation_part(doc, path, method, &within) {
             content["example"] = example;
         }
     }

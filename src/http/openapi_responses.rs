@@ -275,12 +275,8 @@ pub(super) fn declare(doc: &mut Value) {
         doc["components"]["schemas"][name] = schema;
     }
     for (path, method, status, media, schema) in answers() {
-        let pointer = format!(
-            "/paths/{}/{method}/responses/{status}/content/{}",
-            path.replace('/', "~1"),
-            media.replace('/', "~1")
-        );
-        if let Some(content) = doc.pointer_mut(&pointer) {
+        let within = ["responses", status, "content", media];
+        if let Some(content) = super::openapi::operation_part(doc, path, method, &within) {
             content["schema"] = schema;
         }
     }

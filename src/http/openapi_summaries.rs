@@ -238,8 +238,8 @@ const SUMMARIES: [(&str, &str, &str, &str); 47] = [
 /// of) its description.
 pub(super) fn declare(doc: &mut Value) {
     for (method, path, ja, en) in SUMMARIES {
-        let pointer = format!("/paths/{}/{method}", path.replace('/', "~1"));
-        let Some(op) = doc.pointer_mut(&pointer).and_then(Value::as_object_mut) else {
+        let op = super::openapi::operation_part(doc, path, method, &[]);
+        let Some(op) = op.and_then(Value::as_object_mut) else {
             continue;
         };
         let long = [op.get("summary"), op.get("description")]

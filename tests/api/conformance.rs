@@ -229,6 +229,47 @@ fn the_whole_suite_passes_against_the_shared_test_server_on_the_backend_under_te
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
 }
 
+/// One HTTP/1.1 request as read from a connection.
+struct Request {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// Reads the request line, the headers and a `Content-Length` body.
+fn read_request(stream: &std::net::TcpStream) -> Option<Request> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).ok()?;
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or("GET").to_owned();
+    let path = parts.next().unwrap_or("/").to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        }
+    }
+    let length = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    Some(Request {
+        method,
+        path,
+        headers,
+        body,
+    })
+}
+
 /// A server that answers from `answer(method, path, body)` with JSON, one request per
 /// connection.
 fn fake_server(answer: fn(&str, &str, &[u8]) -> (u16, Value)) -> String {
@@ -237,28 +278,10 @@ fn fake_server(answer: fn(&str, &str, &[u8]) -> (u16, Value)) -> String {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            if reader.read_line(&mut request_line).is_err() {
+            let Some(request) = read_request(&stream) else {
                 continue;
-            }
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some((name, value)) = line.split_once(':') {
-                    if name.eq_ignore_ascii_case("content-length") {
-                        length = value.trim().parse().unwrap_or(0);
-                    }
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            let mut parts = request_line.split_whitespace();
-            let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-            let (status, json) = answer(method, path, &body);
+            };
+            let (status, json) = answer(&request.method, &request.path, &request.body);
             let body = json.to_string();
             let _ = write!(
                 stream,
@@ -551,35 +574,22 @@ fn altering_proxy(target: &str, alter: fn(&mut Value)) -> String {
 }
 
 fn forward(mut stream: std::net::TcpStream, target: &str, alter: fn(&mut Value)) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
+    let Some(Request {
+        method,
+        path,
+        headers,
+        body,
+    }) = read_request(&stream)
+    else {
         return;
-    }
-    let mut parts = request_line.split_whitespace();
-    let (method, path) = (
-        parts.next().unwrap_or("GET").to_owned(),
-        parts.next().unwrap_or("/").to_owned(),
-    );
+    };
     let mut request = client().request(method.parse().unwrap(), format!("{target}{path}"));
-    let mut length = 0usize;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            let (name, value) = (name.trim(), value.trim());
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.parse().unwrap_or(0);
-            } else if !name.eq_ignore_ascii_case("host") && !name.eq_ignore_ascii_case("connection")
-            {
-                request = request.header(name, value);
-            }
+    for (name, value) in headers {
+        let hop = ["host", "connection", "content-length"];
+        if !hop.iter().any(|h| name.eq_ignore_ascii_case(h)) {
+            request = request.header(name, value);
         }
     }
-    let mut body = vec![0; length];
-    let _ = reader.read_exact(&mut body);
     let answer = request.body(body).send().unwrap();
     let status = answer.status().as_u16();
     let headers = answer.headers().clone();
