@@ -190,24 +190,71 @@ fn version_key(v: &str) -> Vec<u64> {
     v.split('.').map(|p| p.parse().unwrap_or(0)).collect()
 }
 
-/// The message catalogue as a Markdown reference (`docs/messages.md`).
+/// The groups of the message reference, by id prefix (`KY-HO` holds `KY-HO-…`), in the order
+/// the reference gives them; a message belongs to the first group whose prefix it has.
+const MESSAGE_GROUPS: [(&str, &str); 12] = [
+    ("KY-DOC", "Documents (`KY-DOC-*`)"),
+    ("KY-SCHEMA", "Schema (`KY-SCHEMA-*`)"),
+    ("KY-FORMAT", "Formats (`KY-FORMAT-*`)"),
+    ("KY-TEXT", "Text (`KY-TEXT-*`)"),
+    ("KY-ADDR", "Addresses (`KY-ADDR-*`)"),
+    ("KY-XML", "XML mapping (`KY-XML-*`)"),
+    ("KY-REG", "Registration (`KY-REG-*`)"),
+    ("KY-FAC", "Facility capability record (`KY-FAC-*`)"),
+    ("KY-HO", "Handoff (`KY-HO-*`)"),
+    ("KY-HR", "Handoff response (`KY-HR-*`)"),
+    ("KY-INT", "Emergency intake (`KY-INT-*`)"),
+    ("", "Other messages"),
+];
+
+const MESSAGES_INTRO: &str = "# Validation messages\n\n\
+Generated from `schemas/catalogue/messages.json` (served at `GET /codelists/messages`); a test \
+keeps this file in step.\n\n\
+## 1. Reading a message\n\n\
+Every error and warning of a validation report carries one of these ids \
+([validation.md](validation.md) §3.2). An `error` makes the document invalid; a `warning` does \
+not. `{field}` stands for the field's label in the report's language \
+([validation.md](validation.md) §3.3), never its value; `{limit}`, `{expected}`, `{allowed}`, `{property}`, `{versions}` and \
+`{category}` stand for what the schema or a code list says, never for a submitted value. \
+\"see\" names the section of this specification that states the rule.\n\n\
+## 2. The messages\n";
+
+/// The message catalogue as a Markdown reference (`docs/spec/messages.md`): one numbered
+/// section per group of ids.
 pub fn messages_markdown(contracts: &Contracts) -> String {
-    let mut out = String::from(
-        "# Validation messages\n\nGenerated from `schemas/catalogue/messages.json` (served at `GET /codelists/messages`); \
-         a test keeps this file in step. `{field}` stands for the field's label, never its value.\n\n\
-         | id | severity | applies to | see | 日本語 | English |\n|---|---|---|---|---|---|\n",
-    );
-    for m in contracts.messages.values() {
-        let cell = |s: &str| s.replace('|', "\\|");
+    let mut out = String::from(MESSAGES_INTRO);
+    let group_of = |id: &str| {
+        MESSAGE_GROUPS.iter().position(|(p, _)| {
+            p.is_empty() || id.strip_prefix(p).is_some_and(|rest| rest.starts_with('-'))
+        })
+    };
+    let mut number = 0;
+    for (index, (_, title)) in MESSAGE_GROUPS.iter().enumerate() {
+        let members: Vec<&MessageDef> = contracts
+            .messages
+            .values()
+            .filter(|m| group_of(&m.id) == Some(index))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        number += 1;
         out.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} | {} |\n",
-            m.id,
-            m.severity,
-            m.applies_to.join(", "),
-            cell(&m.spec),
-            cell(&m.ja),
-            cell(&m.en)
+            "\n### 2.{number} {title}\n\n\
+             | id | severity | applies to | see | 日本語 | English |\n|---|---|---|---|---|---|\n"
         ));
+        for m in members {
+            let cell = |s: &str| s.replace('|', "\\|");
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} | {} |\n",
+                m.id,
+                m.severity,
+                m.applies_to.join(", "),
+                cell(&m.spec),
+                cell(&m.ja),
+                cell(&m.en)
+            ));
+        }
     }
     out
 }

@@ -1,7 +1,7 @@
 //! Who may do what: the one access policy of the exchange. Every check of a caller's role goes
-//! through [`Role::may`]; the README's "Who may do what" table is rendered from it
-//! ([`matrix_markdown`]; a test keeps the two the same), and the integration suite checks
-//! every cell against the running API.
+//! through [`Role::may`]; the "Who may do what" table of the README and of the specification
+//! (docs/spec/api.md §1.3) is rendered from it ([`matrix_markdown`]; a test keeps them the
+//! same), and the integration suite checks every cell against the running API.
 use super::role::Role;
 
 /// Something a caller may be allowed to do.
@@ -198,7 +198,7 @@ fn cell(role: Role, permission: Permission) -> String {
     }
 }
 
-/// The README's "Who may do what" table, rendered from the policy.
+/// The "Who may do what" table (README, docs/spec/api.md §1.3), rendered from the policy.
 pub fn matrix_markdown() -> String {
     let roles = [
         Role::City,

@@ -441,11 +441,13 @@ fn every_role_gets_exactly_its_access_on_every_data_endpoint() {
 }
 
 #[test]
-fn the_readme_table_of_who_may_do_what_is_the_access_policy() {
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+fn the_tables_of_who_may_do_what_in_the_readme_and_the_specification_are_the_access_policy() {
     let table = kyoten::domain::access::matrix_markdown();
-    assert!(
-        readme.contains(&table),
-        "README.md's \"Who may do what\" table should read:\n{table}"
-    );
+    for file in ["README.md", "docs/spec/api.md"] {
+        let text = std::fs::read_to_string(repo().join(file)).unwrap();
+        assert!(
+            text.contains(&table),
+            "{file}'s \"Who may do what\" table should read:\n{table}"
+        );
+    }
 }

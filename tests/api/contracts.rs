@@ -163,14 +163,14 @@ fn every_message_id_used_in_the_code_is_in_the_catalogue_and_every_catalogue_id_
 #[test]
 fn the_message_reference_in_docs_matches_the_catalogue() {
     let generated = kyoten::contracts::messages_markdown(Contracts::get());
-    let path = repo().join("docs/messages.md");
+    let path = repo().join("docs/spec/messages.md");
     if std::env::var_os("KYOTEN_UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, &generated).unwrap();
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/messages.md is stale: run KYOTEN_UPDATE_SNAPSHOTS=1 cargo test"
+        "docs/spec/messages.md is stale: run KYOTEN_UPDATE_SNAPSHOTS=1 cargo test"
     );
 }
 

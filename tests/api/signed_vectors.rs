@@ -280,13 +280,12 @@ fn jwcrypto_verifies_every_valid_signed_jws_vector_with_its_published_key() {
 
 #[test]
 fn every_verdict_the_code_can_give_is_explained_in_the_signature_profile() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/signatures.md"))
-        .unwrap();
-    let section = &doc[doc.find("## Verdicts").expect("a Verdicts section")..];
+    let doc = std::fs::read_to_string(repo().join("docs/spec/signatures.md")).unwrap();
+    let section = &doc[doc.find("## 6. Verdicts").expect("a Verdicts section")..];
     for verdict in kyoten::packet::Verdict::ALL {
         assert!(
             section.contains(&format!("`{verdict}`")),
-            "docs/signatures.md, Verdicts: `{verdict}` is not explained"
+            "docs/spec/signatures.md §6: `{verdict}` is not explained"
         );
     }
 }
