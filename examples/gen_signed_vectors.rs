@@ -19,7 +19,29 @@ type Result<T> = std::result::Result<T, signing::Error>;
 /// handoffs are issued at 10:15 that day and expire at 22:15, within any lifetime bound, so a
 /// verifier with a clock of its own checks them as of this instant.
 const VERIFY_AT: &str = "2026-01-20T12:00:00+09:00";
-const SIGNATURES: &str = "docs/signatures.md";
+/// Where the signature profile states the rules of a packet's form: JWS, or XMLDSig over an
+/// XML form that must say exactly what its JSON form says.
+const JWS_PROFILE: &str = "docs/spec/signatures.md §2";
+const XML_PROFILE: &str = "docs/spec/signatures.md §3, docs/spec/xml-mapping.md §1.7";
+
+/// Where the signature profile states the rule an attack breaks: the keys (§1), the form's own
+/// rules (JWS §2, XMLDSig §3) or time (§4); XML that says more than its JSON form also breaks
+/// the mapping's exactness.
+fn attack_spec(attack: Attack) -> &'static str {
+    match (attack.verdict(), attack.form()) {
+        ("unknown_key", _) => "docs/spec/signatures.md §1",
+        ("issued_in_future" | "lifetime_too_long", _) => "docs/spec/signatures.md §4",
+        ("algorithm_mismatch" | "key_in_packet", packet::Form::Jws) => {
+            "docs/spec/signatures.md §1, docs/spec/signatures.md §2"
+        }
+        ("algorithm_mismatch", packet::Form::Xml) => {
+            "docs/spec/signatures.md §1, docs/spec/signatures.md §3"
+        }
+        ("invalid_content", packet::Form::Xml) => XML_PROFILE,
+        (_, packet::Form::Jws) => JWS_PROFILE,
+        (_, packet::Form::Xml) => "docs/spec/signatures.md §3",
+    }
+}
 
 const KEYS_README: &str = "\
 # Test keys — never trust them
@@ -391,7 +413,7 @@ fn main() -> Result<()> {
                 "完全なハンドオフ（handoff/valid/full.json）をJCS正規形のコンパクト\
                  JWS（typ handoff+jws）とし、keys/{name}.pem（{size}）で{alg}署名したもの。"
             ),
-            SIGNATURES,
+            JWS_PROFILE,
         )?;
     }
     for (key, name) in [(es256, "es256"), (rs256, "rs256")] {
@@ -409,7 +431,7 @@ fn main() -> Result<()> {
                 "同じハンドオフのXML形式。エンベロープ署名（排他的C14N、SHA-256、{alg}）が1つあり、\
                  KeyInfoはkeys/{name}.pemのKeyName（kid）のみ。"
             ),
-            "docs/signatures.md, docs/xml-mapping.md",
+            XML_PROFILE,
         )?;
     }
     {
@@ -440,7 +462,7 @@ fn main() -> Result<()> {
              registered one the KeyName names).",
             "valid/handoff.es256.xmlのKeyInfoに、KeyNameの後ろに署名者自身のECKeyValueを加えたもの\
              （他のXMLDSig実装が書く形）。許容し、無視する（鍵はKeyNameが示す登録済みの鍵）。",
-            "docs/signatures.md, docs/xml-mapping.md",
+            XML_PROFILE,
         )?;
     }
     w.add(
@@ -454,7 +476,7 @@ fn main() -> Result<()> {
         "ハンドオフへの応答（handoff_response/valid/accepted.json）をコンパクトJWS（typ \
          handoff_response+jws）とし、応答した事業所の鍵（keys/facility-es256.pem）でES256署名\
          したもの。",
-        SIGNATURES,
+        JWS_PROFILE,
     )?;
 
     // Attacks on the handoff: the same ones the runner's `sign` steps send to a target.
@@ -472,10 +494,7 @@ fn main() -> Result<()> {
                 .then(|| attack.findings().to_vec()),
             description,
             description_ja,
-            match attack.form() {
-                packet::Form::Jws => SIGNATURES,
-                packet::Form::Xml => "docs/signatures.md, docs/xml-mapping.md",
-            },
+            attack_spec(attack),
         )?;
     }
 
@@ -490,7 +509,7 @@ fn main() -> Result<()> {
          lifetime.",
         "handoff/valid/full.jsonの有効期限を2026-01-20T11:00:00+09:00（verify_atより前）にして\
          ES256で正しく署名したもの。署名も内容も正しいが、パケットの有効期限が過ぎている。",
-        "docs/signatures.md, schemas/handoff/",
+        "docs/spec/signatures.md §4",
     )?;
     w.add(
         "invalid/signed_by_another_organization.jws",
@@ -503,7 +522,7 @@ fn main() -> Result<()> {
         "handoff/valid/full.json（送信元は相談支援事業所）を、jwks.jsonが事業所のもの\
          （kyoten_owner）として公開している短期入所事業所の鍵で正しく署名したもの。信頼する鍵で\
          あるだけでは足りず、送信元の鍵でなければならない。",
-        "docs/signatures.md",
+        "docs/spec/signatures.md §1",
     )?;
     w.add(
         "invalid/household_to_facility.jws",
@@ -514,7 +533,7 @@ fn main() -> Result<()> {
          never disclosed to a facility.",
         "handoff/invalid/category_not_permitted_household_to_facility.jsonを\
          ES256で正しく署名したもの。署名が正しくても内容は正しくならない。世帯情報は事業所に提供しない。",
-        "docs/signatures.md, docs/consent.md",
+        "docs/spec/signatures.md §4, docs/spec/consent.md §3.3",
     )?;
 
     std::fs::write(

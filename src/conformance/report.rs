@@ -210,7 +210,7 @@ mod tests {
                 suite: Suite::Scenarios,
                 id: "main-flow".into(),
                 title: "Register <and> hand off".into(),
-                spec: "schemas/handoff/".into(),
+                spec: "docs/spec/api.md §7".into(),
                 outcome: Outcome::Passed,
                 duration: Duration::from_millis(12),
             },
@@ -218,12 +218,12 @@ mod tests {
                 suite: Suite::Vectors,
                 id: "vectors/handoff/invalid/x.json".into(),
                 title: "x".into(),
-                spec: "docs/consent.md".into(),
+                spec: "docs/spec/consent.md §3.3".into(),
                 outcome: Outcome::Failed(Failure {
                     step: "POST /v1/validate/handoff".into(),
                     expected: "invalid, errors [\"KY-A\"]".into(),
                     got: "valid & \"fine\"".into(),
-                    spec: "docs/consent.md".into(),
+                    spec: "docs/spec/consent.md §3.3".into(),
                 }),
                 duration: Duration::from_millis(3),
             },
@@ -235,7 +235,7 @@ mod tests {
         let text = summary("http://x", &results());
         assert!(text.contains("✗ vectors/handoff/invalid/x.json"));
         assert!(text.contains("expected: invalid, errors [\"KY-A\"]"));
-        assert!(text.contains("See:      docs/consent.md"));
+        assert!(text.contains("See:      docs/spec/consent.md §3.3"));
         assert!(text.contains("FAIL: 1 of 2 passed"));
     }
 

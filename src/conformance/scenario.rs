@@ -93,7 +93,7 @@ pub struct Scenario {
     pub title_ja: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
-    /// The repository documents stating the rules the scenario checks (e.g. `docs/consent.md`).
+    /// The repository documents stating the rules the scenario checks (e.g. `docs/spec/consent.md §4`).
     #[serde(default)]
     pub spec: Vec<String>,
     /// Variables set once before the first step (values may use the built-in variables).

@@ -11,7 +11,7 @@ use std::path::Path;
 #[serde(deny_unknown_fields)]
 pub struct Statement {
     pub id: String,
-    /// The repository document that states it, e.g. `docs/consent.md`.
+    /// The repository document that states it, e.g. `docs/spec/consent.md §4.2`.
     pub clause: String,
     /// The statement.
     pub text: String,

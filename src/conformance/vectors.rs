@@ -128,7 +128,7 @@ pub fn load_vectors(dir: &Path) -> Result<Vec<VectorCase>, LoadError> {
                 description: entry.description,
                 spec: entry
                     .spec
-                    .unwrap_or_else(|| "docs/messages.md, conformance/README.md".into()),
+                    .unwrap_or_else(|| "docs/spec/validation.md §2".into()),
                 expected,
             });
         }
