@@ -26,7 +26,7 @@ impl DocumentType {
         }
     }
 
-    /// The XML namespace of this document type (see README, "XML mapping").
+    /// The XML namespace of this document type (docs/spec/xml-mapping.md §1.1).
     pub fn xml_namespace(self) -> &'static str {
         match self {
             DocumentType::Registration => "https://w3id.org/kyoten/xml/registration/1",

@@ -1,5 +1,6 @@
-//! The validator: JSON Schema 2020-12 plus the domain rules (README, "Validate a document"), producing the report
-//! of docs/messages.md. Schemas are compiled once per (document type, version).
+//! The validator: JSON Schema 2020-12 plus the domain rules (docs/spec/validation.md §1),
+//! producing the report of docs/spec/validation.md §3 with the ids of docs/spec/messages.md §2.
+//! Schemas are compiled once per (document type, version).
 pub mod formats;
 pub mod input;
 pub mod locale;

@@ -1,4 +1,5 @@
-//! The validation report (README, "Validate a document"; ids in docs/messages.md), and its FHIR OperationOutcome form.
+//! The validation report (docs/spec/validation.md §3; ids in docs/spec/messages.md §2), and its
+//! FHIR OperationOutcome form (docs/spec/validation.md §3.4).
 use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;

@@ -1,4 +1,4 @@
-//! The XML form of kyoten documents (docs/xml-mapping.md): a hardened reader on quick-xml and
+//! The XML form of kyoten documents (docs/spec/xml-mapping.md §1): a hardened reader on quick-xml and
 //! the schema-guided mapping to the JSON form the validator checks.
 //!
 //! No crate maps XML to JSON by a JSON Schema's types, so the mapping is written here; the

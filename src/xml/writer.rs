@@ -1,4 +1,4 @@
-//! The JSON form of a document written as XML (docs/xml-mapping.md), so that reading the XML
+//! The JSON form of a document written as XML (docs/spec/xml-mapping.md §1), so that reading the XML
 //! back gives the same JSON document.
 //!
 //! Written by hand: the mapping needs elements and escaped text only, and a fixed layout

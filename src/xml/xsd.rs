@@ -1,5 +1,5 @@
 //! An XML Schema 1.0 for the XML form of each document type and version, generated from the
-//! same shape of the JSON Schema that guides the mapping (docs/xml-mapping.md, "XML Schema").
+//! same shape of the JSON Schema that guides the mapping (docs/spec/xml-mapping.md §3).
 //!
 //! Element order is free in the mapping, and XML Schema 1.0 cannot say "each of these once,
 //! in any order" for more than a few elements. Every object's content is therefore a repeated
@@ -69,16 +69,16 @@ pub fn generate(doc_type: DocumentType, version: &str, shape: &Shape) -> String 
     let title_en = shape.title_en.as_deref().unwrap_or(doc_type.as_str());
     let ja = format!(
         "{title_ja}（{} {version}）の XML 形式の XML Schema。JSON Schema から生成したもので、\
-         対応付けは docs/xml-mapping.md による。要素の順序は自由なため、ここで確かめるのは要素の\
-         名前・名前空間・入れ子と、値の型・列挙値だけである。要素の有無（必須かどうか）・出現回数・\
+         対応付けは docs/spec/xml-mapping.md §1 による。要素の順序は自由なため、ここで確かめるのは\
+         要素の名前・名前空間・入れ子と、値の型・列挙値だけである。要素の有無（必須かどうか）・出現回数・\
          文字数や書式などの制約と文書の規則は、JSON 形式に対応付けた文書を JSON Schema で検証して\
          確かめる。ルート要素の子には XML 署名（ds:Signature）を置ける。",
         doc_type.as_str()
     );
     let en = format!(
         "XML Schema of the XML form of the document type {title_en} ({} {version}), generated \
-         from its JSON Schema following docs/xml-mapping.md. Element order is free, so this \
-         schema checks element names, namespaces and nesting, and the types and enumerated \
+         from its JSON Schema following docs/spec/xml-mapping.md §1. Element order is free, so \
+         this schema checks element names, namespaces and nesting, and the types and enumerated \
          values of the text only. \
          Presence (required or not), cardinality, lengths, patterns and formats not expressed \
          here, and the document rules are checked by validating the mapped JSON document with \

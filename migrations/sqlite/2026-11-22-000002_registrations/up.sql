@@ -1,5 +1,5 @@
 -- Registrations (緊急時利用登録届): the current version and every version before it, and the
--- append-only access record of who read or wrote whose data (docs/consent.md, "Records").
+-- append-only access record of who read or wrote whose data (docs/spec/consent.md §10).
 CREATE TABLE registrations (
     id TEXT PRIMARY KEY NOT NULL,
     version INTEGER NOT NULL,

@@ -5,7 +5,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 
 /// The XML Schema (XSD 1.0) of a document type's XML form (`application/xml`, strong ETag).
 ///
-/// Generated from the document's JSON Schema (docs/xml-mapping.md, "XML Schema (XSD)"). It
+/// Generated from the document's JSON Schema (docs/spec/xml-mapping.md §3). It
 /// checks element names, namespaces, nesting, value types and code values; presence and
 /// cardinality are left to the JSON Schema validator.
 #[utoipa::path(
