@@ -41,6 +41,7 @@ mod robustness;
 mod seed_tables;
 mod sharing;
 mod signed_vectors;
+mod specification;
 mod store;
 mod tls;
 mod vector_coverage;
