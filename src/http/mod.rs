@@ -12,6 +12,7 @@ pub mod middleware;
 pub mod ndjson;
 pub mod openapi;
 pub mod openapi_examples;
+mod openapi_generators;
 mod openapi_responses;
 mod openapi_summaries;
 pub mod published;

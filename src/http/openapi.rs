@@ -20,12 +20,16 @@ use utoipa_actix_web::AppExt;
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     tags(
-        (name = "contracts", description = "Schemas, code lists and policies, served unchanged"),
-        (name = "validation", description = "Validation of documents; nothing is stored"),
-        (name = "registrations", description = "Emergency-use registrations (API key required)"),
-        (name = "intakes", description = "Emergency intakes for people without a registration (事前情報のない新規ケース): no name, address or phone; API key required"),
-        (name = "handoffs", description = "Signed, consent-minimized handoff packets (JWS and XMLDSig), their lifecycle, verification and provision records"),
-        (name = "keys", description = "Organizations' public keys for packets they sign; the exchange's keys are in /.well-known/jwks.json"),
+        (name = "contracts", description = "契約（スキーマ・コード表・ポリシー）をそのまま配信する / Schemas, code lists and policies, served unchanged"),
+        (name = "validation", description = "文書の検証（何も保存しない） / Validation of documents; nothing is stored"),
+        (name = "registrations", description = "緊急時利用登録届（APIキーが必要） / Emergency-use registrations (API key required)"),
+        (name = "intakes", description = "事前情報のない新規ケースの受付（氏名・住所・電話番号は持たない。APIキーが必要） / Emergency intakes for people without a registration: no name, address or phone; API key required"),
+        (name = "facilities", description = "事業所の情報と毎日の空き状況、条件による検索 / Facility records, the daily vacancy figures and the search over them"),
+        (name = "matching", description = "緊急時に受け入れられる事業所の候補と、その理由 / Facilities that could take a person in an emergency, with the reasons"),
+        (name = "handoffs", description = "同意の範囲に絞った署名付きの受入調整パケット（JWS・XMLDSig）、その経過・検証・提供記録 / Signed, consent-minimized handoff packets (JWS and XMLDSig), their lifecycle, verification and provision records"),
+        (name = "keys", description = "組織がパケットの署名に使う公開鍵（交換所自身の鍵は /.well-known/jwks.json） / Organizations' public keys for packets they sign; the exchange's keys are in /.well-known/jwks.json"),
+        (name = "audit", description = "個人データへのアクセス記録 / The record of every access to personal data"),
+        (name = "reports", description = "協議会に報告する運用状況の集計 / The operations report a city presents to its council"),
     ),
     modifiers(&ApiKeyScheme),
     components(schemas(Problem, Report, Message, BatchLine, validate::ReportFormat, root::RootInfo, health::Health, schemas_index::SchemaEntry, codelists_index::CodeListEntry))
@@ -95,6 +99,7 @@ pub fn build() -> Value {
     super::openapi_responses::declare(&mut doc);
     super::openapi_examples::declare(&mut doc);
     super::openapi_summaries::declare(&mut doc);
+    super::openapi_generators::declare(&mut doc);
     doc["servers"] = json!([{
         "url": "/",
         "description": "この文書を配信しているサーバー（kyoten serve --demo なら http://127.0.0.1:8080） / the server that serves this document"
@@ -127,6 +132,7 @@ fn hoist_defs(doc: &mut Value) {
     };
     let mut moves: Vec<(String, String)> = Vec::new();
     let mut hoisted = serde_json::Map::new();
+    let names: Vec<String> = schemas.keys().cloned().collect();
     for (name, schema) in schemas.iter_mut() {
         let Some(Value::Object(defs)) = schema.as_object_mut().and_then(|o| o.remove("$defs"))
         else {
@@ -134,6 +140,12 @@ fn hoist_defs(doc: &mut Value) {
         };
         for (def, value) in defs {
             let component = format!("{name}{}", pascal(&def));
+            // A definition must never replace a component of the same name (the handoff's
+            // `request` once replaced the body of `POST /v1/handoffs`): rename one of them.
+            assert!(
+                !names.contains(&component) && !hoisted.contains_key(&component),
+                "the definition {name}/$defs/{def} would replace the component {component}"
+            );
             moves.push((
                 format!("#/components/schemas/{name}/$defs/{def}"),
                 format!("#/components/schemas/{component}"),
@@ -142,6 +154,18 @@ fn hoist_defs(doc: &mut Value) {
         }
     }
     schemas.extend(hoisted);
+    // A schema that was only a container of definitions (`common`) is left with its title:
+    // nothing refers to it any more.
+    schemas.retain(|_, schema| {
+        schema.as_object().is_none_or(|o| {
+            o.keys().any(|k| {
+                !matches!(
+                    k.as_str(),
+                    "title" | "description" | "x-title-en" | "x-description-en"
+                )
+            })
+        })
+    });
     // Longest first, so that `…/$defs/phone_number` is not taken for `…/$defs/phone`.
     moves.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
     rewrite_moved_refs(doc, &moves);
@@ -286,21 +310,18 @@ fn document_bodies(doc: &mut Value) {
     }
     handoff_request_cases(doc);
     meeting_record_body(doc);
+    consent_body(doc);
     if let Some(body) = doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/requestBody") {
-        body["content"]["application/json"] = json!({"schema": {"description": format!(
-            "A document to check, valid or not: any JSON value is reported on. The valid ones are {}.",
+        // An object: what client generators can type. Any other JSON value is reported on
+        // too (`KY-DOC-NOT-OBJECT`).
+        body["content"]["application/json"] = json!({"schema": {"type": "object", "description": format!(
+            "A document to check, valid or not. The valid ones are {}. Any other JSON value (not an object) is reported on too, as KY-DOC-NOT-OBJECT.",
             names.join(", ")
         )}});
         body["content"]["application/xml"] = xml();
         body["required"] = json!(true);
     }
-    if let Some(body) =
-        doc.pointer_mut("/paths/~1v1~1validate~1{document_type}~1batch/post/requestBody")
-    {
-        body["content"]["application/x-ndjson"] =
-            json!({"schema": {"type": "string", "description": "One JSON document per line"}});
-        body["required"] = json!(true);
-    }
+    batch_bodies(doc);
     if let Some(ok) =
         doc.pointer_mut("/paths/~1v1~1validate~1{document_type}/post/responses/200/content")
     {
@@ -435,18 +456,59 @@ fn declare_problem_default(doc: &mut Value) {
     }
 }
 
+/// A batch is text, one document per line; so is its answer, one `BatchLine` per line.
+fn batch_bodies(doc: &mut Value) {
+    if let Some(body) =
+        doc.pointer_mut("/paths/~1v1~1validate~1{document_type}~1batch/post/requestBody")
+    {
+        body["content"]["application/x-ndjson"] =
+            json!({"schema": {"type": "string", "description": "One JSON document per line"}});
+        body["required"] = json!(true);
+    }
+    // The answer is a sequence of lines, each a `BatchLine`; a schema describes the whole body,
+    // which is text. `x-itemSchema` names each line's schema, as OpenAPI 3.2's `itemSchema`.
+    if let Some(ok) = doc.pointer_mut(
+        "/paths/~1v1~1validate~1{document_type}~1batch/post/responses/200/content/application~1x-ndjson",
+    ) {
+        *ok = json!({
+            "schema": {"type": "string", "description": "One JSON object per line, each a BatchLine"},
+            "x-itemSchema": {"$ref": "#/components/schemas/BatchLine"},
+        });
+    }
+}
+
 /// A packet is built from a registration or from an intake (for an acceptance only), never
 /// both; an acceptance names what is asked (and, from a registration, the situation), a
 /// normal-time sharing packet neither: what the request parser accepts, said in the schema.
 fn handoff_request_cases(doc: &mut Value) {
-    if let Some(schema) = doc.pointer_mut("/components/schemas/HandoffRequest") {
+    if let Some(schema) = doc.pointer_mut("/components/schemas/HandoffCreateRequest") {
+        // The situation and the request have the handoff document's own shapes.
+        for member in ["situation", "request"] {
+            schema["properties"][member] = json!({
+                "$ref": format!("#/components/schemas/Handoff/$defs/{member}"),
+                "description": schema["properties"][member]["description"].clone(),
+            });
+        }
         let acceptance = json!({"purpose": {"const": "emergency_acceptance"}});
         schema["oneOf"] = json!([
-            {"required": ["registration_id", "situation", "request"], "properties": acceptance},
-            {"required": ["intake_id", "request"], "properties": acceptance},
-            {"required": ["registration_id"],
-             "properties": {"purpose": {"const": "emergency_preparation"}, "situation": false, "request": false}},
+            {"required": ["purpose", "registration_id", "situation", "request"], "properties": acceptance},
+            {"required": ["purpose", "intake_id", "request"], "properties": acceptance},
+            {"required": ["purpose", "registration_id"],
+             "properties": {"purpose": {"const": "emergency_preparation"}, "situation": {"not": {}}, "request": {"not": {}}}},
         ]);
+    }
+}
+
+/// A new consent (同意の再取得) is the registration's `consent`, without `withdrawn_on`.
+fn consent_body(doc: &mut Value) {
+    let pointer =
+        "/paths/~1v1~1registrations~1{id}~1consent/post/requestBody/content/application~1json";
+    if let Some(content) = doc.pointer_mut(pointer) {
+        content["schema"] = json!({
+            "allOf": [{"$ref": "#/components/schemas/Registration/$defs/consent"}],
+            // `{"not": {}}` rather than `false`: some generators read no boolean schema.
+            "properties": {"withdrawn_on": {"not": {}, "description": "Not allowed: a new consent is never withdrawn."}},
+        });
     }
 }
 

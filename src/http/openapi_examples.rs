@@ -25,6 +25,9 @@ pub fn examples() -> Vec<(&'static str, &'static str, &'static str, Value)> {
     // Its vacancy figures are of the day the demo data was written: accepted, with a warning
     // that they are old; the vacancy update below gives today's.
     let facility = document(FACILITY);
+    // A new consent (同意の再取得) replacing the demo registration's, granted after it.
+    let mut new_consent = registration["consent"].clone();
+    new_consent["granted_on"] = json!("2026-12-01");
     let same_day = json!({"kind": "caregiver_unavailable", "occurred_at": "2026-12-01T08:30:00+09:00",
         "description": "主たる介護者の母が今朝急病で入院した。", "urgency": "same_day"});
     vec![
@@ -87,6 +90,22 @@ pub fn examples() -> Vec<(&'static str, &'static str, &'static str, Value)> {
             "post",
             "application/json",
             json!({"name": "みほん いちろー", "birth_date": "1995-04-10", "purpose": "emergency_acceptance"}),
+        ),
+        (
+            "/v1/registrations/{id}/consent",
+            "post",
+            "application/json",
+            new_consent,
+        ),
+        (
+            "/v1/validate/{document_type}/batch",
+            "post",
+            "application/x-ndjson",
+            Value::String(format!(
+                "{}\n{}\n",
+                document(REGISTRATION),
+                json!({"document_type": "registration"})
+            )),
         ),
         (
             "/v1/keys",

@@ -74,7 +74,7 @@ fn components() -> Vec<(&'static str, Value)> {
             "RegistrationAfterWithdrawal",
             json!({
                 "type": "object",
-                "description": "A registration whose consent was withdrawn, as it is shown after the withdrawal: identity, ids, consent and status only (docs/consent.md).",
+                "description": "A registration whose consent was withdrawn, as it is shown after the withdrawal: identity, ids, consent and status only (docs/spec/consent.md §4.4).",
                 "required": ["registration_id", "status", "view"],
                 "properties": {
                     "document_type": {"const": "registration"}, "schema_version": text,

@@ -38,19 +38,15 @@ fn the_openapi_document_is_version_3_1_with_the_hand_written_schemas_spliced_in(
         "Facility",
         "Handoff",
         "HandoffResponse",
-        "Common",
+        "CommonFacilityId",
         "Problem",
         "Report",
     ] {
         assert!(schemas.get(name).is_some(), "{name} missing");
     }
-    for name in [
-        "Registration",
-        "Facility",
-        "Handoff",
-        "HandoffResponse",
-        "Common",
-    ] {
+    // The common definitions are components of their own; their container is not one.
+    assert!(schemas.get("Common").is_none());
+    for name in ["Registration", "Facility", "Handoff", "HandoffResponse"] {
         assert!(schemas[name].get("$id").is_none(), "{name} keeps no $id");
         assert!(
             schemas[name].get("$schema").is_none(),
@@ -144,7 +140,7 @@ fn no_component_keeps_its_own_defs_and_every_reference_resolves_within_the_docum
         assert!(schema.get("$defs").is_none(), "{name} carries $defs");
     }
     // A definition is its own component: the 事業所番号 of the common definitions.
-    assert_eq!(schemas["CommonFacilityId"]["title"], "事業所番号");
+    assert_eq!(schemas["CommonFacilityId"]["x-title-ja"], "事業所番号");
     fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
             serde_json::Value::Object(m) => {
@@ -241,4 +237,128 @@ fn every_operation_is_summarized_in_japanese_and_english() {
             );
         }
     }
+}
+
+/// What client generators need of the document beyond validity (scripts/openapi-clients.sh
+/// generates and runs the clients; these say why, in one place each).
+fn schema_objects(v: &serde_json::Value, at: String, out: &mut Vec<(String, serde_json::Value)>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            out.push((at.clone(), v.clone()));
+            for (k, child) in m {
+                if !matches!(
+                    k.as_str(),
+                    "example" | "examples" | "const" | "enum" | "default"
+                ) {
+                    schema_objects(child, format!("{at}/{k}"), out);
+                }
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                schema_objects(child, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn components_and_paths() -> Vec<(String, serde_json::Value)> {
+    let doc: serde_json::Value =
+        serde_json::from_str(kyoten::http::openapi::document_text()).unwrap();
+    let mut out = Vec::new();
+    schema_objects(&doc["components"], "/components".into(), &mut out);
+    schema_objects(&doc["paths"], "/paths".into(), &mut out);
+    out
+}
+
+#[test]
+fn schemas_carry_their_japanese_label_as_x_title_ja_so_generated_classes_take_component_names() {
+    let titled: Vec<String> = components_and_paths()
+        .into_iter()
+        .filter(|(_, o)| o.get("title").is_some_and(|t| t.is_string()))
+        .map(|(at, _)| at)
+        .collect();
+    assert!(titled.is_empty(), "schemas with a title: {titled:?}");
+}
+
+#[test]
+fn references_name_whole_components_never_a_member_inside_one() {
+    let inside: Vec<String> = components_and_paths()
+        .into_iter()
+        .filter_map(|(_, o)| o.get("$ref").and_then(|r| r.as_str()).map(str::to_owned))
+        .filter(|r| r.trim_start_matches("#/components/schemas/").contains('/'))
+        .collect();
+    assert!(inside.is_empty(), "references into a component: {inside:?}");
+}
+
+#[test]
+fn an_object_schema_without_members_says_it_takes_any() {
+    let closed: Vec<String> = components_and_paths()
+        .into_iter()
+        .filter(|(_, o)| {
+            o.get("type") == Some(&serde_json::json!("object"))
+                && [
+                    "properties",
+                    "additionalProperties",
+                    "patternProperties",
+                    "allOf",
+                    "oneOf",
+                    "anyOf",
+                    "$ref",
+                ]
+                .iter()
+                .all(|k| o.get(*k).is_none())
+        })
+        .map(|(at, _)| at)
+        .collect();
+    assert!(closed.is_empty(), "bare object schemas: {closed:?}");
+}
+
+#[test]
+fn the_body_of_a_new_handoff_is_the_create_request_and_names_the_packet_parts_it_carries() {
+    let doc: serde_json::Value =
+        serde_json::from_str(kyoten::http::openapi::document_text()).unwrap();
+    let body = &doc["paths"]["/v1/handoffs"]["post"]["requestBody"]["content"]["application/json"];
+    assert_eq!(
+        body["schema"]["$ref"],
+        "#/components/schemas/HandoffCreateRequest"
+    );
+    let create = &doc["components"]["schemas"]["HandoffCreateRequest"];
+    assert!(create["properties"]["recipient"].is_object());
+    assert_eq!(
+        create["properties"]["situation"]["$ref"],
+        "#/components/schemas/HandoffSituation"
+    );
+    assert_eq!(
+        create["properties"]["request"]["$ref"],
+        "#/components/schemas/HandoffRequest"
+    );
+    // The packet's own `request` member keeps its name beside it.
+    assert!(doc["components"]["schemas"]["HandoffRequest"]["properties"]["start_on"].is_object());
+}
+
+#[test]
+fn bodies_that_are_not_json_are_bytes_to_client_generators() {
+    let doc: serde_json::Value =
+        serde_json::from_str(kyoten::http::openapi::document_text()).unwrap();
+    let verify = &doc["paths"]["/v1/verify"]["post"]["requestBody"]["content"];
+    for media in ["application/jose", "application/xml"] {
+        assert_eq!(verify[media]["schema"]["format"], "binary", "{media}");
+    }
+    let batch = &doc["paths"]["/v1/validate/{document_type}/batch"]["post"];
+    assert_eq!(
+        batch["requestBody"]["content"]["application/x-ndjson"]["schema"]["format"],
+        "binary"
+    );
+    // Each answer line is a BatchLine, named as OpenAPI 3.2 names it.
+    let answer = &batch["responses"]["200"]["content"]["application/x-ndjson"];
+    assert_eq!(
+        answer["x-itemSchema"]["$ref"],
+        "#/components/schemas/BatchLine"
+    );
+    let registration = &doc["paths"]["/v1/registrations"]["post"]["requestBody"]["content"];
+    assert!(registration["application/json"]["schema"]
+        .get("format")
+        .is_none());
 }

@@ -4,6 +4,7 @@ use crate::fixtures::*;
 use crate::helpers::*;
 use diesel::prelude::*;
 use kyoten::domain::role::Role;
+use kyoten::http::openapi_examples::DEMO_REGISTRATION_ID;
 use kyoten::store::organizations;
 use kyoten::store::schema::{access_records, registration_versions, registrations};
 use serde_json::Value;
@@ -479,6 +480,21 @@ fn every_request_example_of_the_served_openapi_document_succeeds_against_the_dem
             None,
             200,
         ),
+        // `current`: the tag of the version the earlier examples left.
+        (
+            "/v1/registrations/{id}/consent",
+            "post",
+            Some("OFFICE_KEY"),
+            Some("current"),
+            200,
+        ),
+        (
+            "/v1/validate/{document_type}/batch",
+            "post",
+            None,
+            None,
+            200,
+        ),
         ("/v1/keys", "post", Some("OFFICE_KEY"), None, 201),
     ];
     for (path, method, caller, if_match, expected) in calls {
@@ -508,14 +524,31 @@ fn every_request_example_of_the_served_openapi_document_succeeds_against_the_dem
                 url = url.replace(&format!("{{{}}}", p["name"].as_str().unwrap()), value);
             }
         }
+        let body = match &content["example"] {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
         let mut request = client()
             .request(method.to_uppercase().parse().unwrap(), &url)
             .header("Content-Type", media.as_str())
-            .body(content["example"].to_string());
+            .body(body);
         if let Some(var) = caller {
             request = request.bearer_auth(key(var));
         }
         if let Some(tag) = if_match {
+            let tag = if tag == "current" {
+                let current = client()
+                    .get(format!(
+                        "{}/v1/registrations/{DEMO_REGISTRATION_ID}",
+                        server.url
+                    ))
+                    .bearer_auth(key("OFFICE_KEY"))
+                    .send()
+                    .unwrap();
+                current.headers()["etag"].to_str().unwrap().to_owned()
+            } else {
+                tag.to_owned()
+            };
             request = request.header("If-Match", tag);
         }
         let answer = request.send().unwrap();

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 /// What the server composes a packet from.
 #[allow(dead_code)] // The shape is read field by field (to name the wrong one); this documents it.
 #[derive(ToSchema)]
-pub struct HandoffRequest {
+pub struct HandoffCreateRequest {
     /// The stored registration the packet is built from (or `intake_id`).
     registration_id: Option<String>,
     /// The emergency intake of a person who never registered the packet is built from (or
@@ -78,7 +78,7 @@ fn sending(req: &HttpRequest) -> Result<Sending, ApiError> {
 }
 
 /// Sends a handoff packet (緊急時の受入調整). Either the server composes it — a JSON
-/// `HandoffRequest`: the packet's `subject` is the registration ∩ what the consent permits for
+/// `HandoffCreateRequest`: the packet's `subject` is the registration ∩ what the consent permits for
 /// that recipient and purpose ∩ the purpose's need set, built from an allow-list — or the
 /// sender submits a packet it signed itself (`application/jose` compact JWS, or signed
 /// `application/xml`) with a key it registered. Either way the packet is validated, stored in
@@ -89,7 +89,7 @@ fn sending(req: &HttpRequest) -> Result<Sending, ApiError> {
     tag = "handoffs",
     security(("api_key" = [])),
     request_body(content(
-        (HandoffRequest = "application/json"),
+        (HandoffCreateRequest = "application/json"),
         (String = "application/jose"),
         (String = "application/xml"),
     )),
