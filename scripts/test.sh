@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of kyoten on a fresh machine: installs the test tools the suite needs
-# (xmlsec1; python packages into .venv-test), then runs the Rust test suite, formatting and
-# lint checks, and Schemathesis against the OpenAPI document and a live server.
+# (xmlsec1; python packages into .venv-test; Node.js tools into tests/openapi-clients), then runs
+# the Rust test suite, formatting and lint checks, Schemathesis against the OpenAPI document and
+# a live server, and clients generated from the OpenAPI document against a demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +44,9 @@ need xmlsec1 xmlsec1
 # xmllint: the XML Schema tests validate documents with it.
 need xmllint libxml2-utils
 need curl curl
+# Node.js and npm: Redocly, Spectral and the TypeScript client (scripts/openapi-clients.sh).
+need node nodejs
+need npm npm
 
 # A virtual environment that lacks pip (made while python3-venv was missing) is made again.
 venv=.venv-test
@@ -62,5 +66,8 @@ cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked --all-targets
 # The OpenAPI document against the live server (the binary cargo test just built).
 SCHEMATHESIS="$PWD/$venv/bin/schemathesis" bash scripts/schemathesis.sh
+# The document as integrators' tools read it: Redocly and Spectral lints, then Python and
+# TypeScript clients generated from it call every operation against a demo.
+bash scripts/openapi-clients.sh
 # The integration suite once more, with the shared server on PostgreSQL instead of SQLite.
 KYOTEN_TEST_BACKEND=postgres cargo test --locked --test api
