@@ -41,8 +41,10 @@ pub struct Args {
 }
 
 fn parse_type(s: &str) -> Result<DocumentType, String> {
-    DocumentType::parse(s)
-        .ok_or_else(|| "one of registration, facility, handoff, handoff_response".into())
+    DocumentType::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = DocumentType::ALL.iter().map(|d| d.as_str()).collect();
+        format!("one of {}", names.join(", "))
+    })
 }
 
 /// The result for one document.

@@ -57,6 +57,11 @@ pub fn list(store: &Store, caller: &Organization) -> Result<Vec<KeyRow>, ApiErro
     Ok(stored::list(&mut *store.conn()?, Some(caller.id.as_str()))?)
 }
 
+/// One of `caller`'s keys (the `Location` of its registration); another's is not there.
+pub fn get(store: &Store, caller: &Organization, kid: &KeyId) -> Result<KeyRow, ApiError> {
+    stored::get(&mut *store.conn()?, caller.id.as_str(), kid.as_str())?.ok_or(ApiError::NotFound)
+}
+
 /// Retires one of `caller`'s keys: it no longer verifies.
 pub fn retire(store: &Store, caller: &Organization, kid: &KeyId) -> Result<(), ApiError> {
     let (owner, kid) = (caller.id.to_string(), kid.as_str().to_owned());

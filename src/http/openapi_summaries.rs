@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 /// (method, path, Japanese, English).
-const SUMMARIES: [(&str, &str, &str, &str); 47] = [
+const SUMMARIES: [(&str, &str, &str, &str); 48] = [
     ("get", "/", "このAPIの自己紹介", "About this API"),
     (
         "get",
@@ -110,6 +110,7 @@ const SUMMARIES: [(&str, &str, &str, &str); 47] = [
         "List registered keys",
     ),
     ("post", "/v1/keys", "公開鍵の登録", "Register a public key"),
+    ("get", "/v1/keys/{kid}", "公開鍵の取得", "Get a public key"),
     (
         "post",
         "/v1/keys/{kid}/retire",

@@ -47,6 +47,7 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(notice_list::notice_list)
         .service(provision_list::provision_list)
         .service(key_list::key_list)
+        .service(key_get::key_get)
         .service(key_register::key_register)
         .service(key_retire::key_retire)
         .service(audit_list::audit_list)

@@ -328,6 +328,20 @@ pub fn list(
     Ok(query.load(conn)?)
 }
 
+/// One key of an organization, retired or not.
+pub fn get(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    kid: &str,
+) -> Result<Option<KeyRow>, StoreError> {
+    Ok(signing_keys::table
+        .select(KeyRow::as_select())
+        .filter(signing_keys::organization_id.eq(organization_id.to_owned()))
+        .filter(signing_keys::kid.eq(kid.to_owned()))
+        .first(conn)
+        .optional()?)
+}
+
 /// Retires a key of `owner` (`None`: the exchange). `false` when there is no such active key.
 pub fn retire(conn: &mut DbConnection, owner: Option<&str>, kid: &str) -> Result<bool, StoreError> {
     let target = signing_keys::table

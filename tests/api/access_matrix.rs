@@ -81,7 +81,7 @@ fn intake_by_office(s: &TestServer) -> String {
         .to_owned()
 }
 
-const ENDPOINTS: [Endpoint; 34] = [
+const ENDPOINTS: [Endpoint; 35] = [
     Endpoint {
         name: "GET /v1/registrations",
         request: |s, _, _| client().get(s.url("/v1/registrations")),
@@ -344,6 +344,11 @@ const ENDPOINTS: [Endpoint; 34] = [
         name: "GET /v1/keys",
         request: |s, _, _| client().get(s.url("/v1/keys")),
         expected: [200, 200, 200, 200, 200, 200, 200, 401],
+    },
+    Endpoint {
+        name: "GET /v1/keys/{kid}",
+        request: |s, _, _| client().get(s.url("/v1/keys/no-such-key")),
+        expected: [404, 404, 404, 404, 404, 404, 404, 401],
     },
     Endpoint {
         name: "GET /v1/audit",

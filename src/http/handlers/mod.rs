@@ -16,6 +16,7 @@ pub mod intake_create;
 pub mod intake_get;
 pub mod intake_list;
 pub mod jwks;
+pub mod key_get;
 pub mod key_list;
 pub mod key_register;
 pub mod key_retire;

@@ -31,7 +31,7 @@ pub struct ValidateQuery {
 /// Always 200 with a report when the body is a document; nothing is stored.
 #[utoipa::path(
     tag = "validation",
-    params(("document_type" = String, Path, description = "registration | facility | handoff | handoff_response"), ValidateQuery),
+    params(("document_type" = String, Path, description = "registration | facility | handoff | handoff_response | emergency_intake"), ValidateQuery),
     request_body(description = "The document, as JSON or in the XML mapping", content_type = "application/json"),
     responses(
         (status = 200, description = "Validation report (or OperationOutcome)", body = Report),

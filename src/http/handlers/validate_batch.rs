@@ -24,7 +24,7 @@ const NDJSON_TYPES: [&str; 4] = [
 /// as the input arrives (memory does not grow with the number of documents).
 #[utoipa::path(
     tag = "validation",
-    params(("document_type" = String, Path, description = "registration | facility | handoff | handoff_response")),
+    params(("document_type" = String, Path, description = "registration | facility | handoff | handoff_response | emergency_intake")),
     request_body(description = "One JSON document per line", content_type = "application/x-ndjson"),
     responses(
         (status = 200, description = "One report per input line, in order", body = BatchLine, content_type = "application/x-ndjson"),
