@@ -660,7 +660,11 @@ fn the_jwks_publishes_the_exchange_key_under_its_thumbprint_and_registered_keys_
     assert_eq!(own.status(), 200);
     assert_eq!(own.json::<Value>().unwrap()["kid"], key.kid.as_str());
     assert_eq!(s.get("other-office", &at, "application/json").status(), 404);
-    assert_eq!(s.get("office", "/v1/keys/not-a-thumbprint", "application/json").status(), 404);
+    assert_eq!(
+        s.get("office", "/v1/keys/not-a-thumbprint", "application/json")
+            .status(),
+        404
+    );
     // Registering the same key elsewhere is refused.
     let jwk = keys::to_jwk(&keys::verifying_key(&key).unwrap()).unwrap();
     assert_eq!(s.post_json("other-office", "/v1/keys", &jwk).status(), 409);
@@ -673,7 +677,10 @@ fn the_jwks_publishes_the_exchange_key_under_its_thumbprint_and_registered_keys_
     assert_eq!(r.status(), 204);
     assert_eq!(jwks(&s).len(), 1);
     let retired: Value = s.get("office", &at, "application/json").json().unwrap();
-    assert!(retired["retired_at"].is_string(), "a retired key is still shown");
+    assert!(
+        retired["retired_at"].is_string(),
+        "a retired key is still shown"
+    );
     let reg = register(&s, "office", None);
     let compact = jws::sign(&own_packet(&reg, 1), "handoff+jws", &key).unwrap();
     assert_eq!(verdict(submit(&s, "office", &compact)), "unknown_key");
