@@ -2,6 +2,7 @@
 mod audit;
 mod conformance;
 mod demo;
+mod logging;
 mod municipality;
 mod openapi;
 mod org;

@@ -97,7 +97,7 @@ fn tls_of(args: &Args) -> Result<Option<TlsFiles>, ExitCode> {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    init_tracing();
+    super::logging::init();
     let tls = match tls_of(&args) {
         Ok(tls) => tls,
         Err(code) => return code,
@@ -257,15 +257,4 @@ fn seed_demo(store: &crate::store::Store, base: &str, files: &DemoFiles) -> Resu
         }
     }
     Ok(())
-}
-
-/// Logs go to stderr; `RUST_LOG` sets the level (default `info`). Nothing personal is logged:
-/// requests are logged by route pattern and status only.
-fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }

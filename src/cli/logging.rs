@@ -1,0 +1,156 @@
+//! The server's log: stderr, `RUST_LOG` for the level (default `info`). Nothing personal is
+//! logged: requests by route pattern and status only.
+//!
+//! A request the HTTP parser cannot read (unencoded non-ASCII in the URL, a malformed request
+//! line or header) is refused by actix-http with an empty `400` before any of kyoten's code
+//! runs, and actix-http logs it at ERROR. It is the client's error, not the server's: the
+//! filter below turns it into one INFO event, `malformed_request`, so that an operator's
+//! ERROR alerts stay for the server's own faults. actix-http has no hook to answer such a
+//! request with a problem document; docs/spec/api.md §1.1 says to percent-encode the URL.
+use std::fmt::Write as _;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Metadata, Subscriber};
+use tracing_subscriber::layer::{Context, Filter, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{fmt, EnvFilter, Layer};
+
+/// actix-http's module that logs the requests it could not parse.
+const DISPATCHER: &str = "actix_http::h1::dispatcher";
+
+/// Sets up the log for `kyoten serve`.
+pub fn init() {
+    let _ = subscriber(std::io::stderr).try_init();
+}
+
+/// The log, written to `writer`: every event `RUST_LOG` enables, but a parse error of
+/// actix-http, which is written as one INFO line instead.
+fn subscriber<W>(writer: W) -> impl Subscriber + Send + Sync
+where
+    W: for<'w> fmt::MakeWriter<'w> + Clone + Send + Sync + 'static,
+{
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::registry()
+        .with(
+            fmt::layer()
+                .with_writer(writer.clone())
+                .with_filter(filter)
+                .with_filter(NotAParseError),
+        )
+        .with(ParseErrorsAsInfo(writer))
+}
+
+/// The cause of a parse error actix-http logged ("URI error: invalid uri character"), if the
+/// event is one. The cause names what was wrong, never the bytes.
+fn parse_error(event: &Event<'_>) -> Option<String> {
+    if event.metadata().target() != DISPATCHER {
+        return None;
+    }
+    let mut message = Message(String::new());
+    event.record(&mut message);
+    let cause = message
+        .0
+        .strip_prefix("stream error: request parse error: ")?;
+    Some(cause.to_owned())
+}
+
+/// Lets every event through but actix-http's parse errors.
+struct NotAParseError;
+
+impl<S: Subscriber> Filter<S> for NotAParseError {
+    fn enabled(&self, _meta: &Metadata<'_>, _cx: &Context<'_, S>) -> bool {
+        true
+    }
+
+    fn event_enabled(&self, event: &Event<'_>, _cx: &Context<'_, S>) -> bool {
+        parse_error(event).is_none()
+    }
+}
+
+/// Writes actix-http's parse errors as `malformed_request` at INFO, in the fmt layer's shape.
+/// (An event cannot be emitted from inside the dispatch of another: tracing drops it.)
+struct ParseErrorsAsInfo<W>(W);
+
+impl<S: Subscriber, W: for<'w> fmt::MakeWriter<'w> + 'static> Layer<S> for ParseErrorsAsInfo<W> {
+    fn on_event(&self, event: &Event<'_>, _cx: tracing_subscriber::layer::Context<'_, S>) {
+        if let Some(cause) = parse_error(event) {
+            let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ");
+            let line = format!(
+                "{now}  INFO kyoten::http: refused a request that is not valid HTTP (400) event=\"malformed_request\" cause={cause:?}\n"
+            );
+            let _ = std::io::Write::write_all(&mut self.0.make_writer(), line.as_bytes());
+        }
+    }
+}
+
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.0, "{value:?}");
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.0.push_str(value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'w> fmt::MakeWriter<'w> for Captured {
+        type Writer = Captured;
+        fn make_writer(&'w self) -> Captured {
+            self.clone()
+        }
+    }
+
+    fn logged(emit: impl FnOnce()) -> String {
+        let captured = Captured::default();
+        tracing::subscriber::with_default(subscriber(captured.clone()), emit);
+        let bytes = captured.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn a_request_the_parser_refuses_is_logged_at_info_as_a_malformed_request_not_as_an_error() {
+        let log = logged(|| {
+            tracing::error!(
+                target: "actix_http::h1::dispatcher",
+                "stream error: request parse error: URI error: invalid uri character"
+            );
+        });
+        assert!(!log.contains("ERROR"), "{log}");
+        assert!(log.contains("INFO"), "{log}");
+        assert!(log.contains("malformed_request"), "{log}");
+        assert!(log.contains("URI error: invalid uri character"), "{log}");
+    }
+
+    #[test]
+    fn other_errors_of_the_dispatcher_and_of_kyoten_stay_errors() {
+        let log = logged(|| {
+            tracing::error!(target: "actix_http::h1::dispatcher", "stream error: I/O error");
+            tracing::error!(target: "kyoten::store", "the database is gone");
+        });
+        assert_eq!(log.matches("ERROR").count(), 2, "{log}");
+        assert!(!log.contains("malformed_request"), "{log}");
+    }
+}
