@@ -181,6 +181,17 @@ impl Permission {
             Permission::AssignOffice => "assign or move the responsible consultation office",
         }
     }
+
+    /// How the table names the listing (and searching) this permission covers, if any. A
+    /// role that may read none of these records gets 403 when it lists or searches them: there
+    /// is no one record whose existence to hide.
+    fn listing(self) -> Option<&'static str> {
+        match self {
+            Permission::ReadRegistrations => Some("list, search"),
+            Permission::ReadIntakes => Some("list"),
+            _ => None,
+        }
+    }
 }
 
 fn cell(role: Role, permission: Permission) -> String {
@@ -191,6 +202,9 @@ fn cell(role: Role, permission: Permission) -> String {
         Access::Forbidden => "403",
         Access::Hidden => "— (404)",
     };
+    if let (Access::Hidden, Access::Hidden, Some(listing)) = (own, other, permission.listing()) {
+        return format!("{listing}: 403; a single one: — (404)");
+    }
     match (own, other) {
         (a, b) if a == b => text(a).to_owned(),
         (Access::Allowed, b) => format!("its own; others {}", text(b)),

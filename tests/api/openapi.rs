@@ -362,3 +362,45 @@ fn bodies_that_are_not_json_are_bytes_to_client_generators() {
         .get("format")
         .is_none());
 }
+
+/// The kana and kanji, and the ASCII letters, of a text outside its `code` spans.
+fn japanese_and_latin_letters(text: &str) -> (usize, usize) {
+    let prose: String = text.split('`').step_by(2).collect();
+    let japanese = prose
+        .chars()
+        .filter(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
+        .count();
+    (
+        japanese,
+        prose.chars().filter(char::is_ascii_alphabetic).count(),
+    )
+}
+
+#[test]
+fn every_operation_is_described_in_japanese_then_english() {
+    let doc: serde_json::Value =
+        serde_json::from_str(kyoten::http::openapi::document_text()).unwrap();
+    let mut wrong = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let description = op["description"].as_str().unwrap_or_default();
+            let mut paragraphs = description.split("\n\n");
+            // Japanese first: a paragraph of Japanese prose, not English that names a term.
+            let (japanese, latin) = japanese_and_latin_letters(paragraphs.next().unwrap());
+            let japanese_first = japanese > latin;
+            // Then English: a later paragraph of ASCII words.
+            let english_after = paragraphs.any(|p| {
+                let (japanese, latin) = japanese_and_latin_letters(p);
+                let words = p
+                    .split_whitespace()
+                    .filter(|w| w.chars().all(|c| c.is_ascii_alphabetic()))
+                    .count();
+                latin > 3 * japanese && words >= 3
+            });
+            if !(japanese_first && english_after) {
+                wrong.push(format!("{method} {path}: {description:?}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

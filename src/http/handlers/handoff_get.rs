@@ -39,17 +39,17 @@ fn wanted(req: &HttpRequest) -> Result<Wanted, ApiError> {
     })
 }
 
-/// Reads a handoff. By `Accept`: `application/jose` (the default) gives the packet as compact
-/// JWS, `application/xml` as XML with an enveloped XMLDSig signature — both carry the same
-/// content, whose JCS SHA-256 is in `Kyoten-Content-SHA256` — and `application/json` gives the
-/// state of the handoff and its responses without the personal data. Only the sender, the
-/// recipient, the kikan, the hub and the city see a handoff. When the recipient fetches the
-/// packet, a provision record of its receipt is written and a `requested` handoff becomes
-/// `received`. The recipient gets the packet only while it may have the data — fetched before
-/// or not: not once the handoff is cancelled (409 `handoff-cancelled`), the registration's
-/// consent is withdrawn (409 `consent-withdrawn`; a vital-interest packet is still delivered)
-/// or the packet expired unaccepted (409 `handoff-expired`); then nothing is recorded. The
-/// state (`application/json`) stays readable.
+/// Reads a handoff. By `Accept`: `application/jose` (the default) gives the packet as compact JWS,
+/// `application/xml` as XML with an enveloped XMLDSig signature — both carry the same content,
+/// whose JCS SHA-256 is in `Kyoten-Content-SHA256` — and `application/json` gives the state of the
+/// handoff and its responses without the personal data. Only the sender, the recipient, and the
+/// kikan, the hub and the city (within their municipal scope) see a handoff. When the recipient
+/// fetches the packet, a provision record of its receipt is written and a `requested` handoff
+/// becomes `received`. The recipient gets the packet only while it may have the data — fetched
+/// before or not: not once the handoff is cancelled (409 `handoff-cancelled`), the registration's
+/// consent is withdrawn (409 `consent-withdrawn`; a vital-interest packet is still delivered) or
+/// the packet expired unaccepted (409 `handoff-expired`); then nothing is recorded. The state
+/// (`application/json`) stays readable.
 #[utoipa::path(
     tag = "handoffs",
     security(("api_key" = [])),

@@ -30,7 +30,7 @@ pub const STATUSES: [&str; 10] = [
 #[serde(deny_unknown_fields)]
 pub struct HandoffQuery {
     /// `sent` (by the caller) or `received` (by the caller); default both (kikan, hub and
-    /// city: every handoff).
+    /// city: every handoff of their municipal scope).
     direction: Option<String>,
     /// Only handoffs in this state (`expired` included).
     status: Option<String>,
@@ -53,7 +53,8 @@ pub struct HandoffPage {
 
 /// Lists handoffs the caller sent or received, oldest first (a facility polls
 /// `?direction=received&status=requested` for new requests); the kikan, the hub and the city
-/// see every handoff. No personal data: fetch a packet to read it.
+/// see every handoff about the people of their municipal scope (every handoff when they have
+/// no scope). No personal data: fetch a packet to read it.
 #[utoipa::path(
     tag = "handoffs",
     security(("api_key" = [])),

@@ -7,8 +7,9 @@ use crate::store::Store;
 use actix_web::http::header;
 use actix_web::{get, web, HttpResponse};
 
-/// Reads an emergency intake. The organization that took it, the kikan, the hubs and the city
-/// may read it; for anyone else it does not exist (404). Every read is recorded.
+/// Reads an emergency intake. The organization that took it, and the kikan, the hubs and the city
+/// (within their municipal scope) may read it; for anyone else it does not exist (404). Every read
+/// is recorded.
 #[utoipa::path(
     tag = "intakes",
     security(("api_key" = [])),

@@ -56,9 +56,9 @@ impl From<IntakeSummary> for IntakeItem {
     }
 }
 
-/// Lists emergency intakes, oldest first: every one for the kikan, the hubs and the city, its
-/// own for a consultation office. No personal data: read an intake to see it. The listing is
-/// recorded.
+/// Lists emergency intakes, oldest first: every one (within their municipal scope) for the kikan,
+/// the hubs and the city, its own for a consultation office. No personal data: read an intake to
+/// see it. The listing is recorded.
 #[utoipa::path(
     tag = "intakes",
     security(("api_key" = [])),

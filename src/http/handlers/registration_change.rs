@@ -11,7 +11,7 @@ use actix_web::{put, web, HttpRequest, HttpResponse};
 
 /// A change notification (変更届): the whole new registration, recorded as the next version.
 /// `If-Match` must carry the ETag of the version being changed (428 without it, 412 when
-/// another change came first). The taking office, the kikan and the hub may change a
+/// another change came first). The responsible office, the kikan and the hub may change a
 /// registration; the city may read but not change it (403). A recorded consent withdrawal is
 /// final: a change that drops or alters `consent.withdrawn_on` is refused (409), as is one
 /// that names another `received_by` than the registration's.

@@ -8,9 +8,10 @@ use crate::store::Store;
 use actix_web::http::header;
 use actix_web::{get, web, HttpResponse};
 
-/// Reads the current version of a registration. The organization that took it, the kikan, the
-/// hub and the city may read it; for anyone else it does not exist (404). Every read is
-/// recorded in the access record.
+/// Reads the current version of a registration. The responsible office (担当の相談支援事業所:
+/// the consultation office that took it, until another is assigned), the kikan, the hub and
+/// the city (within their municipal scope) may read it; for anyone else it does not exist
+/// (404). Every read is recorded in the access record.
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),

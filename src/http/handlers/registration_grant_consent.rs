@@ -14,8 +14,8 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 /// `consent` object (`granted_on` after the current consent's and not before its withdrawal,
 /// `granted_by`, `method`, `provisions`; no `withdrawn_on`), validated with the whole
 /// registration; the registration becomes the next version, active, with a history entry
-/// `grant_consent` and an access record `grant_consent`. The taking office, the kikan and the
-/// hub may record it. The answer carries the id, version, status and consent only.
+/// `grant_consent` and an access record `grant_consent`. The responsible office, the kikan and
+/// the hub may record it. The answer carries the id, version, status and consent only.
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),

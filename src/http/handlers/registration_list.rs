@@ -78,9 +78,9 @@ impl From<Summary> for RegistrationSummary {
     }
 }
 
-/// Lists the registrations the caller may see — all of them for the city, the kikan and the
-/// hub, its own for a consultation office — by ward, status, time of the last change and review
-/// due date (`review_due_by`: the reviews due or overdue by a day), in
+/// Lists the registrations the caller may see — all of them (within their municipal scope) for the
+/// city, the kikan and the hub, its own for a consultation office — by ward, status, time of the
+/// last change and review due date (`review_due_by`: the reviews due or overdue by a day), in
 /// registration-id order, a page at a time. A facility sees no registrations (403).
 #[utoipa::path(
     tag = "registrations",

@@ -8,7 +8,7 @@ use actix_web::{put, web, HttpResponse};
 
 /// Assigns or moves the consultation office responsible for a registration: the kikan takes a
 /// form for a person without an office and assigns one later (別紙2-2), or the person changes
-/// offices. Body `{"organization_id": "<consultation office id>"}`, or `null` for none. The
+/// offices. Body `{"organization_id": "<consultation office id>"}` (`null` for none). The
 /// new office reads and changes the registration as its own from now on; the one before no
 /// longer does. The kikan, a hub or the city assigns; naming the office already responsible
 /// changes nothing. Every assignment is kept, and recorded as an access (`assign_office`).

@@ -54,12 +54,13 @@ pub fn person_search_schema() -> Value {
     })
 }
 
-/// Finds a person during a call (本人の検索): by name (reading or as written, its beginning),
-/// birth date and phone, among the registrations the caller may see — all of them for the
-/// city, the kikan and the hub, its own for a consultation office. A name or a phone is
-/// required. The list shows what identification needs and no more; each registration shown is
-/// recorded in the access record (`search`, category `identity`, the purpose given). A
-/// withdrawn registration is found by name and birth date, no longer by phone.
+/// Finds a person during a call (本人の検索): by name (reading or as written, its beginning), birth
+/// date and phone, among the registrations the caller may see — all of them (within their
+/// municipal scope) for the city, the kikan and the hub, its own for a consultation office. A
+/// name or a phone is required. The list shows what identification needs and no more; each
+/// registration shown is recorded in the access record (`search`, category `identity`, the
+/// purpose given). A withdrawn registration is found by name and birth date, no longer by
+/// phone.
 #[utoipa::path(
     tag = "registrations",
     security(("api_key" = [])),

@@ -10,8 +10,8 @@ use actix_web::{post, web, HttpResponse};
 /// Records that the person withdrew their consent (同意の撤回), today in Japan time. The
 /// registration becomes the next version with `consent.withdrawn_on` set and status
 /// `consent_withdrawn`; it is kept for the provision records, and nothing more is shared from
-/// it: reads show only identity and status from now on. The taking office, the kikan and the
-/// hub may record a withdrawal. The answer carries the id, version, status and consent only —
+/// it: reads show only identity and status from now on. The responsible office, the kikan and
+/// the hub may record a withdrawal. The answer carries the id, version, status and consent only —
 /// no personal data, as the access record of the withdrawal lists no category.
 #[utoipa::path(
     tag = "registrations",

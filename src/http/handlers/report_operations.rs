@@ -25,10 +25,12 @@ pub struct ReportQuery {
 /// The yearly operations report (運用状況) for a fiscal year (April–March, Japan time):
 /// registrations received, changed and withdrawn, in force at the year's end, new ones by ward
 /// and by reason; emergency intakes for people without a registration (by ward and situation,
-/// and how many became registrations); facilities by survey group, hub function, emergency room and service type (as
-/// the records stand now); matching requests (for registrations and for intakes); handoffs by outcome, purpose and break-glass. Figures only — no personal data. For the city,
-/// the kikan and the hub. With `Accept: text/csv` the same figures come as CSV for a
-/// spreadsheet: UTF-8 with a byte order mark, one figure per row (項目, 内訳, 値, key, item).
+/// and how many became registrations); facilities by survey group, hub function, emergency room
+/// and service type (as their records stood at the end of the fiscal year); matching requests
+/// (for registrations and for intakes); handoffs by outcome, purpose and break-glass. Figures
+/// only — no personal data. For the city, the kikan and the hub. With `Accept: text/csv` the
+/// same figures come as CSV for a spreadsheet: UTF-8 with a byte order mark, one figure per row
+/// (項目, 内訳, 値, key, item).
 #[utoipa::path(
     tag = "reports",
     security(("api_key" = [])),

@@ -321,7 +321,7 @@ pub fn break_glass_read(
     })
 }
 
-/// Who may send a change notification (変更届): the organization that took the registration,
+/// Who may send a change notification (変更届): the office responsible for the registration,
 /// and the kikan and the hub (拠点コーディネーター), who coordinate it. The city reads only.
 pub fn may_write(caller: &Organization, registration: &Registration) -> bool {
     caller
