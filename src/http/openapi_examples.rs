@@ -9,6 +9,10 @@ pub const DEMO_REGISTRATION_ID: &str = "reg_demo_aoba_1";
 const REGISTRATION: &str = include_str!("../../demo/registration.json");
 const INTAKE: &str = include_str!("../../demo/intake.json");
 const FACILITY: &str = include_str!("../../demo/facilities/0410100101.json");
+/// A packet signed with a key of the conformance vectors, which no demo organization holds:
+/// the verify example answers with its verdict (`unknown_key`), as it would for a stranger's.
+const SIGNED_PACKET: &str =
+    include_str!("../../conformance/vectors/signed/valid/handoff.es256.jws");
 
 fn document(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_default()
@@ -106,6 +110,12 @@ pub fn examples() -> Vec<(&'static str, &'static str, &'static str, Value)> {
                 document(REGISTRATION),
                 json!({"document_type": "registration"})
             )),
+        ),
+        (
+            "/v1/verify",
+            "post",
+            "application/jose",
+            Value::String(SIGNED_PACKET.trim().to_owned()),
         ),
         (
             "/v1/keys",

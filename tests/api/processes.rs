@@ -495,6 +495,7 @@ fn every_request_example_of_the_served_openapi_document_succeeds_against_the_dem
             None,
             200,
         ),
+        ("/v1/verify", "post", Some("OFFICE_KEY"), None, 200),
         ("/v1/keys", "post", Some("OFFICE_KEY"), None, 201),
     ];
     for (path, method, caller, if_match, expected) in calls {
