@@ -16,7 +16,7 @@ use utoipa_actix_web::AppExt;
 #[openapi(
     info(
         title = "kyoten",
-        description = "地域生活支援拠点等の緊急時支援データ交換API。登録届・事業所情報・緊急時の受入調整（ハンドオフ）の契約（JSON Schema 2020-12、コード表）を公開し、ベンダーシステムが送る文書を検証します。\n\nOpen data exchange for community life support hubs for people with disabilities: published contracts and a validator for registrations, facility records and handoff packets. Errors are RFC 9457 problem details; messages are Japanese by default, English with `Accept-Language: en`.",
+        description = "地域生活支援拠点等の緊急時支援データ交換API。登録届・事業所情報・緊急時の受入調整（ハンドオフ）の契約（JSON Schema 2020-12、コード表）を公開し、ベンダーシステムが送る文書を検証します。市町村・基幹相談支援センター・拠点コーディネーターに担当する市町村（municipal scope）が設定されている場合、以下のすべての操作は、その市町村の人の記録だけを読み書きします。\n\nOpen data exchange for community life support hubs for people with disabilities: published contracts and a validator for registrations, facility records and handoff packets. Errors are RFC 9457 problem details; messages are Japanese by default, English with `Accept-Language: en`. A city, kikan or hub given a municipal scope reads and acts on the records of people of its municipalities only, in every operation below.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     tags(
