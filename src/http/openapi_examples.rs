@@ -6,6 +6,10 @@ use serde_json::{json, Value};
 /// The id of the demo's registration, fixed so that the examples can name it.
 pub const DEMO_REGISTRATION_ID: &str = "reg_demo_aoba_1";
 
+/// Stands for the id `POST /v1/handoffs` answered: a handoff exists only once it is sent, so
+/// its answer's `handoff_id` goes here and in the path (the operation's description says so).
+pub const HANDOFF_ID_PLACEHOLDER: &str = "00000000-0000-4000-8000-000000000000";
+
 const REGISTRATION: &str = include_str!("../../demo/registration.json");
 const INTAKE: &str = include_str!("../../demo/intake.json");
 const FACILITY: &str = include_str!("../../demo/facilities/0410100101.json");
@@ -68,6 +72,15 @@ pub fn examples() -> Vec<(&'static str, &'static str, &'static str, Value)> {
             json!({"registration_id": DEMO_REGISTRATION_ID, "recipient": "0410100101",
                    "purpose": "emergency_acceptance", "situation": same_day,
                    "request": {"service_type": "short_stay", "start_on": "2026-12-01"}}),
+        ),
+        (
+            "/v1/handoffs/{id}/responses",
+            "post",
+            "application/json",
+            json!({"document_type": "handoff_response", "schema_version": "1.0.0",
+                   "handoff_id": HANDOFF_ID_PLACEHOLDER,
+                   "responder": {"organization_id": "0410100101", "role": "facility"},
+                   "status": "received", "at": "2026-12-01T09:05:00+09:00"}),
         ),
         (
             "/v1/registrations/{id}/meetings",

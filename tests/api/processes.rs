@@ -4,7 +4,7 @@ use crate::fixtures::*;
 use crate::helpers::*;
 use diesel::prelude::*;
 use kyoten::domain::role::Role;
-use kyoten::http::openapi_examples::DEMO_REGISTRATION_ID;
+use kyoten::http::openapi_examples::{DEMO_REGISTRATION_ID, HANDOFF_ID_PLACEHOLDER};
 use kyoten::store::organizations;
 use kyoten::store::schema::{access_records, registration_versions, registrations};
 use serde_json::Value;
@@ -456,6 +456,14 @@ fn every_request_example_of_the_served_openapi_document_succeeds_against_the_dem
             200,
         ),
         ("/v1/handoffs", "post", Some("OFFICE_KEY"), None, 201),
+        // With the id the handoff example was answered with, as a user pastes it.
+        (
+            "/v1/handoffs/{id}/responses",
+            "post",
+            Some("FACILITY1_KEY"),
+            None,
+            201,
+        ),
         (
             "/v1/registrations/{id}/meetings",
             "post",
@@ -502,6 +510,7 @@ fn every_request_example_of_the_served_openapi_document_succeeds_against_the_dem
         ("/v1/verify", "post", Some("OFFICE_KEY"), None, 200),
         ("/v1/keys", "post", Some("OFFICE_KEY"), None, 201),
     ];
+    let mut handoff = String::new();
     for (path, method, caller, if_match, expected) in calls {
         let op = &doc["paths"][path][method];
         let (media, content) = op["requestBody"]["content"]
@@ -514,13 +523,11 @@ fn every_request_example_of_the_served_openapi_document_succeeds_against_the_dem
         let mut url = format!("{}{path}", server.url);
         for p in op["parameters"].as_array().into_iter().flatten() {
             if p["in"] == "path" {
-                let value = p["example"]
-                    .as_str()
-                    .unwrap_or(if p["name"] == "document_type" {
-                        "registration"
-                    } else {
-                        ""
-                    });
+                let value = match p["name"].as_str() {
+                    Some("id") if path.starts_with("/v1/handoffs/") => handoff.as_str(),
+                    Some("document_type") => "registration",
+                    _ => p["example"].as_str().unwrap_or(""),
+                };
                 assert!(
                     !value.is_empty(),
                     "{method} {path}: {} has no example",
@@ -532,7 +539,8 @@ fn every_request_example_of_the_served_openapi_document_succeeds_against_the_dem
         let body = match &content["example"] {
             Value::String(text) => text.clone(),
             other => other.to_string(),
-        };
+        }
+        .replace(HANDOFF_ID_PLACEHOLDER, &handoff);
         let mut request = client()
             .request(method.to_uppercase().parse().unwrap(), &url)
             .header("Content-Type", media.as_str())
@@ -558,11 +566,11 @@ fn every_request_example_of_the_served_openapi_document_succeeds_against_the_dem
         }
         let answer = request.send().unwrap();
         let status = answer.status().as_u16();
-        assert_eq!(
-            status,
-            expected,
-            "{method} {path}: {}",
-            answer.text().unwrap()
-        );
+        let text = answer.text().unwrap();
+        assert_eq!(status, expected, "{method} {path}: {text}");
+        if path == "/v1/handoffs" {
+            let created: Value = serde_json::from_str(&text).unwrap();
+            handoff = created["handoff_id"].as_str().unwrap().to_owned();
+        }
     }
 }

@@ -15,6 +15,8 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 /// `accepted → admitted → completed` (the 事後報告 `report` goes with `completed`); the
 /// sender, the recipient, the kikan, the hub or the city may cancel it while it is open. A
 /// packet not accepted by its `expires_at` is expired. Anything else is refused with 409.
+/// The example answers the handoff the `POST /v1/handoffs` example sent: put the `handoff_id`
+/// that answer gave in the path and in the body.
 #[utoipa::path(
     tag = "handoffs",
     security(("api_key" = [])),
