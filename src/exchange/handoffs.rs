@@ -3,7 +3,6 @@
 //! its state, and answering it.
 use super::handoff_request::{BuiltFrom, Request};
 use super::packets::{check_packet, stored_document, Checking};
-use crate::contracts::json::parse_document;
 use crate::contracts::DocumentType;
 use crate::crypto::jcs;
 use crate::domain::handoff::{self, Case, ComposeError, Composition, Party};
@@ -215,7 +214,7 @@ fn compose(
     lifetime: Lifetime,
     body: &[u8],
 ) -> Result<Ready, ApiError> {
-    let body = parse_document(body).map_err(ApiError::Json)?;
+    let body = super::request_body(body)?;
     let asked = Request::parse(&body)?;
     let issued = Utc::now().with_timezone(&jst());
     let expires_at = match asked.expires_at {

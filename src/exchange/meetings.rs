@@ -1,7 +1,6 @@
 //! Meetings around a registration (顔合わせ・見学・体験利用・担当者会議, Matsue 別紙2-1/2-2):
 //! recorded by who may change the registration, read by who may read it. A meeting is codes,
 //! a day and organization ids — no free text, so no personal data beyond the registration's.
-use crate::contracts::json::parse_document;
 use crate::contracts::Contracts;
 use crate::domain::ids::RegistrationId;
 use crate::problem::ApiError;
@@ -69,7 +68,7 @@ const MAX_PARTICIPANTS: usize = 20;
 
 /// A meeting body, read field by field so that a refusal names the wrong one.
 fn parse(body: &[u8], today: chrono::NaiveDate) -> Result<NewMeeting, ApiError> {
-    let body = parse_document(body).map_err(ApiError::Json)?;
+    let body = super::request_body(body)?;
     let wrong = |field: &'static str| ApiError::InvalidMeeting { field };
     let object = body.as_object().ok_or(wrong("(body)"))?;
     if object.keys().any(|k| !FIELDS.contains(&k.as_str())) {

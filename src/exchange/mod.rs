@@ -27,6 +27,27 @@ use crate::validation::input::{Format, Input};
 use crate::validation::{Engine, Lang};
 use serde_json::Value;
 
+/// A JSON request body that is not a document (a search, an assignment, a handoff request …):
+/// well-formed, without a BOM or duplicate keys, and without a NUL character in any key or
+/// string, which no field may hold (PostgreSQL cannot store or compare it as text; refused
+/// alike on both backends). Documents are read by [`valid`] instead, where a control character
+/// is a finding of the report.
+pub fn request_body(body: &[u8]) -> Result<Value, ApiError> {
+    fn holds_nul(v: &Value) -> bool {
+        match v {
+            Value::String(s) => s.contains('\0'),
+            Value::Array(items) => items.iter().any(holds_nul),
+            Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+            _ => false,
+        }
+    }
+    let value = crate::contracts::json::parse_document(body).map_err(ApiError::Json)?;
+    if holds_nul(&value) {
+        return Err(ApiError::NulCharacter);
+    }
+    Ok(value)
+}
+
 /// The document in `body` read as `format`, if it is a valid `doc_type`; otherwise the problem
 /// with its report in `lang`. One reading: the value returned is the one validated, so only
 /// valid documents reach the store.

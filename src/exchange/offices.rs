@@ -2,7 +2,6 @@
 //! hub or the city assigns one to a registration taken without an office (別紙2-2) and moves it
 //! when the person changes offices; `received_by` stays who took the form. The responsible
 //! office reads and changes the registration as its own; the one before it no longer does.
-use crate::contracts::json::parse_document;
 use crate::domain::ids::RegistrationId;
 use crate::problem::ApiError;
 use crate::store::organizations::Organization;
@@ -54,7 +53,7 @@ fn view((registration, assignments): (Registration, Vec<OfficeAssignment>)) -> R
 /// The office named by an assignment body: exactly `{"organization_id": "…"}`, or
 /// `{"organization_id": null}` for none.
 fn office_named(body: &[u8]) -> Result<Option<String>, ApiError> {
-    let body = parse_document(body).map_err(ApiError::Json)?;
+    let body = super::request_body(body)?;
     let wrong = ApiError::InvalidOfficeAssignment {
         not_an_office: false,
     };

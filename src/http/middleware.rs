@@ -61,6 +61,20 @@ pub async fn problem_details(
     Ok(res.into_response(replacement))
 }
 
+/// No URL may carry a NUL character (`%00`): no id, code or search term holds one, and
+/// PostgreSQL cannot take it as text (the query would fail, not find nothing). Refused alike
+/// on both backends, inside `problem_details`, which gives the answer in the caller's language.
+pub async fn refuse_nul(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let encoded_nul = |s: &str| s.as_bytes().windows(3).any(|w| w == b"%00");
+    if encoded_nul(req.uri().path()) || req.uri().query().is_some_and(encoded_nul) {
+        return Ok(req.error_response(ApiError::NulCharacter));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 /// The Content Security Policy of everything but the interactive docs: an API answer is data,
 /// never a page, so it may load nothing and be framed by no one.
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";

@@ -114,6 +114,7 @@ pub fn app(
         })))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json")))
         .default_service(web::to(fallback::fallback))
+        .wrap(mw::from_fn(middleware::refuse_nul))
         .wrap(mw::from_fn(middleware::problem_details))
         .wrap(mw::from_fn(move |req, next| {
             idempotency::idempotency(max_body, req, next)

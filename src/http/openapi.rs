@@ -100,11 +100,80 @@ pub fn build() -> Value {
     super::openapi_examples::declare(&mut doc);
     super::openapi_summaries::declare(&mut doc);
     super::openapi_generators::declare(&mut doc);
+    declare_no_nul(&mut doc);
     doc["servers"] = json!([{
         "url": "/",
         "description": "この文書を配信しているサーバー（kyoten serve --demo なら http://127.0.0.1:8080） / the server that serves this document"
     }]);
     doc
+}
+
+/// No parameter and no member of a request body that is not a document may hold a NUL
+/// character (`422 nul-character`): said with a pattern on each free-text string, so that
+/// clients and test generators know it. (Documents say it through their report instead.)
+fn declare_no_nul(doc: &mut Value) {
+    const NO_NUL: &str = "^[^\\u0000]*$";
+    fn free_text(schema: &mut Value) {
+        let Some(o) = schema.as_object_mut() else {
+            return;
+        };
+        let text = o.get("type") == Some(&json!("string"))
+            || o.get("type")
+                .and_then(Value::as_array)
+                .is_some_and(|t| t.contains(&json!("string")));
+        let coded = ["enum", "const", "format"]
+            .iter()
+            .any(|k| o.contains_key(*k));
+        if text && !coded {
+            if o.contains_key("pattern") {
+                // Its own pattern stays; the NUL is ruled out beside it.
+                o.insert("not".into(), json!({"pattern": "\\u0000"}));
+            } else {
+                o.insert("pattern".into(), json!(NO_NUL));
+            }
+        }
+        for key in ["properties", "items", "oneOf", "anyOf", "allOf"] {
+            match o.get_mut(key) {
+                Some(Value::Object(members)) if key == "properties" => {
+                    members.values_mut().for_each(free_text)
+                }
+                Some(Value::Array(items)) => items.iter_mut().for_each(free_text),
+                Some(item @ Value::Object(_)) => free_text(item),
+                _ => {}
+            }
+        }
+    }
+    for name in [
+        "PersonSearch",
+        "OfficeAssignment",
+        "BreakGlassRead",
+        "HandoffCreateRequest",
+        "MeetingRecord",
+        "VacancyPatch",
+    ] {
+        if let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{name}")) {
+            free_text(schema);
+        }
+    }
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for op in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|i| i.values_mut())
+    {
+        for parameter in op
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if parameter["in"] != "header" {
+                free_text(&mut parameter["schema"]);
+            }
+        }
+    }
 }
 
 /// Operations anyone may call (contracts, validation, health) say so with `security: []`;

@@ -65,6 +65,13 @@ impl From<StoreError> for ApiError {
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
             )) => ApiError::Conflict,
+            // A NUL character that reached PostgreSQL despite the checks at the door (the URL,
+            // request bodies): it cannot hold one in text. The caller's error, said as such.
+            StoreError::Query(diesel::result::Error::DatabaseError(_, ref info))
+                if info.message().contains("0x00") =>
+            {
+                ApiError::NulCharacter
+            }
             e if e.is_transient() => ApiError::Busy,
             e => ApiError::Internal(anyhow::Error::new(e)),
         }

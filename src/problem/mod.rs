@@ -142,6 +142,9 @@ pub enum ApiError {
     InvalidQueryParameter {
         name: String,
     },
+    /// A NUL character (U+0000) in the URL or in a request body that is not a document: no
+    /// field may hold one (PostgreSQL cannot store it in text).
+    NulCharacter,
     /// The document's `facility_id` differs from the URL's.
     FacilityIdMismatch,
     /// A vacancy update names a service the record does not have (index into `vacancies`).
@@ -341,6 +344,7 @@ impl ApiError {
             PreconditionFailed { current: None } => Parts::case("precondition-failed.no-record"),
             InvalidParameter { name } => Parts::with("invalid-query.parameter", "name", name),
             InvalidQueryParameter { name } => Parts::with("invalid-query.parameter", "name", name),
+            NulCharacter => Parts::case("nul-character"),
             FacilityIdMismatch => Parts::case("facility-id-mismatch"),
             UnknownService { index } => Parts::with("unknown-service", "index", index),
             VacanciesOverCapacity { index } => {

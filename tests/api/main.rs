@@ -24,6 +24,7 @@ mod keys_at_rest;
 mod matching;
 mod meetings;
 mod municipal_scope;
+mod nul_characters;
 mod office_assignment;
 mod one_reading;
 mod openapi;

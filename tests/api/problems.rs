@@ -104,6 +104,7 @@ fn one_of_each() -> Vec<ApiError> {
             field: "birth_date",
         },
         NothingToSearchBy,
+        NulCharacter,
         SignatureRefused(Refusal::new(
             kyoten::packet::Verdict::BadSignature,
             "the signature does not verify",

@@ -5,16 +5,29 @@ import json
 import schemathesis
 
 
-@schemathesis.serializer("application/x-ndjson")
-def ndjson(ctx, value):
-    """The batch body is declared as a string of JSON lines: a generated string is sent as it
-    is; anything else (negative cases) as one JSON line."""
+def _as_bytes(value):
+    """A generated value as the bytes to send: bytes as they are, text as UTF-8 (lone surrogates
+    too), anything else as its JSON."""
     value = getattr(value, "data", value)  # a generated binary value
     if isinstance(value, bytes):
         return value
     if isinstance(value, str):
         return value.encode("utf-8", "surrogatepass")
     return json.dumps(value).encode()
+
+
+@schemathesis.serializer("application/x-ndjson")
+def ndjson(ctx, value):
+    """The batch body is declared as a string of JSON lines: a generated string is sent as it
+    is; anything else (negative cases) as one JSON line."""
+    return _as_bytes(value)
+
+
+@schemathesis.serializer("application/jose")
+def compact_jws(ctx, value):
+    """A signed packet (the verify example, or generated text) is sent as its bytes: any text
+    gets a verdict, as documented."""
+    return _as_bytes(value)
 
 
 def _xml_char(c):

@@ -1,4 +1,3 @@
-use crate::contracts::json::parse_document;
 use crate::domain::ids::FacilityId;
 use crate::exchange::facilities::{self, VacancyPatch};
 use crate::http::auth::Caller;
@@ -49,7 +48,7 @@ pub async fn facility_vacancies(
         }
     }
     let expected = if_match(&req);
-    let patch: VacancyPatch = serde_json::from_value(parse_document(&body)?)
+    let patch: VacancyPatch = serde_json::from_value(crate::exchange::request_body(&body)?)
         .map_err(|_| ApiError::InvalidVacancyUpdate)?;
     let row = run(&store, move |s| {
         facilities::update_vacancies(s, &org, &id, patch, expected)

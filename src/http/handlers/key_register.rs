@@ -1,4 +1,3 @@
-use crate::contracts::json::parse_document;
 use crate::crypto::jws::Alg;
 use crate::exchange::keys::{self, Submitted};
 use crate::http::auth::Caller;
@@ -53,7 +52,7 @@ pub async fn key_register(
     };
     let submitted = match media_type(&req).as_deref() {
         Some("application/jwk+json" | "application/json") => {
-            Submitted::Jwk(parse_document(&body).map_err(ApiError::Json)?)
+            Submitted::Jwk(crate::exchange::request_body(&body)?)
         }
         Some("application/x-pem-file" | "application/pem-certificate-chain") => {
             Submitted::CertificatePem(String::from_utf8_lossy(&body).into_owned())

@@ -1,4 +1,3 @@
-use crate::contracts::json::parse_document;
 use crate::domain::ids::RegistrationId;
 use crate::exchange::registrations;
 use crate::http::auth::Caller;
@@ -47,7 +46,7 @@ pub async fn registration_break_glass_read(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
-    let request = parse_document(&body).map_err(ApiError::Json)?;
+    let request = crate::exchange::request_body(&body)?;
     let id = id.into_inner();
     let row = run(&store, move |s| {
         registrations::break_glass_read(s, &org, &id, &request)

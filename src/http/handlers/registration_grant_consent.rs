@@ -1,4 +1,3 @@
-use crate::contracts::json::parse_document;
 use crate::domain::ids::RegistrationId;
 use crate::exchange::registrations;
 use crate::http::auth::Caller;
@@ -47,7 +46,7 @@ pub async fn registration_grant_consent(
     let Caller(org) = caller;
     let id = id.into_inner();
     let expected = required_if_match(&req)?;
-    let new_consent = parse_document(&body).map_err(ApiError::Json)?;
+    let new_consent = crate::exchange::request_body(&body)?;
     let lang = request_lang(req.headers());
     let status = run(&store, move |s| {
         registrations::grant_consent(s, &org, &id, expected, &new_consent, lang)

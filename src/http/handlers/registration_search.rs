@@ -1,4 +1,3 @@
-use crate::contracts::json::parse_document;
 use crate::domain::search_keys::PHONE_PATTERN;
 use crate::exchange::search::{self, SearchPurpose, SearchResult};
 use crate::http::auth::Caller;
@@ -80,7 +79,7 @@ pub async fn registration_search(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
-    let request = search::PersonSearch::read(&parse_document(&body).map_err(ApiError::Json)?)?;
+    let request = search::PersonSearch::read(&crate::exchange::request_body(&body)?)?;
     let found = run(&store, move |s| search::search(s, &org, &request)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
