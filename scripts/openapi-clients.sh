@@ -40,13 +40,10 @@ echo "== Redocly lint"
 echo "== Spectral lint"
 "$bin/spectral" lint openapi/openapi.json --ruleset "$tools/.spectral.yaml" --fail-severity=warn
 
+# shellcheck source=scripts/demo-server.sh
+. scripts/demo-server.sh
 work=$(mktemp -d)
-server=
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'stop_demo; rm -rf "$work"' EXIT
 
 echo "== openapi-python-client"
 "$(dirname "$python")/openapi-python-client" generate --path openapi/openapi.json \
@@ -68,37 +65,15 @@ ln -s "$PWD/$tools/node_modules" "$work/ts/node_modules"
 "$bin/tsc" -p "$work/ts/tsconfig.json"
 
 # A fresh demo for each client: the plan changes what it calls.
-start_demo() {
-  local name=$1
-  mkdir -p "$work/$name-demo"
-  RUST_LOG=warn,actix_http::h1::dispatcher=off "$binary" serve --demo --port 0 --workers 2 \
-    --database-url "$work/$name-demo/kyoten.sqlite" >/dev/null 2>"$work/$name-demo/server.log" &
-  server=$!
-  base=
-  for _ in $(seq 100); do
-    base=$(sed -n 's/^kyoten listening on \(http:[^ ]*\).*/\1/p' "$work/$name-demo/server.log")
-    [ -n "$base" ] && curl -fs "$base/health" >/dev/null && return 0
-    kill -0 "$server" 2>/dev/null || break
-    base=
-    sleep 0.1
-  done
-  echo "kyoten did not come up" >&2
-  cat "$work/$name-demo/server.log" >&2
-  exit 1
-}
-stop_demo() {
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
-  server=
-}
+export RUST_LOG=warn,actix_http::h1::dispatcher=off
 
 echo "== every operation through the Python client"
-start_demo python
+start_demo "$work/python-demo"
 "$python" "$tools/call_python.py" "$work/python" openapi/openapi.json "$tools/plan.json" \
   "$base" "$work/python-demo/demo-keys.env"
 stop_demo
 
 echo "== every operation through the TypeScript client"
-start_demo ts
+start_demo "$work/ts-demo"
 node "$work/ts/out/calls.js" "$base" "$work/ts-demo/demo-keys.env"
 stop_demo

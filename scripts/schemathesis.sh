@@ -22,33 +22,18 @@ max_examples=${KYOTEN_ST_MAX_EXAMPLES:-100}
 [ -x "$binary" ] || { echo "no kyoten binary at $binary (run cargo build first)" >&2; exit 2; }
 [ -x "$schemathesis" ] || { echo "no schemathesis at $schemathesis (run scripts/test.sh)" >&2; exit 2; }
 
+# shellcheck source=scripts/demo-server.sh
+. scripts/demo-server.sh
 work=$(mktemp -d)
-server=
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'stop_demo; rm -rf "$work"' EXIT
 
-# Port 0: the server picks a free port and says which on stderr. actix's HTTP parser logs the
-# malformed requests Schemathesis sends on purpose (and answers them 400): not kyoten's errors.
-: >"$work/server.log"
+# actix's HTTP parser logs the malformed requests Schemathesis sends on purpose (and answers
+# them 400): not kyoten's errors.
 # --auth-failure-limit 0: Schemathesis's checks send requests without or with wrong keys on
 # purpose, from one address, and the two passes together can reach the default limit (20 in a
 # minute), after which every request is 429 and the checks fail for the wrong reason. The
 # limit has its own tests (tests/api/rate_limits.rs).
-RUST_LOG=info,actix_http::h1::dispatcher=off "$binary" serve --demo --port 0 --workers 2 --auth-failure-limit 0 --database-url "$work/kyoten.sqlite" \
-  >"$work/keys" 2>"$work/server.log" &
-server=$!
-base=
-for _ in $(seq 100); do
-  base=$(sed -n 's/^kyoten listening on \(http:[^ ]*\).*/\1/p' "$work/server.log")
-  [ -n "$base" ] && curl -fs "$base/health" >/dev/null && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  base=
-  sleep 0.1
-done
-[ -n "$base" ] || { echo "kyoten did not come up" >&2; cat "$work/server.log" >&2; exit 1; }
+RUST_LOG=info,actix_http::h1::dispatcher=off start_demo "$work" --auth-failure-limit 0
 
 # The demo prints `export NAME=value   # comment` lines: CITY_KEY, KIKAN_KEY, HUB_KEY,
 # OFFICE_KEY, FACILITY1_KEY … and REG. tests/schemathesis/schemathesis.toml reads them.

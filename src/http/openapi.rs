@@ -7,7 +7,7 @@ use crate::contracts::{Contracts, DocumentType, SCHEMA_ID_BASE};
 use crate::problem::Problem;
 use crate::validation::{Message, Report};
 use actix_web::App;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -80,6 +80,17 @@ pub(super) fn operation_part<'d>(
         pointer.push_str(&escape(segment));
     }
     doc.pointer_mut(&pointer)
+}
+
+/// Every operation object of the document (each method of each path).
+pub(super) fn operations_mut(doc: &mut Value) -> impl Iterator<Item = &mut Map<String, Value>> {
+    doc.get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(Value::as_object_mut)
 }
 
 /// Builds the complete document.
@@ -155,14 +166,7 @@ fn declare_no_nul(doc: &mut Value) {
             free_text(schema);
         }
     }
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for op in paths
-        .values_mut()
-        .filter_map(Value::as_object_mut)
-        .flat_map(|i| i.values_mut())
-    {
+    for op in operations_mut(doc) {
         for parameter in op
             .get_mut("parameters")
             .and_then(Value::as_array_mut)
@@ -179,13 +183,8 @@ fn declare_no_nul(doc: &mut Value) {
 /// Operations anyone may call (contracts, validation, health) say so with `security: []`;
 /// the others carry the API key requirement their annotation gives.
 fn declare_public_operations(doc: &mut Value) {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for item in paths.values_mut().filter_map(Value::as_object_mut) {
-        for op in item.values_mut().filter_map(Value::as_object_mut) {
-            op.entry("security").or_insert_with(|| json!([]));
-        }
+    for op in operations_mut(doc) {
+        op.entry("security").or_insert_with(|| json!([]));
     }
 }
 
@@ -510,17 +509,12 @@ fn regex_escape(s: &str) -> String {
 /// Every operation can answer with a problem+json for errors it does not list specifically
 /// (405, 413, 431 …).
 fn declare_problem_default(doc: &mut Value) {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for item in paths.values_mut().filter_map(Value::as_object_mut) {
-        for op in item.values_mut() {
-            if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
-                responses.entry("default").or_insert_with(|| {
-                    json!({"description": "Any other error, as RFC 9457 problem details",
-                           "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
-                });
-            }
+    for op in operations_mut(doc) {
+        if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+            responses.entry("default").or_insert_with(|| {
+                json!({"description": "Any other error, as RFC 9457 problem details",
+                       "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+            });
         }
     }
 }

@@ -98,14 +98,7 @@ fn packet_subject(doc: &mut Value) {
 /// bytes the exchange reads or writes as they are: `format: binary` tells client generators to
 /// pass them through untouched (openapi-python-client, openapi-generator).
 fn raw_bodies_as_binary(doc: &mut Value) {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    let operations = paths
-        .values_mut()
-        .filter_map(Value::as_object_mut)
-        .flat_map(|i| i.values_mut());
-    for op in operations.filter_map(Value::as_object_mut) {
+    for op in super::openapi::operations_mut(doc) {
         let mut contents: Vec<&mut Value> = Vec::new();
         for (key, part) in op.iter_mut() {
             match key.as_str() {
