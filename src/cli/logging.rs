@@ -7,6 +7,7 @@
 //! filter below turns it into one INFO event, `malformed_request`, so that an operator's
 //! ERROR alerts stay for the server's own faults. actix-http has no hook to answer such a
 //! request with a problem document; docs/spec/api.md §1.1 says to percent-encode the URL.
+use crate::observe::security;
 use std::fmt::Write as _;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Metadata, Subscriber};
@@ -17,26 +18,65 @@ use tracing_subscriber::{fmt, EnvFilter, Layer};
 /// actix-http's module that logs the requests it could not parse.
 const DISPATCHER: &str = "actix_http::h1::dispatcher";
 
-/// Sets up the log for `kyoten serve`.
-pub fn init() {
-    let _ = subscriber(std::io::stderr).try_init();
+/// How log lines are written: text for a person reading a terminal, one JSON object per line
+/// for a log collector (each event's fields at the top level: `event`, `organization`,
+/// `request_id` …).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Sets up the log (stderr) for `kyoten serve` and the commands that change organizations
+/// and keys.
+pub fn init(format: LogFormat) {
+    let _ = subscriber(std::io::stderr, format).try_init();
+}
+
+/// A change an operator made with a command (an organization, an API key, a signing key): its
+/// security event, on stderr in the format `KYOTEN_LOG_FORMAT` names (`text` by default), so
+/// that what collects the server's log can collect it too.
+pub fn command_event(
+    event: security::Event,
+    organization: Option<&str>,
+    reason: &str,
+    key: Option<&str>,
+) {
+    let format = match std::env::var("KYOTEN_LOG_FORMAT").as_deref() {
+        Ok("json") => LogFormat::Json,
+        _ => LogFormat::Text,
+    };
+    init(format);
+    security::record(
+        event,
+        &security::Context {
+            organization,
+            reason: Some(reason),
+            key,
+            ..security::Context::default()
+        },
+    );
 }
 
 /// The log, written to `writer`: every event `RUST_LOG` enables, but a parse error of
 /// actix-http, which is written as one INFO line instead.
-fn subscriber<W>(writer: W) -> impl Subscriber + Send + Sync
+fn subscriber<W>(writer: W, format: LogFormat) -> impl Subscriber + Send + Sync
 where
     W: for<'w> fmt::MakeWriter<'w> + Clone + Send + Sync + 'static,
 {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let lines = match format {
+        LogFormat::Text => fmt::layer().with_writer(writer.clone()).boxed(),
+        LogFormat::Json => fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_writer(writer.clone())
+            .boxed(),
+    };
     tracing_subscriber::registry()
-        .with(
-            fmt::layer()
-                .with_writer(writer.clone())
-                .with_filter(filter)
-                .with_filter(NotAParseError),
-        )
-        .with(ParseErrorsAsInfo(writer))
+        .with(lines.with_filter(filter).with_filter(NotAParseError))
+        .with(ParseErrorsAsInfo(writer, format))
 }
 
 /// The cause of a parse error actix-http logged ("URI error: invalid uri character"), if the
@@ -68,15 +108,27 @@ impl<S: Subscriber> Filter<S> for NotAParseError {
 
 /// Writes actix-http's parse errors as `malformed_request` at INFO, in the fmt layer's shape.
 /// (An event cannot be emitted from inside the dispatch of another: tracing drops it.)
-struct ParseErrorsAsInfo<W>(W);
+struct ParseErrorsAsInfo<W>(W, LogFormat);
 
 impl<S: Subscriber, W: for<'w> fmt::MakeWriter<'w> + 'static> Layer<S> for ParseErrorsAsInfo<W> {
     fn on_event(&self, event: &Event<'_>, _cx: tracing_subscriber::layer::Context<'_, S>) {
         if let Some(cause) = parse_error(event) {
             let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ");
-            let line = format!(
-                "{now}  INFO kyoten::http: refused a request that is not valid HTTP (400) event=\"malformed_request\" cause={cause:?}\n"
-            );
+            let message = "refused a request that is not valid HTTP (400)";
+            let line = match self.1 {
+                LogFormat::Text => format!(
+                    "{now}  INFO kyoten::http: {message} event=\"malformed_request\" cause={cause:?}\n"
+                ),
+                LogFormat::Json => {
+                    let mut line = serde_json::json!({
+                        "timestamp": now.to_string(), "level": "INFO", "target": "kyoten::http",
+                        "message": message, "event": "malformed_request", "cause": cause,
+                    })
+                    .to_string();
+                    line.push('\n');
+                    line
+                }
+            };
             let _ = std::io::Write::write_all(&mut self.0.make_writer(), line.as_bytes());
         }
     }
@@ -124,8 +176,12 @@ mod tests {
     }
 
     fn logged(emit: impl FnOnce()) -> String {
+        logged_as(LogFormat::Text, emit)
+    }
+
+    fn logged_as(format: LogFormat, emit: impl FnOnce()) -> String {
         let captured = Captured::default();
-        tracing::subscriber::with_default(subscriber(captured.clone()), emit);
+        tracing::subscriber::with_default(subscriber(captured.clone(), format), emit);
         let bytes = captured.0.lock().unwrap().clone();
         String::from_utf8(bytes).unwrap()
     }
@@ -152,5 +208,43 @@ mod tests {
         });
         assert_eq!(log.matches("ERROR").count(), 2, "{log}");
         assert!(!log.contains("malformed_request"), "{log}");
+    }
+
+    #[test]
+    fn in_json_a_security_event_is_one_object_with_its_fields_at_the_top() {
+        use crate::observe::security::{record, Context, Event};
+        let log = logged_as(LogFormat::Json, || {
+            record(
+                Event::AccessRefused,
+                &Context {
+                    organization: Some("org_office_a"),
+                    request_id: Some("req-1"),
+                    route: Some("/v1/registrations/{id}"),
+                    status: Some(404),
+                    problem: Some("not-found"),
+                    ..Context::default()
+                },
+            );
+            tracing::error!(
+                target: "actix_http::h1::dispatcher",
+                "stream error: request parse error: URI error: invalid uri character"
+            );
+        });
+        let lines: Vec<serde_json::Value> = log
+            .lines()
+            .map(|l| serde_json::from_str(l).expect(l))
+            .collect();
+        assert_eq!(lines.len(), 2, "{log}");
+        let event = &lines[0];
+        assert_eq!(event["level"], "INFO");
+        assert_eq!(event["target"], "kyoten::security");
+        assert_eq!(event["event"], "access_refused");
+        assert_eq!(event["organization"], "org_office_a");
+        assert_eq!(event["request_id"], "req-1");
+        assert_eq!(event["route"], "/v1/registrations/{id}");
+        assert_eq!(event["status"], 404);
+        assert!(event.get("peer").is_none(), "{event}");
+        assert_eq!(lines[1]["event"], "malformed_request");
+        assert_eq!(lines[1]["level"], "INFO");
     }
 }

@@ -1,6 +1,8 @@
+use super::logging::command_event;
 use crate::domain::organization::{check_id, IdError};
 use crate::domain::role::Role;
 use crate::domain::scope::Scope;
+use crate::observe::security::Event;
 use crate::store::{organizations, KekSource, Store, StoreError};
 use clap::{Args as ClapArgs, Subcommand};
 use std::process::ExitCode;
@@ -201,6 +203,9 @@ pub fn run(args: OrgArgs) -> ExitCode {
             }
             println!("api key {}: {}", key.key_id, key.secret);
             eprintln!("Store the key now: kyoten keeps only its hash and cannot show it again.");
+            let id = Some(org.id.as_str());
+            command_event(Event::OrganizationChanged, id, "created", None);
+            command_event(Event::ApiKeyChanged, id, "issued", Some(&key.key_id));
             Ok(())
         }
         OrgCommand::List => {
@@ -258,6 +263,8 @@ fn add_key(
     {
         Ok(line) => {
             println!("{line}");
+            let id = Some(organization_id);
+            command_event(Event::KeyRegistered, id, "registered by command", None);
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -280,6 +287,8 @@ fn scope_of(
     let scope = match scope {
         Some(scope) => {
             organizations::set_scope(conn, org.id.as_str(), &scope)?;
+            let id = Some(org.id.as_str());
+            command_event(Event::OrganizationChanged, id, "municipal scope set", None);
             scope
         }
         None => org.scope(),
@@ -319,6 +328,11 @@ pub fn run_key(args: KeyArgs) -> ExitCode {
         Ok(Some(key)) => {
             println!("api key {}: {}", key.key_id, key.secret);
             eprintln!("Every earlier key of {organization_id} is revoked. Store the new key now.");
+            let (id, reason) = (
+                Some(organization_id.as_str()),
+                "rotated: earlier keys revoked",
+            );
+            command_event(Event::ApiKeyChanged, id, reason, Some(&key.key_id));
             ExitCode::SUCCESS
         }
         Ok(None) => {

@@ -47,6 +47,15 @@ pub struct Args {
     /// (`/v1/validate/*`), refused with 429 beyond it; 0 (the default) means no limit.
     #[arg(long, env = "KYOTEN_VALIDATE_RATE_LIMIT", default_value_t = 0)]
     validate_rate_limit: u32,
+    /// A token that lets a scraper read `GET /metrics` from anywhere (`Authorization: Bearer
+    /// <token>`). Without it, only a client on loopback may, and none behind a TLS proxy.
+    #[arg(long, env = "KYOTEN_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+    /// In the operations report and its CSV, a count of people or cases from 1 to below this
+    /// is shown as `<N`, so that a published table singles out no one; 1 shows every count
+    /// (for an installation whose reports never leave the city).
+    #[arg(long, env = "KYOTEN_REPORT_SMALL_CELL_THRESHOLD", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    report_small_cell_threshold: u32,
     /// Sign a checkpoint of the record chain once this many records have come since the last.
     #[arg(long, env = "KYOTEN_CHECKPOINT_EVERY_RECORDS", default_value_t = 1_000, value_parser = clap::value_parser!(i64).range(1..))]
     checkpoint_every_records: i64,
@@ -61,6 +70,9 @@ pub struct Args {
     /// starts over (new keys, nothing of earlier runs). Refused on PostgreSQL.
     #[arg(long, requires = "demo")]
     reset: bool,
+    /// How log lines are written: `text`, or `json` (one object per line) for a log collector.
+    #[arg(long, env = "KYOTEN_LOG_FORMAT", value_enum, default_value_t)]
+    log_format: super::logging::LogFormat,
     #[command(flatten)]
     db: super::org::DatabaseArgs,
 }
@@ -97,7 +109,13 @@ fn tls_of(args: &Args) -> Result<Option<TlsFiles>, ExitCode> {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    super::logging::init();
+    super::logging::init(args.log_format);
+    if args.metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+        eprintln!(
+            "kyoten: --metrics-token must be at least 16 characters (e.g. `openssl rand -hex 16`)"
+        );
+        return ExitCode::from(2);
+    }
     let tls = match tls_of(&args) {
         Ok(tls) => tls,
         Err(code) => return code,
@@ -125,6 +143,11 @@ pub fn run(args: Args) -> ExitCode {
             every_records: args.checkpoint_every_records,
             interval: std::time::Duration::from_secs(args.checkpoint_interval_secs),
         },
+        metrics: crate::http::MetricsAccess {
+            token: args.metrics_token.clone().filter(|t| !t.is_empty()),
+            loopback: !args.behind_tls_proxy,
+        },
+        small_cell_threshold: args.report_small_cell_threshold,
         ..Settings::default()
     };
     if args.reset {

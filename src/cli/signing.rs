@@ -1,10 +1,12 @@
 //! `kyoten keygen`, `kyoten sign`, `kyoten verify` (offline, on files) and
 //! `kyoten signing-key` (the exchange's own keys in the database).
+use super::logging::command_event;
 use super::org::DatabaseArgs;
 use super::private_file::{self, Existing};
 use crate::contracts::DocumentType;
 use crate::crypto::jws::{Alg, SigningKey, VerifyingKey};
 use crate::crypto::keys;
+use crate::observe::security::Event;
 use crate::packet::check::{check, KeyOwners, Lifetime, Purpose};
 use crate::packet::{self, Form, Verdict};
 use crate::store::keys as stored;
@@ -428,17 +430,30 @@ pub fn run_signing_key(args: SigningKeyArgs) -> ExitCode {
         }),
         SigningKeyCommand::Rotate { alg } => store.rotate_signing_key(alg).map(|row| {
             println!("{}\t{}", row.kid, row.alg);
+            command_event(
+                Event::SigningKeyChanged,
+                None,
+                "rotated",
+                Some(row.kid.as_str()),
+            );
             true
         }),
         SigningKeyCommand::Retire { kid } => store
             .conn()
-            .and_then(|mut conn| stored::retire(&mut conn, None, &kid)),
+            .and_then(|mut conn| stored::retire(&mut conn, None, &kid))
+            .inspect(|&retired| {
+                if retired {
+                    command_event(Event::SigningKeyChanged, None, "retired", Some(&kid));
+                }
+            }),
         SigningKeyCommand::RotateKek {
             new_key_encryption_key_file: path,
         } => crate::store::key_encryption::read_file(&path)
             .and_then(|new| store.rotate_kek(new))
             .map(|sealed| {
                 println!("{sealed}\t{}", path.display());
+                let reason = "key-encryption key rotated";
+                command_event(Event::SigningKeyChanged, None, reason, None);
                 eprintln!(
                     "kyoten: {sealed} signing key(s) are now sealed under the key-encryption key \
                      {}. Start every kyoten on this database with it from now on \

@@ -1,5 +1,5 @@
 //! Domain rules that know no HTTP and no SQL: consent evaluation, the minimization policy,
-//! facility survey groups, organization ids.
+//! facility survey groups, organization ids, small cells of published tables.
 pub mod access;
 pub mod address;
 pub mod consent;
@@ -12,3 +12,4 @@ pub mod policy;
 pub mod role;
 pub mod scope;
 pub mod search_keys;
+pub mod small_cells;

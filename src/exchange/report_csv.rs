@@ -5,7 +5,7 @@ use super::reports::OperationsReport;
 use serde_json::Value;
 
 /// Japanese and English names of the report's items, by their key (`section.item`).
-const LABELS: [(&str, &str, &str); 36] = [
+const LABELS: [(&str, &str, &str); 37] = [
     ("registrations.new", "新規登録数", "New registrations"),
     (
         "registrations.changed",
@@ -162,6 +162,11 @@ const LABELS: [(&str, &str, &str); 36] = [
     ("fiscal_year", "年度", "Fiscal year"),
     ("period", "期間", "Period"),
     ("area", "対象の市町村", "Municipalities covered"),
+    (
+        "small_cell_threshold",
+        "秘匿の基準（1以上この数未満の人数・件数は「<この数」と表示）",
+        "Person counts from 1 up to below this are shown as <this number",
+    ),
 ];
 
 fn label(key: &str) -> (&'static str, &'static str) {
@@ -189,8 +194,10 @@ pub fn operations_csv(report: &OperationsReport) -> Result<Vec<u8>, csv::Error> 
     out.write_record([ja, "", &period, "period", en])?;
     let (ja, en) = label("area");
     out.write_record([ja, "", &report.area, "area", en])?;
-    let figures = serde_json::to_value(&report.figures).unwrap_or_default();
-    for (section, items) in figures.as_object().into_iter().flatten() {
+    let (ja, en) = label("small_cell_threshold");
+    let threshold = report.small_cell_threshold.to_string();
+    out.write_record([ja, "", &threshold, "small_cell_threshold", en])?;
+    for (section, items) in &report.figures {
         for (item, value) in items.as_object().into_iter().flatten() {
             let key = format!("{section}.{item}");
             let (ja, en) = label(&key);

@@ -23,8 +23,13 @@ pub struct OperationsReport {
     /// First and last day of the fiscal year.
     pub from: String,
     pub to: String,
+    /// Person counts above zero and below this are shown as `<N` (`domain::small_cells`);
+    /// 1 shows every count.
+    pub small_cell_threshold: u32,
+    /// The sections (`registrations`, `intakes`, `facilities`, `matching`, `handoffs`), their
+    /// small cells hidden.
     #[serde(flatten)]
-    pub figures: OperationsFigures,
+    pub figures: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What a report covers: one `municipality` when asked (within the caller's scope), else the
@@ -59,6 +64,7 @@ pub fn operations(
     caller: &Organization,
     fiscal_year: i32,
     municipality: Option<&str>,
+    small_cell_threshold: u32,
 ) -> Result<OperationsReport, ApiError> {
     let scope = area(caller, municipality)?;
     let invalid = || ApiError::InvalidParameter {
@@ -79,8 +85,22 @@ pub fn operations(
         area: scope.to_text().unwrap_or_else(|| "everywhere".into()),
         from: start.to_string(),
         to: end.pred_opt().unwrap_or(end).to_string(),
-        figures,
+        small_cell_threshold: small_cell_threshold.max(1),
+        figures: published(&figures, small_cell_threshold),
     })
+}
+
+/// The figures as published: small cells hidden.
+fn published(
+    figures: &OperationsFigures,
+    threshold: u32,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut value = serde_json::to_value(figures).unwrap_or_default();
+    crate::domain::small_cells::suppress(&mut value, threshold);
+    match value {
+        serde_json::Value::Object(sections) => sections,
+        _ => serde_json::Map::new(),
+    }
 }
 
 /// The start of `day` in Japan, in UTC.

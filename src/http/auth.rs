@@ -2,8 +2,8 @@
 //! connection (`tls.rs`): the calling organization, or 401. When both are there they must name
 //! the same organization.
 //!
-//! Every refusal is logged (warn) with the client address and the route pattern — never the
-//! key. A key that is not found counts against its client address: after
+//! Every refusal becomes the security event `authentication_failed` (`observe.rs`), with the
+//! client address and the route pattern — never the key. A key that is not found counts against its client address: after
 //! `--auth-failure-limit` misses in the window, every Bearer key from that address is refused
 //! with 429 until the window ends, so keys cannot be guessed at speed (a right guess would
 //! be refused too, so nothing is learnt while refused).
@@ -63,13 +63,33 @@ impl FromRequest for Caller {
 }
 
 /// How authenticating a request came out, kept in its extensions: the credentials are looked
-/// up (and a failure counted and logged) once per request, whoever asks first — the
-/// idempotency middleware or the handler.
+/// up (and a failure counted) once per request, whoever asks first — the idempotency
+/// middleware or the handler — and `observe.rs` reads it for the security events.
 #[derive(Debug, Clone)]
 enum Outcome {
     Known(Organization),
-    Unauthorized,
-    TooManyFailures { retry_after: u64 },
+    /// Refused, and why (a fixed text, never the key).
+    Unauthorized(&'static str),
+    TooManyFailures {
+        retry_after: u64,
+    },
+}
+
+/// The organization a request authenticated as, once something asked.
+pub fn organization_of(req: &HttpRequest) -> Option<String> {
+    match req.extensions().get::<Outcome>()? {
+        Outcome::Known(org) => Some(org.id.to_string()),
+        _ => None,
+    }
+}
+
+/// Why a request's credentials were refused, if they were.
+pub fn refusal_of(req: &HttpRequest) -> Option<&'static str> {
+    match req.extensions().get::<Outcome>()? {
+        Outcome::Unauthorized(reason) => Some(reason),
+        Outcome::TooManyFailures { .. } => Some("too many failed authentications"),
+        Outcome::Known(_) => None,
+    }
 }
 
 /// The organization the request's credentials (Bearer key, client certificate) name, or the
@@ -77,48 +97,37 @@ enum Outcome {
 /// (database busy) is not kept, so a later asker tries again.
 pub async fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
     let kept = req.extensions().get::<Outcome>().cloned();
-    let result = match kept {
-        Some(Outcome::Known(org)) => return Ok(Caller(org)),
-        Some(Outcome::Unauthorized) => return Err(ApiError::Unauthorized),
-        Some(Outcome::TooManyFailures { retry_after }) => {
-            return Err(ApiError::TooManyRequests {
-                retry_after,
-                limited: Limited::Authentication,
-            })
+    let outcome = match kept {
+        Some(outcome) => outcome,
+        None => {
+            let outcome = look_up(req).await?;
+            req.extensions_mut().insert(outcome.clone());
+            outcome
         }
-        None => look_up(req).await,
     };
-    let outcome = match &result {
-        Ok(Caller(org)) => Some(Outcome::Known(org.clone())),
-        Err(ApiError::Unauthorized) => Some(Outcome::Unauthorized),
-        Err(ApiError::TooManyRequests {
+    match outcome {
+        Outcome::Known(org) => Ok(Caller(org)),
+        Outcome::Unauthorized(_) => Err(ApiError::Unauthorized),
+        Outcome::TooManyFailures { retry_after } => Err(ApiError::TooManyRequests {
             retry_after,
             limited: Limited::Authentication,
-        }) => Some(Outcome::TooManyFailures {
-            retry_after: *retry_after,
         }),
-        Err(_) => None,
-    };
-    if let Some(outcome) = outcome {
-        req.extensions_mut().insert(outcome);
     }
-    result
 }
 
-/// Looks the request's credentials up.
-fn look_up(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Caller, ApiError>> {
+/// Looks the request's credentials up; an error is a failure of the server (the database),
+/// not a refusal.
+fn look_up(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Outcome, ApiError>> {
     let token = bearer_token(req.headers());
     let store = req.app_data::<web::Data<Store>>().cloned();
     let limits = req.app_data::<web::Data<Limits>>().cloned();
     let peer: Option<IpAddr> = req.peer_addr().map(|a| a.ip());
-    let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".into());
     let refused_for = token.as_ref().and_then(|_| refused(req));
     let certificate = req.conn_data::<ClientCertificate>().cloned();
     Box::pin(async move {
         let Some(token) = token else {
             let Some(certificate) = certificate else {
-                log_failure(peer, &route, "no Bearer key");
-                return Err(ApiError::Unauthorized);
+                return Ok(Outcome::Unauthorized("no Bearer key"));
             };
             let store = store
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the server has no database")))?;
@@ -126,17 +135,13 @@ fn look_up(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Caller, ApiError
             let found =
                 web::block(move || crate::store::organizations::get(&mut *store.conn()?, &id))
                     .await??;
-            return found.map(Caller).ok_or_else(|| {
-                log_failure(peer, &route, "the client certificate names no organization");
-                ApiError::Unauthorized
-            });
+            return Ok(found.map_or(
+                Outcome::Unauthorized("the client certificate names no organization"),
+                Outcome::Known,
+            ));
         };
         if let Some(retry_after) = refused_for {
-            log_failure(peer, &route, "refused: too many failures from this address");
-            return Err(ApiError::TooManyRequests {
-                retry_after,
-                limited: Limited::Authentication,
-            });
+            return Ok(Outcome::TooManyFailures { retry_after });
         }
         let store = store
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the server has no database")))?;
@@ -144,26 +149,22 @@ fn look_up(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Caller, ApiError
             let store = store.clone();
             web::block(move || store.authenticate(&token)).await??
         };
-        match found {
+        Ok(match found {
             Some(org)
                 if certificate_names_another(&store, certificate, org.id.as_str()).await? =>
             {
-                log_failure(
-                    peer,
-                    &route,
+                Outcome::Unauthorized(
                     "the API key and the client certificate name different organizations",
-                );
-                Err(ApiError::Unauthorized)
+                )
             }
-            Some(org) => Ok(Caller(org)),
+            Some(org) => Outcome::Known(org),
             None => {
                 if let (Some(limits), Some(peer)) = (limits, peer) {
                     limits.auth_failures.record(peer);
                 }
-                log_failure(peer, &route, "unknown or revoked key");
-                Err(ApiError::Unauthorized)
+                Outcome::Unauthorized("unknown or revoked key")
             }
-        }
+        })
     })
 }
 
@@ -184,11 +185,4 @@ async fn certificate_names_another(
     })
     .await??;
     Ok(named.is_some())
-}
-
-/// One warning per failed authentication: the client address and the route pattern, never
-/// the key (nor a path value).
-fn log_failure(peer: Option<IpAddr>, route: &str, reason: &'static str) {
-    let peer = peer.map_or_else(|| "(unknown)".to_owned(), |p| p.to_string());
-    tracing::warn!(%peer, route, reason, "authentication failed");
 }

@@ -159,7 +159,6 @@ pub async fn validate_rate_limit(
     let limits = req.app_data::<web::Data<Limits>>();
     if let (true, Some(limits), Some(peer)) = (limited, limits, req.peer_addr()) {
         if let Err(retry_after) = limits.validate.check(peer.ip()) {
-            tracing::warn!(peer = %peer.ip(), "validation requests over the per-address limit");
             let refusal = ApiError::TooManyRequests {
                 retry_after,
                 limited: Limited::Validation,

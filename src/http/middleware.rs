@@ -1,6 +1,5 @@
-//! Every error leaves as problem+json in the caller's language, and every request is logged
-//! by its route pattern only — never its path values, query or body, which may carry personal
-//! data. Every response carries the security headers.
+//! Every error leaves as problem+json in the caller's language, and every response carries
+//! the security headers. (Each request's log line, metrics and security event: `observe.rs`.)
 use crate::problem::{ApiError, PROBLEM_JSON};
 use crate::validation::Lang;
 use actix_web::body::{BoxBody, MessageBody};
@@ -11,7 +10,6 @@ use actix_web::http::header::{
     REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use actix_web::middleware::Next;
-use std::time::Instant;
 
 pub fn request_lang(headers: &actix_web::http::header::HeaderMap) -> Lang {
     Lang::from_accept_language(headers.get(ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok()))
@@ -22,15 +20,8 @@ pub async fn problem_details(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let lang = request_lang(req.headers());
-    let method = req.method().clone();
-    let started = Instant::now();
     let res = next.call(req).await?;
     let status = res.status();
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "(unmatched)".into());
-    tracing::debug!(%method, route, status = status.as_u16(), micros = started.elapsed().as_micros() as u64, "request");
     if !(status.is_client_error() || status.is_server_error()) {
         return Ok(res.map_into_boxed_body());
     }

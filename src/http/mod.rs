@@ -8,8 +8,10 @@ pub mod handlers;
 pub mod handoffs;
 pub mod idempotency;
 pub mod limits;
+mod metrics;
 pub mod middleware;
 pub mod ndjson;
+pub mod observe;
 pub mod openapi;
 pub mod openapi_examples;
 mod openapi_generators;
@@ -27,6 +29,7 @@ use crate::store::Store;
 use crate::validation::Engine;
 use actix_web::dev::Server;
 use actix_web::{middleware as mw, web, App, HttpResponse, HttpServer};
+pub use metrics::MetricsAccess;
 pub use run::run;
 use std::net::TcpListener;
 use std::time::Duration;
@@ -54,6 +57,10 @@ pub struct Settings {
     pub idempotency_purge_every: Duration,
     /// When the server signs a checkpoint of the record chain by itself.
     pub checkpoints: crate::store::checkpoints::Policy,
+    /// Who may scrape `GET /metrics`.
+    pub metrics: metrics::MetricsAccess,
+    /// Person counts in published reports from 1 to below this are shown as `<N` (1: all shown).
+    pub small_cell_threshold: u32,
 }
 
 /// What every request shares: the store (absent for a contracts-and-validation-only server).
@@ -75,6 +82,11 @@ impl Default for Settings {
             validate_window: Duration::from_secs(60),
             idempotency_purge_every: Duration::from_secs(60 * 60),
             checkpoints: Default::default(),
+            metrics: metrics::MetricsAccess {
+                token: None,
+                loopback: true,
+            },
+            small_cell_threshold: 3,
         }
     }
 }
@@ -102,6 +114,10 @@ pub fn app(
     app.app_data(limits.clone())
         .app_data(web::PayloadConfig::new(settings.max_document_bytes))
         .app_data(web::Data::new(settings.packet_lifetime))
+        .app_data(web::Data::new(settings.metrics.clone()))
+        .app_data(web::Data::new(handlers::report_operations::ReportPolicy {
+            small_cell_threshold: settings.small_cell_threshold,
+        }))
         .app_data(web::QueryConfig::default().error_handler(|_, _| ApiError::InvalidQuery.into()))
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
         .into_utoipa_app()
@@ -112,6 +128,7 @@ pub fn app(
                 .insert_header(("Location", "/docs/"))
                 .finish()
         })))
+        .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json")))
         .default_service(web::to(fallback::fallback))
         .wrap(mw::from_fn(middleware::refuse_nul))
@@ -120,6 +137,7 @@ pub fn app(
             idempotency::idempotency(max_body, req, next)
         }))
         .wrap(mw::from_fn(limits::validate_rate_limit))
+        .wrap(mw::from_fn(observe::observe))
         // Outermost: every response leaves with the security headers.
         .wrap(mw::from_fn(middleware::security_headers))
 }

@@ -434,6 +434,20 @@ impl Store {
         self.backend
     }
 
+    /// The pool and the writer as they are now, for `/metrics`.
+    pub fn gauges(&self) -> crate::observe::metrics::Gauges {
+        let state = self.pool.state();
+        crate::observe::metrics::Gauges {
+            pool_connections: state.connections,
+            pool_idle: state.idle_connections,
+            pool_max: self.pool.max_size(),
+            writer_queue: self
+                .sqlite_writer
+                .as_ref()
+                .map_or(0, writer::Writer::in_flight),
+        }
+    }
+
     pub fn conn(&self) -> Result<Conn, StoreError> {
         Ok(self.pool.get()?)
     }

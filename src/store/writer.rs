@@ -81,6 +81,8 @@ where
 #[derive(Clone)]
 pub struct Writer {
     queue: SyncSender<Box<dyn Pending>>,
+    /// Writes queued or being written now (`/metrics`).
+    in_flight: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Writer {
@@ -92,7 +94,15 @@ impl Writer {
             .name("kyoten-sqlite-writer".into())
             .spawn(move || run(pool, jobs, log))
             .expect("the writer thread starts");
-        Writer { queue }
+        Writer {
+            queue,
+            in_flight: Default::default(),
+        }
+    }
+
+    /// Writes queued or being written now.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Runs `write` in the next batch and waits for the commit.
@@ -107,12 +117,15 @@ impl Writer {
             result: None,
             reply,
         };
-        self.queue
+        use std::sync::atomic::Ordering::Relaxed;
+        self.in_flight.fetch_add(1, Relaxed);
+        let answered = self
+            .queue
             .send(Box::new(job))
-            .map_err(|_| StoreError::Write("the writer has stopped".into()))?;
-        answer
-            .recv()
-            .map_err(|_| StoreError::Write("the writer has stopped".into()))?
+            .ok()
+            .and_then(|()| answer.recv().ok());
+        self.in_flight.fetch_sub(1, Relaxed);
+        answered.ok_or_else(|| StoreError::Write("the writer has stopped".into()))?
     }
 }
 

@@ -2,8 +2,8 @@
 //! use only modules of lower layers (test modules aside: a test may drive a module from
 //! above). The layers, from the bottom:
 //!
-//! 0. `contracts` (the published schemas, code lists, policies and message catalogue) and
-//!    `time` (Japan time, dates and timestamps);
+//! 0. `contracts` (the published schemas, code lists, policies and message catalogue),
+//!    `time` (Japan time, dates and timestamps) and `observe` (security events and metrics);
 //! 1. `xml` (the hardened reader, the mapping by shape, the writer, the XML Schemas);
 //! 2. `domain` (roles, consent, policy, matching, the handoff lifecycle: rules without I/O);
 //! 3. `validation` (JSON Schema plus the document rules, which apply the domain's);
@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, u8)] = &[
     ("contracts", 0),
     ("time", 0),
+    ("observe", 0),
     ("xml", 1),
     ("domain", 2),
     ("validation", 3),

@@ -137,6 +137,100 @@ fn registrations_are_listed_by_ward_status_and_change_time_each_office_seeing_it
     );
 }
 
+/// Today in Japan, and the fiscal year it is in.
+fn this_fiscal_year() -> (chrono::DateTime<chrono::FixedOffset>, i32) {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap());
+    let year = if today.month() >= 4 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    (today, year)
+}
+
+#[test]
+fn counts_of_one_or_two_people_are_shown_as_below_three_in_the_report_and_its_csv_by_default() {
+    let threshold = kyoten::http::Settings::default().small_cell_threshold;
+    assert_eq!(threshold, 3, "the default an installation starts with");
+    let settings = kyoten::http::Settings {
+        small_cell_threshold: threshold,
+        ..test_settings()
+    };
+    let server = TestServer::isolated_with(&ORGS, settings);
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let mut doc = registration_from("office");
+        if i == 3 {
+            doc["registrant"]["address"]["line"] = json!("泉区架空町一丁目2番3号");
+        }
+        ids.push(server.register_document("office", &doc));
+    }
+    let withdrawn = client()
+        .post(server.url(&format!("/v1/registrations/{}/consent-withdrawal", ids[0])))
+        .bearer_auth(server.key("office"))
+        .send()
+        .unwrap();
+    assert_eq!(withdrawn.status(), 200);
+    let (today, year) = this_fiscal_year();
+    let mut record = facility(
+        "0410000041",
+        "青葉区",
+        "A",
+        vec![service("short_stay", 1, &[])],
+    );
+    record["hub_registration"] = json!({"registered": true, "functions": ["emergency_response"],
+        "emergency_room": true, "emergency_room_uses": [{"from": today.date_naive().to_string()}]});
+    let put = server.put_json("0410000041", "/v1/facilities/0410000041", None, &record);
+    assert_eq!(put.status(), 201);
+
+    let path = format!("/v1/reports/operations?fiscal_year={year}");
+    let report: Value = server.get_json("city-1", &path).json().unwrap();
+    assert_eq!(report["small_cell_threshold"], 3);
+    let r = &report["registrations"];
+    assert_eq!(r["new"], 4);
+    assert_eq!(r["active_at_end"], 3);
+    assert_eq!(r["changed"], 0, "a zero singles out no one");
+    assert_eq!(r["withdrawn"], "<3");
+    assert_eq!(
+        r["new_by_ward"],
+        json!({"青葉区": "<3", "泉区": "<3"}),
+        "3 would follow from 4 − 1: the other cell is hidden too"
+    );
+    let f = &report["facilities"];
+    assert_eq!(
+        f["total"], 1,
+        "facilities are organizations, counted as they are"
+    );
+    assert_eq!(f["with_emergency_room"], 1);
+    assert_eq!(f["emergency_room_people"], "<3");
+    assert_eq!(f["emergency_room_days"], "<3");
+
+    let csv = client()
+        .get(server.url(&path))
+        .bearer_auth(server.key("city-1"))
+        .header("Accept", "text/csv")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let value_of = |key: &str, part: &str| -> Vec<String> {
+        csv.lines()
+            .map(|l| l.split(',').map(str::to_owned).collect::<Vec<_>>())
+            .filter(|cells| cells.len() == 5 && cells[3] == key && cells[1] == part)
+            .map(|cells| cells[2].clone())
+            .collect()
+    };
+    assert_eq!(value_of("registrations.withdrawn", ""), ["<3"], "{csv}");
+    assert_eq!(value_of("registrations.new", ""), ["4"], "{csv}");
+    assert_eq!(
+        value_of("registrations.new_by_ward", "泉区"),
+        ["<3"],
+        "{csv}"
+    );
+    assert_eq!(value_of("small_cell_threshold", ""), ["3"], "{csv}");
+}
+
 #[test]
 fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
     let server = TestServer::isolated(&ORGS);
@@ -169,16 +263,7 @@ fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
         "A",
         vec![service("short_stay", 1, &[])],
     );
-    // This fiscal year, in Japan time.
-    let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap());
-    let year = {
-        use chrono::Datelike;
-        if today.month() >= 4 {
-            today.year()
-        } else {
-            today.year() - 1
-        }
-    };
+    let (today, year) = this_fiscal_year();
     let day = |d: i64| (today.date_naive() + chrono::TimeDelta::days(d)).to_string();
     let first_of_year = chrono::NaiveDate::from_ymd_opt(year, 4, 1).unwrap();
     // Three stays in its emergency room: one of last year (not counted), one of up to three
@@ -193,12 +278,7 @@ fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
     };
     record["hub_registration"] = json!({"registered": true, "functions": ["emergency_response", "experience"], "emergency_room": true,
         "emergency_room_uses": [{"from": day(-400), "until": day(-398)}, recent, {"from": day(0)}]});
-    let put = client()
-        .put(server.url("/v1/facilities/0410000041"))
-        .bearer_auth(server.key("0410000041"))
-        .json(&record)
-        .send()
-        .unwrap();
+    let put = server.put_json("0410000041", "/v1/facilities/0410000041", None, &record);
     assert_eq!(put.status(), 201);
 
     let res = server.get_json(

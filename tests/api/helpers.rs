@@ -57,13 +57,16 @@ pub fn server() -> &'static TestServer {
     })
 }
 
-/// The settings of the test servers: two workers, and no limit on failed authentications —
+/// The settings of the test servers: two workers, no limit on failed authentications —
 /// every test reaches the shared server from 127.0.0.1, and many check that a wrong key gets
-/// 401. The limit has tests of its own on servers of their own (`rate_limits.rs`).
+/// 401 — and reports with every count shown, since their tests count one or two records.
+/// The limit and the hiding of small cells have tests of their own on servers of their own
+/// (`rate_limits.rs`, `audit_reports.rs`).
 pub fn test_settings() -> Settings {
     Settings {
         workers: Some(2),
         auth_failure_limit: 0,
+        small_cell_threshold: 1,
         ..Settings::default()
     }
 }

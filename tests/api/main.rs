@@ -39,6 +39,7 @@ mod rejected_writes;
 mod response_headers;
 mod reviews;
 mod robustness;
+mod security_events;
 mod seed_tables;
 mod sharing;
 mod signed_vectors;

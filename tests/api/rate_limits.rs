@@ -190,7 +190,7 @@ impl Logged {
             .arg(database_url)
             .args(args)
             .envs(env.iter().copied())
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "warn,kyoten::security=info")
             .env("NO_COLOR", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -238,7 +238,8 @@ impl Drop for Logged {
 }
 
 #[test]
-fn each_failed_authentication_is_logged_with_address_and_route_but_never_the_key() {
+fn each_failed_authentication_and_rate_limit_is_a_security_event_with_address_and_route_but_never_the_key(
+) {
     let db = backend_database();
     let server = Logged::start(
         db.url(),
@@ -275,7 +276,7 @@ fn each_failed_authentication_is_logged_with_address_and_route_but_never_the_key
     );
     // The log is written as the requests are answered; give the reader a moment.
     let started = Instant::now();
-    while server.log().matches("authentication").count() < 3 {
+    while server.log().matches("kyoten::security").count() < 4 {
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "{}",
@@ -284,16 +285,35 @@ fn each_failed_authentication_is_logged_with_address_and_route_but_never_the_key
         std::thread::sleep(Duration::from_millis(20));
     }
     let log = server.log();
-    let failures: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("authentication"))
-        .collect();
-    assert_eq!(failures.len(), 3, "{log}");
-    for line in &failures {
-        assert!(line.contains("WARN"), "{line}");
-        assert!(line.contains("127.0.0.1"), "{line}");
-        assert!(line.contains("/v1/registrations/{id}"), "{line}");
+    let lines = |event: &str| -> Vec<String> {
+        let field = format!("event=\"{event}\"");
+        log.lines()
+            .filter(|l| l.contains(&field))
+            .map(str::to_owned)
+            .collect()
+    };
+    let (failures, limited) = (lines("authentication_failed"), lines("rate_limited"));
+    assert_eq!(failures.len(), 2, "{log}");
+    assert_eq!(limited.len(), 2, "{log}");
+    for line in failures.iter().chain(&limited) {
+        assert!(line.contains(" INFO kyoten::security"), "{line}");
+        assert!(line.contains("peer=\"127.0.0.1\""), "{line}");
     }
+    for line in failures.iter().chain(&limited[..1]) {
+        assert!(line.contains("route=\"/v1/registrations/{id}\""), "{line}");
+    }
+    assert!(
+        failures[0].contains("reason=\"unknown or revoked key\""),
+        "{log}"
+    );
+    assert!(
+        limited[0].contains("reason=\"too many failed authentications\""),
+        "{log}"
+    );
+    assert!(
+        limited[1].contains("reason=\"validation requests\""),
+        "{log}"
+    );
     assert!(!log.contains(guess), "the key is never logged: {log}");
     assert!(!log.contains("reg_0123456789abcdef"), "nor the path: {log}");
 }

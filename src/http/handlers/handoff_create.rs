@@ -4,7 +4,9 @@ use crate::http::auth::Caller;
 use crate::http::body::media_type;
 use crate::http::handoffs::{CONTENT_SHA256, JOSE};
 use crate::http::middleware::request_lang;
+use crate::http::observe::note;
 use crate::http::run;
+use crate::observe::security::Event;
 use crate::packet::check::Lifetime;
 use crate::packet::Form;
 use crate::problem::{ApiError, Problem};
@@ -127,7 +129,8 @@ pub async fn handoff_create(
     })
     .await?;
     let expires_at = h.expires_at.and_utc();
-    Ok(HttpResponse::Created()
+    let break_glass = h.is_break_glass();
+    let created = HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/handoffs/{}", h.id)))
         .insert_header((CONTENT_SHA256, h.content_sha256.clone()))
         .json(HandoffCreated {
@@ -138,5 +141,10 @@ pub async fn handoff_create(
             expires_at: expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
             content_sha256: h.content_sha256,
             handoff_id: h.id.to_string(),
-        }))
+        });
+    Ok(if break_glass {
+        note(created, Event::BreakGlassPacket, None)
+    } else {
+        created
+    })
 }

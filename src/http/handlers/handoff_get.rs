@@ -2,7 +2,9 @@ use crate::domain::ids::HandoffId;
 use crate::exchange::handoffs;
 use crate::http::auth::Caller;
 use crate::http::handoffs::{view, HandoffView, CONTENT_SHA256, JOSE};
+use crate::http::observe::note;
 use crate::http::run;
+use crate::observe::security::Event;
 use crate::packet::Form;
 use crate::problem::{ApiError, Problem};
 use crate::store::Store;
@@ -87,11 +89,17 @@ pub async fn handoff_get(
         Form::Jws => JOSE,
         Form::Xml => "application/xml; charset=utf-8",
     };
-    Ok(HttpResponse::Ok()
+    let break_glass = h.is_break_glass();
+    let delivered = HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((CONTENT_SHA256, h.content_sha256))
         .insert_header(("Kyoten-Key-Id", packet.kid.to_string()))
         .insert_header((header::VARY, "Accept"))
         .content_type(content_type)
-        .body(packet.bytes))
+        .body(packet.bytes);
+    Ok(if break_glass {
+        note(delivered, Event::BreakGlassDelivered, None)
+    } else {
+        delivered
+    })
 }

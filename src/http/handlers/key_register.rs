@@ -3,7 +3,9 @@ use crate::exchange::keys::{self, Submitted};
 use crate::http::auth::Caller;
 use crate::http::body::media_type;
 use crate::http::handlers::key_list::KeyEntry;
+use crate::http::observe::note;
 use crate::http::run;
+use crate::observe::security::Event;
 use crate::problem::{ApiError, Problem};
 use crate::store::Store;
 use actix_web::http::header;
@@ -67,7 +69,9 @@ pub async fn key_register(
     if !key.new {
         return Ok(HttpResponse::Ok().json(KeyEntry::from(key.row)));
     }
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/v1/keys/{}", key.row.kid)))
-        .json(KeyEntry::from(key.row)))
+    let kid = key.row.kid.to_string();
+    let created = HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/keys/{kid}")))
+        .json(KeyEntry::from(key.row));
+    Ok(note(created, Event::KeyRegistered, Some(&kid)))
 }

@@ -1,7 +1,9 @@
 use crate::domain::ids::KeyId;
 use crate::exchange::keys;
 use crate::http::auth::Caller;
+use crate::http::observe::note;
 use crate::http::run;
+use crate::observe::security::Event;
 use crate::problem::{ApiError, Problem};
 use crate::store::Store;
 use actix_web::{post, web, HttpResponse};
@@ -26,6 +28,8 @@ pub async fn key_retire(
 ) -> Result<HttpResponse, ApiError> {
     let Caller(org) = caller;
     let kid = kid.into_inner();
+    let retired = kid.as_str().to_owned();
     run(&store, move |s| keys::retire(s, &org, &kid)).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let done = HttpResponse::NoContent().finish();
+    Ok(note(done, Event::KeyRetired, Some(&retired)))
 }

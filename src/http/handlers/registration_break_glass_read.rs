@@ -2,7 +2,9 @@ use crate::domain::ids::RegistrationId;
 use crate::exchange::registrations;
 use crate::http::auth::Caller;
 use crate::http::conditional::etag;
+use crate::http::observe::note;
 use crate::http::run;
+use crate::observe::security::Event;
 use crate::problem::{ApiError, Problem};
 use crate::store::Store;
 use actix_web::http::header;
@@ -52,9 +54,10 @@ pub async fn registration_break_glass_read(
         registrations::break_glass_read(s, &org, &id, &request)
     })
     .await?;
-    Ok(HttpResponse::Ok()
+    let read = HttpResponse::Ok()
         .insert_header(etag(row.version))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type("application/json")
-        .body(row.document))
+        .body(row.document);
+    Ok(note(read, Event::BreakGlassRead, None))
 }

@@ -28,7 +28,10 @@ pub struct ReportQuery {
 /// and how many became registrations); facilities by survey group, hub function, emergency room
 /// and service type (as their records stood at the end of the fiscal year); matching requests
 /// (for registrations and for intakes); handoffs by outcome, purpose and break-glass. Figures
-/// only — no personal data. For the city, the kikan and the hub. With `Accept: text/csv` the
+/// only — no personal data; a count of people or cases from 1 to below the installation's
+/// threshold (3 unless its operator set another) is shown as `"<3"`, and in a breakdown where
+/// only one cell is hidden the next smallest is hidden too, so no table singles out a person
+/// (`small_cell_threshold` says the threshold). For the city, the kikan and the hub. With `Accept: text/csv` the
 /// same figures come as CSV for a spreadsheet: UTF-8 with a byte order mark, one figure per row
 /// (項目, 内訳, 値, key, item).
 #[utoipa::path(
@@ -50,6 +53,7 @@ pub async fn report_operations(
     caller: Caller,
     store: web::Data<Store>,
     query: crate::http::query::Query<ReportQuery>,
+    policy: web::Data<ReportPolicy>,
 ) -> Result<HttpResponse, ApiError> {
     let org = caller.allowed_to(Permission::ReadOperationsReport)?;
     let ReportQuery {
@@ -57,8 +61,9 @@ pub async fn report_operations(
         municipality,
     } = query.into_inner();
     let csv = wants_csv(&req)?;
+    let threshold = policy.small_cell_threshold;
     let report = run(&store, move |s| {
-        reports::operations(s, &org, year, municipality.as_deref())
+        reports::operations(s, &org, year, municipality.as_deref(), threshold)
     })
     .await?;
     if !csv {
@@ -73,6 +78,12 @@ pub async fn report_operations(
             format!("attachment; filename=\"operations-{year}.csv\""),
         ))
         .body(bytes))
+}
+
+/// How reports are published: the operator's threshold of small cells.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportPolicy {
+    pub small_cell_threshold: u32,
 }
 
 /// Whether `Accept` asks for CSV before JSON; JSON when it names neither but allows anything.
