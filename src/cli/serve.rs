@@ -56,6 +56,27 @@ pub struct Args {
     /// (for an installation whose reports never leave the city).
     #[arg(long, env = "KYOTEN_REPORT_SMALL_CELL_THRESHOLD", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
     report_small_cell_threshold: u32,
+    /// Seconds a client has to send a request's head (request line and headers); then `408`
+    /// and the connection is closed (slowloris).
+    #[arg(long, env = "KYOTEN_REQUEST_HEADER_TIMEOUT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600))]
+    request_header_timeout_secs: u64,
+    /// Seconds a request's body may take to start, and the longest pause within it; then `408`
+    /// and the connection is closed.
+    #[arg(long, env = "KYOTEN_REQUEST_BODY_TIMEOUT_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_body_timeout_secs: u64,
+    /// The slowest mean rate, in bytes per second, at which a request's body is accepted:
+    /// each chunk buys time at this rate (as Apache's mod_reqtimeout `MinRate`).
+    #[arg(long, env = "KYOTEN_REQUEST_BODY_MIN_RATE", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
+    request_body_min_rate: u32,
+    /// The most documents a batch validation (`/v1/validate/{type}/batch`) sent without an API
+    /// key may hold; the answer ends there with a `payload-too-large` line. 0: no limit. A batch
+    /// with a valid API key has none.
+    #[arg(
+        long,
+        env = "KYOTEN_VALIDATE_BATCH_MAX_DOCUMENTS",
+        default_value_t = 10_000
+    )]
+    validate_batch_max_documents: u64,
     /// Sign a checkpoint of the record chain once this many records have come since the last.
     #[arg(long, env = "KYOTEN_CHECKPOINT_EVERY_RECORDS", default_value_t = 1_000, value_parser = clap::value_parser!(i64).range(1..))]
     checkpoint_every_records: i64,
@@ -148,6 +169,12 @@ pub fn run(args: Args) -> ExitCode {
             loopback: !args.behind_tls_proxy,
         },
         small_cell_threshold: args.report_small_cell_threshold,
+        request_head_timeout: std::time::Duration::from_secs(args.request_header_timeout_secs),
+        body: crate::http::slow_clients::BodyPolicy {
+            timeout: std::time::Duration::from_secs(args.request_body_timeout_secs),
+            min_rate: args.request_body_min_rate,
+        },
+        batch_max_documents: args.validate_batch_max_documents,
         ..Settings::default()
     };
     if args.reset {

@@ -138,7 +138,7 @@ pub(crate) fn raw_signature(
             }
             let sig = EcdsaSig::sign(&openssl::sha::sha256(input), &ec)?;
             let mut out = sig.r().to_vec_padded(ES256_PART as i32)?;
-            out.extend(sig.s().to_vec_padded(ES256_PART as i32)?);
+            out.extend(low_s(sig.s(), ec.group())?.to_vec_padded(ES256_PART as i32)?);
             Ok(out)
         }
         Alg::Ps256 | Alg::Rs256 => {
@@ -152,6 +152,26 @@ pub(crate) fn raw_signature(
             Ok(signer.sign_to_vec()?)
         }
     }
+}
+
+/// `s` or `n − s`, whichever is the smaller: (r, s) and (r, n − s) are both valid ECDSA
+/// signatures of the same input, and the exchange signs with the low one (as Bitcoin's BIP 62
+/// and libsecp256k1 do), so that its own signatures have one form. Verification still accepts
+/// a high `s`: OpenSSL, and with it jwcrypto and most JOSE libraries, sign with either, and
+/// nothing in the exchange identifies a packet by its signature bytes (a packet is its
+/// `handoff_id` and the digest of its content) — docs/spec/signatures.md §2.
+fn low_s(s: &openssl::bn::BigNumRef, group: &openssl::ec::EcGroupRef) -> Result<BigNum, JwsError> {
+    let mut ctx = openssl::bn::BigNumContext::new()?;
+    let mut n = BigNum::new()?;
+    group.order(&mut n, &mut ctx)?;
+    let mut half = BigNum::new()?;
+    half.rshift1(&n)?;
+    if s <= &*half {
+        return Ok(s.to_owned()?);
+    }
+    let mut low = BigNum::new()?;
+    low.checked_sub(&n, s)?;
+    Ok(low)
 }
 
 pub(crate) fn signature_verifies(
@@ -329,6 +349,30 @@ pub(crate) fn test_pair(alg: Alg, kid: &str) -> (SigningKey, VerifyingKey) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_exchanges_es256_signatures_have_a_low_s_and_a_high_s_still_verifies() {
+        let key = crate::crypto::keys::generate(Alg::Es256).unwrap();
+        let public = crate::crypto::keys::verifying_key(&key).unwrap();
+        let ec = key.key.ec_key().unwrap();
+        let mut ctx = openssl::bn::BigNumContext::new().unwrap();
+        let mut n = BigNum::new().unwrap();
+        ec.group().order(&mut n, &mut ctx).unwrap();
+        let mut half = BigNum::new().unwrap();
+        half.rshift1(&n).unwrap();
+        // OpenSSL gives a high s about half the time: 64 signatures all low is no chance.
+        for i in 0..64u8 {
+            let input = [b'x', i];
+            let sig = raw_signature(Alg::Es256, &key.key, &input).unwrap();
+            let s = BigNum::from_slice(&sig[ES256_PART..]).unwrap();
+            assert!(s <= half, "signature {i} has a high s");
+            let mut high = BigNum::new().unwrap();
+            high.checked_sub(&n, &s).unwrap();
+            let mut flipped = sig[..ES256_PART].to_vec();
+            flipped.extend(high.to_vec_padded(ES256_PART as i32).unwrap());
+            assert!(signature_verifies(Alg::Es256, &public.key, &input, &flipped).unwrap());
+        }
+    }
     use super::*;
     use openssl::ec::{EcGroup, EcKey};
     use openssl::nid::Nid;

@@ -27,6 +27,8 @@ pub enum KeyError {
     AlgorithmMismatch(String),
     #[error("not a PEM certificate or key")]
     BadPem,
+    #[error("the certificate is not in force: {0}")]
+    CertificateNotInForce(&'static str),
     #[error("openssl: {0}")]
     Crypto(String),
 }
@@ -176,10 +178,35 @@ pub fn from_jwk(jwk: &Value, alg: Option<Alg>) -> Result<VerifyingKey, KeyError>
     pin(key, alg.or(own_alg))
 }
 
-/// Reads the public key of a PEM X.509 certificate (the first one in the text).
+/// Reads the public key of a PEM X.509 certificate (the first one in the text), if the
+/// certificate is in force now (its `notBefore` passed, its `notAfter` not). Only the key is
+/// taken: the subject names no one to the exchange (the organization that registers the key is
+/// its owner), and no chain is built — the certificate is a container for the key, whose
+/// dates bound its use.
 pub fn from_certificate_pem(pem: &[u8], alg: Option<Alg>) -> Result<VerifyingKey, KeyError> {
     let cert = X509::from_pem(pem).map_err(|_| KeyError::BadPem)?;
+    in_force(&cert)?;
     pin(cert.public_key()?, alg)
+}
+
+/// Whether the PEM certificate a key was registered from is in force now: a key whose
+/// certificate has expired stops verifying.
+pub fn certificate_in_force(pem: &[u8]) -> bool {
+    X509::from_pem(pem).is_ok_and(|cert| in_force(&cert).is_ok())
+}
+
+fn in_force(cert: &X509) -> Result<(), KeyError> {
+    use std::cmp::Ordering::{Greater, Less};
+    let now = openssl::asn1::Asn1Time::days_from_now(0)?;
+    if cert.not_before().compare(&now)? == Greater {
+        return Err(KeyError::CertificateNotInForce(
+            "its notBefore is still to come",
+        ));
+    }
+    if cert.not_after().compare(&now)? == Less {
+        return Err(KeyError::CertificateNotInForce("its notAfter has passed"));
+    }
+    Ok(())
 }
 
 /// Reads a PEM public key (`BEGIN PUBLIC KEY`) or the public half of a PEM private key.
@@ -473,9 +500,8 @@ mod tests {
         assert_eq!(from_jwk(&jwk, None).err(), Some(KeyError::BadMember("x")));
     }
 
-    #[test]
-    fn a_certificate_gives_the_key_it_certifies() {
-        let signing = generate(Alg::Es256).ok().unwrap();
+    /// A self-signed certificate of `signing`'s key, in force from `from` to `to` (Unix time).
+    fn certificate(signing: &SigningKey, from: i64, to: i64) -> Vec<u8> {
         let mut name = openssl::x509::X509NameBuilder::new().unwrap();
         name.append_entry_by_text("CN", "見本相談支援事業所")
             .unwrap();
@@ -486,18 +512,49 @@ mod tests {
         builder.set_serial_number(&serial).unwrap();
         builder.set_subject_name(&name).unwrap();
         builder.set_issuer_name(&name).unwrap();
-        let start = openssl::asn1::Asn1Time::days_from_now(0).unwrap();
-        let end = openssl::asn1::Asn1Time::days_from_now(365).unwrap();
+        let start = openssl::asn1::Asn1Time::from_unix(from).unwrap();
+        let end = openssl::asn1::Asn1Time::from_unix(to).unwrap();
         builder.set_not_before(&start).unwrap();
         builder.set_not_after(&end).unwrap();
         builder.set_pubkey(&signing.key).unwrap();
         builder
             .sign(&signing.key, openssl::hash::MessageDigest::sha256())
             .unwrap();
-        let pem = builder.build().to_pem().unwrap();
+        builder.build().to_pem().unwrap()
+    }
+
+    const DAY: i64 = 86_400;
+
+    fn now() -> i64 {
+        chrono::Utc::now().timestamp()
+    }
+
+    #[test]
+    fn a_certificate_gives_the_key_it_certifies() {
+        let signing = generate(Alg::Es256).ok().unwrap();
+        let pem = certificate(&signing, now() - DAY, now() + 365 * DAY);
         let key = from_certificate_pem(&pem, None).ok().unwrap();
         assert_eq!(key.kid, signing.kid);
         assert_eq!(key.alg, Alg::Es256);
+        assert!(certificate_in_force(&pem));
+    }
+
+    #[test]
+    fn a_certificate_that_expired_or_is_not_yet_valid_gives_no_key() {
+        let signing = generate(Alg::Es256).ok().unwrap();
+        let expired = certificate(&signing, now() - 400 * DAY, now() - DAY);
+        assert_eq!(
+            from_certificate_pem(&expired, None).err(),
+            Some(KeyError::CertificateNotInForce("its notAfter has passed"))
+        );
+        assert!(!certificate_in_force(&expired));
+        let early = certificate(&signing, now() + DAY, now() + 400 * DAY);
+        assert_eq!(
+            from_certificate_pem(&early, None).err(),
+            Some(KeyError::CertificateNotInForce(
+                "its notBefore is still to come"
+            ))
+        );
     }
 
     #[test]

@@ -27,10 +27,12 @@ pub enum Permission {
     RecordIntake,
     /// List and read emergency intakes and their candidates.
     ReadIntakes,
-    /// Send a handoff.
+    /// Send a handoff on the person's consent.
     SendHandoff,
-    /// See the handoffs between others and act on them as a coordinator (the kikan, the hub
-    /// and the city); senders and recipients see their own.
+    /// Send a handoff on the vital-interest basis, without consent (break-glass).
+    SendBreakGlass,
+    /// See the handoffs between others and cancel an open one as a coordinator (the kikan, the
+    /// hub and the city); senders and recipients see their own.
     CoordinateHandoffs,
     /// Assign or move the consultation office responsible for a registration.
     AssignOffice,
@@ -77,7 +79,8 @@ impl Role {
             // written for them is refused.
             return match permission {
                 ReadFacilities => Allowed,
-                SubmitRegistration | RecordIntake | SendHandoff | WriteFacility => Forbidden,
+                SubmitRegistration | RecordIntake | SendHandoff | SendBreakGlass
+                | WriteFacility => Forbidden,
                 ReadOperationsReport | ReadAccessRecords => Forbidden,
                 _ => Hidden,
             };
@@ -120,6 +123,9 @@ impl Role {
             (SendHandoff, City | Kikan | Hub | ConsultationOffice) => Allowed,
             (SendHandoff, Facility) => Forbidden,
 
+            (SendBreakGlass, City | Kikan | Hub) => Allowed,
+            (SendBreakGlass, ConsultationOffice | Facility) => Forbidden,
+
             (CoordinateHandoffs, City | Kikan | Hub) => Allowed,
             (CoordinateHandoffs, ConsultationOffice | Facility) => Hidden,
 
@@ -128,6 +134,11 @@ impl Role {
             (AssignOffice, ConsultationOffice | Facility) => Hidden,
         }
     }
+}
+
+/// Whether a sender of role `role` (as a packet names it) may send on the vital-interest basis.
+pub fn may_send_break_glass(role: &str) -> bool {
+    may(role, Permission::SendBreakGlass, Relation::Other).allowed()
 }
 
 /// Whether a caller whose role is stored as `role` may do `permission`; a role the exchange
@@ -141,7 +152,7 @@ pub fn may(role: &str, permission: Permission, relation: Relation) -> Access {
 
 impl Permission {
     /// Every permission, in the order of the README table.
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ReadRegistrations,
         Permission::SubmitRegistration,
         Permission::ChangeRegistration,
@@ -153,6 +164,7 @@ impl Permission {
         Permission::RecordIntake,
         Permission::ReadIntakes,
         Permission::SendHandoff,
+        Permission::SendBreakGlass,
         Permission::CoordinateHandoffs,
         Permission::AssignOffice,
     ];
@@ -176,8 +188,13 @@ impl Permission {
             Permission::ReadOperationsReport => "operations report",
             Permission::RecordIntake => "record an emergency intake (no registration)",
             Permission::ReadIntakes => "list and read emergency intakes, their candidates",
-            Permission::SendHandoff => "send a handoff",
-            Permission::CoordinateHandoffs => "see others' handoffs and act on them as coordinator",
+            Permission::SendHandoff => "send a handoff on the person's consent",
+            Permission::SendBreakGlass => {
+                "send a handoff on the vital-interest basis (break-glass, no consent)"
+            }
+            Permission::CoordinateHandoffs => {
+                "see others' handoffs; cancel an open one as coordinator"
+            }
             Permission::AssignOffice => "assign or move the responsible consultation office",
         }
     }
@@ -284,6 +301,7 @@ mod tests {
                 Permission::SubmitRegistration,
                 Permission::RecordIntake,
                 Permission::SendHandoff,
+                Permission::SendBreakGlass,
             ] {
                 assert_eq!(
                     role.may(p, Relation::OutOfScope),
@@ -291,6 +309,21 @@ mod tests {
                     "{role:?} {p:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_city_sends_on_consent_and_only_the_coordinating_roles_send_without_it() {
+        let send = |role: Role, p| role.may(p, Relation::Other).allowed();
+        assert!(send(Role::City, Permission::SendHandoff));
+        for role in Role::ALL {
+            let coordinating = matches!(role, Role::City | Role::Kikan | Role::Hub);
+            assert_eq!(
+                send(role, Permission::SendBreakGlass),
+                coordinating,
+                "{role}"
+            );
+            assert_eq!(may_send_break_glass(role.as_str()), coordinating, "{role}");
         }
     }
 

@@ -8,9 +8,6 @@ use crate::contracts::text_enum::text_enum;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 
-/// Roles that may provide data on the vital-interest legal basis (break-glass).
-pub const BREAK_GLASS_ROLES: [&str; 3] = ["kikan", "hub", "city"];
-
 /// The article of the Act on the Protection of Personal Information a sender provides data
 /// under without consent (code list `legal_provisions`): a city is a public body (Art.
 /// 69(2)(iv)); every other sender is a private operator (Art. 27(1)(ii)), a kikan or hub run
@@ -148,7 +145,7 @@ pub fn allowed_categories(
         }
         (Basis::Consent, Source::Intake) => return Err(ComposeError::IntakeWithoutConsent),
         (Basis::VitalInterest { .. }, _) => {
-            if !BREAK_GLASS_ROLES.contains(&sender_role) {
+            if !super::access::may_send_break_glass(sender_role) {
                 return Err(ComposeError::BreakGlassNotAllowed);
             }
             every()

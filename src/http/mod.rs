@@ -21,6 +21,7 @@ pub mod published;
 pub mod query;
 pub mod routes;
 mod run;
+pub mod slow_clients;
 pub mod tls;
 
 use crate::packet::check::Lifetime;
@@ -61,6 +62,13 @@ pub struct Settings {
     pub metrics: metrics::MetricsAccess,
     /// Person counts in published reports from 1 to below this are shown as `<N` (1: all shown).
     pub small_cell_threshold: u32,
+    /// The longest time to receive a request's head (slowloris): then `408` and the connection
+    /// is closed.
+    pub request_head_timeout: Duration,
+    /// How long a request's body may take (`slow_clients.rs`).
+    pub body: slow_clients::BodyPolicy,
+    /// The most documents a batch validation without an API key may hold (0: no limit).
+    pub batch_max_documents: u64,
 }
 
 /// What every request shares: the store (absent for a contracts-and-validation-only server).
@@ -87,6 +95,9 @@ impl Default for Settings {
                 loopback: true,
             },
             small_cell_threshold: 3,
+            request_head_timeout: Duration::from_secs(5),
+            body: slow_clients::BodyPolicy::default(),
+            batch_max_documents: 10_000,
         }
     }
 }
@@ -107,6 +118,7 @@ pub fn app(
     >,
 > {
     let max_body = settings.max_document_bytes;
+    let body = settings.body;
     let mut app = App::new();
     if let Some(store) = &shared.store {
         app = app.app_data(web::Data::new(store.clone()));
@@ -115,6 +127,9 @@ pub fn app(
         .app_data(web::PayloadConfig::new(settings.max_document_bytes))
         .app_data(web::Data::new(settings.packet_lifetime))
         .app_data(web::Data::new(settings.metrics.clone()))
+        .app_data(web::Data::new(handlers::validate_batch::BatchLimit(
+            settings.batch_max_documents,
+        )))
         .app_data(web::Data::new(handlers::report_operations::ReportPolicy {
             small_cell_threshold: settings.small_cell_threshold,
         }))
@@ -137,6 +152,9 @@ pub fn app(
             idempotency::idempotency(max_body, req, next)
         }))
         .wrap(mw::from_fn(limits::validate_rate_limit))
+        .wrap(mw::from_fn(move |req, next| {
+            slow_clients::body_deadline(body, req, next)
+        }))
         .wrap(mw::from_fn(observe::observe))
         // Outermost: every response leaves with the security headers.
         .wrap(mw::from_fn(middleware::security_headers))
@@ -160,7 +178,9 @@ pub fn serve(listener: TcpListener, settings: Settings, shared: Shared) -> std::
             settings.idempotency_purge_every,
         ));
     }
-    let server = HttpServer::new(move || app(&s, &shared, &limits)).on_connect(tls::on_connect);
+    let server = HttpServer::new(move || app(&s, &shared, &limits))
+        .on_connect(tls::on_connect)
+        .client_request_timeout(settings.request_head_timeout);
     let mut server = match &settings.tls {
         Some(files) => {
             let acceptor = files.acceptor().map_err(std::io::Error::other)?;

@@ -263,6 +263,11 @@ pub enum ApiError {
         retry_after: u64,
         limited: Limited,
     },
+    /// A batch without an API key went over `--validate-batch-max-documents` (a line of the
+    /// batch's answer, not a status).
+    BatchOverLimit {
+        max: u64,
+    },
     /// A failure of the server itself, with its chain of causes (logged, never shown).
     Internal(anyhow::Error),
 }
@@ -433,6 +438,7 @@ impl ApiError {
                 limited: Limited::Validation,
                 ..
             } => Parts::case("too-many-requests.validation"),
+            BatchOverLimit { max } => Parts::with("payload-too-large.batch", "max", max),
             Internal(_) => Parts::case("internal"),
         }
     }

@@ -426,6 +426,12 @@ impl KeyRing {
                 tracing::warn!(kid = %row.kid, "a stored key cannot be read; it is not used");
                 continue;
             };
+            if let Some(pem) = &row.certificate {
+                if !keys::certificate_in_force(pem.as_bytes()) {
+                    tracing::info!(kid = %row.kid, "a key's certificate is not in force; the key does not verify");
+                    continue;
+                }
+            }
             published.push(key.clone());
             verifying.insert(row.kid.to_string(), (key, row.organization_id.clone()));
         }

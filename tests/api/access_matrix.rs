@@ -81,7 +81,7 @@ fn intake_by_office(s: &TestServer) -> String {
         .to_owned()
 }
 
-const ENDPOINTS: [Endpoint; 35] = [
+const ENDPOINTS: [Endpoint; 36] = [
     Endpoint {
         name: "GET /v1/registrations",
         request: |s, _, _| client().get(s.url("/v1/registrations")),
@@ -231,6 +231,16 @@ const ENDPOINTS: [Endpoint; 35] = [
                 .json(&handoff_request(id))
         },
         expected: [201, 201, 201, 201, 404, 403, 403, 401],
+    },
+    Endpoint {
+        name: "POST /v1/handoffs (vital_interest, no consent)",
+        request: |s, _, id| {
+            let mut body = handoff_request(id);
+            body["legal_basis"] = json!("vital_interest");
+            body["reason"] = json!("本人が意識不明で同意を確認できない。");
+            client().post(s.url("/v1/handoffs")).json(&body)
+        },
+        expected: [201, 201, 201, 403, 404, 403, 403, 401],
     },
     Endpoint {
         name: "GET /v1/handoffs",

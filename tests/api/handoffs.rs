@@ -737,12 +737,10 @@ fn a_rotated_exchange_key_keeps_verifying_old_packets_until_it_is_retired() {
     assert_eq!(verdict_of(&new_packet)["verdict"], "valid");
 }
 
-#[test]
-fn an_organization_may_register_its_key_as_an_x509_certificate() {
-    let s = exchange();
-    let key = keys::generate(Alg::Es256).unwrap();
+/// A self-signed certificate of `key` naming `cn`, in force from `from` to `to` (Unix time).
+fn self_signed(key: &kyoten::crypto::jws::SigningKey, cn: &str, from: i64, to: i64) -> Vec<u8> {
     let mut name = openssl::x509::X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", "office").unwrap();
+    name.append_entry_by_text("CN", cn).unwrap();
     let name = name.build();
     let mut b = openssl::x509::X509Builder::new().unwrap();
     b.set_version(2).unwrap();
@@ -755,13 +753,33 @@ fn an_organization_may_register_its_key_as_an_x509_certificate() {
     .unwrap();
     b.set_subject_name(&name).unwrap();
     b.set_issuer_name(&name).unwrap();
-    b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap())
+    b.set_not_before(&openssl::asn1::Asn1Time::from_unix(from).unwrap())
         .unwrap();
-    b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(365).unwrap())
+    b.set_not_after(&openssl::asn1::Asn1Time::from_unix(to).unwrap())
         .unwrap();
     b.set_pubkey(&key.key).unwrap();
     b.sign(&key.key, MessageDigest::sha256()).unwrap();
-    let pem = b.build().to_pem().unwrap();
+    b.build().to_pem().unwrap()
+}
+
+#[test]
+fn an_organization_may_register_its_key_as_an_x509_certificate_in_force_whatever_its_subject_says()
+{
+    let s = exchange();
+    let (now, day) = (chrono::Utc::now().timestamp(), 86_400);
+    let expired_key = keys::generate(Alg::Es256).unwrap();
+    let expired = self_signed(&expired_key, "office", now - 400 * day, now - day);
+    let r = s.post_bytes("office", "/v1/keys", "application/x-pem-file", expired);
+    assert_eq!(r.status(), 422);
+    let problem: Value = r.json().unwrap();
+    assert!(problem["type"].as_str().unwrap().ends_with("/key-refused"));
+    assert!(
+        problem["detail"].as_str().unwrap().contains("notAfter"),
+        "{problem}"
+    );
+    // The subject names another organization: it is not an identity, the key is the office's.
+    let key = keys::generate(Alg::Es256).unwrap();
+    let pem = self_signed(&key, "city-041009", now - day, now + 365 * day);
     let r = s.post_bytes("office", "/v1/keys", "application/x-pem-file", pem);
     assert_eq!(r.status(), 201);
     let entry: Value = r.json().unwrap();

@@ -43,6 +43,7 @@ mod security_events;
 mod seed_tables;
 mod sharing;
 mod signed_vectors;
+mod slow_clients;
 mod specification;
 mod store;
 mod tls;

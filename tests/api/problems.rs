@@ -138,6 +138,7 @@ fn one_of_each() -> Vec<ApiError> {
             retry_after: 30,
             limited: Limited::Validation,
         },
+        BatchOverLimit { max: 10_000 },
         Internal(anyhow::anyhow!("a cause that is never shown")),
     ];
     let engine = Engine::get();

@@ -4,7 +4,8 @@ use crate::domain::policy::Source;
 use crate::validation::Finding;
 use std::collections::BTreeSet;
 
-use crate::domain::handoff::{provision_for, BREAK_GLASS_ROLES};
+use crate::domain::access::may_send_break_glass;
+use crate::domain::handoff::provision_for;
 
 pub fn check(ctx: &mut Context<'_>) {
     if let (Some(issued), Some(expires)) =
@@ -17,7 +18,7 @@ pub fn check(ctx: &mut Context<'_>) {
     if ctx.str("/consent_ref/legal_basis") == Some("vital_interest")
         && ctx
             .str("/sender/role")
-            .is_some_and(|r| !BREAK_GLASS_ROLES.contains(&r))
+            .is_some_and(|r| !may_send_break_glass(r))
     {
         ctx.report(Finding::new(
             "KY-HO-BREAK-GLASS-SENDER",
