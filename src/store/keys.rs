@@ -362,9 +362,36 @@ pub fn retire(conn: &mut DbConnection, owner: Option<&str>, kid: &str) -> Result
 /// verifies with the organization it belongs to.
 pub struct KeyRing {
     pub signing: Option<SigningKey>,
-    pub verifying: HashMap<String, (VerifyingKey, Option<String>)>,
+    pub verifying: Verifying,
     /// The public JWK Set, ready to serve.
     pub jwks: serde_json::Value,
+}
+
+/// The keys that verify, by kid, each with the organization it belongs to (none: the
+/// exchange's own).
+pub type Verifying = HashMap<String, (VerifyingKey, Option<String>)>;
+
+/// The keys of `rows` that verify, by kid with their owner, and the list to publish: every
+/// one that can be read, but a key whose certificate is not in force (expired or not yet
+/// valid).
+fn verifying_keys(rows: &[KeyRow]) -> (Verifying, Vec<VerifyingKey>) {
+    let mut verifying = HashMap::new();
+    let mut published = Vec::new();
+    for row in rows {
+        let Some(key) = row.verifying_key() else {
+            tracing::warn!(kid = %row.kid, "a stored key cannot be read; it is not used");
+            continue;
+        };
+        if let Some(pem) = &row.certificate {
+            if !keys::certificate_in_force(pem.as_bytes()) {
+                tracing::info!(kid = %row.kid, "a key's certificate is not in force; the key does not verify");
+                continue;
+            }
+        }
+        published.push(key.clone());
+        verifying.insert(row.kid.to_string(), (key, row.organization_id.clone()));
+    }
+    (verifying, published)
 }
 
 impl KeyRing {
@@ -419,22 +446,7 @@ impl KeyRing {
                     }
                 }
             });
-        let mut verifying = HashMap::new();
-        let mut published = Vec::new();
-        for row in &rows {
-            let Some(key) = row.verifying_key() else {
-                tracing::warn!(kid = %row.kid, "a stored key cannot be read; it is not used");
-                continue;
-            };
-            if let Some(pem) = &row.certificate {
-                if !keys::certificate_in_force(pem.as_bytes()) {
-                    tracing::info!(kid = %row.kid, "a key's certificate is not in force; the key does not verify");
-                    continue;
-                }
-            }
-            published.push(key.clone());
-            verifying.insert(row.kid.to_string(), (key, row.organization_id.clone()));
-        }
+        let (verifying, published) = verifying_keys(&rows);
         let mut jwks = keys::jwks(&published).map_err(key_error)?;
         // Each published key says whose it is, so that a receiver verifying offline can check
         // that the signer is the packet's author.
