@@ -410,48 +410,39 @@ fn new_registrations(
     Ok(())
 }
 
-/// Registrations of `scope` in force at `to`: the last version of each recorded before it,
-/// unless it records a withdrawal.
+/// Registrations of `scope` in force at `to`: recorded before it, and whose last consent act
+/// before it (the registration itself, a withdrawal, a new consent) was not a withdrawal. One
+/// grouped query over the histories' events; no document is read.
 fn active_at(conn: &mut DbConnection, to: NaiveDateTime, scope: &Scope) -> Result<i64, StoreError> {
-    let mut active = 0;
-    let within: Option<std::collections::HashSet<String>> = match scope.for_query() {
-        None => None,
-        Some(_) => {
-            let q = registrations::table
-                .select(registrations::id)
-                .into_boxed::<<DbConnection as Connection>::Backend>();
-            Some(
-                within_scope!(q, registrations, scope)
-                    .load::<String>(conn)?
-                    .into_iter()
-                    .collect(),
-            )
-        }
-    };
-    let latest: Vec<(String, Option<i32>)> = registration_versions::table
+    const ACTS: [&str; 3] = ["create", "withdraw_consent", "grant_consent"];
+    let q = registration_versions::table
+        .inner_join(
+            registrations::table.on(registrations::id.eq(registration_versions::registration_id)),
+        )
         .filter(registration_versions::recorded_at.lt(to))
-        .group_by(registration_versions::registration_id)
+        .filter(registration_versions::event.eq_any(ACTS))
+        .group_by((
+            registration_versions::registration_id,
+            registration_versions::event,
+        ))
         .select((
             registration_versions::registration_id,
+            registration_versions::event,
             diesel::dsl::max(registration_versions::version),
         ))
-        .load(conn)?;
-    for (id, version) in latest {
-        let Some(version) = version else { continue };
-        if within.as_ref().is_some_and(|w| !w.contains(&id)) {
-            continue;
-        }
-        let document: String = registration_versions::table
-            .find((&id, version))
-            .select(registration_versions::document)
-            .first(conn)?;
-        let doc: serde_json::Value = serde_json::from_str(&document).unwrap_or_default();
-        if doc["consent"].get("withdrawn_on").is_none() {
-            active += 1;
+        .into_boxed::<<DbConnection as Connection>::Backend>();
+    let acts: Vec<(String, String, Option<i32>)> =
+        within_scope!(q, registrations, scope).load(conn)?;
+    // Each registration's latest act: (its version, whether it was a withdrawal).
+    let mut latest: std::collections::HashMap<String, (i32, bool)> = Default::default();
+    for (id, event, version) in acts {
+        let version = version.unwrap_or(0);
+        let entry = latest.entry(id).or_insert((i32::MIN, false));
+        if version > entry.0 {
+            *entry = (version, event == "withdraw_consent");
         }
     }
-
-    Ok(active)
+    Ok(latest.values().filter(|(_, withdrawn)| !withdrawn).count() as i64)
 }
 
 /// `n` of `total` in percent, to one decimal (0 when there is nothing to divide by).

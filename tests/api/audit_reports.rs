@@ -232,6 +232,38 @@ fn counts_of_one_or_two_people_are_shown_as_below_three_in_the_report_and_its_cs
 }
 
 #[test]
+fn a_registration_consented_again_after_its_withdrawal_is_in_force_at_the_years_end() {
+    let server = TestServer::isolated(&ORGS);
+    let again = server.register_document("office", &registration_from("office"));
+    let gone = server.register_document("office", &registration_from("office"));
+    for id in [&again, &gone] {
+        let path = format!("/v1/registrations/{id}/consent-withdrawal");
+        let withdrawn = client()
+            .post(server.url(&path))
+            .bearer_auth(server.key("office"))
+            .send()
+            .unwrap();
+        assert_eq!(withdrawn.status(), 200);
+    }
+    let (today, year) = this_fiscal_year();
+    let mut consent = registration_from("office")["consent"].clone();
+    consent["granted_on"] = json!(today.format("%Y-%m-%d").to_string());
+    let granted = client()
+        .post(server.url(&format!("/v1/registrations/{again}/consent")))
+        .bearer_auth(server.key("office"))
+        .header("If-Match", "\"2\"")
+        .json(&consent)
+        .send()
+        .unwrap();
+    assert_eq!(granted.status(), 200, "{}", granted.text().unwrap());
+    let path = format!("/v1/reports/operations?fiscal_year={year}");
+    let report: Value = server.get_json("city-1", &path).json().unwrap();
+    assert_eq!(report["registrations"]["new"], 2);
+    assert_eq!(report["registrations"]["withdrawn"], 2);
+    assert_eq!(report["registrations"]["active_at_end"], 1);
+}
+
+#[test]
 fn the_operations_report_counts_the_fiscal_year_from_april_to_march() {
     let server = TestServer::isolated(&ORGS);
     let id = server.register_document("office", &registration_from("office"));
