@@ -21,8 +21,11 @@ LUA
 ./target/release/kyoten serve --port 18081 --workers 2 2>/dev/null & kyoten=$!
 ./target/release/examples/echo_server 18082 & echo=$!
 base=""
-if [ -n "${BASE_BIN:-}" ]; then "$BASE_BIN" serve --port 18083 --workers 2 2>/dev/null & base=$!; fi
 trap 'kill $kyoten $echo $base 2>/dev/null' EXIT
+# The earlier build starts once this one has created the database (and its key-encryption key)
+# that both use, so that they do not race to create them.
+for _ in $(seq 100); do curl -sf http://127.0.0.1:18081/health >/dev/null && break; sleep 0.1; done
+if [ -n "${BASE_BIN:-}" ]; then "$BASE_BIN" serve --port 18083 --workers 2 2>/dev/null & base=$!; fi
 sleep 1
 rounds=${3:-3}
 echo "body: $(wc -c < "$body") bytes; wrk -t2 -c$conns -d${secs}s; $rounds alternating rounds"

@@ -55,12 +55,28 @@ pub fn is_timeout(e: &PayloadError) -> bool {
     matches!(e, PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut)
 }
 
-/// A request body with a deadline.
+/// A request body with a deadline. The timer is made only when the body has to be waited for
+/// (a small body usually arrives with the head, and then costs no timer at all).
 struct Deadline {
     inner: Payload,
     policy: BodyPolicy,
-    deadline: Pin<Box<Sleep>>,
+    deadline: Instant,
+    timer: Option<Pin<Box<Sleep>>>,
     timed_out: Rc<Cell<bool>>,
+}
+
+impl Deadline {
+    /// Polls the timer, set to the current deadline (made on the first wait).
+    fn wait(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let deadline = self.deadline;
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(sleep_until(deadline)));
+        if timer.deadline() != deadline {
+            timer.as_mut().reset(deadline);
+        }
+        timer.as_mut().poll(cx)
+    }
 }
 
 impl Stream for Deadline {
@@ -76,11 +92,10 @@ impl Stream for Deadline {
                     chunk.len() as f64 / f64::from(self.policy.min_rate.max(1)),
                 );
                 let latest = Instant::now() + self.policy.timeout;
-                let next = (self.deadline.deadline() + earned).min(latest);
-                self.deadline.as_mut().reset(next);
+                self.deadline = (self.deadline + earned).min(latest);
                 Poll::Ready(Some(Ok(chunk)))
             }
-            Poll::Pending => match self.deadline.as_mut().poll(cx) {
+            Poll::Pending => match self.wait(cx) {
                 Poll::Ready(()) => {
                     self.timed_out.set(true);
                     Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
@@ -113,7 +128,8 @@ pub async fn body_deadline(
         payload: Box::pin(Deadline {
             inner,
             policy,
-            deadline: Box::pin(sleep_until(Instant::now() + policy.timeout)),
+            deadline: Instant::now() + policy.timeout,
+            timer: None,
             timed_out: timed_out.clone(),
         }),
     });
