@@ -123,22 +123,35 @@ pub fn parse_document(bytes: &[u8]) -> Result<Value, JsonError> {
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         return Err(JsonError::ByteOrderMark);
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // The whole body is checked as UTF-8 once (std's check runs over long stretches at a
+    // time); serde_json's str reader then does not check each string again, as its byte
+    // reader would.
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let (line, column) = position(bytes, e.valid_up_to());
+        JsonError::InvalidUtf8 { line, column }
+    })?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let value = StrictValue
         .deserialize(&mut de)
         .and_then(|v| de.end().map(|_| v));
-    value.map_err(|e| classify(&e, bytes))
+    value.map_err(|e| classify(&e))
 }
 
-fn classify(e: &serde_json::Error, bytes: &[u8]) -> JsonError {
+/// The line and column (both from 1, the column in bytes, as serde_json counts) of byte `at`.
+fn position(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = &bytes[..at.min(bytes.len())];
+    let line = 1 + memchr::memchr_iter(b'\n', before).count();
+    let column = 1 + before.len() - memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    (line, column)
+}
+
+fn classify(e: &serde_json::Error) -> JsonError {
     let (line, column) = (e.line(), e.column());
     let text = e.to_string();
     if text.starts_with(DUPLICATE_MARKER) {
         JsonError::DuplicateKey { line, column }
     } else if text.starts_with("recursion limit exceeded") {
         JsonError::TooDeep { line, column }
-    } else if std::str::from_utf8(bytes).is_err() {
-        JsonError::InvalidUtf8 { line, column }
     } else {
         JsonError::Syntax { line, column }
     }
@@ -201,9 +214,21 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_is_reported_as_such() {
-        assert!(matches!(
+    fn invalid_utf8_is_reported_as_such_where_it_is() {
+        assert_eq!(
             parse_document(b"{\"a\":\"\xff\"}"),
+            Err(JsonError::InvalidUtf8 { line: 1, column: 7 })
+        );
+        assert_eq!(
+            parse_document(b"{\n  \"a\": \"\xe3\x81\x82\xff\"\n}"),
+            Err(JsonError::InvalidUtf8 {
+                line: 2,
+                column: 12
+            })
+        );
+        // Outside a string too: the body is not text at all.
+        assert!(matches!(
+            parse_document(b"{} \xff"),
             Err(JsonError::InvalidUtf8 { .. })
         ));
     }
