@@ -8,10 +8,18 @@ pub fn jst() -> FixedOffset {
     FixedOffset::east_opt(9 * 3600).expect("valid offset")
 }
 
+/// A `YYYY-MM-DD` date. (chrono's `FromStr` reads exactly that form with a fixed parser;
+/// `parse_from_str` would read its format string again on every call.)
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .filter(|_| s.len() == 10)
+    let shaped = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    shaped.then(|| s.parse::<NaiveDate>().ok()).flatten()
 }
 
 /// An RFC 3339 timestamp with `T` and an offset, as the schema's `date-time` format requires
@@ -83,5 +91,24 @@ mod tests {
         assert!(parse_timestamp("2026-01-01T09:00:00+09:00").is_some());
         assert!(parse_timestamp("2026-01-01 09:00:00+09:00").is_none());
         assert!(parse_timestamp("2026-01-01T09:00:00").is_none());
+    }
+
+    #[test]
+    fn a_date_is_exactly_four_two_and_two_digits() {
+        assert_eq!(
+            parse_date("2025-04-01"),
+            NaiveDate::from_ymd_opt(2025, 4, 1)
+        );
+        for not_a_date in [
+            "2025-4-01 ",
+            "2025-4- 01",
+            " 2025-4-01",
+            "+202-04-01",
+            "2025-02-30",
+            "2025/04/01",
+            "2025-04-1",
+        ] {
+            assert_eq!(parse_date(not_a_date), None, "{not_a_date}");
+        }
     }
 }
