@@ -52,6 +52,15 @@ pub fn note(mut res: HttpResponse, event: Event, key: Option<&str>) -> HttpRespo
     res
 }
 
+/// Notes `event` on `res` when `happened` (a break-glass packet among packets).
+pub fn note_if(happened: bool, res: HttpResponse, event: Event) -> HttpResponse {
+    if happened {
+        note(res, event, None)
+    } else {
+        res
+    }
+}
+
 /// Routes whose records are about a person: a 404 there may be a record the caller may not see.
 const PERSONAL: [&str; 7] = [
     "/v1/registrations",
@@ -105,13 +114,10 @@ pub async fn observe(
     let mut res = next.call(req).await?.map_into_boxed_body();
     let status = res.status().as_u16();
     let route = res.request().match_pattern();
-    metrics::request(
-        method.as_str(),
-        route.as_deref().unwrap_or("(unmatched)"),
-        status,
-        started.elapsed().as_secs_f64(),
-    );
-    tracing::debug!(%method, route, status, request_id = id.0, micros = started.elapsed().as_micros() as u64, "request");
+    let took = started.elapsed();
+    let pattern = route.as_deref().unwrap_or("(unmatched)");
+    metrics::request(method.as_str(), pattern, status, took.as_secs_f64());
+    tracing::debug!(%method, route, status, request_id = id.0, micros = took.as_micros() as u64, "request");
     let error = res
         .response()
         .error()

@@ -123,7 +123,6 @@ pub async fn body_deadline(
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let timed_out = Rc::new(Cell::new(false));
-    let lang = request_lang(req.headers());
     req.set_payload(Payload::Stream {
         payload: Box::pin(Deadline {
             inner,
@@ -137,6 +136,7 @@ pub async fn body_deadline(
     if !timed_out.get() {
         return Ok(res);
     }
+    let lang = request_lang(res.request().headers());
     let mut refusal = ApiError::Status(StatusCode::REQUEST_TIMEOUT).render(lang);
     refusal
         .headers_mut()

@@ -4,7 +4,7 @@ use crate::http::auth::Caller;
 use crate::http::body::media_type;
 use crate::http::handoffs::{CONTENT_SHA256, JOSE};
 use crate::http::middleware::request_lang;
-use crate::http::observe::note;
+use crate::http::observe::note_if;
 use crate::http::run;
 use crate::observe::security::Event;
 use crate::packet::check::Lifetime;
@@ -142,9 +142,5 @@ pub async fn handoff_create(
             content_sha256: h.content_sha256,
             handoff_id: h.id.to_string(),
         });
-    Ok(if break_glass {
-        note(created, Event::BreakGlassPacket, None)
-    } else {
-        created
-    })
+    Ok(note_if(break_glass, created, Event::BreakGlassPacket))
 }

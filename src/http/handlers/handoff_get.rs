@@ -2,7 +2,7 @@ use crate::domain::ids::HandoffId;
 use crate::exchange::handoffs;
 use crate::http::auth::Caller;
 use crate::http::handoffs::{view, HandoffView, CONTENT_SHA256, JOSE};
-use crate::http::observe::note;
+use crate::http::observe::note_if;
 use crate::http::run;
 use crate::observe::security::Event;
 use crate::packet::Form;
@@ -97,9 +97,5 @@ pub async fn handoff_get(
         .insert_header((header::VARY, "Accept"))
         .content_type(content_type)
         .body(packet.bytes);
-    Ok(if break_glass {
-        note(delivered, Event::BreakGlassDelivered, None)
-    } else {
-        delivered
-    })
+    Ok(note_if(break_glass, delivered, Event::BreakGlassDelivered))
 }
