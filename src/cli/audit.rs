@@ -2,6 +2,7 @@
 //! stored checkpoints (to keep them off the machine).
 use crate::crypto::jws::VerifyingKey;
 use crate::crypto::keys::{self, KeyOwner};
+use crate::store::chain;
 use crate::store::checkpoints::{self, Made};
 use crate::store::integrity::{self, Report};
 use crate::store::Store;
@@ -117,10 +118,11 @@ fn verify(
     trusted: Option<&HashMap<String, VerifyingKey>>,
     output: Output,
 ) -> ExitCode {
-    let report = match store
-        .conn()
-        .and_then(|mut conn| integrity::verify(&mut conn, external, trusted))
-    {
+    // What has been committed is sealed first (PostgreSQL), so the walk sees all of it.
+    let report = match store.conn().and_then(|mut conn| {
+        chain::seal_all(&mut conn)?;
+        integrity::verify(&mut conn, external, trusted)
+    }) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("kyoten: {e}");
@@ -203,6 +205,13 @@ fn text(report: &Report) -> String {
             "checkpoints: none verified — only the database vouches for these records (kyoten \
              audit checkpoint signs one)\n",
         ),
+    }
+    if report.unsealed_records > 0 {
+        out.push_str(&format!(
+            "{} record(s) committed while this ran wait for their places (the sealer gives \
+             them moments after their commit)\n",
+            report.unsealed_records
+        ));
     }
     out
 }

@@ -134,6 +134,10 @@ impl chain::Record for AccessRecord {
         &self.id
     }
 
+    fn at(&self) -> NaiveDateTime {
+        self.at
+    }
+
     fn canonical(&self, seq: i64) -> Vec<u8> {
         crate::crypto::jcs::canonical(&json!({
             "table": Table::AccessRecords.name(),
@@ -149,7 +153,7 @@ impl chain::Record for AccessRecord {
         }))
     }
 
-    fn insert(&self, conn: &mut DbConnection, seq: i64, hash: &str) -> QueryResult<()> {
+    fn insert(&self, conn: &mut DbConnection, seq: Option<i64>, hash: &str) -> QueryResult<()> {
         diesel::insert_into(access_records::table)
             .values((
                 self,
@@ -163,7 +167,10 @@ impl chain::Record for AccessRecord {
     /// One statement for all the rows on PostgreSQL, where each statement is a round trip
     /// (diesel's MultiConnection has no multi-row insert, so the backend's own connection
     /// writes it); SQLite, in process, inserts them one by one.
-    fn insert_all(conn: &mut DbConnection, rows: &[(&Self, i64, String)]) -> QueryResult<()> {
+    fn insert_all(
+        conn: &mut DbConnection,
+        rows: &[(&Self, Option<i64>, String)],
+    ) -> QueryResult<()> {
         let DbConnection::Postgresql(pg) = conn else {
             return rows
                 .iter()

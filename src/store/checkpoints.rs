@@ -301,7 +301,11 @@ pub fn make(store: &Store) -> Result<Made, StoreError> {
             "the exchange has no signing key to sign a checkpoint with".into(),
         ));
     };
-    let prepared = chain::in_snapshot(&mut *store.conn()?, prepare)?;
+    let mut conn = store.conn()?;
+    // The checkpoint covers everything committed before it (PostgreSQL: sealed first).
+    chain::seal_all(&mut conn)?;
+    let prepared = chain::in_snapshot(&mut conn, prepare)?;
+    drop(conn);
     let mut signed = match prepared {
         Prepared::Sign(signed) => signed,
         Prepared::Done(made) => return Ok(made),

@@ -37,6 +37,9 @@ pub struct Report {
     pub last_checkpoint: Option<CheckpointSummary>,
     /// Records after the last such checkpoint: only the database vouches for them so far.
     pub uncovered_records: i64,
+    /// Records committed but not sealed yet (PostgreSQL: they get their places moments after
+    /// their commit; `kyoten audit verify` seals them before it walks).
+    pub unsealed_records: i64,
     /// In chain order; the first is where the chain first breaks.
     pub problems: Vec<Problem>,
     /// Problems found beyond those listed.
@@ -118,6 +121,7 @@ fn verify_snapshot(
             kid: cp.kid.clone(),
         }),
         uncovered_records: reached - last_matched.map_or(0, |cp| cp.signed.seq),
+        unsealed_records: chain::unsealed(conn)?,
         problems,
         more_problems: found.more,
     })

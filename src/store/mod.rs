@@ -19,6 +19,7 @@ pub mod registrations;
 pub mod reports;
 pub mod schema;
 pub(crate) mod scoping;
+mod sealer;
 pub mod sharing;
 mod wal;
 mod writer;
@@ -204,6 +205,8 @@ pub struct Store {
     /// SQLite has one writer at a time: this process's writes go through one thread, which
     /// commits them in groups. PostgreSQL takes concurrent writers as they come.
     sqlite_writer: Option<writer::Writer>,
+    /// PostgreSQL writes leave their records pending; this seals them after each commit.
+    sealer: Option<sealer::Sealer>,
     /// Held by every clone; the checkpointer stops when the last clone is dropped.
     _alive: std::sync::Arc<()>,
     /// Recently authenticated keys (by hash), so a request costs no key look-up.
@@ -347,6 +350,7 @@ impl Store {
             wal::spawn_checkpointer(manager.clone(), std::sync::Arc::downgrade(&alive));
         }
         let log = (wal::log_of(&manager.url), wal_limit);
+        let manager_for_sealer = manager.clone();
         let pool = Pool::builder()
             .max_size(if backend == Backend::Sqlite { 8 } else { 16 })
             .connection_timeout(Duration::from_secs(10))
@@ -399,6 +403,9 @@ impl Store {
             backend,
             sqlite_writer: (backend == Backend::Sqlite)
                 .then(|| writer::Writer::start(pool.clone(), log)),
+            sealer: (backend == Backend::Postgres).then(|| {
+                sealer::Sealer::start(manager_for_sealer, std::sync::Arc::downgrade(&alive))
+            }),
             _alive: alive,
             keys: Default::default(),
             ring: Default::default(),
@@ -462,7 +469,13 @@ impl Store {
     {
         match &self.sqlite_writer {
             Some(writer) => writer.write(f),
-            None => f(&mut *self.conn()?),
+            None => {
+                let written = f(&mut *self.conn()?);
+                if let Some(sealer) = written.is_ok().then_some(self.sealer.as_ref()).flatten() {
+                    sealer.poke();
+                }
+                written
+            }
         }
     }
 

@@ -97,6 +97,10 @@ impl chain::Record for ProvisionRecord {
         &self.id
     }
 
+    fn at(&self) -> NaiveDateTime {
+        self.at
+    }
+
     fn canonical(&self, seq: i64) -> Vec<u8> {
         crate::crypto::jcs::canonical(&json!({
             "table": Table::ProvisionRecords.name(),
@@ -118,7 +122,7 @@ impl chain::Record for ProvisionRecord {
         }))
     }
 
-    fn insert(&self, conn: &mut DbConnection, seq: i64, hash: &str) -> QueryResult<()> {
+    fn insert(&self, conn: &mut DbConnection, seq: Option<i64>, hash: &str) -> QueryResult<()> {
         diesel::insert_into(provision_records::table)
             .values((
                 self.clone(),

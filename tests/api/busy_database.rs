@@ -140,7 +140,10 @@ fn sqlite_write_ahead_log_stays_bounded_under_steady_writes_and_reads() {
         .collect();
     let started = std::time::Instant::now();
     let (mut written, mut largest) = (0u64, 0u64);
-    while started.elapsed() < std::time::Duration::from_secs(6) {
+    // Until the database holds several limits' worth (not for a fixed time: a loaded machine
+    // writes less per second, and the test is about the amount).
+    let database_size = || std::fs::metadata(db.url()).map_or(0, |m| m.len());
+    while database_size() <= 5 * LIMIT && started.elapsed() < std::time::Duration::from_secs(120) {
         for _ in 0..20 {
             let (office, doc) = (office.clone(), doc.clone());
             store
@@ -156,12 +159,12 @@ fn sqlite_write_ahead_log_stays_bounded_under_steady_writes_and_reads() {
     for r in readers {
         r.join().unwrap();
     }
-    let database = std::fs::metadata(db.url()).unwrap().len();
+    let database = database_size();
     assert!(
         database > 4 * LIMIT,
         "enough was written to cross the limit many times: {written} registrations, {database} bytes"
     );
-    // Without emptying, the log only grows: 400 MB in these six seconds, against 2 MB here.
+    // Without emptying, the log only grows (400 MB in six seconds on an idle machine).
     assert!(
         largest < 8 * LIMIT,
         "the log reached {largest} bytes with a limit of {LIMIT} ({written} registrations)"

@@ -35,12 +35,19 @@ fn busy_exchange() -> TestServer {
     s
 }
 
+/// Seals what is pending (PostgreSQL), as every instance's sealer does moments after a commit.
+fn sealed(store: &Store) -> kyoten::store::Conn {
+    let mut conn = store.conn().unwrap();
+    chain::seal_all(&mut conn).unwrap();
+    conn
+}
+
 fn verify(store: &Store) -> Report {
-    integrity::verify(&mut store.conn().unwrap(), &[], None).unwrap()
+    integrity::verify(&mut sealed(store), &[], None).unwrap()
 }
 
 fn chain_rows(store: &Store) -> Vec<ChainRow> {
-    chain::rows(&mut store.conn().unwrap(), 0, i64::MAX).unwrap()
+    chain::rows(&mut sealed(store), 0, i64::MAX).unwrap()
 }
 
 /// A checkpoint over the head now (the server's own may have signed it already).
@@ -814,4 +821,121 @@ fn the_server_signs_a_checkpoint_when_it_starts_with_records_no_checkpoint_cover
     assert_eq!(signed.len(), 1, "no checkpoint within 30 s");
     assert_eq!(signed[0].seq, 3);
     assert!(verify(&store).last_checkpoint.is_some());
+}
+
+#[test]
+fn a_write_on_postgresql_does_not_wait_for_the_commit_of_another() {
+    let (_db, store) = plain_store();
+    if store.backend() == Backend::Sqlite {
+        // SQLite has one writer at a time by design (the writer thread): nothing to show.
+        return;
+    }
+    let (started, started_rx) = std::sync::mpsc::channel();
+    let (committed, committed_rx) = std::sync::mpsc::channel::<()>();
+    let holder = store.clone();
+    let open = std::thread::spawn(move || {
+        holder.write(move |conn| {
+            conn.transaction(|conn| {
+                audit::record(conn, kikan_read("reg_open", "", "registration"))?;
+                started.send(()).unwrap();
+                // Kept open until the other write has committed (or given up on after 30 s).
+                let other = committed_rx.recv_timeout(Duration::from_secs(30)).is_ok();
+                Ok::<bool, StoreError>(other)
+            })
+        })
+    });
+    started_rx.recv().unwrap();
+    access(&store, "reg_other".into()).unwrap();
+    committed.send(()).unwrap();
+    assert!(
+        open.join().unwrap().unwrap(),
+        "the second write waited for the first one's transaction to end"
+    );
+    let report = verify(&store);
+    assert!(report.intact, "{report:?}");
+    assert_eq!(report.records, 2);
+}
+
+#[test]
+fn committed_records_take_their_places_moments_later_without_anyone_asking() {
+    let (_db, store) = plain_store();
+    for i in 0..20 {
+        access(&store, format!("reg_{i}")).unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let waiting = chain::unsealed(&mut store.conn().unwrap()).unwrap();
+        if waiting == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{waiting} records still pending");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Verified as it stands: nothing sealed by the test itself.
+    let report = integrity::verify(&mut store.conn().unwrap(), &[], None).unwrap();
+    assert!(report.intact, "{report:?}");
+    assert_eq!((report.records, report.unsealed_records), (20, 0));
+    let places: Vec<i64> = chain_rows(&store).iter().map(|r| r.seq).collect();
+    assert_eq!(places, (1..=20).collect::<Vec<_>>());
+}
+
+#[test]
+fn the_database_takes_a_pending_record_only_without_a_place_and_seals_it_only_unchanged() {
+    let (_db, store) = plain_store();
+    let mut conn = store.conn().unwrap();
+    let insert = |seq: &str, hash: &str| {
+        format!(
+            "INSERT INTO access_records (id, at, organization_id, action, record_type, \
+             record_id, categories, purpose, chain_seq, chain_hash) VALUES ('acc_p', \
+             '2026-01-01 00:00:00', 'kikan-1', 'read', 'registration', 'reg_x', '', \
+             'registration', {seq}, '{hash}')"
+        )
+    };
+    let refused = |conn: &mut DbConnection, statements: &[String]| {
+        // Each attempt in a transaction of its own that is rolled back: the sealers of this
+        // test's store never see the row.
+        let result = conn.transaction::<(), diesel::result::Error, _>(|conn| {
+            for s in statements {
+                conn.batch_execute(s)?;
+            }
+            Err(diesel::result::Error::RollbackTransaction)
+        });
+        !matches!(result, Err(diesel::result::Error::RollbackTransaction))
+    };
+    let good = "a".repeat(64);
+    // A pending record claiming a place is refused on both backends.
+    assert!(refused(&mut conn, &[insert("7", "pending")]));
+    if store.backend() == Backend::Sqlite {
+        // Nothing is ever pending on SQLite: a record arrives with its place.
+        assert!(refused(&mut conn, &[insert("NULL", "pending")]));
+        return;
+    }
+    assert!(!refused(&mut conn, &[insert("NULL", "pending")]));
+    let seal = |set: &str| format!("UPDATE access_records SET {set} WHERE id = 'acc_p'");
+    // Sealed with a place and a hash: let through once, and nothing after.
+    assert!(!refused(
+        &mut conn,
+        &[
+            insert("NULL", "pending"),
+            seal(&format!("chain_seq = 7, chain_hash = '{good}'"))
+        ]
+    ));
+    for changed in [
+        format!("chain_seq = 7, chain_hash = '{good}', purpose = 'emergency'"),
+        "chain_seq = 7, chain_hash = 'not a hash'".to_owned(),
+        format!("chain_hash = '{good}'"),
+    ] {
+        assert!(
+            refused(&mut conn, &[insert("NULL", "pending"), seal(&changed)]),
+            "{changed}"
+        );
+    }
+    assert!(refused(
+        &mut conn,
+        &[
+            insert("NULL", "pending"),
+            seal(&format!("chain_seq = 7, chain_hash = '{good}'")),
+            seal("chain_seq = 8"),
+        ]
+    ));
 }

@@ -18,13 +18,14 @@
 //! - `chain_hash` = lower-case hex of SHA-256(the previous record's chain hash as 32 bytes ‖ the
 //!   canonical bytes); before the first record stand 32 zero bytes.
 //!
-//! **Appending** takes the next place from the one row of `chain_head` with an UPDATE, which
-//! holds that row (PostgreSQL: a row lock other writers wait on, across instances; SQLite: the
-//! database's write lock, and this process's writes already come one at a time through the
-//! writer thread) until the transaction ends. So the chain stays one line however many writers
-//! there are, and a rolled-back access gives its place back. Because the head stays locked until
-//! commit, a transaction appends records as its last writes: a lock taken after the head's could
-//! deadlock with a transaction that took that lock first and then wants the head.
+//! **Appending** on PostgreSQL inserts the records *pending* and holds nothing; the sealer
+//! (`seal.rs`) gives them their places moments after their commit, one short transaction at a
+//! time that holds the one row of `chain_head` (other sealers, on any instance, wait for it), so
+//! the chain stays one line however many writers there are, and a rolled-back write leaves
+//! nothing to seal. On SQLite a record takes the next place from `chain_head` with an UPDATE
+//! before its transaction commits (this process's writes come one at a time through the writer
+//! thread, which holds the database's write lock anyway); because the head stays locked until
+//! commit, a transaction appends records as its last writes.
 //!
 //! **In a batch of the SQLite writer** (`writer.rs`) the head is read once when the batch
 //! starts and written once before it commits ([`Batch`]): the writer already holds the
@@ -90,12 +91,14 @@ pub fn parse_hash(hex_text: &str) -> Option<[u8; 32]> {
 pub trait Record {
     const TABLE: Table;
     fn id(&self) -> &str;
+    /// When the record was written (the sealer takes pending records in this order).
+    fn at(&self) -> NaiveDateTime;
     /// The row's canonical bytes at place `seq`.
     fn canonical(&self, seq: i64) -> Vec<u8>;
-    /// Inserts the row with its place and chain hash.
-    fn insert(&self, conn: &mut DbConnection, seq: i64, hash: &str) -> QueryResult<()>;
-    /// Inserts rows with their places and chain hashes, in order.
-    fn insert_all(conn: &mut DbConnection, rows: &[(&Self, i64, String)]) -> QueryResult<()>
+    /// Inserts the row with its place and chain hash, or pending (no place, hash [`PENDING`]).
+    fn insert(&self, conn: &mut DbConnection, seq: Option<i64>, hash: &str) -> QueryResult<()>;
+    /// Inserts rows with their places and chain hashes (or pending), in order.
+    fn insert_all(conn: &mut DbConnection, rows: &[(&Self, Option<i64>, String)]) -> QueryResult<()>
     where
         Self: Sized,
     {
@@ -121,13 +124,20 @@ pub fn append<R: Record>(conn: &mut DbConnection, record: &R) -> QueryResult<()>
     }
 }
 
-/// Appends records of one table in order, in the caller's transaction, with one read and one
-/// write of the head however many they are (a search that shows twenty people records twenty
-/// reads in one step).
+/// Appends records of one table in order, in the caller's transaction: on PostgreSQL pending,
+/// for the sealer (`seal.rs`); on SQLite with one read and one write of the head however many
+/// they are (a search that shows twenty people records twenty reads in one step).
 pub fn append_all<R: Record>(conn: &mut DbConnection, records: &[R]) -> QueryResult<()> {
     let (Some(last), Ok(count)) = (records.last(), i64::try_from(records.len())) else {
         return Ok(());
     };
+    if matches!(conn, DbConnection::Postgresql(_)) {
+        let rows: Vec<_> = records
+            .iter()
+            .map(|r| (r, None, PENDING.to_owned()))
+            .collect();
+        return R::insert_all(conn, &rows);
+    }
     if BATCH.with(|b| b.borrow().is_some()) {
         // The SQLite writer's batch holds the head in memory: each append is already cheap.
         return records.iter().try_for_each(|r| append(conn, r));
@@ -143,7 +153,7 @@ pub fn append_all<R: Record>(conn: &mut DbConnection, records: &[R]) -> QueryRes
     let mut rows = Vec::with_capacity(records.len());
     for (seq, record) in (end - count + 1..).zip(records) {
         previous = link(&previous, &record.canonical(seq));
-        rows.push((record, seq, hex::encode(previous)));
+        rows.push((record, Some(seq), hex::encode(previous)));
     }
     R::insert_all(conn, &rows)?;
     let (hash, id) = (hex::encode(previous), last.id());
@@ -225,7 +235,7 @@ impl Batch {
             BATCH.with(|b| b.borrow().as_ref().map(|h| (h.head.seq + 1, h.hash)))?;
         let next = link(&previous, &record.canonical(seq));
         let hash = hex::encode(next);
-        if let Err(e) = record.insert(conn, seq, &hash) {
+        if let Err(e) = record.insert(conn, Some(seq), &hash) {
             return Some(Err(e));
         }
         let id = Some(record.id().to_owned());
@@ -273,20 +283,33 @@ impl Batch {
                     .into(),
             ));
         }
-        let h = held.head;
-        diesel::update(chain_head::table.find(HEAD))
-            .set((
-                chain_head::seq.eq(h.seq),
-                chain_head::chain_hash.eq(h.chain_hash),
-                chain_head::last_id.eq(h.last_id),
-                chain_head::access_count.eq(h.access_count),
-                chain_head::access_last_id.eq(h.access_last_id),
-                chain_head::provision_count.eq(h.provision_count),
-                chain_head::provision_last_id.eq(h.provision_last_id),
-            ))
-            .execute(conn)?;
-        Ok(())
+        write_head(conn, held.head)
     }
+}
+
+/// Writes the whole head row (the caller holds it).
+fn write_head(conn: &mut DbConnection, h: Head) -> QueryResult<()> {
+    diesel::update(chain_head::table.find(HEAD))
+        .set((
+            chain_head::seq.eq(h.seq),
+            chain_head::chain_hash.eq(h.chain_hash),
+            chain_head::last_id.eq(h.last_id),
+            chain_head::access_count.eq(h.access_count),
+            chain_head::access_last_id.eq(h.access_last_id),
+            chain_head::provision_count.eq(h.provision_count),
+            chain_head::provision_last_id.eq(h.provision_last_id),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Takes the head row for the rest of the caller's transaction (other writers of the head wait
+/// until it ends, on any instance) and reads it.
+fn hold_head(conn: &mut DbConnection) -> QueryResult<Head> {
+    diesel::update(chain_head::table.find(HEAD))
+        .set(chain_head::seq.eq(chain_head::seq))
+        .execute(conn)?;
+    head(conn)
 }
 
 impl Drop for Batch {
@@ -346,22 +369,60 @@ macro_rules! chain_queries {
                 .first(conn)
         }
 
-        /// How many records have no place in the chain, and the first of them.
+        /// How many records have no place in the chain and are not pending (not written by
+        /// the exchange), and the first of them.
         pub fn unchained(
             conn: &mut $crate::store::DbConnection,
         ) -> diesel::QueryResult<(i64, Option<String>)> {
             use diesel::prelude::*;
-            let count = $table::table
-                .filter($table::chain_seq.is_null())
-                .count()
-                .get_result(conn)?;
-            let first = $table::table
-                .filter($table::chain_seq.is_null())
+            let stray = || {
+                $table::table.filter($table::chain_seq.is_null()).filter(
+                    $table::chain_hash
+                        .is_null()
+                        .or($table::chain_hash.ne($crate::store::chain::PENDING)),
+                )
+            };
+            let count = stray().count().get_result(conn)?;
+            let first = stray()
                 .order(($table::at, $table::id))
                 .select($table::id)
                 .first(conn)
                 .optional()?;
             Ok((count, first))
+        }
+
+        /// How many records wait for the sealer.
+        pub fn unsealed(conn: &mut $crate::store::DbConnection) -> diesel::QueryResult<i64> {
+            use diesel::prelude::*;
+            $table::table
+                .filter($table::chain_seq.is_null())
+                .filter($table::chain_hash.eq($crate::store::chain::PENDING))
+                .count()
+                .get_result(conn)
+        }
+
+        /// The oldest `limit` records waiting for the sealer.
+        pub(in $crate::store) fn pending(
+            conn: &mut $crate::store::DbConnection,
+            limit: i64,
+        ) -> diesel::QueryResult<Vec<$Record>> {
+            use diesel::prelude::*;
+            $table::table
+                .filter($table::chain_seq.is_null())
+                .filter($table::chain_hash.eq($crate::store::chain::PENDING))
+                .order(($table::at, $table::id))
+                .limit(limit)
+                .select(<$Record>::as_select())
+                .load(conn)
+        }
+
+        /// Gives pending records their places and hashes (`(id, place, hash)`); refused unless
+        /// every one of them was still pending.
+        pub(in $crate::store) fn seal_places(
+            conn: &mut $crate::store::DbConnection,
+            places: &[(String, i64, String)],
+        ) -> diesel::QueryResult<()> {
+            $crate::store::chain::seal_rows(conn, stringify!($table), places)
         }
 
         /// Fills in the hash of a record written before the chain existed (the one change the
@@ -448,10 +509,7 @@ pub fn backfill(conn: &mut DbConnection) -> Result<usize, StoreError> {
     }
     conn.transaction(|conn| {
         // Hold the head, then look again: another instance may have done it meanwhile.
-        diesel::update(chain_head::table.find(HEAD))
-            .set(chain_head::seq.eq(chain_head::seq))
-            .execute(conn)?;
-        let head = head(conn)?;
+        let head = hold_head(conn)?;
         if head.chain_hash.is_some() {
             return Ok(0);
         }
@@ -506,7 +564,9 @@ pub fn in_snapshot<T>(
     })
 }
 
+mod seal;
 mod walk;
+pub use seal::*;
 pub use walk::*;
 
 #[cfg(test)]
