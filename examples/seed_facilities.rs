@@ -1,6 +1,8 @@
 //! Fills a database with N facility capability records of varied services, groups, medical
 //! care, wards and vacancy times, for the facility-search benchmark (scripts/bench-exchange.sh).
-//! usage: cargo run --release --example seed_facilities -- DATABASE_URL N
+//! With MUNICIPALITIES, the records are spread over that many municipalities of one prefecture
+//! (their address's municipality; the first is the demo's, Sendai).
+//! usage: cargo run --release --example seed_facilities -- DATABASE_URL N [MUNICIPALITIES]
 #![allow(clippy::unwrap_used)] // a development tool: a panic here is its error report
 use kyoten::domain::facility::FacilityRecord;
 use kyoten::domain::role::Role;
@@ -26,9 +28,11 @@ const MEDICAL: [&str; 6] = [
 
 #[path = "support/lcg.rs"]
 mod lcg;
+#[path = "support/municipalities.rs"]
+mod municipalities;
 use lcg::Lcg;
 
-fn record(i: u64, rng: &mut Lcg) -> Value {
+fn record(i: u64, rng: &mut Lcg, municipality: &str) -> Value {
     let id = format!("09{:08}", i);
     let now = chrono::Utc::now() - chrono::TimeDelta::minutes(rng.next(60 * 24 * 10) as i64);
     let as_of = now
@@ -89,7 +93,7 @@ fn record(i: u64, rng: &mut Lcg) -> Value {
         "facility_id": id,
         "name": format!("見本施設 {i}"),
         "operator_name": "社会福祉法人 架空会",
-        "address": {"postal_code": "980-0000", "prefecture": "04", "city": "仙台市", "line": "架空町1番"},
+        "address": {"postal_code": "980-0000", "prefecture": "04", "municipality_code": municipality, "city": "仙台市", "line": "架空町1番"},
         "ward": WARDS[(i % 5) as usize],
         "contact": {"phone": "022-000-0000"},
         "services": services,
@@ -120,11 +124,13 @@ fn main() {
     )
     .expect("key-encryption key");
     let store = Store::open(&url, kek).expect("database opens");
+    let m: usize = args.next().and_then(|m| m.parse().ok()).unwrap_or(1);
+    let codes = municipalities::codes(m.max(1));
     let mut rng = Lcg(42);
     let batch = 500;
     for start in (0..n).step_by(batch) {
         let docs: Vec<Value> = (start..(start + batch as u64).min(n))
-            .map(|i| record(i, &mut rng))
+            .map(|i| record(i, &mut rng, &codes[i as usize % codes.len()]))
             .collect();
         store
             .write(move |conn| {

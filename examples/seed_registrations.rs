@@ -4,7 +4,9 @@
 //! Also writes target/bench/search-bodies.txt: search bodies (one JSON per line) that find
 //! people who exist, by reading prefix, full reading and birth date, name as written, and
 //! phone.
-//! usage: cargo run --release --example seed_registrations -- DATABASE_URL N
+//! With MUNICIPALITIES, the registrations are spread over that many municipalities of one
+//! prefecture (the first is the demo's, Sendai), as a prefecture-wide deployment holds them.
+//! usage: cargo run --release --example seed_registrations -- DATABASE_URL N [MUNICIPALITIES]
 #![allow(clippy::unwrap_used)] // a development tool: a panic here is its error report
 use kyoten::store::registrations::{self, NewRegistration};
 use kyoten::store::{organizations, KekSource, Store};
@@ -56,6 +58,8 @@ const GIVEN: [(&str, &str); 16] = [
 
 #[path = "support/lcg.rs"]
 mod lcg;
+#[path = "support/municipalities.rs"]
+mod municipalities;
 use lcg::Lcg;
 
 struct Person {
@@ -78,9 +82,16 @@ fn person(i: u64, rng: &mut Lcg) -> Person {
     }
 }
 
-fn document(template: &Value, p: &Person) -> Value {
+fn document(template: &Value, p: &Person, municipality: &str) -> Value {
     let mut doc = template.clone();
     doc.as_object_mut().unwrap().remove("registration_id");
+    doc["municipality_code"] = json!(municipality);
+    if doc["registrant"]["address"]
+        .get("municipality_code")
+        .is_some()
+    {
+        doc["registrant"]["address"]["municipality_code"] = json!(municipality);
+    }
     doc["registrant"]["name"] = json!({
         "family": p.family.0, "given": p.given.0,
         "family_kana": p.family.1, "given_kana": p.given.1
@@ -139,31 +150,53 @@ fn main() {
     let office = organizations::get(&mut store.conn().unwrap(), &office_id)
         .unwrap()
         .expect("the demo office (run `kyoten serve --demo` on the database first)");
+    let m: usize = args.next().and_then(|m| m.parse().ok()).unwrap_or(1);
+    let codes = municipalities::codes(m.max(1));
     let mut rng = Lcg(7);
     let people: Vec<Person> = (0..n).map(|i| person(i, &mut rng)).collect();
     let started = std::time::Instant::now();
-    for chunk in people.chunks(1000) {
-        let docs: Vec<Value> = chunk.iter().map(|p| document(&template, p)).collect();
-        let office = office.clone();
-        store
-            .write(move |conn| {
-                // One transaction a thousand (on PostgreSQL each create would commit alone).
-                diesel::Connection::transaction(conn, |conn| {
-                    for doc in docs {
-                        registrations::create(conn, &office, NewRegistration::new(doc))?;
-                    }
-                    Ok::<_, kyoten::store::StoreError>(())
-                })
-            })
-            .unwrap();
-    }
+    // Two writers: on PostgreSQL two connections write at once; on SQLite the documents are
+    // made beside the one writer.
+    std::thread::scope(|scope| {
+        for part in 0..2 {
+            let (store, office, template, codes) = (&store, &office, &template, &codes);
+            let people = &people;
+            scope.spawn(move || {
+                for (c, chunk) in people.chunks(1000).enumerate().skip(part).step_by(2) {
+                    let docs: Vec<Value> = chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(k, p)| document(template, p, &codes[(c * 1000 + k) % codes.len()]))
+                        .collect();
+                    let office = office.clone();
+                    store
+                        .write(move |conn| {
+                            // One transaction a thousand (on PostgreSQL each create would commit
+                            // alone).
+                            diesel::Connection::transaction(conn, |conn| {
+                                for doc in docs {
+                                    registrations::create(
+                                        conn,
+                                        &office,
+                                        NewRegistration::new(doc),
+                                    )?;
+                                }
+                                Ok::<_, kyoten::store::StoreError>(())
+                            })
+                        })
+                        .unwrap();
+                }
+            });
+        }
+    });
     eprintln!(
         "{n} registrations in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    // A thousand searches spread over the set.
-    let step = (people.len() / 1000).max(1);
-    let sample: Vec<Person> = people.into_iter().step_by(step).take(1000).collect();
+    // A thousand searches spread over the people of the first municipality (the demo's).
+    let own: Vec<Person> = people.into_iter().step_by(codes.len()).collect();
+    let step = (own.len() / 1000).max(1);
+    let sample: Vec<Person> = own.into_iter().step_by(step).take(1000).collect();
     std::fs::create_dir_all("target/bench").unwrap();
     let mut f = std::fs::File::create("target/bench/search-bodies.txt").unwrap();
     for body in bodies(&sample) {

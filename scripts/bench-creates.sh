@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Registration creates against their floor, side by side: in each round, on a fresh database,
-# (1) the floor — the store's own create from CONNS threads, no HTTP, authentication or
-# validation (examples/create_floor.rs) — and (2) `POST /v1/registrations` with wrk at CONNS
-# connections against `kyoten serve --workers 2`. Rounds alternate, so both sides of each ratio
-# see the same machine state. Prints each round and the medians with their spread.
+# Registration creates against their floors, side by side: in each round, on a fresh database,
+# (1) on PostgreSQL the raw floor — pgbench at CONNS clients running the rows a create writes as
+# plain SQL (scripts/pgbench-create.py: the demo registration's own rows with new ids, in one
+# transaction with the create's one read); (2) the store floor — the store's own create from
+# CONNS threads, no HTTP, authentication or validation (examples/create_floor.rs); (3)
+# `POST /v1/registrations` with wrk at CONNS connections against `kyoten serve --workers 2`.
+# Rounds alternate, so every column of a round sees the same machine state. Prints each round
+# and the medians with their spread.
 # usage: scripts/bench-creates.sh [sqlite|postgres] [rounds] [seconds] [connections]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +39,14 @@ serve() { # URL → starts the demo server in the background, sets $server and $
   office=$(awk -v v="export OFFICE_KEY=" 'index($0, v) == 1 {sub(v, ""); print $1}' target/bench/creates-keys.txt)
 }
 
+raw() { # → transactions/s of the create's rows as plain SQL (PostgreSQL)
+  local url; url=$(fresh)
+  serve "$url"; kill $server; wait $server 2>/dev/null || true   # the demo's rows to copy
+  python3 scripts/pgbench-create.py kyoten_bench_creates > target/bench/pgbench-create.sql
+  pgbench -h 127.0.0.1 -U postgres -n -M simple -c "$conns" -j 2 -T "$secs" \
+    -f target/bench/pgbench-create.sql kyoten_bench_creates 2>/dev/null | awk '/^tps/ {printf "%.0f\n", $3}'
+}
+
 floor() { # → creates/s of the store's own create
   local url; url=$(fresh)
   serve "$url"; kill $server; wait $server 2>/dev/null || true   # the demo organizations
@@ -58,18 +69,24 @@ LUA
 }
 
 echo "backend $backend; $rounds alternating rounds; $conns connections/threads, ${secs}s each; server 2 workers; $(nproc) cores; $(git rev-parse --short HEAD)$(git diff --quiet || echo +changes)"
-echo "round  floor/s  http/s  http÷floor"
-ratios=(); floors=(); https=()
+echo "round  raw/s  floor/s  http/s  http÷raw  http÷floor"
+raws=(); floors=(); https=()
 for r in $(seq "$rounds"); do
+  if [ "$backend" = postgres ]; then w=$(raw); else w=0; fi
   f=$(floor); h=$(http)
-  ratio=$(python3 -c "print(f'{$h/$f:.3f}')")
-  echo "$r      $f     $h     $ratio"
-  ratios+=("$ratio"); floors+=("$f"); https+=("$h")
+  echo "$r      $w    $f      $h     $(python3 -c "print(f'{$h/$w:.3f}' if $w else '-')")    $(python3 -c "print(f'{$h/$f:.3f}')")"
+  raws+=("$w"); floors+=("$f"); https+=("$h")
 done
-python3 - "${ratios[*]}" "${floors[*]}" "${https[*]}" <<'PY'
+python3 - "${raws[*]}" "${floors[*]}" "${https[*]}" <<'PY'
 import statistics, sys
-r, f, h = ([float(x) for x in a.split()] for a in sys.argv[1:4])
-print(f"median: floor {statistics.median(f):.0f}/s ({min(f):.0f}–{max(f):.0f}), "
-      f"http {statistics.median(h):.0f}/s ({min(h):.0f}–{max(h):.0f}), "
-      f"http÷floor {statistics.median(r):.3f} ({min(r):.3f}–{max(r):.3f})")
+w, f, h = ([float(x) for x in a.split()] for a in sys.argv[1:4])
+def line(name, xs):
+    return f"{name} {statistics.median(xs):.0f}/s ({min(xs):.0f}–{max(xs):.0f})"
+def ratio(name, a, b):
+    r = [x / y for x, y in zip(a, b)]
+    return f"{name} {statistics.median(r):.3f} ({min(r):.3f}–{max(r):.3f})"
+parts = [line("floor", f), line("http", h), ratio("http÷floor", h, f)]
+if all(w):
+    parts = [line("raw", w)] + parts + [ratio("http÷raw", h, w)]
+print("median: " + ", ".join(parts))
 PY

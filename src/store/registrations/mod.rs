@@ -195,7 +195,7 @@ pub fn create(
                 event: "create",
             })
             .execute(conn)?;
-        search::index(conn, &id, status, &row.document)?;
+        search::index(conn, &id, status, &row.document, search::Stored::New)?;
         audit::record(
             conn,
             Access {
@@ -385,7 +385,7 @@ fn next_version(
             event: action.as_str(),
         })
         .execute(conn)?;
-    search::index(conn, id, status, text)?;
+    search::index(conn, id, status, text, search::Stored::Before)?;
     let mut row = registrations::table
         .find(id)
         .select(Registration::as_select())

@@ -13,6 +13,7 @@ pub(super) fn index(
     id: &str,
     status: &str,
     document: &str,
+    stored: Stored,
 ) -> QueryResult<()> {
     let document: Value = serde_json::from_str(document)
         .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
@@ -21,18 +22,48 @@ pub(super) fn index(
     } else {
         document
     };
-    diesel::delete(search_keys::table.filter(search_keys::registration_id.eq(id))).execute(conn)?;
-    // One row at a time: a handful per registration, and one statement shape on both backends.
-    for (kind, key) in keys_of(&readable) {
-        diesel::insert_into(search_keys::table)
-            .values((
+    if stored == Stored::Before {
+        diesel::delete(search_keys::table.filter(search_keys::registration_id.eq(id)))
+            .execute(conn)?;
+    }
+    let rows: Vec<_> = keys_of(&readable)
+        .into_iter()
+        .map(|(kind, key)| {
+            (
                 search_keys::kind.eq(kind.as_str()),
                 search_keys::key.eq(key),
                 search_keys::registration_id.eq(id),
-            ))
-            .execute(conn)?;
+            )
+        })
+        .collect();
+    match conn {
+        // One statement for all the keys: on PostgreSQL each statement is a round trip
+        // (diesel's MultiConnection has no multi-row insert, so the backend's own connection
+        // writes it).
+        DbConnection::Postgresql(pg) if !rows.is_empty() => {
+            diesel::insert_into(search_keys::table)
+                .values(rows)
+                .execute(pg)?;
+        }
+        // SQLite, in process, inserts them one by one.
+        _ => {
+            for row in rows {
+                diesel::insert_into(search_keys::table)
+                    .values(row)
+                    .execute(conn)?;
+            }
+        }
     }
     Ok(())
+}
+
+/// Whether the registration had search keys before this write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Stored {
+    /// A new registration: nothing to replace.
+    New,
+    /// A change: its earlier keys are replaced.
+    Before,
 }
 
 /// Gives the registrations stored before search keys existed their keys (at start-up), a
@@ -67,8 +98,9 @@ pub fn index_unindexed_by(conn: &mut DbConnection, batch: i64) -> Result<usize, 
         after = last.clone();
         indexed += rows.len();
         conn.transaction::<_, diesel::result::Error, _>(|conn| {
-            rows.iter()
-                .try_for_each(|(id, status, document)| index(conn, id, status, document))
+            rows.iter().try_for_each(|(id, status, document)| {
+                index(conn, id, status, document, Stored::New)
+            })
         })?;
     }
 }
