@@ -43,22 +43,32 @@ fn run(manager: &Manager, alive: &Weak<()>, signal: &(Mutex<bool>, Condvar)) {
     while alive.upgrade().is_some() {
         wait(signal);
         if conn.is_none() {
-            conn = manager.connect().ok();
+            match manager.connect() {
+                Ok(c) => conn = Some(c),
+                Err(e) => {
+                    failed(&mut last_error, e.to_string());
+                    continue;
+                }
+            }
         }
         let Some(c) = conn.as_mut() else { continue };
         match chain::seal_all(c) {
             Ok(_) => last_error = None,
             Err(e) => {
-                // Logged once per distinct failure (ids and counts only, never a record).
-                let text = e.to_string();
-                if last_error.as_deref() != Some(text.as_str()) {
-                    tracing::warn!(error = %text, "sealing the record chain failed; retrying");
-                    last_error = Some(text);
-                }
+                failed(&mut last_error, e.to_string());
                 // A broken connection is made again at the next round.
                 conn = None;
             }
         }
+    }
+}
+
+/// Logs a failure once per distinct text (ids and counts only, never a record): records stay
+/// pending meanwhile, and no checkpoint covers them.
+fn failed(last_error: &mut Option<String>, text: String) {
+    if last_error.as_deref() != Some(text.as_str()) {
+        tracing::warn!(error = %text, "sealing the record chain failed; retrying");
+        *last_error = Some(text);
     }
 }
 

@@ -66,8 +66,11 @@ type ServiceTail = (
     bool,
 );
 
-/// Every row of every table, in a fixed order, as text.
+/// Every row of every table, in a fixed order, as text — after sealing what earlier writes left
+/// pending (PostgreSQL), as every instance's sealer does moments after a commit, so that two
+/// snapshots differ only by what was written between them.
 pub fn snapshot(conn: &mut DbConnection) -> Vec<String> {
+    kyoten::store::chain::seal_all(conn).unwrap();
     let mut rows = Vec::new();
     macro_rules! dump {
         ($table:expr, $order:expr, $ty:ty) => {
