@@ -5,9 +5,10 @@
 //! usage: cargo run --release --example create_floor -- DATABASE_URL THREADS SECONDS
 //! (the database must hold the demo organizations: `kyoten serve --demo` on it once)
 #![allow(clippy::unwrap_used)] // a development tool: a panic here is its error report
+#[path = "support/demo_store.rs"]
+mod demo_store;
 use kyoten::store::registrations::{self, NewRegistration};
-use kyoten::store::{organizations, KekSource, Store};
-use serde_json::Value;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,21 +19,8 @@ fn main() {
     let url = args.next().expect(usage);
     let threads: usize = args.next().and_then(|n| n.parse().ok()).expect(usage);
     let seconds: u64 = args.next().and_then(|n| n.parse().ok()).expect(usage);
-    let kek = KekSource::from_settings(
-        std::env::var_os("KYOTEN_KEY_ENCRYPTION_KEY_FILE").map(std::path::PathBuf::from),
-    )
-    .expect("key-encryption key");
-    let store = Store::open(&url, kek).expect("database opens");
-    let mut template: Value =
-        serde_json::from_str(&std::fs::read_to_string("demo/registration.json").unwrap()).unwrap();
-    template.as_object_mut().unwrap().remove("registration_id");
-    let office_id = template["received_by"]["organization_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let office = organizations::get(&mut store.conn().unwrap(), &office_id)
-        .unwrap()
-        .expect("the demo office (run `kyoten serve --demo` on the database first)");
+    let store = demo_store::open(&url);
+    let (template, office) = demo_store::registration(&store);
     let (done, stop) = (
         Arc::new(AtomicU64::new(0)),
         Arc::new(AtomicBool::new(false)),

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)] // a development tool: a panic here is its error report
 use kyoten::domain::facility::FacilityRecord;
 use kyoten::domain::role::Role;
-use kyoten::store::{facilities, organizations, KekSource, Store};
+use kyoten::store::{facilities, organizations};
 use serde_json::{json, Value};
 
 const WARDS: [&str; 5] = ["青葉区", "宮城野区", "若林区", "太白区", "泉区"];
@@ -26,6 +26,8 @@ const MEDICAL: [&str; 6] = [
     "insulin",
 ];
 
+#[path = "support/demo_store.rs"]
+mod demo_store;
 #[path = "support/lcg.rs"]
 mod lcg;
 #[path = "support/municipalities.rs"]
@@ -118,12 +120,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let url = args.next().expect("usage: seed_facilities DATABASE_URL N");
     let n: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(10_000);
-    // The key-encryption key as `kyoten` takes it from the environment.
-    let kek = KekSource::from_settings(
-        std::env::var_os("KYOTEN_KEY_ENCRYPTION_KEY_FILE").map(std::path::PathBuf::from),
-    )
-    .expect("key-encryption key");
-    let store = Store::open(&url, kek).expect("database opens");
+    let store = demo_store::open(&url);
     let m: usize = args.next().and_then(|m| m.parse().ok()).unwrap_or(1);
     let codes = municipalities::codes(m.max(1));
     let mut rng = Lcg(42);

@@ -9,7 +9,7 @@
 //! usage: cargo run --release --example seed_registrations -- DATABASE_URL N [MUNICIPALITIES]
 #![allow(clippy::unwrap_used)] // a development tool: a panic here is its error report
 use kyoten::store::registrations::{self, NewRegistration};
-use kyoten::store::{organizations, KekSource, Store};
+
 use serde_json::{json, Value};
 use std::io::Write;
 
@@ -56,6 +56,8 @@ const GIVEN: [(&str, &str); 16] = [
     ("葵", "アオイ"),
 ];
 
+#[path = "support/demo_store.rs"]
+mod demo_store;
 #[path = "support/lcg.rs"]
 mod lcg;
 #[path = "support/municipalities.rs"]
@@ -136,20 +138,8 @@ fn main() {
         .next()
         .expect("usage: seed_registrations DATABASE_URL N");
     let n: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(10_000);
-    let kek = KekSource::from_settings(
-        std::env::var_os("KYOTEN_KEY_ENCRYPTION_KEY_FILE").map(std::path::PathBuf::from),
-    )
-    .expect("key-encryption key");
-    let store = Store::open(&url, kek).expect("database opens");
-    let template: Value =
-        serde_json::from_str(&std::fs::read_to_string("demo/registration.json").unwrap()).unwrap();
-    let office_id = template["received_by"]["organization_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let office = organizations::get(&mut store.conn().unwrap(), &office_id)
-        .unwrap()
-        .expect("the demo office (run `kyoten serve --demo` on the database first)");
+    let store = demo_store::open(&url);
+    let (template, office) = demo_store::registration(&store);
     let m: usize = args.next().and_then(|m| m.parse().ok()).unwrap_or(1);
     let codes = municipalities::codes(m.max(1));
     let mut rng = Lcg(7);

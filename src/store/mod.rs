@@ -471,7 +471,7 @@ impl Store {
             Some(writer) => writer.write(f),
             None => {
                 let written = f(&mut *self.conn()?);
-                if let Some(sealer) = written.is_ok().then_some(self.sealer.as_ref()).flatten() {
+                if let (Ok(_), Some(sealer)) = (&written, &self.sealer) {
                     sealer.poke();
                 }
                 written

@@ -53,6 +53,9 @@ pub fn seal_round(conn: &mut DbConnection) -> QueryResult<usize> {
             .map(Pending::Access)
             .chain(provision.iter().map(Pending::Provision))
             .collect();
+        if order.is_empty() {
+            return Ok(0);
+        }
         order.sort_by(|a, b| a.key().cmp(&b.key()));
         let (mut access_places, mut provision_places) = (Vec::new(), Vec::new());
         for record in &order {
@@ -73,9 +76,6 @@ pub fn seal_round(conn: &mut DbConnection) -> QueryResult<usize> {
                     provision_places.push((id, head.seq, hash));
                 }
             }
-        }
-        if order.is_empty() {
-            return Ok(0);
         }
         crate::store::audit::seal_places(conn, &access_places)?;
         crate::store::provisions::seal_places(conn, &provision_places)?;
